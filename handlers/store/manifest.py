@@ -1,0 +1,96 @@
+"""What each function is and what it may touch.
+
+The Functions construct builds one Lambda per entry and grants exactly these DynamoDB actions on
+exactly these tables (and their indexes); the handler code must not need more. Pure data.
+"""
+
+from dataclasses import dataclass
+
+from . import settings, tables
+
+
+@dataclass(frozen=True)
+class Grant:
+    """DynamoDB actions on one table; ``index_actions`` apply to the table's indexes."""
+
+    table: tables.TableSpec
+    env_var: str
+    actions: tuple[str, ...]
+    index_actions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function: its logical name, its handler and its grants."""
+
+    name: str
+    handler: str
+    grants: tuple[Grant, ...]
+
+
+PRODUCTS = FunctionSpec(
+    name="products",
+    handler="products.handler",
+    grants=(
+        Grant(
+            tables.PRODUCTS,
+            settings.PRODUCTS_TABLE,
+            actions=(
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:Scan",
+            ),
+            index_actions=("dynamodb:Query",),
+        ),
+    ),
+)
+USERS = FunctionSpec(
+    name="users",
+    handler="users.handler",
+    grants=(
+        Grant(
+            tables.USERS,
+            settings.USERS_TABLE,
+            actions=(
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:ConditionCheckItem",
+            ),
+            index_actions=("dynamodb:Query",),
+        ),
+    ),
+)
+ORDERS = FunctionSpec(
+    name="orders",
+    handler="orders.handler",
+    grants=(
+        Grant(
+            tables.ORDERS,
+            settings.ORDERS_TABLE,
+            actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+            index_actions=("dynamodb:Query",),
+        ),
+        Grant(
+            tables.PRODUCTS,
+            settings.PRODUCTS_TABLE,
+            actions=("dynamodb:BatchGetItem", "dynamodb:UpdateItem"),
+        ),
+        Grant(tables.USERS, settings.USERS_TABLE, actions=("dynamodb:ConditionCheckItem",)),
+        Grant(
+            tables.IDEMPOTENCY,
+            settings.IDEMPOTENCY_TABLE,
+            actions=(
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:UpdateItem",
+                "dynamodb:DeleteItem",
+            ),
+        ),
+    ),
+)
+
+ALL = (PRODUCTS, USERS, ORDERS)

@@ -1,0 +1,17 @@
+"""Names of the environment variables through which the stacks configure the functions.
+
+The Functions construct sets these; the handlers read them. Nothing else defines them.
+"""
+
+PRODUCTS_TABLE = "PRODUCTS_TABLE_NAME"
+USERS_TABLE = "USERS_TABLE_NAME"
+ORDERS_TABLE = "ORDERS_TABLE_NAME"
+IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE_NAME"
+# KMS key used to encrypt pagination tokens: opaque to clients and tamper-evident.
+PAGINATION_KEY_ID = "PAGINATION_KMS_KEY_ID"
+# Comma-separated list of allowed CORS origins ("*" allowed).
+CORS_ALLOWED_ORIGINS = "CORS_ALLOWED_ORIGINS"
+ENVIRONMENT = "STORE_ENVIRONMENT"
+# Read by Powertools itself.
+LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"

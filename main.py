@@ -1,0 +1,32 @@
+#!/usr/bin/env python
+"""The cdktf app: one TerraformStack per environment (dev, staging, prod, local)."""
+
+import os
+import sys
+
+# jsii warns loudly about Node 20 on every run; the project pins the Node it was tested with.
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from cdktf import App  # noqa: E402
+
+from stacks.config import ConfigError, load_all  # noqa: E402
+from stacks.store_stack import StoreStack  # noqa: E402
+
+
+def main() -> int:
+    """Synthesize every stack; a bad configuration is one line naming the field."""
+    try:
+        configs = load_all(dict(os.environ))
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    app = App()
+    for config in configs:
+        StoreStack(app, config)
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,378 @@
+"""The REST API: a resource and method per route of the contract, proxied to the functions."""
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
+from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
+from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
+from cdktf_cdktf_provider_aws.api_gateway_integration_response import (
+    ApiGatewayIntegrationResponse,
+)
+from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
+from cdktf_cdktf_provider_aws.api_gateway_method_response import ApiGatewayMethodResponse
+from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
+    ApiGatewayMethodSettings,
+    ApiGatewayMethodSettingsSettings,
+)
+from cdktf_cdktf_provider_aws.api_gateway_model import ApiGatewayModel
+from cdktf_cdktf_provider_aws.api_gateway_request_validator import ApiGatewayRequestValidator
+from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
+from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
+    ApiGatewayRestApi,
+    ApiGatewayRestApiEndpointConfiguration,
+)
+from cdktf_cdktf_provider_aws.api_gateway_stage import (
+    ApiGatewayStage,
+    ApiGatewayStageAccessLogSettings,
+)
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from constructs import Construct
+
+from handlers.store import routes as route_table
+from handlers.store import schemas
+from stacks.iam import assume_role_policy
+
+CORS_ALLOW_HEADERS = "Content-Type,Idempotency-Key,Authorization,X-Amz-Date,X-Api-Key"
+CORS_ALLOW_METHODS = "GET,POST,PATCH,DELETE,OPTIONS"
+# Errors raised by API Gateway itself, answered in the contract's error shape.
+CONTRACT_ERRORS = {
+    "BAD_REQUEST_BODY": ("400", "BAD_REQUEST", "The request body does not match its schema."),
+    "BAD_REQUEST_PARAMETERS": ("400", "BAD_REQUEST", "A required request parameter is missing."),
+    "REQUEST_TOO_LARGE": ("413", "PAYLOAD_TOO_LARGE", "The request body is too large."),
+    "DEFAULT_5XX": (None, "INTERNAL", "Internal server error."),
+}
+ACCESS_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "ip": "$context.identity.sourceIp",
+        "requestTime": "$context.requestTime",
+        "httpMethod": "$context.httpMethod",
+        "resourcePath": "$context.resourcePath",
+        "status": "$context.status",
+        "responseLength": "$context.responseLength",
+        "latency": "$context.responseLatency",
+        "integrationLatency": "$context.integrationLatency",
+        "errorMessage": "$context.error.message",
+        "xrayTraceId": "$context.xrayTraceId",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ApiProps:  # pylint: disable=too-many-instance-attributes
+    """Inputs of ``Api``."""
+
+    prefix: str
+    stage_name: str
+    partition: str
+    functions: Mapping[str, LambdaFunction]
+    cors_allowed_origins: tuple[str, ...]
+    throttle_rate: float
+    throttle_burst: int
+    log_retention_days: int
+    kms_key_arn: str
+    manage_account: bool
+    routes: tuple[route_table.Route, ...] = route_table.ROUTES
+    bodies: Mapping[str, dict] | None = None
+
+
+def model_name(body: str) -> str:
+    """API Gateway model names are alphanumeric."""
+    return re.sub(r"[^A-Za-z0-9]", "", body)
+
+
+def permission_source_arn(execution_arn: str, route: route_table.Route) -> str:
+    """The execute-api ARN of one route on any stage: path parameters become wildcards."""
+    path = re.sub(r"\{[^}]+\}", "*", route.path)
+    return f"{execution_arn}/*/{route.method}{path}"
+
+
+class Api(Construct):  # pylint: disable=too-many-instance-attributes
+    """A regional REST API serving the route table of ``handlers/store/routes.py``.
+
+    Each route is a method with a Lambda proxy integration, validated at the edge (required
+    parameters, and bodies against the same JSON Schemas the handlers use). Every resource
+    answers CORS preflight from a MOCK integration, and API Gateway's own errors carry the CORS
+    headers (and, where the contract has a code for them, its error body). The stage is named
+    after the environment, with JSON access logs, X-Ray, metrics and throttling. Each function
+    may be invoked only by its own routes of this API.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, props: ApiProps):
+        super().__init__(scope, construct_id)
+        self.props = props
+        bodies = props.bodies if props.bodies is not None else schemas.BODIES
+        self.rest_api = ApiGatewayRestApi(
+            self,
+            "api",
+            name=f"{props.prefix}-api",
+            description="Store API: products, users, orders",
+            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+        )
+        self.validators = {
+            "body": ApiGatewayRequestValidator(
+                self,
+                "validate-body",
+                rest_api_id=self.rest_api.id,
+                name="body-and-parameters",
+                validate_request_body=True,
+                validate_request_parameters=True,
+            ),
+            "params": ApiGatewayRequestValidator(
+                self,
+                "validate-params",
+                rest_api_id=self.rest_api.id,
+                name="parameters-only",
+                validate_request_parameters=True,
+            ),
+        }
+        self.models = {
+            name: ApiGatewayModel(
+                self,
+                f"model-{name}",
+                rest_api_id=self.rest_api.id,
+                name=model_name(name),
+                content_type="application/json",
+                schema=json.dumps(schema),
+            )
+            for name, schema in bodies.items()
+        }
+        self.resources: dict[str, ApiGatewayResource] = {}
+        self.methods: list = []
+        for route in props.routes:
+            self._route(route)
+        for path in sorted(self.resources):
+            self._preflight(path)
+        self._gateway_responses()
+        self._stage()
+
+    @property
+    def cors_origin(self) -> str:
+        """The origin API Gateway itself answers with (preflight and its own errors).
+
+        A MOCK integration cannot echo the request's origin, so API Gateway answers with the
+        first allowed origin; the functions answer each allowed origin exactly.
+        """
+        return self.props.cors_allowed_origins[0]
+
+    def _resource(self, path: str) -> str:
+        if path == "/":
+            return self.rest_api.root_resource_id
+        if path not in self.resources:
+            parent, _, part = path.rpartition("/")
+            self.resources[path] = ApiGatewayResource(
+                self,
+                f"resource{path.replace('/', '-').replace('{', '').replace('}', '')}",
+                rest_api_id=self.rest_api.id,
+                parent_id=self._resource(parent or "/"),
+                path_part=part,
+            )
+        return self.resources[path].id
+
+    def _route(self, route: route_table.Route) -> None:
+        resource_id = self._resource(route.path)
+        slug = f"{route.method.lower()}{route.path.replace('/', '-')}".replace("{", "").replace(
+            "}", ""
+        )
+        parameters = {
+            f"method.request.path.{name}": True for name in re.findall(r"\{(\w+)\}", route.path)
+        }
+        parameters |= {f"method.request.querystring.{q}": req for q, req in route.query}
+        parameters |= {f"method.request.header.{h}": req for h, req in route.headers}
+        method = ApiGatewayMethod(
+            self,
+            slug,
+            rest_api_id=self.rest_api.id,
+            resource_id=resource_id,
+            http_method=route.method,
+            # The contract has no authentication yet (see the README's security section).
+            authorization="NONE",
+            request_parameters=parameters or None,
+            request_validator_id=self.validators["body" if route.body else "params"].id,
+            request_models={"application/json": self.models[route.body].name}
+            if route.body
+            else None,
+        )
+        function = self.props.functions[route.function]
+        integration = ApiGatewayIntegration(
+            self,
+            f"{slug}-integration",
+            rest_api_id=self.rest_api.id,
+            resource_id=resource_id,
+            http_method=method.http_method,
+            type="AWS_PROXY",
+            integration_http_method="POST",
+            uri=function.invoke_arn,
+        )
+        LambdaPermission(
+            self,
+            f"{slug}-permission",
+            statement_id=f"invoke-{slug}",
+            action="lambda:InvokeFunction",
+            function_name=function.function_name,
+            principal="apigateway.amazonaws.com",
+            source_arn=permission_source_arn(self.rest_api.execution_arn, route),
+        )
+        self.methods += [method, integration]
+
+    def _cors_headers(self, prefix: str) -> dict[str, str]:
+        return {
+            f"{prefix}.header.Access-Control-Allow-Origin": f"'{self.cors_origin}'",
+            f"{prefix}.header.Access-Control-Allow-Headers": f"'{CORS_ALLOW_HEADERS}'",
+            f"{prefix}.header.Access-Control-Allow-Methods": f"'{CORS_ALLOW_METHODS}'",
+        }
+
+    def _preflight(self, path: str) -> None:
+        resource_id = self.resources[path].id
+        slug = f"options{path.replace('/', '-')}".replace("{", "").replace("}", "")
+        method = ApiGatewayMethod(
+            self,
+            slug,
+            rest_api_id=self.rest_api.id,
+            resource_id=resource_id,
+            http_method="OPTIONS",
+            authorization="NONE",
+            request_validator_id=self.validators["params"].id,
+        )
+        integration = ApiGatewayIntegration(
+            self,
+            f"{slug}-integration",
+            rest_api_id=self.rest_api.id,
+            resource_id=resource_id,
+            http_method=method.http_method,
+            type="MOCK",
+            request_templates={"application/json": '{"statusCode": 204}'},
+        )
+        response = ApiGatewayMethodResponse(
+            self,
+            f"{slug}-response",
+            rest_api_id=self.rest_api.id,
+            resource_id=resource_id,
+            http_method=method.http_method,
+            status_code="204",
+            response_parameters=dict.fromkeys(self._cors_headers("method.response"), True),
+        )
+        integration_response = ApiGatewayIntegrationResponse(
+            self,
+            f"{slug}-integration-response",
+            rest_api_id=self.rest_api.id,
+            resource_id=resource_id,
+            http_method=method.http_method,
+            status_code=response.status_code,
+            response_parameters=self._cors_headers("method.response"),
+            depends_on=[integration],
+        )
+        self.methods += [method, integration, response, integration_response]
+
+    def _gateway_responses(self) -> None:
+        headers = self._cors_headers("gatewayresponse")
+        self.methods.append(
+            ApiGatewayGatewayResponse(
+                self,
+                "gateway-4xx",
+                rest_api_id=self.rest_api.id,
+                response_type="DEFAULT_4XX",
+                response_parameters=headers,
+            )
+        )
+        for response_type, (status, code, message) in CONTRACT_ERRORS.items():
+            body = {"error": {"code": code, "message": message, "details": []}}
+            self.methods.append(
+                ApiGatewayGatewayResponse(
+                    self,
+                    f"gateway-{response_type.lower().replace('_', '-')}",
+                    rest_api_id=self.rest_api.id,
+                    response_type=response_type,
+                    status_code=status,
+                    response_parameters=headers,
+                    response_templates={"application/json": json.dumps(body)},
+                )
+            )
+
+    def _stage(self) -> None:
+        props = self.props
+        fingerprint = hashlib.sha256(
+            json.dumps(
+                [
+                    [r.method, r.path, r.function, r.body, r.query, r.headers]
+                    for r in props.routes
+                ]
+                + [self.cors_origin, CONTRACT_ERRORS, sorted(self.models)],
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()
+        self.deployment = ApiGatewayDeployment(
+            self,
+            "deployment",
+            rest_api_id=self.rest_api.id,
+            triggers={"redeployment": fingerprint},
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            depends_on=self.methods,
+        )
+        self.access_logs = CloudwatchLogGroup(
+            self,
+            "access-logs",
+            name=f"/aws/apigateway/{props.prefix}-api/access",
+            retention_in_days=props.log_retention_days,
+            kms_key_id=props.kms_key_arn,
+        )
+        depends_on = []
+        if props.manage_account:
+            depends_on.append(self._account_logging_role())
+        self.stage = ApiGatewayStage(
+            self,
+            "stage",
+            rest_api_id=self.rest_api.id,
+            deployment_id=self.deployment.id,
+            stage_name=props.stage_name,
+            xray_tracing_enabled=True,
+            access_log_settings=ApiGatewayStageAccessLogSettings(
+                destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT
+            ),
+            depends_on=depends_on or None,
+        )
+        ApiGatewayMethodSettings(
+            self,
+            "stage-settings",
+            rest_api_id=self.rest_api.id,
+            stage_name=self.stage.stage_name,
+            method_path="*/*",
+            settings=ApiGatewayMethodSettingsSettings(
+                metrics_enabled=True,
+                logging_level="ERROR",
+                data_trace_enabled=False,
+                throttling_rate_limit=props.throttle_rate,
+                throttling_burst_limit=props.throttle_burst,
+            ),
+        )
+
+    def _account_logging_role(self) -> ApiGatewayAccount:
+        """API Gateway's account-wide role for writing execution and access logs."""
+        role = IamRole(
+            self,
+            "cloudwatch-role",
+            name=f"{self.props.prefix}-apigateway-logs",
+            assume_role_policy=assume_role_policy("apigateway.amazonaws.com"),
+        )
+        attachment = IamRolePolicyAttachment(
+            self,
+            "cloudwatch-role-policy",
+            role=role.name,
+            policy_arn=(
+                f"arn:{self.props.partition}:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs"
+            ),
+        )
+        return ApiGatewayAccount(
+            self, "account", cloudwatch_role_arn=role.arn, depends_on=[attachment]
+        )

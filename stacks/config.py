@@ -1,0 +1,278 @@
+"""One typed, validated configuration per environment: the environment matrix as data.
+
+Everything that differs between dev, staging, prod and local is a field here; constructs never ask
+which environment they are in. A bad value raises ``ConfigError`` naming the field, which fails
+synth before anything is written.
+
+Overrides come from environment variables only (read by ``main.py`` and passed in as a mapping, so
+this module reads no global state):
+
+- ``ECOMMERCE_REGION``: AWS region of every environment (default ``us-east-1``).
+- ``ECOMMERCE_<ENV>_CORS_ORIGINS``: comma-separated allowed origins of one environment.
+- ``ECOMMERCE_STATE_BUCKET`` (and optional ``ECOMMERCE_STATE_REGION``): S3 bucket for the
+  Terraform state of dev, staging and prod, locked with an S3 lock file. Unset: local state.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+PROJECT = "ecommerce"
+ENVIRONMENTS = ("dev", "staging", "prod", "local")
+
+# The values CloudWatch Logs accepts for retentionInDays.
+LOG_RETENTION_DAYS = frozenset(
+    (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+     3288, 3653)
+)  # fmt: skip
+LOG_LEVELS = frozenset(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_ORIGIN = re.compile(r"^(\*|https?://[A-Za-z0-9.-]+(:\d{1,5})?)$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+# Powertools for AWS Lambda (Python) v3, public layer published by AWS (account 017000801446).
+POWERTOOLS_LAYER = (
+    "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27"
+)
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the field."""
+
+    def __init__(self, env: str, field_name: str, problem: str):
+        super().__init__(f"invalid configuration for environment '{env}': {field_name} {problem}")
+        self.field_name = field_name
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Provisioned read and write capacity units of a table and of each of its indexes."""
+
+    read: int
+    write: int
+
+
+@dataclass(frozen=True)
+class AutoScaling:
+    """Target-tracking auto scaling of provisioned capacity (tables and indexes)."""
+
+    max_read: int
+    max_write: int
+    target_utilization: float = 70.0
+
+
+@dataclass(frozen=True)
+class StateBackend:
+    """Where Terraform keeps the stack's state: an S3 bucket, or a local file path."""
+
+    bucket: str | None = None
+    region: str | None = None
+    local_path: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes
+    """Everything one environment's stack needs; validated by ``validate``."""
+
+    name: str
+    region: str
+    vpc_cidr: str
+    az_count: int
+    table_capacity: Capacity
+    autoscaling: AutoScaling | None
+    log_retention_days: int
+    log_level: str
+    point_in_time_recovery: bool
+    deletion_protection: bool
+    cors_allowed_origins: tuple[str, ...]
+    alarms_to_sns: bool
+    # Public Powertools layer; None where the platform cannot take it (the emulator), in which
+    # case the runtime provides Powertools itself.
+    powertools_layer_arn: str | None
+    lambda_memory_mb: int = 256
+    lambda_timeout_seconds: int = 10
+    reserved_concurrency: int = 10
+    api_throttle_rate: float = 50.0
+    api_throttle_burst: int = 100
+    kms_deletion_window_days: int = 30
+    # API Gateway's account-wide CloudWatch role (needed for stage and access logging). One stack
+    # per account and region should own it.
+    manage_api_gateway_account: bool = True
+    state: StateBackend = field(default_factory=StateBackend)
+
+    @property
+    def prefix(self) -> str:
+        """Prefix of every resource name: ``ecommerce-<env>``."""
+        return f"{PROJECT}-{self.name}"
+
+    @property
+    def stack_name(self) -> str:
+        """Name of the environment's TerraformStack."""
+        return self.prefix
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags that the provider's default tags put on every resource."""
+        return {"project": PROJECT, "environment": self.name, "managed-by": "cdktf"}
+
+    def validate(self) -> EnvironmentConfig:
+        """Check every field; raise ``ConfigError`` naming the first bad one."""
+        checks = (
+            ("name", self.name in ENVIRONMENTS, f"must be one of {', '.join(ENVIRONMENTS)}"),
+            ("region", bool(_REGION.match(self.region)), "must look like 'us-east-1'"),
+            ("vpc_cidr", _is_private_network(self.vpc_cidr), "must be a private /16../24 CIDR"),
+            ("az_count", 2 <= self.az_count <= 6, "must be between 2 and 6"),
+            ("table_capacity.read", 1 <= self.table_capacity.read <= 40000, "must be 1..40000"),
+            ("table_capacity.write", 1 <= self.table_capacity.write <= 40000, "must be 1..40000"),
+            (
+                "log_retention_days",
+                self.log_retention_days in LOG_RETENTION_DAYS,
+                f"must be one of CloudWatch's values {sorted(LOG_RETENTION_DAYS)}",
+            ),
+            ("log_level", self.log_level in LOG_LEVELS, f"must be one of {sorted(LOG_LEVELS)}"),
+            (
+                "cors_allowed_origins",
+                bool(self.cors_allowed_origins)
+                and all(_ORIGIN.match(o) for o in self.cors_allowed_origins),
+                "must be '*' or a list of http(s)://host[:port] origins",
+            ),
+            (
+                "powertools_layer_arn",
+                self.powertools_layer_arn is None or bool(_LAYER_ARN.match(self.powertools_layer_arn)),
+                "must be a Lambda layer version ARN",
+            ),
+            ("lambda_memory_mb", 128 <= self.lambda_memory_mb <= 10240, "must be 128..10240"),
+            ("lambda_timeout_seconds", 1 <= self.lambda_timeout_seconds <= 29, "must be 1..29"),
+            ("reserved_concurrency", self.reserved_concurrency >= 1, "must be at least 1"),
+            ("api_throttle_rate", self.api_throttle_rate > 0, "must be positive"),
+            ("api_throttle_burst", self.api_throttle_burst >= 1, "must be at least 1"),
+            ("kms_deletion_window_days", 7 <= self.kms_deletion_window_days <= 30, "must be 7..30"),
+            (
+                "state.bucket",
+                self.state.bucket is None or bool(_BUCKET.match(self.state.bucket)),
+                "must be a valid S3 bucket name",
+            ),
+        )
+        for name, ok, problem in checks:
+            if not ok:
+                raise ConfigError(self.name, name, problem)
+        if self.autoscaling is not None:
+            self._validate_autoscaling(self.autoscaling)
+        return self
+
+    def _validate_autoscaling(self, scaling: AutoScaling) -> None:
+        if scaling.max_read < self.table_capacity.read:
+            raise ConfigError(self.name, "autoscaling.max_read", "must be >= table_capacity.read")
+        if scaling.max_write < self.table_capacity.write:
+            raise ConfigError(self.name, "autoscaling.max_write", "must be >= table_capacity.write")
+        if not 20 <= scaling.target_utilization <= 90:
+            raise ConfigError(self.name, "autoscaling.target_utilization", "must be 20..90")
+
+
+def _is_private_network(cidr: str) -> bool:
+    try:
+        network = ipaddress.IPv4Network(cidr, strict=True)
+    except ValueError:
+        return False
+    return network.is_private and 16 <= network.prefixlen <= 24
+
+
+def _base(name: str, region: str) -> dict:
+    return {
+        "name": name,
+        "region": region,
+        "az_count": 2,
+        "table_capacity": Capacity(5, 5),
+        "autoscaling": None,
+        "log_level": "INFO",
+        "point_in_time_recovery": True,
+        "deletion_protection": False,
+        "alarms_to_sns": True,
+        "powertools_layer_arn": POWERTOOLS_LAYER.format(region=region),
+    }
+
+
+def _defaults(name: str, region: str) -> EnvironmentConfig:
+    base = _base(name, region)
+    if name == "dev":
+        return EnvironmentConfig(
+            **base
+            | {
+                "vpc_cidr": "10.10.0.0/16",
+                "log_retention_days": 14,
+                "log_level": "DEBUG",
+                "cors_allowed_origins": ("http://localhost:3000", "https://dev.store.example.com"),
+            }
+        )
+    if name == "staging":
+        return EnvironmentConfig(
+            **base
+            | {
+                "vpc_cidr": "10.20.0.0/16",
+                "table_capacity": Capacity(10, 10),
+                "log_retention_days": 30,
+                "cors_allowed_origins": ("https://staging.store.example.com",),
+            }
+        )
+    if name == "prod":
+        return EnvironmentConfig(
+            **base
+            | {
+                "vpc_cidr": "10.30.0.0/16",
+                "az_count": 3,
+                "table_capacity": Capacity(50, 50),
+                "autoscaling": AutoScaling(max_read=500, max_write=500),
+                "log_retention_days": 365,
+                "deletion_protection": True,
+                "cors_allowed_origins": ("https://store.example.com",),
+                "reserved_concurrency": 50,
+                "api_throttle_rate": 500.0,
+                "api_throttle_burst": 1000,
+            }
+        )
+    if name == "local":
+        return EnvironmentConfig(
+            **base
+            | {
+                "vpc_cidr": "10.40.0.0/16",
+                "log_retention_days": 1,
+                "log_level": "DEBUG",
+                "point_in_time_recovery": False,
+                "cors_allowed_origins": ("*",),
+                "alarms_to_sns": False,
+                # The emulator does not hold AWS's public layers; the local gateway runs the
+                # functions with Powertools from the project's own environment.
+                "powertools_layer_arn": None,
+                "kms_deletion_window_days": 7,
+                "manage_api_gateway_account": False,
+                # Always a throwaway file of its own, never beside the real environments' state.
+                "state": StateBackend(local_path=".localcloud/state/terraform.tfstate"),
+            }
+        )
+    raise ConfigError(name, "name", f"must be one of {', '.join(ENVIRONMENTS)}")
+
+
+def load(name: str, overrides: Mapping[str, str] | None = None) -> EnvironmentConfig:
+    """Build and validate one environment's configuration, applying environment overrides."""
+    env = overrides or {}
+    region = env.get("ECOMMERCE_REGION", "us-east-1")
+    config = _defaults(name, region)
+    origins = env.get(f"ECOMMERCE_{name.upper()}_CORS_ORIGINS")
+    if origins is not None:
+        config = replace(
+            config, cors_allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip())
+        )
+    bucket = env.get("ECOMMERCE_STATE_BUCKET")
+    if bucket and config.state.local_path is None:
+        config = replace(
+            config, state=StateBackend(bucket=bucket, region=env.get("ECOMMERCE_STATE_REGION"))
+        )
+    return config.validate()
+
+
+def load_all(overrides: Mapping[str, str] | None = None) -> tuple[EnvironmentConfig, ...]:
+    """Every environment's configuration, in the order dev, staging, prod, local."""
+    return tuple(load(name, overrides) for name in ENVIRONMENTS)

@@ -1,0 +1,173 @@
+"""Alarms and a dashboard over the functions, the API and the tables."""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
+from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from constructs import Construct
+
+
+@dataclass(frozen=True)
+class MonitoringProps:  # pylint: disable=too-many-instance-attributes
+    """Inputs of ``Monitoring``."""
+
+    prefix: str
+    region: str
+    kms_key_id: str
+    function_names: Mapping[str, str]
+    function_timeout_seconds: int
+    api_name: str
+    stage_name: str
+    table_names: Mapping[str, str]
+    alarms_to_sns: bool
+    api_latency_p99_ms: int = 2000
+
+
+@dataclass(frozen=True)
+class _Alarm:
+    key: str
+    namespace: str
+    metric: str
+    dimensions: dict[str, str]
+    threshold: float
+    statistic: str | None = "Sum"
+    extended_statistic: str | None = None
+    description: str = ""
+
+
+class Monitoring(Construct):
+    """An encrypted SNS topic, the alarms that page on it, and one dashboard.
+
+    Alarms: per function errors, throttles and p99 duration near the timeout; the API stage's 5XX
+    and p99 latency; read and write throttles per table. Whether alarms notify the topic is the
+    environment's choice (the emulator has no one to page).
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, props: MonitoringProps):
+        super().__init__(scope, construct_id)
+        self.topic = SnsTopic(
+            self, "alarms-topic", name=f"{props.prefix}-alarms", kms_master_key_id=props.kms_key_id
+        )
+        actions = [self.topic.arn] if props.alarms_to_sns else []
+        self.alarms = {
+            alarm.key: CloudwatchMetricAlarm(
+                self,
+                alarm.key,
+                alarm_name=f"{props.prefix}-{alarm.key}",
+                alarm_description=alarm.description,
+                namespace=alarm.namespace,
+                metric_name=alarm.metric,
+                dimensions=alarm.dimensions,
+                statistic=alarm.statistic,
+                extended_statistic=alarm.extended_statistic,
+                period=60,
+                evaluation_periods=5,
+                datapoints_to_alarm=3,
+                threshold=alarm.threshold,
+                comparison_operator="GreaterThanOrEqualToThreshold"
+                if alarm.statistic == "Sum"
+                else "GreaterThanThreshold",
+                treat_missing_data="notBreaching",
+                alarm_actions=actions,
+                ok_actions=actions,
+            )
+            for alarm in self._alarms(props)
+        }
+        self.dashboard = CloudwatchDashboard(
+            self,
+            "dashboard",
+            dashboard_name=f"{props.prefix}-overview",
+            dashboard_body=json.dumps(self._dashboard(props)),
+        )
+
+    @staticmethod
+    def _alarms(props: MonitoringProps) -> list[_Alarm]:
+        alarms = []
+        for key, name in props.function_names.items():
+            dims = {"FunctionName": name}
+            alarms += [
+                _Alarm(f"{key}-errors", "AWS/Lambda", "Errors", dims, 1, description="Errors"),
+                _Alarm(f"{key}-throttles", "AWS/Lambda", "Throttles", dims, 1, description="429s"),
+                _Alarm(
+                    f"{key}-duration-p99",
+                    "AWS/Lambda",
+                    "Duration",
+                    dims,
+                    props.function_timeout_seconds * 1000 * 0.8,
+                    statistic=None,
+                    extended_statistic="p99",
+                    description="p99 duration above 80% of the timeout",
+                ),
+            ]
+        api_dims = {"ApiName": props.api_name, "Stage": props.stage_name}
+        alarms += [
+            _Alarm("api-5xx", "AWS/ApiGateway", "5XXError", api_dims, 1, description="5XX"),
+            _Alarm(
+                "api-latency-p99",
+                "AWS/ApiGateway",
+                "Latency",
+                api_dims,
+                props.api_latency_p99_ms,
+                statistic=None,
+                extended_statistic="p99",
+                description="p99 latency",
+            ),
+        ]
+        for key, name in props.table_names.items():
+            for metric in ("ReadThrottleEvents", "WriteThrottleEvents"):
+                alarms.append(
+                    _Alarm(
+                        f"{key}-{metric.lower().replace('throttleevents', '-throttles')}",
+                        "AWS/DynamoDB",
+                        metric,
+                        {"TableName": name},
+                        1,
+                        description=f"DynamoDB {metric}",
+                    )
+                )
+        return alarms
+
+    @staticmethod
+    def _dashboard(props: MonitoringProps) -> dict:
+        def widget(title: str, metrics: list, stat: str = "Sum") -> dict:
+            return {
+                "type": "metric",
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": title,
+                    "region": props.region,
+                    "stat": stat,
+                    "period": 60,
+                    "metrics": metrics,
+                },
+            }
+
+        functions = list(props.function_names.values())
+        tables = list(props.table_names.values())
+        api = ["ApiName", props.api_name, "Stage", props.stage_name]
+        return {
+            "widgets": [
+                widget("API requests and errors", [
+                    ["AWS/ApiGateway", m, *api] for m in ("Count", "4XXError", "5XXError")
+                ]),
+                widget("API latency p99", [["AWS/ApiGateway", "Latency", *api]], stat="p99"),
+                widget("Function invocations", [
+                    ["AWS/Lambda", "Invocations", "FunctionName", f] for f in functions
+                ]),
+                widget("Function errors and throttles", [
+                    ["AWS/Lambda", m, "FunctionName", f]
+                    for f in functions for m in ("Errors", "Throttles")
+                ]),
+                widget("Function duration p99", [
+                    ["AWS/Lambda", "Duration", "FunctionName", f] for f in functions
+                ], stat="p99"),
+                widget("DynamoDB throttles", [
+                    ["AWS/DynamoDB", m, "TableName", t]
+                    for t in tables for m in ("ReadThrottleEvents", "WriteThrottleEvents")
+                ]),
+            ]
+        }  # fmt: skip

@@ -1,0 +1,31 @@
+"""The functions' code directory as it is, minus interpreter caches."""
+
+import hashlib
+import shutil
+import tempfile
+from pathlib import Path
+
+_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+
+
+def clean_copy(source: Path) -> Path:
+    """A content-addressed copy of ``source`` without bytecode caches.
+
+    Running the tests writes ``__pycache__`` into ``handlers/``; packaging those would change the
+    asset (and make ``cdktf diff`` show a code change) although the code did not change.
+    """
+    staging = Path(tempfile.mkdtemp(prefix="ecommerce-lambda-staging-"))
+    copy = staging / source.name
+    shutil.copytree(source, copy, ignore=_IGNORE)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in copy.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(copy).as_posix().encode() + b"\0" + path.read_bytes())
+    target = Path(tempfile.gettempdir()) / f"ecommerce-lambda-{digest.hexdigest()[:16]}"
+    if not (target / source.name).exists():
+        target.mkdir(parents=True, exist_ok=True)
+        try:
+            copy.rename(target / source.name)
+        except OSError:  # a concurrent synth placed the identical copy first
+            pass
+    shutil.rmtree(staging, ignore_errors=True)
+    return target / source.name
