@@ -1,6 +1,8 @@
 #!/usr/bin/env python
 """The cdktf app: one TerraformStack per environment (dev, staging, prod, local)."""
 
+# The environment must be set before cdktf starts its Node process, hence the late imports.
+# pylint: disable=wrong-import-position
 import os
 import sys
 
@@ -8,10 +10,10 @@ import sys
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from cdktf import App  # noqa: E402
+from cdktf import App
 
-from stacks.config import ConfigError, load_all  # noqa: E402
-from stacks.store_stack import StoreStack  # noqa: E402
+from stacks.config import ConfigError, load_all
+from stacks.store_stack import StoreStack
 
 
 def main() -> int:

@@ -1,1 +1,1 @@
-"""Infrastructure of the store API: configuration, reusable constructs and the per-environment stack."""
+"""Infrastructure of the store API: configuration, constructs and the per-environment stack."""

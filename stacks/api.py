@@ -69,7 +69,7 @@ ACCESS_LOG_FORMAT = json.dumps(
 
 
 @dataclass(frozen=True)
-class ApiProps:  # pylint: disable=too-many-instance-attributes
+class ApiProps:
     """Inputs of ``Api``."""
 
     prefix: str
@@ -97,7 +97,7 @@ def permission_source_arn(execution_arn: str, route: route_table.Route) -> str:
     return f"{execution_arn}/*/{route.method}{path}"
 
 
-class Api(Construct):  # pylint: disable=too-many-instance-attributes
+class Api(Construct):
     """A regional REST API serving the route table of ``handlers/store/routes.py``.
 
     Each route is a method with a Lambda proxy integration, validated at the edge (required
@@ -303,10 +303,7 @@ class Api(Construct):  # pylint: disable=too-many-instance-attributes
         props = self.props
         fingerprint = hashlib.sha256(
             json.dumps(
-                [
-                    [r.method, r.path, r.function, r.body, r.query, r.headers]
-                    for r in props.routes
-                ]
+                [[r.method, r.path, r.function, r.body, r.query, r.headers] for r in props.routes]
                 + [self.cors_origin, CONTRACT_ERRORS, sorted(self.models)],
                 sort_keys=True,
             ).encode()

@@ -74,7 +74,7 @@ class StateBackend:
 
 
 @dataclass(frozen=True)
-class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes
+class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the matrix
     """Everything one environment's stack needs; validated by ``validate``."""
 
     name: str
@@ -141,7 +141,8 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes
             ),
             (
                 "powertools_layer_arn",
-                self.powertools_layer_arn is None or bool(_LAYER_ARN.match(self.powertools_layer_arn)),
+                self.powertools_layer_arn is None
+                or bool(_LAYER_ARN.match(self.powertools_layer_arn)),
                 "must be a Lambda layer version ARN",
             ),
             ("lambda_memory_mb", 128 <= self.lambda_memory_mb <= 10240, "must be 128..10240"),

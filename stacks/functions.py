@@ -29,7 +29,7 @@ MANAGED_POLICIES = (
 
 
 @dataclass(frozen=True)
-class FunctionsProps:  # pylint: disable=too-many-instance-attributes
+class FunctionsProps:
     """Inputs of ``Functions``."""
 
     prefix: str

@@ -11,7 +11,7 @@ from constructs import Construct
 
 
 @dataclass(frozen=True)
-class MonitoringProps:  # pylint: disable=too-many-instance-attributes
+class MonitoringProps:
     """Inputs of ``Monitoring``."""
 
     prefix: str

@@ -48,7 +48,7 @@ def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
     )
 
 
-class Network(Construct):  # pylint: disable=too-many-instance-attributes
+class Network(Construct):
     """VPC with a public and a private subnet per zone, and no NAT gateway.
 
     The functions run in the private subnets with one egress-only security group. They reach

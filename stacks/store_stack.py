@@ -23,7 +23,9 @@ HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
 class StoreStack(TerraformStack):
     """The store API in one environment, named ``ecommerce-<env>``."""
 
-    def __init__(self, scope: Construct, config: EnvironmentConfig, handlers_dir: Path = HANDLERS_DIR):
+    def __init__(
+        self, scope: Construct, config: EnvironmentConfig, handlers_dir: Path = HANDLERS_DIR
+    ):
         super().__init__(scope, config.stack_name)
         self.config = config
         self._backend(config)

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
-    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
-    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+)
+from cdktf_cdktf_provider_aws.appautoscaling_policy import (
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration as TargetTracking,
 )
 from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.dynamodb_table import (
@@ -111,7 +112,7 @@ class Tables(Construct):
                 )
         return table
 
-    def _scale(  # pylint: disable=too-many-arguments,too-many-positional-arguments
+    def _scale(
         self,
         construct_id: str,
         resource_id: str,
@@ -139,14 +140,8 @@ class Tables(Construct):
                 service_namespace="dynamodb",
                 resource_id=target.resource_id,
                 scalable_dimension=target.scalable_dimension,
-                target_tracking_scaling_policy_configuration=(
-                    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
-                        target_value=props.autoscaling.target_utilization,
-                        predefined_metric_specification=(
-                            AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(  # noqa: E501 pylint: disable=line-too-long
-                                predefined_metric_type=metric
-                            )
-                        ),
-                    )
+                target_tracking_scaling_policy_configuration=TargetTracking(
+                    target_value=props.autoscaling.target_utilization,
+                    predefined_metric_specification={"predefined_metric_type": metric},
                 ),
             )

@@ -2,6 +2,11 @@
 
 The Functions construct builds one Lambda per entry and grants exactly these DynamoDB actions on
 exactly these tables (and their indexes); the handler code must not need more. Pure data.
+
+Items of a TransactWriteItems call need the action of their kind (Put -> PutItem, Update ->
+UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); IAM has no action for the
+transaction itself. tests/handlers/store/test_manifest.py records every DynamoDB call the handlers
+make in the tests and checks it against these grants.
 """
 
 from dataclasses import dataclass
@@ -58,7 +63,6 @@ USERS = FunctionSpec(
                 "dynamodb:PutItem",
                 "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",
-                "dynamodb:ConditionCheckItem",
             ),
             index_actions=("dynamodb:Query",),
         ),

@@ -1,0 +1,146 @@
+"""Api: a method per route, proxy integrations, CORS, validation, stage, scoped permissions."""
+
+import json
+import re
+
+import pytest
+
+from handlers.store.routes import ROUTES
+from handlers.store.schemas import BODIES
+from stacks.api import CONTRACT_ERRORS, permission_source_arn
+
+PATHS = {r.path for r in ROUTES}
+
+
+def _methods(env, verb=None):
+    methods = env.resources("aws_api_gateway_method").values()
+    return [m for m in methods if verb is None or m["http_method"] == verb]
+
+
+def test_a_method_per_route_and_a_preflight_per_resource(env):
+    assert len(_methods(env)) == len(ROUTES) + len(PATHS)
+    assert len(_methods(env, "OPTIONS")) == len(PATHS)
+    assert len(env.resources("aws_api_gateway_resource")) == len(PATHS)
+    parts = sorted(r["path_part"] for r in env.resources("aws_api_gateway_resource").values())
+    assert parts == ["orders", "products", "users", "{orderId}", "{productId}", "{userId}"]
+
+
+def test_proxy_integrations_target_the_right_function(env):
+    integrations = env.resources("aws_api_gateway_integration")
+    proxies = {k: v for k, v in integrations.items() if v["type"] == "AWS_PROXY"}
+    assert len(proxies) == len(ROUTES)
+    for route in ROUTES:
+        slug = f"{route.method.lower()}{route.path.replace('/', '-')}".replace("{", "").replace(
+            "}", ""
+        )
+        found = [v for k, v in proxies.items() if k.startswith(f"api_{slug}-integration")]
+        assert len(found) == 1, slug
+        assert found[0]["integration_http_method"] == "POST"
+        assert f"functions_{route.function}_" in found[0]["uri"]
+        assert found[0]["uri"].endswith(".invoke_arn}")
+
+
+def test_validation_on_every_method(env):
+    validators = env.resources("aws_api_gateway_request_validator")
+    assert len(validators) == 2
+    for method in _methods(env):
+        assert "aws_api_gateway_request_validator" in method["request_validator_id"]
+    body_methods = [m for m in _methods(env) if "request_models" in m]
+    assert len(body_methods) == len([r for r in ROUTES if r.body])
+    for method in body_methods:
+        assert "validate-body" in method["request_validator_id"]
+
+
+def test_models_are_the_shared_schemas(env):
+    models = {m["name"]: m for m in env.resources("aws_api_gateway_model").values()}
+    assert set(models) == set(BODIES)
+    for name, schema in BODIES.items():
+        assert json.loads(models[name]["schema"]) == schema
+        assert models[name]["content_type"] == "application/json"
+
+
+def test_required_parameters_are_declared(env):
+    by_key = {
+        (m["http_method"], tuple(sorted(m.get("request_parameters", {}).items())))
+        for m in _methods(env)
+    }
+    assert ("GET", (("method.request.querystring.email", True),)) in by_key
+    assert (
+        "GET",
+        (
+            ("method.request.querystring.limit", False),
+            ("method.request.querystring.nextToken", False),
+            ("method.request.querystring.userId", True),
+        ),
+    ) in by_key
+    assert ("POST", (("method.request.header.Idempotency-Key", False),)) in by_key
+
+
+def test_preflight_is_mock_with_cors_headers(env):
+    mocks = [
+        v for v in env.resources("aws_api_gateway_integration").values() if v["type"] == "MOCK"
+    ]
+    assert len(mocks) == len(PATHS)
+    origin = env.config.cors_allowed_origins[0]
+    responses = env.resources("aws_api_gateway_integration_response").values()
+    assert len(responses) == len(PATHS)
+    for response in responses:
+        params = response["response_parameters"]
+        assert params["method.response.header.Access-Control-Allow-Origin"] == f"'{origin}'"
+        assert "PATCH" in params["method.response.header.Access-Control-Allow-Methods"]
+        assert "Idempotency-Key" in params["method.response.header.Access-Control-Allow-Headers"]
+
+
+def test_gateway_errors_carry_cors_and_the_contract_body(env):
+    responses = {
+        r["response_type"]: r for r in env.resources("aws_api_gateway_gateway_response").values()
+    }
+    assert set(responses) == {"DEFAULT_4XX", *CONTRACT_ERRORS}
+    for response in responses.values():
+        assert (
+            "gatewayresponse.header.Access-Control-Allow-Origin" in response["response_parameters"]
+        )
+    body = json.loads(responses["BAD_REQUEST_BODY"]["response_templates"]["application/json"])
+    assert body["error"]["code"] == "BAD_REQUEST"
+    assert responses["REQUEST_TOO_LARGE"]["status_code"] == "413"
+
+
+def test_stage_named_after_environment(env):
+    stage = env.one("aws_api_gateway_stage")
+    assert stage["stage_name"] == env.config.name
+    assert stage["xray_tracing_enabled"] is True
+    assert "aws_cloudwatch_log_group" in stage["access_log_settings"]["destination_arn"]
+    assert "$context.requestId" in stage["access_log_settings"]["format"]
+    settings = env.one("aws_api_gateway_method_settings")["settings"]
+    assert settings["metrics_enabled"] is True
+    assert settings["throttling_rate_limit"] == env.config.api_throttle_rate
+    assert settings["throttling_burst_limit"] == env.config.api_throttle_burst
+
+
+def test_api_gateway_account_role_is_configuration(env):
+    accounts = env.resources("aws_api_gateway_account")
+    assert len(accounts) == (1 if env.config.manage_api_gateway_account else 0)
+
+
+def test_deployment_redeploys_on_change(env):
+    deployment = env.one("aws_api_gateway_deployment")
+    assert re.fullmatch(r"[0-9a-f]{64}", deployment["triggers"]["redeployment"])
+    assert deployment["lifecycle"]["create_before_destroy"] is True
+
+
+def test_permissions_scoped_to_each_route(env):
+    permissions = list(env.resources("aws_lambda_permission").values())
+    assert len(permissions) == len(ROUTES)
+    for permission in permissions:
+        assert permission["principal"] == "apigateway.amazonaws.com"
+        assert permission["source_arn"].startswith("${aws_api_gateway_rest_api.")
+        assert ".execution_arn}/*/" in permission["source_arn"]
+        assert not permission["source_arn"].endswith("/*/*")
+
+
+@pytest.mark.parametrize(
+    ("index", "expected"),
+    [(0, "arn/*/POST/products"), (2, "arn/*/GET/products/*"), (13, "arn/*/PATCH/orders/*")],
+)
+def test_permission_source_arn(index, expected):
+    assert permission_source_arn("arn", ROUTES[index]) == expected

@@ -1,0 +1,127 @@
+"""The environment matrix as data, its validation and its overrides."""
+
+from dataclasses import replace
+
+import pytest
+
+from stacks.config import AutoScaling, Capacity, ConfigError, StateBackend, load, load_all
+
+
+@pytest.mark.parametrize(
+    ("name", "capacity", "zones", "retention", "level", "pitr", "protection", "alarms"),
+    [
+        ("dev", (5, 5), 2, 14, "DEBUG", True, False, True),
+        ("staging", (10, 10), 2, 30, "INFO", True, False, True),
+        ("prod", (50, 50), 3, 365, "INFO", True, True, True),
+        ("local", (5, 5), 2, 1, "DEBUG", False, False, False),
+    ],
+)
+def test_matrix(name, capacity, zones, retention, level, pitr, protection, alarms):  # noqa: PLR0917  pylint: disable=too-many-arguments,too-many-positional-arguments
+    config = load(name, {})
+    assert (config.table_capacity.read, config.table_capacity.write) == capacity
+    assert config.az_count == zones
+    assert config.log_retention_days == retention
+    assert config.log_level == level
+    assert config.point_in_time_recovery is pitr
+    assert config.deletion_protection is protection
+    assert config.alarms_to_sns is alarms
+    assert config.prefix == f"ecommerce-{name}"
+
+
+def test_only_prod_autoscales():
+    assert [c.name for c in load_all({}) if c.autoscaling] == ["prod"]
+
+
+def test_cors_origins_per_environment():
+    configs = {c.name: c for c in load_all({})}
+    assert "http://localhost:3000" in configs["dev"].cors_allowed_origins
+    assert configs["staging"].cors_allowed_origins == ("https://staging.store.example.com",)
+    assert configs["prod"].cors_allowed_origins == ("https://store.example.com",)
+    assert configs["local"].cors_allowed_origins == ("*",)
+
+
+def test_local_takes_no_public_layer_and_real_environments_do():
+    configs = {c.name: c for c in load_all({})}
+    assert configs["local"].powertools_layer_arn is None
+    for name in ("dev", "staging", "prod"):
+        assert "AWSLambdaPowertoolsPythonV3-python312" in configs[name].powertools_layer_arn
+
+
+def test_region_and_cors_overrides():
+    config = load(
+        "staging",
+        {
+            "ECOMMERCE_REGION": "eu-west-1",
+            "ECOMMERCE_STAGING_CORS_ORIGINS": "https://a.io, https://b.io",
+        },
+    )
+    assert config.region == "eu-west-1"
+    assert config.cors_allowed_origins == ("https://a.io", "https://b.io")
+    assert ":eu-west-1:" in config.powertools_layer_arn
+
+
+def test_state_bucket_applies_to_real_environments_only():
+    environ = {"ECOMMERCE_STATE_BUCKET": "team-tf-state", "ECOMMERCE_STATE_REGION": "us-west-2"}
+    assert load("prod", environ).state == StateBackend(bucket="team-tf-state", region="us-west-2")
+    assert load("local", environ).state.bucket is None
+    assert load("local", environ).state.local_path == ".localcloud/state/terraform.tfstate"
+    assert load("dev", {}).state == StateBackend()
+
+
+@pytest.mark.parametrize(
+    ("change", "field_name"),
+    [
+        ({"table_capacity": Capacity(0, 5)}, "table_capacity.read"),
+        ({"table_capacity": Capacity(5, 0)}, "table_capacity.write"),
+        ({"vpc_cidr": "10.0.0.0/33"}, "vpc_cidr"),
+        ({"vpc_cidr": "not-a-cidr"}, "vpc_cidr"),
+        ({"vpc_cidr": "8.8.0.0/16"}, "vpc_cidr"),
+        ({"vpc_cidr": "10.0.0.1/16"}, "vpc_cidr"),
+        ({"log_retention_days": 13}, "log_retention_days"),
+        ({"log_level": "VERBOSE"}, "log_level"),
+        ({"az_count": 1}, "az_count"),
+        ({"region": "mars-1"}, "region"),
+        ({"cors_allowed_origins": ()}, "cors_allowed_origins"),
+        ({"cors_allowed_origins": ("ftp://x",)}, "cors_allowed_origins"),
+        ({"powertools_layer_arn": "layer"}, "powertools_layer_arn"),
+        ({"lambda_memory_mb": 64}, "lambda_memory_mb"),
+        ({"lambda_timeout_seconds": 30}, "lambda_timeout_seconds"),
+        ({"reserved_concurrency": 0}, "reserved_concurrency"),
+        ({"api_throttle_rate": 0}, "api_throttle_rate"),
+        ({"api_throttle_burst": 0}, "api_throttle_burst"),
+        ({"kms_deletion_window_days": 3}, "kms_deletion_window_days"),
+        ({"state": StateBackend(bucket="Bad_Bucket")}, "state.bucket"),
+        ({"autoscaling": AutoScaling(max_read=1, max_write=500)}, "autoscaling.max_read"),
+        ({"autoscaling": AutoScaling(max_read=500, max_write=1)}, "autoscaling.max_write"),
+        (
+            {"autoscaling": AutoScaling(max_read=500, max_write=500, target_utilization=99)},
+            "autoscaling.target_utilization",
+        ),
+    ],
+)
+def test_bad_values_name_the_field(change, field_name):
+    with pytest.raises(ConfigError) as raised:
+        replace(load("prod", {}), **change).validate()
+    assert raised.value.field_name == field_name
+    assert field_name in str(raised.value)
+    assert "'prod'" in str(raised.value)
+
+
+def test_unknown_environment():
+    with pytest.raises(ConfigError, match="name must be one of dev, staging, prod, local"):
+        load("qa", {})
+
+
+def test_bad_override_fails_naming_the_field():
+    with pytest.raises(ConfigError, match="cors_allowed_origins"):
+        load("dev", {"ECOMMERCE_DEV_CORS_ORIGINS": "javascript:alert(1)"})
+    with pytest.raises(ConfigError, match="region"):
+        load("dev", {"ECOMMERCE_REGION": "nowhere"})
+
+
+def test_tags():
+    assert load("dev", {}).tags == {
+        "project": "ecommerce",
+        "environment": "dev",
+        "managed-by": "cdktf",
+    }

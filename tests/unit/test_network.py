@@ -1,0 +1,77 @@
+"""Network: subnets per zone, routes, endpoints, the functions' security group, flow logs."""
+
+import pytest
+
+from stacks.network import subnet_cidrs
+
+
+def test_subnets_per_zone(env):
+    subnets = env.resources("aws_subnet")
+    zones = env.config.az_count
+    assert len([s for s in subnets.values() if s["tags"]["tier"] == "public"]) == zones
+    assert len([s for s in subnets.values() if s["tags"]["tier"] == "private"]) == zones
+    assert all(s.get("map_public_ip_on_launch") is not True for s in subnets.values())
+
+
+def test_only_public_route_table_reaches_the_internet(env):
+    routes = env.resources("aws_route")
+    assert len(routes) == 1
+    route = next(iter(routes.values()))
+    assert route["destination_cidr_block"] == "0.0.0.0/0"
+    assert "aws_internet_gateway" in route["gateway_id"]
+    assert "public-rt" in route["route_table_id"]
+    assert env.resources("aws_nat_gateway") == {}
+
+
+def test_dynamodb_gateway_endpoint_on_private_route_tables(env):
+    endpoint = env.one("aws_vpc_endpoint", "dynamodb")
+    assert endpoint["vpc_endpoint_type"] == "Gateway"
+    assert endpoint["service_name"] == f"com.amazonaws.{env.config.region}.dynamodb"
+    assert len(endpoint["route_table_ids"]) == env.config.az_count
+    assert all("private" in rt for rt in endpoint["route_table_ids"])
+
+
+def test_kms_interface_endpoint_in_private_subnets(env):
+    endpoint = env.one("aws_vpc_endpoint", "kms")
+    assert endpoint["vpc_endpoint_type"] == "Interface"
+    assert endpoint["private_dns_enabled"] is True
+    assert all("private" in s for s in endpoint["subnet_ids"])
+
+
+def test_functions_security_group_is_egress_only_and_described(env):
+    assert env.resources("aws_security_group_rule") == {}
+    egress = env.resources("aws_vpc_security_group_egress_rule")
+    assert len(egress) == 2
+    for rule in egress.values():
+        assert "functions-sg" in rule["security_group_id"]
+        assert rule["description"]
+        assert (rule["from_port"], rule["to_port"], rule["ip_protocol"]) == (443, 443, "tcp")
+        assert "cidr_ipv4" not in rule
+    ingress = env.resources("aws_vpc_security_group_ingress_rule")
+    assert len(ingress) == 1
+    rule = next(iter(ingress.values()))
+    assert "endpoints-sg" in rule["security_group_id"]
+    assert "functions-sg" in rule["referenced_security_group_id"]
+    for group in env.resources("aws_security_group").values():
+        assert "ingress" not in group and "egress" not in group
+        assert group["description"]
+
+
+def test_default_security_group_locked_down(env):
+    default = env.one("aws_default_security_group")
+    assert default["ingress"] == [] and default["egress"] == []
+
+
+def test_flow_logs(env):
+    flow = env.one("aws_flow_log")
+    assert flow["traffic_type"] == "ALL"
+    group = env.one("aws_cloudwatch_log_group", "flow-logs")
+    assert group["retention_in_days"] == env.config.log_retention_days
+    assert "aws_kms_key" in group["kms_key_id"]
+
+
+@pytest.mark.parametrize("zones", [2, 3, 6])
+def test_subnet_cidrs_do_not_overlap(zones):
+    public, private = subnet_cidrs("10.0.0.0/16", zones)
+    assert len(set(public + private)) == 2 * zones
+    assert public[0] == "10.0.0.0/20" and private[0] == "10.0.128.0/20"

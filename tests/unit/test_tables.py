@@ -1,0 +1,85 @@
+"""Tables: keys and indexes from the shared definitions, capacity, encryption, protection."""
+
+from handlers.store import tables as specs
+
+
+def _table(env, name):
+    return next(
+        t
+        for t in env.resources("aws_dynamodb_table").values()
+        if t["name"] == f"{env.config.prefix}-{name}"
+    )
+
+
+def test_every_table_with_its_indexes(env):
+    for spec in specs.ALL:
+        table = _table(env, spec.name)
+        assert table["hash_key"] == spec.hash_key
+        assert {a["name"]: a["type"] for a in table["attribute"]} == spec.attributes
+        indexes = {i["name"]: i for i in table.get("global_secondary_index", [])}
+        assert set(indexes) == {i.name for i in spec.indexes}
+        for index in spec.indexes:
+            assert indexes[index.name]["hash_key"] == index.hash_key
+            assert indexes[index.name].get("range_key") == index.range_key
+            assert indexes[index.name]["projection_type"] == "ALL"
+
+
+def test_access_pattern_indexes():
+    assert (specs.PRODUCTS_BY_CATEGORY.hash_key, specs.PRODUCTS_BY_CATEGORY.range_key) == (
+        "category",
+        "createdAt",
+    )
+    assert specs.USERS_BY_EMAIL.hash_key == "emailLower"
+    assert (specs.ORDERS_BY_USER.hash_key, specs.ORDERS_BY_USER.range_key) == (
+        "userId",
+        "createdAt",
+    )
+
+
+def test_capacity_on_tables_and_indexes(env):
+    expected = (env.config.table_capacity.read, env.config.table_capacity.write)
+    for name in ("products", "users", "orders"):
+        table = _table(env, name)
+        assert table["billing_mode"] == "PROVISIONED"
+        assert (table["read_capacity"], table["write_capacity"]) == expected
+        for index in table["global_secondary_index"]:
+            assert (index["read_capacity"], index["write_capacity"]) == expected
+
+
+def test_dev_is_5_and_prod_is_50(synths):
+    assert _table(synths["dev"], "orders")["read_capacity"] == 5
+    assert _table(synths["prod"], "orders")["global_secondary_index"][0]["write_capacity"] == 50
+
+
+def test_idempotency_table_is_on_demand_with_ttl(env):
+    table = _table(env, "idempotency")
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["ttl"] == {"attribute_name": "expiration", "enabled": True}
+
+
+def test_encryption_pitr_and_protection(env):
+    for spec in specs.ALL:
+        table = _table(env, spec.name)
+        assert table["server_side_encryption"]["enabled"] is True
+        assert "aws_kms_key" in table["server_side_encryption"]["kms_key_arn"]
+        assert table["point_in_time_recovery"]["enabled"] is env.config.point_in_time_recovery
+        assert table["deletion_protection_enabled"] is env.config.deletion_protection
+
+
+def test_autoscaling_only_in_prod(env):
+    targets = env.resources("aws_appautoscaling_target")
+    policies = env.resources("aws_appautoscaling_policy")
+    if env.config.autoscaling is None:
+        assert targets == {} and policies == {}
+        assert "lifecycle" not in _table(env, "products")
+        return
+    # products, users, orders: the table and its one index, read and write each.
+    assert len(targets) == len(policies) == 3 * 2 * 2
+    ids = {t["resource_id"] for t in targets.values()}
+    assert f"table/{env.config.prefix}-orders/index/{specs.ORDERS_BY_USER.name}" in ids
+    for target in targets.values():
+        assert target["min_capacity"] == 50 and target["max_capacity"] == 500
+    for policy in policies.values():
+        config = policy["target_tracking_scaling_policy_configuration"]
+        assert config["target_value"] == 70
+    assert "read_capacity" in _table(env, "products")["lifecycle"]["ignore_changes"]
