@@ -17,7 +17,8 @@ UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]
 # The WHATWG "valid e-mail address" (what browsers accept), plus a dot in the domain: a public
 # API should not accept addresses that cannot receive mail on the internet.
 EMAIL_PATTERN = (
-    "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
+    # "$" escaped inside the class: fastjsonschema rewrites every bare "$" into "\\Z".
+    "^[A-Za-z0-9.!#\\$%&'*+/=?^_`{|}~-]+"
     "@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
@@ -203,7 +204,10 @@ def _list(title: str, item: dict) -> dict:
         title,
         {
             "items": {"type": "array", "items": item},
-            "nextToken": {"type": ["string", "null"], "description": "Opaque; null on the last page."},
+            "nextToken": {
+                "type": ["string", "null"],
+                "description": "Opaque; null on the last page.",
+            },
         },
         ("items", "nextToken"),
     )
