@@ -30,3 +30,4 @@ lint() {
 phase lint lint
 phase unit pytest tests/unit -q --cov=stacks --cov-branch --cov-fail-under=100
 
+phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100

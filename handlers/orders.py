@@ -1,0 +1,134 @@
+"""Lambda function serving ``/orders`` (handler ``orders.handler``).
+
+Environment: ORDERS_TABLE_NAME, PRODUCTS_TABLE_NAME, USERS_TABLE_NAME, IDEMPOTENCY_TABLE_NAME,
+PAGINATION_KMS_KEY_ID, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOOLS_SERVICE_NAME,
+POWERTOOLS_LOG_LEVEL.
+"""
+
+import os
+import re
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from store import clock, orders_table, products_table, settings, validation, web
+from store.errors import BadRequest, detail
+from store.observability import logger, tracer
+
+app = web.create_app()
+# Printable ASCII, as HTTP header values are; long enough for a UUID or a client's own scheme.
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+_persistence = DynamoDBPersistenceLayer(table_name=os.environ[settings.IDEMPOTENCY_TABLE])
+# The key is the header; the body is the payload a retry must repeat (else 422).
+_idempotency = IdempotencyConfig(
+    event_key_jmespath="key",
+    payload_validation_jmespath="body",
+    expires_after_seconds=24 * 60 * 60,
+)
+
+
+@app.post("/orders")
+def create_order() -> Response:
+    """Place an order: 201; 409 (stock), 422 (unknown user/product); idempotent by header."""
+    body = web.validated_body(app, "OrderCreate")
+    product_ids = [line["productId"] for line in body["items"]]
+    duplicates = [
+        detail(f"items[{position}].productId", "appears more than once")
+        for position, product_id in enumerate(product_ids)
+        if product_id in product_ids[:position]
+    ]
+    if duplicates:
+        raise BadRequest("The request body is invalid.", duplicates)
+    key = app.current_event.headers.get("Idempotency-Key")
+    if key is None:
+        return web.ok(_place(body), 201)
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise BadRequest(
+            "Invalid header.", [detail("Idempotency-Key", "must be 1..255 printable characters")]
+        )
+    # The first response is stored as its JSON text: a retry gets the very same bytes back.
+    result = _place_once(request={"key": key, "body": body})
+    return Response(status_code=201, content_type="application/json", body=result["json"])
+
+
+@idempotent_function(
+    data_keyword_argument="request", persistence_store=_persistence, config=_idempotency
+)
+def _place_once(request: dict[str, Any]) -> dict[str, str]:
+    return {"json": web.dumps(_place(request["body"]))}
+
+
+def _place(body: dict[str, Any]) -> dict[str, Any]:
+    products = products_table.get_many([line["productId"] for line in body["items"]])
+    now = clock.now()
+    order = {
+        "orderId": clock.new_id(),
+        **orders_table.price(body["userId"], body["items"], products),
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    orders_table.place(order, products)
+    return order
+
+
+@app.exception_handler(IdempotencyValidationError)
+def _key_reused(_exc: IdempotencyValidationError) -> Response:
+    return web.error_response(
+        422,
+        "UNPROCESSABLE",
+        "This Idempotency-Key was used with a different body.",
+        [detail("Idempotency-Key", "was used with a different body")],
+    )
+
+
+@app.exception_handler(IdempotencyAlreadyInProgressError)
+def _key_in_flight(_exc: IdempotencyAlreadyInProgressError) -> Response:
+    return web.error_response(
+        409,
+        "CONFLICT",
+        "A request with this Idempotency-Key is in progress; retry.",
+        [detail("Idempotency-Key", "is in progress")],
+    )
+
+
+@app.get("/orders")
+def list_orders() -> Response:
+    """A user's orders, newest first (index Query)."""
+    limit, token = web.page_params(app)
+    user_id = web.query(app, "userId")
+    if user_id is None or not validation.field_valid("OrderCreate", "userId", user_id):
+        raise BadRequest("Invalid query parameter.", [detail("userId", "must be a user id")])
+    return web.page(*orders_table.list_by_user(user_id, limit, token))
+
+
+@app.get("/orders/<order_id>")
+def get_order(order_id: str) -> Response:
+    """One order."""
+    return web.ok(orders_table.get(web.path_id(order_id)))
+
+
+@app.patch("/orders/<order_id>")
+def update_order_status(order_id: str) -> Response:
+    """Move an order along its lifecycle: 200, or 409 when the move is not allowed."""
+    order_id = web.path_id(order_id)
+    status = web.validated_body(app, "OrderStatusUpdate")["status"]
+    order = orders_table.get(order_id)
+    return web.ok(orders_table.change_status(order, status, clock.now()))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point."""
+    _idempotency.register_lambda_context(context)
+    return web.resolve(app, event, context)

@@ -1,0 +1,186 @@
+"""Access patterns on the orders table, and the order rules that need them.
+
+- ``get``: GetItem, consistent (table).
+- ``list_by_user``: Query, newest first, paginated (index ``userId-createdAt-index``).
+- ``place``: one TransactWriteItems: ConditionCheck on the user (users table), an Update per
+  product taking its stock if ``stock >= quantity`` (products table), Put of the order if absent.
+- ``change_status``: one TransactWriteItems: Update of the status if it is still the one read,
+  plus, when cancelling, an Update per still-existing product putting its stock back.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from . import dynamo, pagination, products_table, settings, tables, users_table
+from .errors import Conflict, NotFound, Unprocessable, detail
+
+TABLE = dynamo.table_name(settings.ORDERS_TABLE)
+SPEC = tables.ORDERS
+BY_USER = tables.ORDERS_BY_USER
+# Status moves the contract allows; anything else is a 409.
+TRANSITIONS = {
+    "PENDING": {"CONFIRMED", "CANCELLED"},
+    "CONFIRMED": {"SHIPPED", "CANCELLED"},
+    "SHIPPED": {"DELIVERED"},
+    "DELIVERED": set(),
+    "CANCELLED": set(),
+}
+
+
+def get(order_id: str) -> dict[str, Any]:
+    """The order, or 404."""
+    response = dynamo.client.get_item(
+        TableName=TABLE, Key={"orderId": {"S": order_id}}, ConsistentRead=True
+    )
+    if "Item" not in response:
+        raise NotFound("Order not found.")
+    return dynamo.from_item(response["Item"])
+
+
+def list_by_user(
+    user_id: str, limit: int, token: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the user's orders, newest first (Query on userId-createdAt-index)."""
+    context = {"query": "orders-by-user", "userId": user_id}
+    items, last = dynamo.page(
+        "query",
+        TABLE,
+        spec=SPEC,
+        index=BY_USER,
+        limit=limit,
+        start=pagination.decode(token, context),
+        KeyConditionExpression="userId = :user",
+        ExpressionAttributeValues=dynamo.values(user=user_id),
+        ScanIndexForward=False,
+    )
+    return items, pagination.encode(last, context)
+
+
+def price(user_id: str, lines: list[dict[str, Any]], products: dict[str, dict]) -> dict[str, Any]:
+    """The order for ``lines`` at the products' current prices (422 unless all exist and share
+    one currency). Decimal arithmetic throughout."""
+    missing = [
+        detail(f"items[{position}].productId", "no such product")
+        for position, line in enumerate(lines)
+        if line["productId"] not in products
+    ]
+    if missing:
+        raise Unprocessable("Some products do not exist.", missing)
+    currencies = {products[line["productId"]]["currency"] for line in lines}
+    if len(currencies) > 1:
+        raise Unprocessable(
+            "The products of one order must share one currency.",
+            [detail("items", f"mixes currencies: {', '.join(sorted(currencies))}")],
+        )
+    items = [
+        {
+            "productId": line["productId"],
+            "name": products[line["productId"]]["name"],
+            "quantity": line["quantity"],
+            "unitPrice": products[line["productId"]]["price"],
+        }
+        for line in lines
+    ]
+    return {
+        "userId": user_id,
+        "items": items,
+        "total": sum((item["unitPrice"] * item["quantity"] for item in items), Decimal(0)),
+        "currency": currencies.pop(),
+        "status": "PENDING",
+    }
+
+
+def place(order: dict[str, Any], products: dict[str, dict]) -> None:
+    """Take the stock of every item and store the order, all in one transaction.
+
+    Item 0 checks the user, items 1..n take stock, the last puts the order. When the
+    transaction is cancelled nothing was written; the reasons say why.
+    """
+    lines = order["items"]
+    operations = [users_table.exists_op(order["userId"])]
+    operations += [
+        products_table.take_stock_op(products[line["productId"]], line["quantity"])
+        for line in lines
+    ]
+    operations.append(
+        {
+            "Put": {
+                "TableName": TABLE,
+                "Item": dynamo.to_item(order),
+                "ConditionExpression": "attribute_not_exists(orderId)",
+            }
+        }
+    )
+    try:
+        dynamo.transact(operations)
+    except dynamo.Cancelled as exc:
+        raise _why_not_placed(exc, lines) from exc
+
+
+def _why_not_placed(exc: dynamo.Cancelled, lines: list[dict[str, Any]]) -> Exception:
+    if exc.failed(0):
+        return Unprocessable("The user does not exist.", [detail("userId", "no such user")])
+    gone, short, changed = [], [], []
+    for position, line in enumerate(lines, start=1):
+        if not exc.failed(position):
+            continue
+        field = f"items[{position - 1}]"
+        current = exc.old_item(position)
+        if current is None:
+            gone.append(detail(f"{field}.productId", "no such product"))
+        elif current["stock"] < line["quantity"]:
+            short.append(
+                detail(
+                    f"{field}.quantity",
+                    "not enough stock",
+                    productId=line["productId"],
+                    available=current["stock"],
+                )
+            )
+        else:
+            changed.append(detail(f"{field}.productId", "changed while ordering; retry"))
+    if gone:
+        return Unprocessable("Some products do not exist.", gone)
+    if short:
+        return Conflict("Not enough stock.", short)
+    return Conflict("A product changed while the order was placed; retry.", changed)
+
+
+def change_status(order: dict[str, Any], status: str, now: str) -> dict[str, Any]:
+    """Move ``order`` (as read) to ``status``; cancelling puts the stock back in the same step.
+
+    The order's update is conditioned on the status it was read with, so two racing changes
+    cannot both apply (and a cancellation cannot restock twice).
+    """
+    if status not in TRANSITIONS[order["status"]]:
+        raise Conflict(
+            f"An order cannot move from {order['status']} to {status}.",
+            [detail("status", f"not allowed from {order['status']}")],
+        )
+    operations = [
+        {
+            "Update": {
+                "TableName": TABLE,
+                "Key": {"orderId": {"S": order["orderId"]}},
+                "UpdateExpression": "SET #status = :new, updatedAt = :now",
+                "ConditionExpression": "#status = :old",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": dynamo.values(
+                    new=status, old=order["status"], now=now
+                ),
+            }
+        }
+    ]
+    if status == "CANCELLED":
+        # Stock goes back only into products that still exist; a deleted product has none.
+        existing = products_table.get_many([item["productId"] for item in order["items"]])
+        operations += [
+            products_table.restock_op(item["productId"], item["quantity"])
+            for item in order["items"]
+            if item["productId"] in existing
+        ]
+    try:
+        dynamo.transact(operations)
+    except dynamo.Cancelled as exc:
+        raise Conflict("The order was changed by another request; retry.") from exc
+    return {**order, "status": status, "updatedAt": now}

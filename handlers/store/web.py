@@ -1,0 +1,173 @@
+"""HTTP plumbing shared by the three functions: resolver, JSON in and out, errors, CORS.
+
+Thin wrappers over Powertools' ``APIGatewayRestResolver``; the entry modules only declare routes.
+"""
+
+import base64
+import json
+import os
+import re
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+
+from . import settings
+from .errors import ApiError, BadRequest, NotFound, PayloadTooLarge, detail
+from .observability import logger
+from .schemas import UUID_PATTERN
+from .validation import validate
+
+MAX_BODY_BYTES = 64 * 1024
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+_UUID = re.compile(UUID_PATTERN)
+_LIMIT = re.compile(r"[0-9]{1,4}")
+_JSON = "application/json"
+
+
+def dumps(value: Any) -> str:
+    """Serialize to JSON, writing ``Decimal`` as a JSON number with its exact digits.
+
+    ``json.dumps`` cannot emit a Decimal as a number, and Powertools' encoder writes it as a
+    string; a float round-trip would turn 19.99 into 19.989999... somewhere downstream.
+    """
+    if isinstance(value, dict):
+        return (
+            "{" + ",".join(f"{json.dumps(key)}:{dumps(item)}" for key, item in value.items()) + "}"
+        )
+    if isinstance(value, list):
+        return "[" + ",".join(dumps(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return json.dumps(value, ensure_ascii=False)
+
+
+def error_response(status: int, code: str, message: str, details: list | None = None) -> Response:
+    """The contract's error body."""
+    body = {"error": {"code": code, "message": message, "details": details or []}}
+    return Response(status_code=status, content_type=_JSON, body=dumps(body))
+
+
+def allowed_origins() -> list[str]:
+    """The environment's allowed origins (comma separated; "*" allows any)."""
+    raw = os.environ.get(settings.CORS_ALLOWED_ORIGINS, "*")
+    return [origin.strip() for origin in raw.split(",") if origin.strip()] or ["*"]
+
+
+def create_app() -> APIGatewayRestResolver:
+    """A resolver with the environment's CORS, Decimal-exact JSON and the contract's errors."""
+    origins = allowed_origins()
+    cors = CORSConfig(
+        allow_origin=origins[0],
+        extra_origins=origins[1:],
+        allow_headers=["Content-Type", "Idempotency-Key"],
+        max_age=300,
+    )
+    app = APIGatewayRestResolver(cors=cors, serializer=dumps)
+
+    @app.exception_handler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(Exception)
+    def _unexpected(_exc: Exception) -> Response:
+        # Logged with its stack trace for us; the client learns nothing about the internals.
+        logger.exception("Unhandled error")
+        return error_response(500, "INTERNAL", "An internal error occurred.")
+
+    @app.not_found
+    def _no_route(_exc: NotFoundError) -> Response:
+        return error_response(404, "NOT_FOUND", "No such resource.")
+
+    return app
+
+
+def resolve(app: APIGatewayRestResolver, event: dict, context: Any) -> dict[str, Any]:
+    """Resolve the event and make sure the response carries CORS headers.
+
+    Powertools adds them only when the request has an allowed ``Origin`` and a route matched; a
+    response without them (no Origin: curl, server-to-server; unmatched path) gets the
+    environment's origin, so that every response carries the headers as the contract says.
+    """
+    response = app.resolve(event, context)
+    headers = response.setdefault("multiValueHeaders", {})
+    if "Access-Control-Allow-Origin" not in headers:
+        origins = allowed_origins()
+        headers["Access-Control-Allow-Origin"] = ["*" if "*" in origins else origins[0]]
+        headers.setdefault("Vary", ["Origin"])
+    return response
+
+
+def json_body(app: APIGatewayRestResolver) -> Any:
+    """The request body parsed as JSON with exact decimals; 413 over 64 KiB, 400 if malformed."""
+    event = app.current_event
+    raw = event.body or ""
+    try:
+        data = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode()
+    except ValueError as exc:
+        raise BadRequest(
+            "The body is not valid base64.", [detail("body", "invalid base64")]
+        ) from exc
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The body must not exceed {MAX_BODY_BYTES} bytes.")
+    try:
+        body = json.loads(data, parse_float=Decimal, parse_constant=_reject_constant)
+        # Lone surrogates ("\ud800") parse but cannot be stored as UTF-8: reject them here.
+        json.dumps(body, ensure_ascii=False, default=str).encode()
+    except ValueError as exc:
+        raise BadRequest("The body is not valid JSON.", [detail("body", "malformed JSON")]) from exc
+    return body
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON.
+    raise ValueError(name)
+
+
+def validated_body(app: APIGatewayRestResolver, body_name: str) -> dict[str, Any]:
+    """The request body, parsed and validated against ``schemas.BODIES[body_name]``."""
+    return validate(body_name, json_body(app))
+
+
+def path_id(value: str) -> str:
+    """A path identifier; anything that is not one of our UUIDs cannot exist: 404."""
+    if not _UUID.fullmatch(value):
+        raise NotFound("No such resource.")
+    return value
+
+
+def query(app: APIGatewayRestResolver, name: str) -> str | None:
+    """One query string parameter (None when absent)."""
+    return app.current_event.get_query_string_value(name)
+
+
+def page_params(app: APIGatewayRestResolver) -> tuple[int, str | None]:
+    """``limit`` (1..100, default 20) and ``nextToken`` from the query string."""
+    raw = query(app, "limit")
+    limit = DEFAULT_LIMIT if raw is None else _parse_limit(raw)
+    return limit, query(app, "nextToken")
+
+
+def _parse_limit(raw: str) -> int:
+    if _LIMIT.fullmatch(raw) and 1 <= int(raw) <= MAX_LIMIT:
+        return int(raw)
+    raise BadRequest(
+        "Invalid query parameter.", [detail("limit", f"must be an integer from 1 to {MAX_LIMIT}")]
+    )
+
+
+def ok(body: Any, status: int = 200) -> Response:
+    """A JSON response."""
+    return Response(status_code=status, content_type=_JSON, body=dumps(body))
+
+
+def no_content() -> Response:
+    """204 with no body."""
+    return Response(status_code=204, body="")
+
+
+def page(items: list[dict[str, Any]], next_token: str | None) -> Response:
+    """A list response."""
+    return ok({"items": items, "nextToken": next_token})

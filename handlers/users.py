@@ -1,0 +1,63 @@
+"""Lambda function serving ``/users`` (handler ``users.handler``).
+
+Environment: USERS_TABLE_NAME, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOOLS_SERVICE_NAME,
+POWERTOOLS_LOG_LEVEL.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from store import clock, users_table, validation, web
+from store.errors import BadRequest, detail
+from store.observability import logger, tracer
+
+app = web.create_app()
+
+
+@app.post("/users")
+def create_user() -> Response:
+    """Sign a user up: 201, or 409 when the address (in any case) is taken."""
+    fields = web.validated_body(app, "UserCreate")
+    user = users_table.create(fields, clock.new_id(), clock.now())
+    return web.ok(users_table.public(user), 201)
+
+
+@app.get("/users")
+def find_users() -> Response:
+    """Find the user with an address: a list of 0 or 1 item (index Query)."""
+    email = web.query(app, "email")
+    if email is None or not validation.field_valid("UserCreate", "email", email):
+        raise BadRequest("Invalid query parameter.", [detail("email", "must be an email address")])
+    users = [users_table.public(user) for user in users_table.find_by_email(email)]
+    return web.page(users, None)
+
+
+@app.get("/users/<user_id>")
+def get_user(user_id: str) -> Response:
+    """One user."""
+    return web.ok(users_table.public(users_table.get(web.path_id(user_id))))
+
+
+@app.patch("/users/<user_id>")
+def update_user(user_id: str) -> Response:
+    """Change a user's name or address: 200, 404, or 409 when the new address is taken."""
+    user_id = web.path_id(user_id)
+    changes = web.validated_body(app, "UserUpdate")
+    user = users_table.get(user_id)
+    return web.ok(users_table.public(users_table.update(user, changes, clock.now())))
+
+
+@app.delete("/users/<user_id>")
+def delete_user(user_id: str) -> Response:
+    """Delete a user and release the address: 204."""
+    users_table.delete(users_table.get(web.path_id(user_id)))
+    return web.no_content()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point."""
+    return web.resolve(app, event, context)

@@ -1,0 +1,245 @@
+"""Fixtures for the handler tests: moto tables built from ``store.tables``, one API Gateway REST
+proxy event (payload 1.0) builder, and a client that invokes the function owning a path.
+
+The handler code is imported as the Lambda runtime sees it (``handlers/`` is the zip root), so
+``handlers`` goes on ``sys.path`` here instead of relying on the repository's pytest config.
+"""
+
+import base64
+import importlib
+import json
+import os
+import re
+import sys
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
+sys.path.insert(0, str(HANDLERS))
+
+TABLE_NAMES = {
+    "products": "test-products",
+    "users": "test-users",
+    "orders": "test-orders",
+    "idempotency": "test-idempotency",
+}
+ALLOWED_ORIGIN = "https://shop.example.com"
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_SERVICE_NAME": "store-test",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "STORE_ENVIRONMENT": "test",
+        "CORS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN}, http://localhost:3000",
+        "PRODUCTS_TABLE_NAME": TABLE_NAMES["products"],
+        "USERS_TABLE_NAME": TABLE_NAMES["users"],
+        "ORDERS_TABLE_NAME": TABLE_NAMES["orders"],
+        "IDEMPOTENCY_TABLE_NAME": TABLE_NAMES["idempotency"],
+        "PAGINATION_KMS_KEY_ID": "set-per-test",
+    }
+)
+
+# moto must be imported before any boto3 client exists so that it can intercept them all.
+import boto3  # noqa: E402
+from moto import mock_aws  # noqa: E402
+from store import routes, tables  # noqa: E402
+
+
+def create_table(client: Any, spec: tables.TableSpec) -> None:
+    """Create the moto table described by ``spec`` (the same data the Tables construct reads)."""
+    throughput = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    request: dict[str, Any] = {
+        "TableName": TABLE_NAMES[spec.name],
+        "KeySchema": [{"AttributeName": spec.hash_key, "KeyType": "HASH"}],
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": kind} for name, kind in spec.attributes.items()
+        ],
+    }
+    if spec.provisioned:
+        request["ProvisionedThroughput"] = throughput
+    else:
+        request["BillingMode"] = "PAY_PER_REQUEST"
+    indexes = []
+    for index in spec.indexes:
+        key_schema = [{"AttributeName": index.hash_key, "KeyType": "HASH"}]
+        if index.range_key:
+            key_schema.append({"AttributeName": index.range_key, "KeyType": "RANGE"})
+        indexes.append(
+            {
+                "IndexName": index.name,
+                "KeySchema": key_schema,
+                "Projection": {"ProjectionType": "ALL"},
+                **({"ProvisionedThroughput": throughput} if spec.provisioned else {}),
+            }
+        )
+    if indexes:
+        request["GlobalSecondaryIndexes"] = indexes
+    client.create_table(**request)
+    if spec.ttl_attribute:
+        client.update_time_to_live(
+            TableName=TABLE_NAMES[spec.name],
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+        )
+
+
+@pytest.fixture(name="aws")
+def aws_fixture():
+    """A fresh in-process AWS: the four tables and the pagination KMS key."""
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb")
+        for spec in tables.ALL:
+            create_table(dynamodb, spec)
+        kms = boto3.client("kms")
+        os.environ["PAGINATION_KMS_KEY_ID"] = kms.create_key()["KeyMetadata"]["KeyId"]
+        yield dynamodb
+
+
+def table_items(dynamodb: Any, name: str) -> list[dict[str, Any]]:
+    """Every item of one table (low-level form), sorted for comparison."""
+    items = dynamodb.scan(TableName=TABLE_NAMES[name])["Items"]
+    return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+
+
+@pytest.fixture(name="snapshot")
+def snapshot_fixture(aws):
+    """A function returning the contents of every table, to prove a request wrote nothing."""
+    return lambda: {name: table_items(aws, name) for name in TABLE_NAMES}
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context the functions and Powertools read."""
+
+    function_name: str = "store-test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:store-test"
+    aws_request_id: str = "test-request"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        """Plenty of time."""
+        return 30_000
+
+
+def _resource(method: str, path: str) -> str:
+    """The API Gateway resource template that ``path`` matches in the route table."""
+    for route in routes.ROUTES:
+        pattern = re.sub(r"\{[^}]+\}", "[^/]+", route.path)
+        if route.method == method and re.fullmatch(pattern, path):
+            return route.path
+    return path
+
+
+def make_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    raw_body: str | None = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    base64_encoded: bool = False,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event (payload 1.0), as the real and the local gateway send it.
+
+    ``body`` is JSON-encoded (Decimals as exact numbers); ``raw_body`` is sent verbatim.
+    """
+    if raw_body is None and body is not None:
+        raw_body = json.dumps(body, default=_exact_decimal)
+        # json.dumps cannot write a Decimal as a number: swap the marker strings back.
+        raw_body = re.sub(r'"@decimal:([^"]+)"', r"\1", raw_body)
+    headers = {"Content-Type": "application/json", "Origin": ALLOWED_ORIGIN, **(headers or {})}
+    headers = {key: value for key, value in headers.items() if value is not None}
+    resource = _resource(method, path)
+    names = re.findall(r"\{([^}]+)\}", resource)
+    values = [
+        part
+        for part, template in zip(path.split("/"), resource.split("/"), strict=False)
+        if "{" in template
+    ]
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {key: [value] for key, value in headers.items()},
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "pathParameters": dict(zip(names, values, strict=True)) or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/test{path}",
+            "stage": "test",
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTimeEpoch": 1700000000000,
+            "accountId": "123456789012",
+            "apiId": "testapi",
+            "protocol": "HTTP/1.1",
+            "identity": {"sourceIp": "203.0.113.1", "userAgent": "pytest"},
+        },
+        "body": raw_body,
+        "isBase64Encoded": base64_encoded,
+    }
+
+
+def _exact_decimal(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return f"@decimal:{value}"
+    raise TypeError(type(value))
+
+
+@dataclass
+class Reply:
+    """A function's response, decoded."""
+
+    status: int
+    body: Any
+    headers: dict[str, str]
+    raw: dict[str, Any]
+
+    @property
+    def code(self) -> str | None:
+        """The error code of an error response."""
+        return (
+            self.body["error"]["code"]
+            if isinstance(self.body, dict) and "error" in self.body
+            else None
+        )
+
+
+def invoke(event: dict[str, Any]) -> Reply:
+    """Invoke the function that owns the event's path, as API Gateway would."""
+    function = event["path"].strip("/").split("/")[0]
+    module = importlib.import_module(
+        function if function in {"products", "users", "orders"} else "products"
+    )
+    raw = module.handler(event, LambdaContext())
+    text = raw["body"]
+    if raw.get("isBase64Encoded"):
+        text = base64.b64decode(text).decode()
+    body = json.loads(text, parse_float=Decimal) if text else None
+    headers = {key: values[-1] for key, values in raw.get("multiValueHeaders", {}).items()}
+    headers.update(raw.get("headers") or {})
+    return Reply(raw["statusCode"], body, headers, raw)
+
+
+@pytest.fixture(name="api")
+def api_fixture(aws):  # pylint: disable=unused-argument
+    """``api(method, path, **make_event_kwargs)`` -> Reply, against fresh moto tables."""
+    return lambda method, path, **kwargs: invoke(make_event(method, path, **kwargs))
