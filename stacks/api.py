@@ -118,6 +118,8 @@ class Api(Construct):
             name=f"{props.prefix}-api",
             description="Store API: products, users, orders",
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+            # A replacement API is built before the old one goes, so clients see no gap.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
         self.validators = {
             "body": ApiGatewayRequestValidator(

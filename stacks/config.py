@@ -98,6 +98,8 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     api_throttle_rate: float = 50.0
     api_throttle_burst: int = 100
     kms_deletion_window_days: int = 30
+    # Requests one client address may make in 5 minutes before the firewall blocks it.
+    waf_rate_limit_per_5_minutes: int = 2000
     # API Gateway's account-wide CloudWatch role (needed for stage and access logging). One stack
     # per account and region should own it.
     manage_api_gateway_account: bool = True
@@ -107,6 +109,11 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     def prefix(self) -> str:
         """Prefix of every resource name: ``ecommerce-<env>``."""
         return f"{PROJECT}-{self.name}"
+
+    @property
+    def availability_zones(self) -> tuple[str, ...]:
+        """The zones the network spans: a fixed list, so it never grows when AWS adds a zone."""
+        return tuple(f"{self.region}{letter}" for letter in "abcdef"[: self.az_count])
 
     @property
     def stack_name(self) -> str:
@@ -152,6 +159,11 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             ("api_throttle_burst", self.api_throttle_burst >= 1, "must be at least 1"),
             ("kms_deletion_window_days", 7 <= self.kms_deletion_window_days <= 30, "must be 7..30"),
             (
+                "waf_rate_limit_per_5_minutes",
+                100 <= self.waf_rate_limit_per_5_minutes <= 2_000_000_000,
+                "must be 100..2000000000 (WAF's bounds)",
+            ),
+            (
                 "state.bucket",
                 self.state.bucket is None or bool(_BUCKET.match(self.state.bucket)),
                 "must be a valid S3 bucket name",
@@ -187,7 +199,8 @@ def _base(name: str, region: str) -> dict:
         "region": region,
         "az_count": 2,
         "table_capacity": Capacity(5, 5),
-        "autoscaling": None,
+        # Capacity follows load between the provisioned floor and four times it.
+        "autoscaling": AutoScaling(max_read=20, max_write=20),
         "log_level": "INFO",
         "point_in_time_recovery": True,
         "deletion_protection": False,
@@ -214,6 +227,7 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
             | {
                 "vpc_cidr": "10.20.0.0/16",
                 "table_capacity": Capacity(10, 10),
+                "autoscaling": AutoScaling(max_read=40, max_write=40),
                 "log_retention_days": 30,
                 "cors_allowed_origins": ("https://staging.store.example.com",),
             }
@@ -232,6 +246,7 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "reserved_concurrency": 50,
                 "api_throttle_rate": 500.0,
                 "api_throttle_burst": 1000,
+                "waf_rate_limit_per_5_minutes": 10000,
             }
         )
     if name == "local":
@@ -241,7 +256,6 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "vpc_cidr": "10.40.0.0/16",
                 "log_retention_days": 1,
                 "log_level": "DEBUG",
-                "point_in_time_recovery": False,
                 "cors_allowed_origins": ("*",),
                 "alarms_to_sns": False,
                 # The emulator does not hold AWS's public layers; the local gateway runs the

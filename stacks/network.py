@@ -3,9 +3,7 @@
 import ipaddress
 from dataclasses import dataclass
 
-from cdktf import Fn
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -34,17 +32,17 @@ class NetworkProps:
     prefix: str
     region: str
     cidr: str
-    az_count: int
+    zones: tuple[str, ...]
     log_retention_days: int
     kms_key_arn: str
 
 
-def subnet_cidrs(cidr: str, az_count: int) -> tuple[list[str], list[str]]:
+def subnet_cidrs(cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
     """Public and private subnet CIDRs: the VPC cut in sixteen, publics first, privates from 8."""
     blocks = list(ipaddress.IPv4Network(cidr).subnets(prefixlen_diff=4))
     return (
-        [str(b) for b in blocks[:az_count]],
-        [str(b) for b in blocks[8 : 8 + az_count]],
+        [str(b) for b in blocks[:zone_count]],
+        [str(b) for b in blocks[8 : 8 + zone_count]],
     )
 
 
@@ -61,7 +59,6 @@ class Network(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: NetworkProps):
         super().__init__(scope, construct_id)
         prefix = props.prefix
-        zones = DataAwsAvailabilityZones(self, "zones", state="available")
         self.vpc = Vpc(
             self,
             "vpc",
@@ -83,12 +80,11 @@ class Network(Construct):
             destination_cidr_block="0.0.0.0/0",
             gateway_id=igw.id,
         )
-        public_cidrs, private_cidrs = subnet_cidrs(props.cidr, props.az_count)
+        public_cidrs, private_cidrs = subnet_cidrs(props.cidr, len(props.zones))
         self.public_subnets: list[Subnet] = []
         self.private_subnets: list[Subnet] = []
         self.private_route_tables: list[RouteTable] = []
-        for index in range(props.az_count):
-            zone = Fn.element(zones.names, index)
+        for index, zone in enumerate(props.zones):
             public = Subnet(
                 self,
                 f"public-{index}",

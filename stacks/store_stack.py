@@ -11,6 +11,7 @@ from constructs import Construct
 from stacks.api import Api, ApiProps
 from stacks.config import EnvironmentConfig
 from stacks.encryption import Encryption, EncryptionProps
+from stacks.firewall import Firewall, FirewallProps
 from stacks.functions import Functions, FunctionsProps
 from stacks.monitoring import Monitoring, MonitoringProps
 from stacks.network import Network, NetworkProps
@@ -58,7 +59,7 @@ class StoreStack(TerraformStack):
                 prefix=prefix,
                 region=config.region,
                 cidr=config.vpc_cidr,
-                az_count=config.az_count,
+                zones=config.availability_zones,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=key_arn,
             ),
@@ -110,6 +111,17 @@ class StoreStack(TerraformStack):
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=key_arn,
                 manage_account=config.manage_api_gateway_account,
+            ),
+        )
+        self.firewall = Firewall(
+            self,
+            "firewall",
+            FirewallProps(
+                prefix=prefix,
+                stage_arn=self.api.stage.arn,
+                rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
+                log_retention_days=config.log_retention_days,
+                kms_key_arn=key_arn,
             ),
         )
         self.monitoring = Monitoring(

@@ -122,6 +122,10 @@ def test_api_gateway_account_role_is_configuration(env):
     assert len(accounts) == (1 if env.config.manage_api_gateway_account else 0)
 
 
+def test_api_is_replaced_before_it_is_destroyed(env):
+    assert env.one("aws_api_gateway_rest_api")["lifecycle"]["create_before_destroy"] is True
+
+
 def test_deployment_redeploys_on_change(env):
     deployment = env.one("aws_api_gateway_deployment")
     assert re.fullmatch(r"[0-9a-f]{64}", deployment["triggers"]["redeployment"])

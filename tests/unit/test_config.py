@@ -13,7 +13,7 @@ from stacks.config import AutoScaling, Capacity, ConfigError, StateBackend, load
         ("dev", (5, 5), 2, 14, "DEBUG", True, False, True),
         ("staging", (10, 10), 2, 30, "INFO", True, False, True),
         ("prod", (50, 50), 3, 365, "INFO", True, True, True),
-        ("local", (5, 5), 2, 1, "DEBUG", False, False, False),
+        ("local", (5, 5), 2, 1, "DEBUG", True, False, False),
     ],
 )
 def test_matrix(name, capacity, zones, retention, level, pitr, protection, alarms):  # noqa: PLR0917  pylint: disable=too-many-arguments,too-many-positional-arguments
@@ -28,8 +28,17 @@ def test_matrix(name, capacity, zones, retention, level, pitr, protection, alarm
     assert config.prefix == f"ecommerce-{name}"
 
 
-def test_only_prod_autoscales():
-    assert [c.name for c in load_all({}) if c.autoscaling] == ["prod"]
+def test_every_environment_autoscales_from_its_floor():
+    maxima = {c.name: (c.autoscaling.max_read, c.autoscaling.max_write) for c in load_all({})}
+    assert maxima == {"dev": (20, 20), "staging": (40, 40), "prod": (500, 500), "local": (20, 20)}
+
+
+def test_zones_are_a_fixed_list_in_the_region():
+    assert load("prod", {}).availability_zones == ("us-east-1a", "us-east-1b", "us-east-1c")
+    assert load("dev", {"ECOMMERCE_REGION": "eu-west-1"}).availability_zones == (
+        "eu-west-1a",
+        "eu-west-1b",
+    )
 
 
 def test_cors_origins_per_environment():
@@ -90,6 +99,7 @@ def test_state_bucket_applies_to_real_environments_only():
         ({"api_throttle_rate": 0}, "api_throttle_rate"),
         ({"api_throttle_burst": 0}, "api_throttle_burst"),
         ({"kms_deletion_window_days": 3}, "kms_deletion_window_days"),
+        ({"waf_rate_limit_per_5_minutes": 99}, "waf_rate_limit_per_5_minutes"),
         ({"state": StateBackend(bucket="Bad_Bucket")}, "state.bucket"),
         ({"autoscaling": AutoScaling(max_read=1, max_write=500)}, "autoscaling.max_read"),
         ({"autoscaling": AutoScaling(max_read=500, max_write=1)}, "autoscaling.max_write"),
@@ -125,3 +135,8 @@ def test_tags():
         "environment": "dev",
         "managed-by": "cdktf",
     }
+
+
+def test_fixed_capacity_without_autoscaling_is_valid():
+    config = replace(load("dev", {}), autoscaling=None).validate()
+    assert config.autoscaling is None and config.table_capacity == Capacity(5, 5)

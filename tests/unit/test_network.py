@@ -11,6 +11,9 @@ def test_subnets_per_zone(env):
     assert len([s for s in subnets.values() if s["tags"]["tier"] == "public"]) == zones
     assert len([s for s in subnets.values() if s["tags"]["tier"] == "private"]) == zones
     assert all(s.get("map_public_ip_on_launch") is not True for s in subnets.values())
+    zones = sorted({s["availability_zone"] for s in subnets.values()})
+    assert zones == sorted(env.config.availability_zones)
+    assert env.json.get("data", {}).get("aws_availability_zones") is None
 
 
 def test_only_public_route_table_reaches_the_internet(env):

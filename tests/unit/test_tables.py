@@ -1,6 +1,13 @@
 """Tables: keys and indexes from the shared definitions, capacity, encryption, protection."""
 
+import json
+from dataclasses import replace
+
+from cdktf import Testing
+
 from handlers.store import tables as specs
+from stacks.config import load
+from stacks.store_stack import StoreStack
 
 
 def _table(env, name):
@@ -46,6 +53,11 @@ def test_capacity_on_tables_and_indexes(env):
             assert (index["read_capacity"], index["write_capacity"]) == expected
 
 
+def test_prod_scales_from_50_to_500(synths):
+    targets = synths["prod"].resources("aws_appautoscaling_target").values()
+    assert {(t["min_capacity"], t["max_capacity"]) for t in targets} == {(50, 500)}
+
+
 def test_dev_is_5_and_prod_is_50(synths):
     assert _table(synths["dev"], "orders")["read_capacity"] == 5
     assert _table(synths["prod"], "orders")["global_secondary_index"][0]["write_capacity"] == 50
@@ -66,20 +78,34 @@ def test_encryption_pitr_and_protection(env):
         assert table["deletion_protection_enabled"] is env.config.deletion_protection
 
 
-def test_autoscaling_only_in_prod(env):
+def test_autoscaling_from_the_floor_to_the_configured_maximum(env):
     targets = env.resources("aws_appautoscaling_target")
     policies = env.resources("aws_appautoscaling_policy")
-    if env.config.autoscaling is None:
-        assert targets == {} and policies == {}
-        assert "lifecycle" not in _table(env, "products")
-        return
     # products, users, orders: the table and its one index, read and write each.
     assert len(targets) == len(policies) == 3 * 2 * 2
     ids = {t["resource_id"] for t in targets.values()}
     assert f"table/{env.config.prefix}-orders/index/{specs.ORDERS_BY_USER.name}" in ids
+    scaling, floor = env.config.autoscaling, env.config.table_capacity
     for target in targets.values():
-        assert target["min_capacity"] == 50 and target["max_capacity"] == 500
+        if target["scalable_dimension"].endswith("ReadCapacityUnits"):
+            assert (target["min_capacity"], target["max_capacity"]) == (
+                floor.read,
+                scaling.max_read,
+            )
+        else:
+            assert (target["min_capacity"], target["max_capacity"]) == (
+                floor.write,
+                scaling.max_write,
+            )
     for policy in policies.values():
         config = policy["target_tracking_scaling_policy_configuration"]
         assert config["target_value"] == 70
     assert "read_capacity" in _table(env, "products")["lifecycle"]["ignore_changes"]
+
+
+def test_fixed_capacity_has_no_scaling_and_no_ignored_changes():
+    stack = StoreStack(Testing.app(), replace(load("dev", {}), autoscaling=None))
+    synth = json.loads(Testing.synth(stack))
+    assert "aws_appautoscaling_target" not in synth["resource"]
+    tables = synth["resource"]["aws_dynamodb_table"].values()
+    assert all("lifecycle" not in table for table in tables)

@@ -1,0 +1,34 @@
+"""Firewall: the managed rule groups and the rate limit on the stage, with logging."""
+
+from stacks.firewall import MANAGED_RULE_GROUPS
+
+
+def test_web_acl_on_the_stage(env):
+    acl = env.one("aws_wafv2_web_acl")
+    assert acl["scope"] == "REGIONAL"
+    assert acl["default_action"] == {"allow": {}}
+    association = env.one("aws_wafv2_web_acl_association")
+    assert "aws_api_gateway_stage" in association["resource_arn"]
+    assert "aws_wafv2_web_acl" in association["web_acl_arn"]
+
+
+def test_managed_rule_groups_then_rate_limit(env):
+    rules = sorted(env.one("aws_wafv2_web_acl")["rule"], key=lambda r: r["priority"])
+    names = [r["statement"]["managed_rule_group_statement"]["name"] for r in rules[:-1]]
+    assert names == list(MANAGED_RULE_GROUPS)
+    assert "AWSManagedRulesKnownBadInputsRuleSet" in names  # Log4Shell
+    assert all(r["override_action"] == {"none": {}} for r in rules[:-1])
+    limit = rules[-1]
+    assert limit["action"] == {"block": {}}
+    assert limit["statement"]["rate_based_statement"] == {
+        "limit": env.config.waf_rate_limit_per_5_minutes,
+        "aggregate_key_type": "IP",
+    }
+
+
+def test_firewall_logs(env):
+    group = env.one("aws_cloudwatch_log_group", "firewall")
+    assert group["name"].startswith("aws-waf-logs-")
+    assert "aws_kms_key" in group["kms_key_id"]
+    logging = env.one("aws_wafv2_web_acl_logging_configuration")
+    assert "firewall_logs" in logging["log_destination_configs"][0]
