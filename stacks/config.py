@@ -256,6 +256,8 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "vpc_cidr": "10.40.0.0/16",
                 "log_retention_days": 1,
                 "log_level": "DEBUG",
+                # moto has no Application Auto Scaling tagging API, which the provider needs.
+                "autoscaling": None,
                 "cors_allowed_origins": ("*",),
                 "alarms_to_sns": False,
                 # The emulator does not hold AWS's public layers; the local gateway runs the
