@@ -9,7 +9,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import clock, products_table, web
+from store import clock, products_table, validation, web
+from store.errors import BadRequest, detail
 from store.observability import logger, tracer
 
 app = web.create_app()
@@ -29,6 +30,11 @@ def list_products() -> Response:
     category = web.query(app, "category")
     if category is None:
         return web.page(*products_table.list_all(limit, token))
+    # An empty or over-long category is a bad request, not an empty list (nor a DynamoDB error).
+    if not validation.field_valid("ProductCreate", "category", category):
+        raise BadRequest(
+            "Invalid query parameter.", [detail("category", "must be 1..64 characters, not blank")]
+        )
     return web.page(*products_table.list_by_category(category, limit, token))
 
 

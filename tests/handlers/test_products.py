@@ -132,6 +132,13 @@ def test_empty_list(api):
     }
 
 
+@pytest.mark.parametrize("category", ["", " ", "\x0c", "c" * 65, "c" * 3000])
+def test_bad_category_is_400_not_an_empty_list(api, category):
+    reply = api("GET", "/products", query={"category": category})
+    assert (reply.status, reply.code) == (400, "BAD_REQUEST")
+    assert reply.body["error"]["details"][0]["field"] == "category"
+
+
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "abc", "1.5", "", "99999", " 5"])
 def test_bad_limit_is_400(api, limit):
     reply = api("GET", "/products", query={"limit": limit})
