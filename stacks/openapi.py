@@ -1,0 +1,419 @@
+"""The API's OpenAPI 3.0 document, generated from the route table and the JSON Schemas.
+
+One source, three uses: ``handlers/store/routes.py`` and ``handlers/store/schemas.py`` build the
+API Gateway resources and request models (``stacks/api.py``), drive the handlers' validation, and
+are turned here into ``openapi.json`` at the repository root::
+
+    python -m stacks.openapi            # (re)write openapi.json
+    python -m stacks.openapi OUT.json   # write it elsewhere
+
+Pure Python (no cdktf): the unit tests compare the checked-in file with ``document()`` so that it
+can never go stale, and schemathesis fuzzes the running API against it (``scripts/fuzz.sh``).
+
+What a route table cannot say is written down below, next to the handler behaviour it describes:
+which operations answer 409 and 422 and why, and the request headers' exact syntax.
+"""
+
+import json
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from handlers.store import routes, schemas
+
+OPENAPI_VERSION = "3.0.3"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+ERROR_REF = "#/components/schemas/Error"
+JSON = "application/json"
+
+# Draft-04 keywords that mean the same in an OpenAPI 3.0 Schema Object. Anything else in a schema
+# (``$ref``, ``definitions``, ``patternProperties``, ``const``...) has no 3.0 equivalent or needs a
+# rule of its own: ``to_openapi`` refuses it rather than writing a document that lies.
+_KEYWORDS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "format",
+        "multipleOf",
+        "maximum",
+        "exclusiveMaximum",
+        "minimum",
+        "exclusiveMinimum",
+        "maxLength",
+        "minLength",
+        "pattern",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "maxProperties",
+        "minProperties",
+        "required",
+        "enum",
+    }
+)
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+
+# Query parameters: the handlers' rules (``store.web.page_params``, ``store.pagination``) and the
+# contract's, for parameters whose value is not a field of a request body.
+_PAGE_LIMIT = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": 100,
+    "default": 20,
+    "description": "Page size.",
+}
+_NEXT_TOKEN = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 2048,
+    "description": "The previous page's nextToken, as it was; any other value is a 400.",
+}
+# Query parameters whose value is validated as this field of this request body.
+_QUERY_FIELDS = {
+    "category": ("ProductCreate", "category"),
+    "email": ("UserCreate", "email"),
+    "userId": ("OrderCreate", "userId"),
+}
+# ``handlers/orders.py``: printable ASCII, as header values are, 1..255 characters; else a 400.
+_HEADERS = {
+    "Idempotency-Key": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": "^[!-~]+$",
+        "description": (
+            "Retrying with the same key and body returns the first order again (201) and takes "
+            "stock once; the same key with another body is a 422. Kept for 24 hours."
+        ),
+    },
+}
+
+# One line per operation for readers (the contract, shared/API.md, says the rest).
+_SUMMARIES = {
+    "createProduct": "Create a product.",
+    "listProducts": "List products, all or one category's (newest first).",
+    "getProduct": "Get a product.",
+    "updateProduct": "Change some of a product's attributes.",
+    "deleteProduct": "Delete a product.",
+    "createUser": "Create a user (the e-mail address is unique without regard to case).",
+    "findUsers": "Find the user with an e-mail address: a list of 0 or 1 item.",
+    "getUser": "Get a user.",
+    "updateUser": "Change a user's name or e-mail address.",
+    "deleteUser": "Delete a user and release the e-mail address.",
+    "createOrder": "Place an order, taking the stock of every item in one atomic step.",
+    "listOrders": "List a user's orders, newest first.",
+    "getOrder": "Get an order.",
+    "updateOrderStatus": "Move an order along its lifecycle (CANCELLED puts the stock back).",
+}
+
+# The statuses a route table cannot tell: which operations conflict, and with what.
+_CONFLICTS = {
+    "createUser": "The e-mail address is taken (without regard to case).",
+    "updateUser": (
+        "The new e-mail address is taken, or the user was changed by a concurrent request."
+    ),
+    "deleteUser": "The user was changed by a concurrent request; retry.",
+    "createOrder": (
+        "Not enough stock (details name each short item), a product changed while the order was "
+        "placed, or a request with the same Idempotency-Key is still in progress."
+    ),
+    "updateOrderStatus": (
+        "The transition is not allowed (PENDING -> CONFIRMED -> SHIPPED -> DELIVERED; PENDING or "
+        "CONFIRMED -> CANCELLED), or the order was changed by a concurrent request."
+    ),
+}
+_UNPROCESSABLE = {
+    "createOrder": (
+        "The user or some products do not exist, the items do not share one currency, or the "
+        "Idempotency-Key was used with a different body."
+    ),
+}
+
+# What each resource is called in the route table's functions, and its response schemas.
+_RESOURCES = {
+    "products": ("Product", "productId"),
+    "users": ("User", "userId"),
+    "orders": ("Order", "orderId"),
+}
+
+# Stateful links from a created resource to the operations that address it (schemathesis follows
+# them: create, then get, update, delete). Values are OpenAPI runtime expressions.
+_LINKS = {
+    ("createProduct", "201"): {
+        "GetProduct": ("getProduct", {"productId": "$response.body#/productId"}),
+        "UpdateProduct": ("updateProduct", {"productId": "$response.body#/productId"}),
+        "DeleteProduct": ("deleteProduct", {"productId": "$response.body#/productId"}),
+        "ListProductsInCategory": ("listProducts", {"category": "$response.body#/category"}),
+    },
+    ("updateProduct", "200"): {
+        "GetProduct": ("getProduct", {"productId": "$response.body#/productId"}),
+    },
+    ("createUser", "201"): {
+        "GetUser": ("getUser", {"userId": "$response.body#/userId"}),
+        "UpdateUser": ("updateUser", {"userId": "$response.body#/userId"}),
+        "DeleteUser": ("deleteUser", {"userId": "$response.body#/userId"}),
+        "FindUsers": ("findUsers", {"email": "$response.body#/email"}),
+        "ListOrders": ("listOrders", {"userId": "$response.body#/userId"}),
+    },
+    ("updateUser", "200"): {
+        "GetUser": ("getUser", {"userId": "$response.body#/userId"}),
+    },
+    ("createOrder", "201"): {
+        "GetOrder": ("getOrder", {"orderId": "$response.body#/orderId"}),
+        "UpdateOrderStatus": ("updateOrderStatus", {"orderId": "$response.body#/orderId"}),
+        "ListOrders": ("listOrders", {"userId": "$response.body#/userId"}),
+    },
+    ("updateOrderStatus", "200"): {
+        "GetOrder": ("getOrder", {"orderId": "$response.body#/orderId"}),
+    },
+}
+
+_DESCRIPTION = """\
+The store API: products, users and orders. The contract is shared/API.md; this document is \
+generated from the route table and JSON Schemas that also build the API Gateway resources, \
+request models and the functions' validation (`python -m stacks.openapi`).
+
+- Bodies are JSON (UTF-8). Unknown fields in a request body are a 400. Money (`price`, \
+`unitPrice`, `total`) is a JSON number with at most 2 decimal places, computed with decimal \
+arithmetic: a request with more places is a 400.
+- Lists are paginated with `limit` (1..100, default 20) and the opaque `nextToken` of the \
+previous page; a tampered or foreign token is a 400.
+- Errors are `{"error": {"code", "message", "details"}}`; a request that fails writes nothing. \
+5XX responses carry the `INTERNAL` code and never an internal detail.
+- Every response carries the environment's CORS headers.
+- API Gateway itself answers a method or path that is not listed here with 403 \
+`{"message": "Missing Authentication Token"}`, a throttled request with 429 \
+`{"message": "Too Many Requests"}` and, in prod, a request blocked by the web application \
+firewall with 403 `{"message": "Forbidden"}`.
+- There is no authentication yet: every operation is public (see the README's security section).
+"""
+
+
+def to_openapi(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A draft-04 JSON Schema as an OpenAPI 3.0 Schema Object.
+
+    ``$schema`` goes; ``"type": [T, "null"]`` becomes ``"type": T, "nullable": true``; the
+    draft-04 boolean ``exclusiveMinimum``/``exclusiveMaximum`` is already 3.0's. A keyword 3.0
+    does not have raises ``ValueError``.
+    """
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$schema":
+            continue
+        if key == "type":
+            result.update(_type(value))
+        elif key in _KEYWORDS:
+            result[key] = value
+        elif key == "properties":
+            result[key] = {name: to_openapi(sub) for name, sub in value.items()}
+        elif key in {"items", "not"}:
+            result[key] = to_openapi(value)
+        elif key == "additionalProperties":
+            result[key] = value if isinstance(value, bool) else to_openapi(value)
+        elif key in _SUBSCHEMA_LISTS:
+            result[key] = [to_openapi(sub) for sub in value]
+        else:
+            raise ValueError(f"JSON Schema keyword {key!r} has no OpenAPI 3.0 equivalent here")
+    return result
+
+
+def _type(value: str | list[str]) -> dict[str, Any]:
+    if isinstance(value, str):
+        return {"type": value}
+    types = [name for name in value if name != "null"]
+    if len(types) != 1:
+        raise ValueError(f"type {value!r}: OpenAPI 3.0 has one type per schema (and nullable)")
+    return {"type": types[0], "nullable": True} if "null" in value else {"type": types[0]}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _path_parameters(path: str) -> list[str]:
+    return re.findall(r"\{(\w+)\}", path)
+
+
+def _parameters(route: routes.Route) -> list[dict[str, Any]]:
+    parameters = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": "A UUIDv4; anything else cannot exist (404).",
+            "schema": {"type": "string", "pattern": schemas.UUID_PATTERN},
+        }
+        for name in _path_parameters(route.path)
+    ]
+    for name, required in route.query:
+        parameters.append(
+            {"name": name, "in": "query", "required": required, "schema": _query_schema(name)}
+        )
+    for name, required in route.headers:
+        parameters.append(
+            {"name": name, "in": "header", "required": required, "schema": _HEADERS[name]}
+        )
+    return parameters
+
+
+def _query_schema(name: str) -> dict[str, Any]:
+    if name == "limit":
+        return _PAGE_LIMIT
+    if name == "nextToken":
+        return _NEXT_TOKEN
+    body, field = _QUERY_FIELDS[name]
+    return to_openapi(schemas.BODIES[body]["properties"][field])
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {"Access-Control-Allow-Origin": {"$ref": "#/components/headers/CorsOrigin"}},
+        "content": {JSON: {"schema": {"$ref": ERROR_REF}}},
+    }
+
+
+def _success(route: routes.Route) -> tuple[str, dict[str, Any]]:
+    """The status and response of a successful call, from the route's method and path shape."""
+    resource, id_name = _RESOURCES[route.function]
+    collection = f"/{route.function}"
+    item = f"{collection}/{{{id_name}}}"
+    shapes = {
+        ("POST", collection): ("201", resource, f"The new {resource.lower()}."),
+        ("GET", collection): ("200", f"{resource}List", "A page of the list."),
+        ("GET", item): ("200", resource, f"The {resource.lower()}."),
+        ("PATCH", item): ("200", resource, f"The updated {resource.lower()}."),
+        ("DELETE", item): ("204", None, "Deleted."),
+    }
+    if (route.method, route.path) not in shapes:
+        raise ValueError(f"{route.method} {route.path}: no rule for its success response")
+    status, schema, description = shapes[route.method, route.path]
+    response: dict[str, Any] = {
+        "description": description,
+        "headers": {"Access-Control-Allow-Origin": {"$ref": "#/components/headers/CorsOrigin"}},
+    }
+    if schema is not None:
+        response["content"] = {JSON: {"schema": _ref(schema)}}
+    return status, response
+
+
+def _responses(route: routes.Route) -> dict[str, Any]:
+    status, success = _success(route)
+    links = _LINKS.get((route.operation_id, status))
+    if links:
+        success["links"] = {
+            name: {"operationId": target, "parameters": parameters}
+            for name, (target, parameters) in links.items()
+        }
+    responses = {status: success}
+    if route.body or route.query or route.headers:
+        responses["400"] = _error(
+            "BAD_REQUEST: malformed JSON, a wrong type, an out-of-range value, an unknown field, "
+            "or a missing or invalid parameter; details name each bad field."
+        )
+    if _path_parameters(route.path):
+        responses["404"] = _error("NOT_FOUND: no such resource.")
+    if route.operation_id in _CONFLICTS:
+        responses["409"] = _error(f"CONFLICT: {_CONFLICTS[route.operation_id]}")
+    if route.body:
+        responses["413"] = _error("PAYLOAD_TOO_LARGE: the body is over 64 KiB.")
+    if route.operation_id in _UNPROCESSABLE:
+        responses["422"] = _error(f"UNPROCESSABLE: {_UNPROCESSABLE[route.operation_id]}")
+    responses["5XX"] = _error(
+        "INTERNAL: an unexpected error (500), or the function failed or timed out (502, 504)."
+    )
+    return responses
+
+
+def _operation(route: routes.Route) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": route.operation_id,
+        "summary": _SUMMARIES[route.operation_id],
+        "tags": [route.function],
+        "responses": _responses(route),
+    }
+    parameters = _parameters(route)
+    if parameters:
+        operation["parameters"] = parameters
+    if route.body:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {JSON: {"schema": _ref(route.body)}},
+        }
+    return operation
+
+
+def document(
+    route_table: tuple[routes.Route, ...] = routes.ROUTES,
+    bodies: Mapping[str, dict] | None = None,
+    responses: Mapping[str, dict] | None = None,
+) -> dict[str, Any]:
+    """The OpenAPI 3.0 document of the API served by ``route_table``."""
+    bodies = schemas.BODIES if bodies is None else bodies
+    responses = schemas.RESPONSES if responses is None else responses
+    clash = set(bodies) & set(responses)
+    if clash:
+        raise ValueError(f"schema names used for both requests and responses: {sorted(clash)}")
+    paths: dict[str, dict[str, Any]] = {}
+    for route in route_table:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    components = {name: to_openapi(schema) for name, schema in {**bodies, **responses}.items()}
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "Store API",
+            "version": "1.0.0",
+            "description": _DESCRIPTION,
+        },
+        "servers": [
+            {
+                "url": "{baseUrl}",
+                "description": "The stage invoke URL (output ApiGatewayUrl), or the local one.",
+                "variables": {
+                    "baseUrl": {
+                        "default": "http://127.0.0.1:3000/local",
+                        "description": (
+                            "https://{api-id}.execute-api.{region}.amazonaws.com/{stage}, or "
+                            "what `python -m localcloud` prints."
+                        ),
+                    }
+                },
+            }
+        ],
+        "tags": [{"name": name} for name in _RESOURCES],
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "headers": {
+                "CorsOrigin": {
+                    "description": (
+                        "The environment's allowed origin (CORS): on every response, errors of "
+                        "API Gateway's own included."
+                    ),
+                    "required": True,
+                    "schema": {"type": "string", "minLength": 1},
+                }
+            },
+        },
+    }
+
+
+def render(doc: Mapping[str, Any]) -> str:
+    """The document as written to disk: sorted keys, two-space indents, a final newline."""
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Write the document (to ``openapi.json`` at the repository root unless a path is given)."""
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else DEFAULT_PATH
+    path.write_text(render(document()), encoding="utf-8")
+    print(f"Wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""The OpenAPI document: fresh, valid OpenAPI 3.0, and made of the route table and the schemas."""
+
+import json
+import re
+import runpy
+import sys
+
+import pytest
+from openapi_spec_validator import validate
+
+from handlers.store import routes, schemas
+from stacks import openapi
+
+DOC = openapi.document()
+OPERATIONS = {
+    (method.upper(), path): operation
+    for path, item in DOC["paths"].items()
+    for method, operation in item.items()
+}
+ROUTES = {(route.method, route.path): route for route in routes.ROUTES}
+
+
+def _resolve(ref: str) -> dict:
+    node = DOC
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def test_checked_in_document_is_fresh():
+    checked_in = openapi.DEFAULT_PATH.read_text(encoding="utf-8")
+    assert checked_in == openapi.render(DOC), (
+        "openapi.json is stale: run `python -m stacks.openapi` and commit the result"
+    )
+
+
+def test_is_valid_openapi_3_0():
+    validate(DOC)
+    assert DOC["openapi"].startswith("3.0.")
+
+
+def test_render_is_deterministic_json():
+    text = openapi.render(DOC)
+    assert text.endswith("}\n")
+    assert json.loads(text) == DOC
+    assert openapi.render(openapi.document()) == text
+
+
+def test_every_route_is_an_operation_and_every_operation_a_route():
+    assert set(OPERATIONS) == set(ROUTES)
+    for key, route in ROUTES.items():
+        assert OPERATIONS[key]["operationId"] == route.operation_id
+        assert OPERATIONS[key]["tags"] == [route.function]
+        assert OPERATIONS[key]["summary"]
+
+
+def test_request_bodies_are_the_bodies_schemas():
+    for key, route in ROUTES.items():
+        operation = OPERATIONS[key]
+        if route.body is None:
+            assert "requestBody" not in operation
+            continue
+        body = operation["requestBody"]
+        assert body["required"] is True
+        schema = _resolve(body["content"]["application/json"]["schema"]["$ref"])
+        assert schema == openapi.to_openapi(schemas.BODIES[route.body])
+        source = schemas.BODIES[route.body]
+        assert schema["properties"].keys() == source["properties"].keys()
+        assert schema.get("required") == source.get("required")
+        assert schema["additionalProperties"] is False
+
+
+def test_every_schema_of_the_source_is_a_component_without_draft_04_leftovers():
+    components = DOC["components"]["schemas"]
+    assert set(components) == set(schemas.BODIES) | set(schemas.RESPONSES)
+    text = json.dumps(components)
+    assert "$schema" not in text
+    assert '"null"' not in text
+    assert components["ProductList"]["properties"]["nextToken"] == {
+        "type": "string",
+        "nullable": True,
+        "description": "Opaque; null on the last page.",
+    }
+    # Draft-04's boolean exclusiveMinimum is OpenAPI 3.0's too: a price of 0 stays invalid.
+    price = components["ProductCreate"]["properties"]["price"]
+    assert price["minimum"] == 0
+    assert price["exclusiveMinimum"] is True
+
+
+def test_parameters_follow_the_route_table():
+    for key, route in ROUTES.items():
+        parameters = OPERATIONS[key].get("parameters", [])
+        by_place = {
+            place: {p["name"]: p["required"] for p in parameters if p["in"] == place}
+            for place in ("path", "query", "header")
+        }
+        assert by_place["path"] == dict.fromkeys(re.findall(r"\{(\w+)\}", route.path), True)
+        assert by_place["query"] == dict(route.query)
+        assert by_place["header"] == dict(route.headers)
+
+
+def test_page_parameters_and_query_fields():
+    parameters = {p["name"]: p["schema"] for p in OPERATIONS["GET", "/products"]["parameters"]}
+    assert parameters["limit"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "default": 20,
+        "description": "Page size.",
+    }
+    assert parameters["nextToken"]["type"] == "string"
+    assert parameters["category"]["pattern"] == schemas.NOT_BLANK_PATTERN
+    email = OPERATIONS["GET", "/users"]["parameters"][0]
+    assert email["required"] is True
+    assert email["schema"]["pattern"] == schemas.EMAIL_PATTERN
+    key = OPERATIONS["POST", "/orders"]["parameters"][0]
+    assert (key["name"], key["in"], key["required"]) == ("Idempotency-Key", "header", False)
+    assert re.fullmatch(key["schema"]["pattern"], "a" * 255)
+    assert not re.fullmatch(key["schema"]["pattern"], "has space")
+
+
+def test_responses_are_what_the_handlers_answer():
+    expected = {
+        "createProduct": {"201", "400", "413", "5XX"},
+        "listProducts": {"200", "400", "5XX"},
+        "getProduct": {"200", "404", "5XX"},
+        "updateProduct": {"200", "400", "404", "413", "5XX"},
+        "deleteProduct": {"204", "404", "5XX"},
+        "createUser": {"201", "400", "409", "413", "5XX"},
+        "findUsers": {"200", "400", "5XX"},
+        "getUser": {"200", "404", "5XX"},
+        "updateUser": {"200", "400", "404", "409", "413", "5XX"},
+        "deleteUser": {"204", "404", "409", "5XX"},
+        "createOrder": {"201", "400", "409", "413", "422", "5XX"},
+        "listOrders": {"200", "400", "5XX"},
+        "getOrder": {"200", "404", "5XX"},
+        "updateOrderStatus": {"200", "400", "404", "409", "413", "5XX"},
+    }
+    assert {route.operation_id for route in routes.ROUTES} == set(expected)
+    for operation in OPERATIONS.values():
+        responses = operation["responses"]
+        assert set(responses) == expected[operation["operationId"]]
+        for status, response in responses.items():
+            assert "Access-Control-Allow-Origin" in response["headers"]
+            if status[0] in "45":
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": openapi.ERROR_REF}
+
+
+def test_success_responses_name_their_resource():
+    def success(method, path):
+        responses = OPERATIONS[method, path]["responses"]
+        status = next(code for code in responses if code.startswith("2"))
+        content = responses[status].get("content")
+        return status, content and content["application/json"]["schema"]["$ref"].split("/")[-1]
+
+    assert success("POST", "/products") == ("201", "Product")
+    assert success("GET", "/users") == ("200", "UserList")
+    assert success("GET", "/orders/{orderId}") == ("200", "Order")
+    assert success("PATCH", "/orders/{orderId}") == ("200", "Order")
+    assert success("DELETE", "/users/{userId}") == ("204", None)
+
+
+def test_error_schema_lists_the_contract_codes():
+    error = DOC["components"]["schemas"]["Error"]["properties"]["error"]
+    assert error["properties"]["code"]["enum"] == list(schemas.ERROR_CODES)
+    assert error["required"] == ["code", "message", "details"]
+
+
+def test_links_point_at_operations_and_parameters_that_exist():
+    by_id = {operation["operationId"]: operation for operation in OPERATIONS.values()}
+    count = 0
+    for operation in OPERATIONS.values():
+        for status, response in operation["responses"].items():
+            for link in response.get("links", {}).values():
+                count += 1
+                assert status.startswith("2")
+                target = by_id[link["operationId"]]
+                names = {parameter["name"] for parameter in target.get("parameters", [])}
+                assert set(link["parameters"]) <= names
+                for expression in link["parameters"].values():
+                    field = expression.removeprefix("$response.body#/")
+                    schema = _resolve(response["content"]["application/json"]["schema"]["$ref"])
+                    assert field in schema["required"]
+    assert count >= 10
+
+
+def test_to_openapi_converts_and_refuses():
+    assert openapi.to_openapi(
+        {
+            "$schema": schemas.DRAFT_04,
+            "type": ["integer", "null"],
+            "not": {"type": "string"},
+            "anyOf": [{"type": "integer"}],
+            "additionalProperties": {"type": ["string"]},
+        }
+    ) == {
+        "type": "integer",
+        "nullable": True,
+        "not": {"type": "string"},
+        "anyOf": [{"type": "integer"}],
+        "additionalProperties": {"type": "string"},
+    }
+    with pytest.raises(ValueError, match="patternProperties"):
+        openapi.to_openapi({"patternProperties": {}})
+    with pytest.raises(ValueError, match="one type"):
+        openapi.to_openapi({"type": ["string", "integer"]})
+
+
+def test_document_refuses_what_it_cannot_describe():
+    with pytest.raises(ValueError, match="both requests and responses"):
+        openapi.document(bodies={"Product": {}})
+    odd = routes.Route("PUT", "/products", "products", "createProduct")
+    with pytest.raises(ValueError, match="no rule for its success response"):
+        openapi.document(route_table=(odd,))
+
+
+def test_command_writes_the_document(tmp_path, capsys):
+    target = tmp_path / "openapi.json"
+    assert openapi.main([str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == openapi.render(DOC)
+    assert str(target) in capsys.readouterr().out
+
+
+def test_command_writes_the_default_path_without_an_argument(tmp_path, monkeypatch):
+    target = tmp_path / "default.json"
+    monkeypatch.setattr(openapi, "DEFAULT_PATH", target)
+    assert openapi.main([]) == 0
+    assert json.loads(target.read_text(encoding="utf-8")) == DOC
+
+
+def test_module_entry_point_reads_its_arguments(tmp_path, monkeypatch):
+    target = tmp_path / "module.json"
+    monkeypatch.setattr(sys, "argv", ["stacks.openapi", str(target)])
+    # Run as ``python -m stacks.openapi`` would: a fresh module named __main__.
+    monkeypatch.delitem(sys.modules, "stacks.openapi")
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_module("stacks.openapi", run_name="__main__", alter_sys=False)
+    assert stopped.value.code == 0
+    assert json.loads(target.read_text(encoding="utf-8")) == DOC
