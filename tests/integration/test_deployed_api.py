@@ -1,0 +1,71 @@
+"""The deployed REST API: each route integrates with the function the outputs name; alarms."""
+
+import pytest
+
+from handlers.store.routes import ROUTES
+
+
+@pytest.fixture(scope="module")
+def resources(aws, outputs):
+    """The API's resources (with their methods), by path."""
+    items = aws("apigateway").get_resources(
+        restApiId=outputs["ApiGatewayId"], limit=500, embed=["methods"]
+    )["items"]
+    return {item["path"]: item for item in items}
+
+
+def test_root_resource(resources, outputs):
+    assert resources["/"]["id"] == outputs["ApiGatewayRootResourceId"]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_route_integrates_with_its_function(aws, outputs, resources, route):
+    resource = resources[route.path]
+    integration = aws("apigateway").get_integration(
+        restApiId=outputs["ApiGatewayId"], resourceId=resource["id"], httpMethod=route.method
+    )
+    assert integration["type"] == "AWS_PROXY"
+    assert integration["uri"] == outputs[f"{route.function.capitalize()}LambdaInvokeArn"]
+
+
+@pytest.mark.parametrize("path", sorted({r.path for r in ROUTES}))
+def test_preflight_is_a_mock(aws, outputs, resources, path):
+    integration = aws("apigateway").get_integration(
+        restApiId=outputs["ApiGatewayId"], resourceId=resources[path]["id"], httpMethod="OPTIONS"
+    )
+    assert integration["type"] == "MOCK"
+
+
+def test_body_routes_are_validated(aws, outputs, resources):
+    validators = {
+        v["id"]: v
+        for v in aws("apigateway").get_request_validators(restApiId=outputs["ApiGatewayId"])[
+            "items"
+        ]
+    }
+    for route in (r for r in ROUTES if r.body):
+        method = aws("apigateway").get_method(
+            restApiId=outputs["ApiGatewayId"],
+            resourceId=resources[route.path]["id"],
+            httpMethod=route.method,
+        )
+        assert validators[method["requestValidatorId"]]["validateRequestBody"] is True
+        assert method["requestModels"] == {"application/json": route.body}
+
+
+def test_stage(aws, outputs):
+    stage = aws("apigateway").get_stage(
+        restApiId=outputs["ApiGatewayId"], stageName=outputs["ApiGatewayStageName"]
+    )
+    assert stage["tracingEnabled"] is True
+    assert stage["accessLogSettings"]["destinationArn"]
+
+
+def test_alarms_exist(aws, config):
+    alarms = aws("cloudwatch").describe_alarms(AlarmNamePrefix=f"{config.prefix}-")["MetricAlarms"]
+    names = {a["AlarmName"] for a in alarms}
+    for function in ("products", "users", "orders"):
+        assert f"{config.prefix}-{function}-errors" in names
+    assert f"{config.prefix}-api-5xx" in names
+    for alarm in alarms:
+        assert bool(alarm["AlarmActions"]) is config.alarms_to_sns
