@@ -31,3 +31,79 @@ phase lint lint
 phase unit pytest tests/unit -q --cov=stacks --cov-branch --cov-fail-under=100
 
 phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100
+phase localcloud pytest tests/localcloud -q -n 2 -m "not localcloud"
+
+checkov_gate() {
+  # checkov pins its own dependency tree, so it lives in a tool environment of its own.
+  if [ ! -x .venv-checkov/bin/checkov ]; then
+    python3 -m venv .venv-checkov
+    .venv-checkov/bin/pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  fi
+  cdktf synth >/dev/null
+  for env in dev staging prod local; do
+    echo "--- ecommerce-$env"
+    .venv-checkov/bin/checkov --config-file .checkov.yaml -d "cdktf.out/stacks/ecommerce-$env"
+  done
+}
+CHECKOV_VERSION=3.3.30
+phase checkov checkov_gate
+
+# The local cloud: deploy with the real cdktf onto the emulator, then test what was deployed.
+LOCALCLOUD_LOG=.localcloud-ci.log
+localcloud_logs() {
+  echo "=== local cloud log (runner, deploy, gateway)"
+  tail -n 200 "$LOCALCLOUD_LOG" 2>/dev/null || true
+  echo "=== emulator log"
+  tail -n 100 .localcloud/emulator.log 2>/dev/null || true
+}
+localcloud_down() {
+  python -m localcloud --down --timeout 300 || true
+  wait 2>/dev/null || true
+}
+deploy() {
+  python -m localcloud --port 0 --prewarm >"$LOCALCLOUD_LOG" 2>&1 &
+  python -m localcloud --wait --timeout 900
+}
+integration() {
+  (set -a && source .localcloud/env && pytest tests/integration -q -n 2)
+}
+fuzz() {
+  (set -a && source .localcloud/env && bash scripts/fuzz.sh)
+}
+plan() {
+  # Right after the deploy, Terraform must find nothing to change (exit 0, not 2).
+  (set -a && source .localcloud/env && cd cdktf.out/stacks/ecommerce-local \
+    && terraform plan -detailed-exitcode -input=false -lock=false >/tmp/ecommerce-plan.log 2>&1) \
+    || { cat /tmp/ecommerce-plan.log; return 1; }
+  echo "terraform plan -detailed-exitcode: 0 (no changes)"
+}
+destroy() {
+  local pids ports
+  pids=$(python -c 'import json; d = json.load(open(".localcloud/run.json")); print(d["pid"], d["emulatorPid"])')
+  ports=$(python -c 'import json, urllib.parse as u; d = json.load(open(".localcloud/ready.json")); print(*(u.urlsplit(d[k]).port for k in ("apiUrl", "emulatorUrl")))')
+  python -m localcloud --down --timeout 600
+  wait 2>/dev/null || true
+  local left=""
+  [ -e .localcloud/run.json ] && left="$left .localcloud/run.json"
+  [ -d .localcloud/state ] && left="$left .localcloud/state"
+  for pid in $pids; do kill -0 "$pid" 2>/dev/null && left="$left pid:$pid"; done
+  for port in $ports; do
+    python -c "import socket, sys; s = socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $port)) != 0)" && left="$left port:$port"
+  done
+  if [ -n "$left" ]; then
+    echo "the local cloud left things behind:$left"
+    return 1
+  fi
+  echo "nothing left running (processes $pids gone, ports $ports free, state removed)"
+}
+on_failure() {
+  localcloud_logs
+  localcloud_down
+}
+trap 'status=$?; if [ $status -ne 0 ]; then on_failure; fi; report; exit $status' EXIT
+phase deploy deploy
+phase integration integration
+phase fuzz fuzz
+phase plan plan
+phase destroy destroy
+phase e2e pytest tests/localcloud -q -m localcloud

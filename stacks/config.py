@@ -103,6 +103,9 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     # API Gateway's account-wide CloudWatch role (needed for stage and access logging). One stack
     # per account and region should own it.
     manage_api_gateway_account: bool = True
+    # The emulator forgets the descriptions of security group rules that name a prefix list or a
+    # group; ignore that drift there so `terraform plan` right after a deploy is clean.
+    ignore_rule_description_drift: bool = False
     state: StateBackend = field(default_factory=StateBackend)
 
     @property
@@ -265,6 +268,7 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "powertools_layer_arn": None,
                 "kms_deletion_window_days": 7,
                 "manage_api_gateway_account": False,
+                "ignore_rule_description_drift": True,
                 # Always a throwaway file of its own, never beside the real environments' state.
                 "state": StateBackend(local_path=".localcloud/state/terraform.tfstate"),
             }

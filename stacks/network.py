@@ -3,6 +3,7 @@
 import ipaddress
 from dataclasses import dataclass
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -35,6 +36,9 @@ class NetworkProps:
     zones: tuple[str, ...]
     log_retention_days: int
     kms_key_arn: str
+    # Rule descriptions the platform may not report back (the emulator's, for rules that name a
+    # prefix list or a security group): Terraform must not see that as drift.
+    ignore_rule_description_drift: bool = False
 
 
 def subnet_cidrs(cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
@@ -135,6 +139,11 @@ class Network(Construct):
             vpc_id=self.vpc.id,
             tags={"Name": f"{prefix}-functions"},
         )
+        rule_lifecycle = (
+            TerraformResourceLifecycle(ignore_changes=["description"])
+            if props.ignore_rule_description_drift
+            else None
+        )
         endpoints_sg = SecurityGroup(
             self,
             "endpoints-sg",
@@ -152,6 +161,7 @@ class Network(Construct):
             from_port=HTTPS,
             to_port=HTTPS,
             referenced_security_group_id=self.security_group.id,
+            lifecycle=rule_lifecycle,
         )
         VpcSecurityGroupEgressRule(
             self,
@@ -162,6 +172,7 @@ class Network(Construct):
             from_port=HTTPS,
             to_port=HTTPS,
             prefix_list_id=self.dynamodb_endpoint.prefix_list_id,
+            lifecycle=rule_lifecycle,
         )
         VpcSecurityGroupEgressRule(
             self,
@@ -172,6 +183,7 @@ class Network(Construct):
             from_port=HTTPS,
             to_port=HTTPS,
             referenced_security_group_id=endpoints_sg.id,
+            lifecycle=rule_lifecycle,
         )
         self.kms_endpoint = VpcEndpoint(
             self,

@@ -62,6 +62,7 @@ class StoreStack(TerraformStack):
                 zones=config.availability_zones,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=key_arn,
+                ignore_rule_description_drift=config.ignore_rule_description_drift,
             ),
         )
         self.tables = Tables(

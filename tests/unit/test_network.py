@@ -60,6 +60,17 @@ def test_functions_security_group_is_egress_only_and_described(env):
         assert group["description"]
 
 
+def test_rule_description_drift_ignored_only_where_configured(env):
+    rules = [
+        *env.resources("aws_vpc_security_group_egress_rule").values(),
+        *env.resources("aws_vpc_security_group_ingress_rule").values(),
+    ]
+    ignored = env.config.ignore_rule_description_drift
+    assert ignored is (env.config.name == "local")  # only the emulator drifts
+    expected = {"ignore_changes": ["description"]} if ignored else None
+    assert all(rule.get("lifecycle") == expected for rule in rules)
+
+
 def test_default_security_group_locked_down(env):
     default = env.one("aws_default_security_group")
     assert default["ingress"] == [] and default["egress"] == []

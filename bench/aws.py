@@ -1,0 +1,204 @@
+"""In-process AWS for the per-request benchmark: the tables, API Gateway events, seed data.
+
+A short restatement of what ``tests/handlers/conftest.py`` does (which imports pytest): tables
+from ``store.tables`` (the same data the Tables construct reads) and REST proxy events (payload
+1.0) whose ``resource`` comes from ``store.routes``. Import after ``handlers/`` is on the path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from store import routes, settings, tables  # pylint: disable=import-error
+
+FUNCTIONS = ("products", "users", "orders")
+_TABLE_ENV = {
+    "products": settings.PRODUCTS_TABLE,
+    "users": settings.USERS_TABLE,
+    "orders": settings.ORDERS_TABLE,
+    "idempotency": settings.IDEMPOTENCY_TABLE,
+}
+
+
+def create_tables(client: Any) -> None:
+    """Create every table of ``store.tables`` under the names the environment gives."""
+    throughput = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    for spec in tables.ALL:
+        name = os.environ[_TABLE_ENV[spec.name]]
+        request: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": [{"AttributeName": spec.hash_key, "KeyType": "HASH"}],
+            "AttributeDefinitions": [
+                {"AttributeName": a, "AttributeType": t} for a, t in spec.attributes.items()
+            ],
+        }
+        capacity = {"ProvisionedThroughput": throughput} if spec.provisioned else {}
+        if spec.provisioned:
+            request.update(capacity)
+        else:
+            request["BillingMode"] = "PAY_PER_REQUEST"
+        indexes = []
+        for index in spec.indexes:
+            key_schema = [{"AttributeName": index.hash_key, "KeyType": "HASH"}]
+            if index.range_key:
+                key_schema.append({"AttributeName": index.range_key, "KeyType": "RANGE"})
+            indexes.append(
+                {
+                    "IndexName": index.name,
+                    "KeySchema": key_schema,
+                    "Projection": {"ProjectionType": "ALL"},
+                    **capacity,
+                }
+            )
+        if indexes:
+            request["GlobalSecondaryIndexes"] = indexes
+        client.create_table(**request)
+        if spec.ttl_attribute:
+            client.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
+            )
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context the functions and Powertools read."""
+
+    function_name: str = "bench"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id: str = "bench-request"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        """Plenty of time."""
+        return 30_000
+
+
+def function_of(event: dict[str, Any]) -> str:
+    """The function that serves the event's path."""
+    return event["path"].strip("/").split("/")[0]
+
+
+def make_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event (payload 1.0) for ``method path``."""
+    resource = next(
+        (
+            route.path
+            for route in routes.ROUTES
+            if route.method == method
+            and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", route.path), path)
+        ),
+        path,
+    )
+    names = re.findall(r"\{([^}]+)\}", resource)
+    values = [p for p, t in zip(path.split("/"), resource.split("/"), strict=False) if "{" in t]
+    headers = {
+        "Content-Type": "application/json",
+        "Origin": "https://bench.example",
+        **(headers or {}),
+    }
+    request_id = str(uuid.uuid4())
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {key: [value] for key, value in headers.items()},
+        "queryStringParameters": query or None,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "pathParameters": dict(zip(names, values, strict=True)) or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/bench{path}",
+            "stage": "bench",
+            "requestId": request_id,
+            "extendedRequestId": request_id,
+            "requestTimeEpoch": 1700000000000,
+            "accountId": "123456789012",
+            "apiId": "benchapi",
+            "protocol": "HTTP/1.1",
+            "identity": {"sourceIp": "203.0.113.1", "userAgent": "bench"},
+        },
+        "body": None if body is None else json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+class Seed:
+    """Data the benchmarked requests read, and fresh items for the requests that consume one.
+
+    Everything is created through the functions themselves (``must(event, status)`` invokes one
+    and checks the status), before and between the timed requests, never during one.
+    """
+
+    category = "bench"
+
+    def __init__(self, must: Callable[[dict[str, Any], int], Any]):
+        self._must = must
+        self._serial = itertools.count()
+        self.event = make_event
+        # More products than one page, so that a listing returns a next-page token.
+        ids = [self.new_product(self.category) for _ in range(15)]
+        self.product_id = ids[0]
+        self.email = f"seed-{uuid.uuid4().hex[:8]}@bench.example"
+        self.user_id = must(
+            make_event("POST", "/users", body={"email": self.email, "name": "Seed"}), 201
+        )["userId"]
+        self.mover_id = self.new_user()
+        self.order_id = self.new_order()
+        self.used_key = str(uuid.uuid4())
+        must(
+            make_event(
+                "POST",
+                "/orders",
+                body=self._order_body(),
+                headers={"Idempotency-Key": self.used_key},
+            ),
+            201,
+        )
+
+    def product_body(self, category: str = "bench-posted") -> dict[str, Any]:
+        """A valid new product, with stock enough for every order of the run."""
+        return {"name": "Pen", "price": 2, "category": category, "stock": 1_000_000_000}
+
+    def user_body(self) -> dict[str, Any]:
+        """A valid new user with an address used nowhere else."""
+        return {"email": self.new_email(), "name": "Bench"}
+
+    def new_email(self) -> str:
+        """An address used nowhere else."""
+        return f"u{next(self._serial)}-{uuid.uuid4().hex[:8]}@bench.example"
+
+    def new_product(self, category: str = "bench-posted") -> str:
+        """Create a product; its id."""
+        body = self.product_body(category)
+        return self._must(make_event("POST", "/products", body=body), 201)["productId"]
+
+    def new_user(self) -> str:
+        """Create a user; its id."""
+        return self._must(make_event("POST", "/users", body=self.user_body()), 201)["userId"]
+
+    def new_order(self) -> str:
+        """Place a PENDING order of the seed product; its id."""
+        body = self._order_body()
+        return self._must(make_event("POST", "/orders", body=body), 201)["orderId"]
+
+    def _order_body(self) -> dict[str, Any]:
+        return {"userId": self.user_id, "items": [{"productId": self.product_id, "quantity": 1}]}

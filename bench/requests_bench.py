@@ -1,0 +1,390 @@
+"""Per request: every route's handler time against in-process moto, next to the DynamoDB calls it
+makes; and how many DynamoDB (and KMS) calls each route makes, next to the minimum its access
+pattern needs.
+
+``python -m bench.requests_bench [--requests N]``
+
+The functions run in this process as the Lambda runtime runs them (``handlers/`` on the path, an
+API Gateway REST proxy event, a Lambda context), against moto's in-process DynamoDB and KMS with
+the tables built from ``store.tables``. The calls are observed with botocore's event hooks on the
+functions' own clients (``store.dynamo.client``, the idempotency layer's client, the pagination
+KMS client): ``before-call`` counts each operation; ``provide-client-params`` to ``after-call``
+times it. So each request's time splits into its DynamoDB calls (the same calls, made by the same
+client, in the same state) and the handler's own work (routing, validation, (de)serialization,
+Powertools). As an independent check, a bare ``get_item`` made outside any handler is timed next to
+``GET /products/{id}``.
+
+The handler helpers of ``tests/handlers/conftest.py`` import pytest, which the benchmarks must not
+need, so the table builder and the event builder are restated (briefly) in ``bench/aws.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import importlib
+import json
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.common import HANDLER_ENV, HANDLERS, describe_machine, median, ratio, table, write_json
+
+WARMUP = 3
+
+
+@dataclass
+class Route:
+    """One benchmarked request: how to build it (per request, untimed) and what it should need."""
+
+    name: str
+    make: Callable[[], dict[str, Any]]
+    status: int
+    minimum: dict[str, int]
+    note: str = ""
+    counts: collections.Counter = field(default_factory=collections.Counter)
+
+
+class Observer:
+    """Counts and times the calls the functions' boto3 clients make, via botocore event hooks."""
+
+    def __init__(self) -> None:
+        self.counts: collections.Counter = collections.Counter()
+        self.seconds = 0.0
+        self._started: float | None = None
+
+    def attach(self, client: Any) -> None:
+        """Register the hooks on one client (its service's events only)."""
+        service = client.meta.service_model.service_id.hyphenize()
+        client.meta.events.register(f"provide-client-params.{service}", self._start)
+        client.meta.events.register(f"before-call.{service}", self._count)
+        client.meta.events.register(f"after-call.{service}", self._stop)
+
+    def reset(self) -> None:
+        """Forget what was seen."""
+        self.counts = collections.Counter()
+        self.seconds = 0.0
+
+    def _start(self, **_kwargs: Any) -> None:
+        self._started = time.perf_counter()
+
+    def _count(self, model: Any, **_kwargs: Any) -> None:
+        prefix = "kms:" if model.service_model.service_name == "kms" else ""
+        self.counts[prefix + model.name] += 1
+
+    def _stop(self, **_kwargs: Any) -> None:
+        if self._started is not None:
+            self.seconds += time.perf_counter() - self._started
+            self._started = None
+
+
+def _calls(counts: collections.Counter, kms: bool) -> str:
+    items = sorted((k, v) for k, v in counts.items() if k.startswith("kms:") == kms)
+    return " + ".join(f"{v} {k.removeprefix('kms:')}" for k, v in items) or "-"
+
+
+def measure(route: Route, call: Callable, observer: Observer, requests: int) -> dict[str, Any]:
+    """Time ``requests`` invocations of ``route`` (after a warm-up); medians and calls made."""
+    handler_ms, ddb_ms, own_ms = [], [], []
+    seen: set[tuple] = set()
+    for index in range(WARMUP + requests):
+        event = route.make()
+        observer.reset()
+        start = time.perf_counter()
+        status, body = call(event)
+        elapsed = time.perf_counter() - start
+        if status != route.status:
+            raise RuntimeError(
+                f"{route.name} answered {status}, expected {route.status}: {json.dumps(body)[:300]}"
+            )
+        if index >= WARMUP:
+            handler_ms.append(elapsed * 1000)
+            ddb_ms.append(observer.seconds * 1000)
+            own_ms.append((elapsed - observer.seconds) * 1000)
+            seen.add(tuple(sorted(observer.counts.items())))
+    if len(seen) != 1:
+        raise RuntimeError(f"{route.name} made different calls on different requests.")
+    counts = collections.Counter(dict(seen.pop()))
+    return {
+        "handler_ms": median(handler_ms),
+        "aws_calls_ms": median(ddb_ms),
+        "handler_own_ms": median(own_ms),
+        "calls": dict(counts),
+        "dynamodb_calls": sum(v for k, v in counts.items() if not k.startswith("kms:")),
+        "minimum": route.minimum,
+        "minimum_dynamodb_calls": sum(route.minimum.values()),
+        "note": route.note,
+    }
+
+
+def report(results: dict[str, Any], bare_get_ms: float, requests: int) -> None:
+    """Print the three tables."""
+    rows = [
+        [
+            name,
+            r["handler_ms"],
+            r["aws_calls_ms"],
+            r["handler_own_ms"],
+            ratio(r["handler_ms"], r["aws_calls_ms"]),
+            _calls(collections.Counter(r["calls"]), kms=False),
+            r["dynamodb_calls"],
+            r["minimum_dynamodb_calls"],
+            _calls(collections.Counter(r["calls"]), kms=True),
+        ]
+        for name, r in results.items()
+    ]
+    print(
+        table(
+            f"Per request against in-process moto, median of {requests} (ms; {describe_machine()})",
+            [
+                "route",
+                "handler",
+                "its AWS calls",
+                "handler own",
+                "vs calls",
+                "DynamoDB calls",
+                "n",
+                "min",
+                "KMS calls",
+            ],
+            rows,
+        )
+    )
+    get_route = results["GET /products/{id}"]
+    print()
+    print(
+        table(
+            "Cross-check: GET /products/{id} next to a bare get_item outside any handler (ms)",
+            ["what", "median", "vs bare"],
+            [
+                ["bare get_item (unobserved client)", bare_get_ms, "1.00x"],
+                [
+                    "its GetItem inside the handler",
+                    get_route["aws_calls_ms"],
+                    ratio(get_route["aws_calls_ms"], bare_get_ms),
+                ],
+                [
+                    "whole handler",
+                    get_route["handler_ms"],
+                    ratio(get_route["handler_ms"], bare_get_ms),
+                ],
+            ],
+        )
+    )
+    extra = [
+        (name, r)
+        for name, r in results.items()
+        if r["dynamodb_calls"] > r["minimum_dynamodb_calls"]
+    ]
+    print()
+    print(
+        table(
+            "Routes making more DynamoDB calls than their access pattern needs",
+            ["route", "n", "min", "the minimum"],
+            [
+                [name, r["dynamodb_calls"], r["minimum_dynamodb_calls"], r["note"]]
+                for name, r in extra
+            ]
+            or [["(none)", None, None, ""]],
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=too-many-locals
+    """Set up moto and the functions, run every route, print the tables, write the JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.requests_bench", description=__doc__)
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per route")
+    args = parser.parse_args(argv)
+    if args.requests < 1:
+        parser.error("--requests must be at least 1")
+
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.update(HANDLER_ENV)
+    sys.path.insert(0, str(HANDLERS))
+    # moto first, so that it intercepts every client the functions create.
+    # pylint: disable=import-outside-toplevel
+    from moto import mock_aws  # noqa: PLC0415
+
+    from bench import aws  # noqa: PLC0415
+
+    with mock_aws():
+        import boto3  # noqa: PLC0415
+
+        aws.create_tables(boto3.client("dynamodb"))
+        os.environ["PAGINATION_KMS_KEY_ID"] = boto3.client("kms").create_key()["KeyMetadata"][
+            "KeyId"
+        ]
+        functions = {name: importlib.import_module(name) for name in aws.FUNCTIONS}
+        from store import dynamo, pagination, products_table  # noqa: PLC0415  # pylint: disable=import-error
+
+        observer = Observer()
+        observer.attach(dynamo.client)
+        # pylint: disable-next=protected-access
+        observer.attach(functions["orders"]._persistence.client)
+        observer.attach(pagination._kms())  # pylint: disable=protected-access
+        bare_client = boto3.client("dynamodb")  # not observed: the independent reference
+
+        def call(event: dict[str, Any]) -> tuple[int, Any]:
+            raw = functions[aws.function_of(event)].handler(event, aws.LambdaContext())
+            body = json.loads(raw["body"]) if raw.get("body") else None
+            return raw["statusCode"], body
+
+        def must(event: dict[str, Any], status: int) -> Any:
+            got, body = call(event)
+            if got != status:
+                raise RuntimeError(
+                    f"{event['httpMethod']} {event['path']} answered {got}, expected {status}: "
+                    f"{json.dumps(body)[:300]}"
+                )
+            return body
+
+        seed = aws.Seed(must)
+        routes = _routes(seed)
+        results = {route.name: measure(route, call, observer, args.requests) for route in routes}
+
+        # The independent reference: the bare GetItem of GET /products/{id}, no handler.
+        key = {"productId": {"S": seed.product_id}}
+        bare = []
+        for index in range(WARMUP + args.requests):
+            start = time.perf_counter()
+            bare_client.get_item(TableName=products_table.TABLE, Key=key)
+            if index >= WARMUP:
+                bare.append((time.perf_counter() - start) * 1000)
+        bare_get_ms = median(bare)
+
+    report(results, bare_get_ms, args.requests)
+    data = {
+        "requests": args.requests,
+        "routes": results,
+        "bare_get_item_ms": bare_get_ms,
+        "note": "handler = whole invocation; its AWS calls = time inside the functions' botocore "
+        "calls (moto in-process); handler own = the difference, per request, median.",
+    }
+    write_json("requests", data)
+    return data
+
+
+def _routes(seed: Any) -> list[Route]:
+    """The benchmarked requests, each with the minimum its access pattern needs."""
+    event = seed.event
+    pid, uid, oid = seed.product_id, seed.user_id, seed.order_id
+    body = {"userId": uid, "items": [{"productId": pid, "quantity": 1}]}
+    return [
+        Route(
+            "POST /products",
+            lambda: event("POST", "/products", body=seed.product_body()),
+            201,
+            {"PutItem": 1},
+        ),
+        Route(
+            "GET /products (Scan, limit 10)",
+            lambda: event("GET", "/products", query={"limit": "10"}),
+            200,
+            {"Scan": 1},
+        ),
+        Route(
+            "GET /products?category (limit 10)",
+            lambda: event("GET", "/products", query={"category": seed.category, "limit": "10"}),
+            200,
+            {"Query": 1},
+        ),
+        Route("GET /products/{id}", lambda: event("GET", f"/products/{pid}"), 200, {"GetItem": 1}),
+        Route(
+            "PATCH /products/{id}",
+            lambda: event("PATCH", f"/products/{pid}", body={"description": "x"}),
+            200,
+            {"UpdateItem": 1},
+        ),
+        Route(
+            "DELETE /products/{id}",
+            lambda: event("DELETE", f"/products/{seed.new_product()}"),
+            204,
+            {"DeleteItem": 1},
+        ),
+        Route(
+            "POST /users",
+            lambda: event("POST", "/users", body=seed.user_body()),
+            201,
+            {"TransactWriteItems": 1},
+        ),
+        Route(
+            "GET /users?email",
+            lambda: event("GET", "/users", query={"email": seed.email}),
+            200,
+            {"Query": 1},
+        ),
+        Route("GET /users/{id}", lambda: event("GET", f"/users/{uid}"), 200, {"GetItem": 1}),
+        Route(
+            "PATCH /users/{id} (name)",
+            lambda: event("PATCH", f"/users/{uid}", body={"name": "Ann"}),
+            200,
+            {"UpdateItem": 1},
+            "1 UpdateItem conditioned on the user existing (no read: the address is unchanged)",
+        ),
+        Route(
+            "PATCH /users/{id} (email)",
+            lambda: event("PATCH", f"/users/{seed.mover_id}", body={"email": seed.new_email()}),
+            200,
+            {"GetItem": 1, "TransactWriteItems": 1},
+        ),
+        Route(
+            "DELETE /users/{id}",
+            lambda: event("DELETE", f"/users/{seed.new_user()}"),
+            204,
+            {"GetItem": 1, "TransactWriteItems": 1},
+        ),
+        Route(
+            "POST /orders",
+            lambda: event("POST", "/orders", body=body),
+            201,
+            {"BatchGetItem": 1, "TransactWriteItems": 1},
+        ),
+        Route(
+            "POST /orders (Idempotency-Key)",
+            lambda: event(
+                "POST", "/orders", body=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+            ),
+            201,
+            {"BatchGetItem": 1, "TransactWriteItems": 1, "PutItem": 1, "UpdateItem": 1},
+            "1 BatchGetItem + 1 TransactWriteItems + idempotency's PutItem and UpdateItem",
+        ),
+        Route(
+            "POST /orders (retried key)",
+            lambda: event("POST", "/orders", body=body, headers={"Idempotency-Key": seed.used_key}),
+            201,
+            {"PutItem": 1},
+            "idempotency's conditional PutItem returns the stored record",
+        ),
+        Route(
+            "GET /orders?userId (limit 10)",
+            lambda: event("GET", "/orders", query={"userId": uid, "limit": "10"}),
+            200,
+            {"Query": 1},
+        ),
+        Route("GET /orders/{id}", lambda: event("GET", f"/orders/{oid}"), 200, {"GetItem": 1}),
+        Route(
+            "PATCH /orders/{id} CONFIRMED",
+            lambda: event("PATCH", f"/orders/{seed.new_order()}", body={"status": "CONFIRMED"}),
+            200,
+            {"UpdateItem": 1},
+            "1 UpdateItem conditioned on the allowed previous statuses (ALL_OLD on failure "
+            "names the current one for the 409)",
+        ),
+        Route(
+            "PATCH /orders/{id} CANCELLED",
+            lambda: event("PATCH", f"/orders/{seed.new_order()}", body={"status": "CANCELLED"}),
+            200,
+            {"GetItem": 1, "TransactWriteItems": 1},
+            "GetItem + TransactWriteItems; BatchGetItem only after a cancellation caused by "
+            "a deleted product",
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""Synth time: all four environments next to the floor set by jsii and the AWS provider.
+
+``python -m bench.synth_bench [--runs N] [--unit-tests] [--keep DIR]``
+
+Each case runs in a fresh interpreter (so every one pays the Node/jsii start-up a real
+``cdktf synth`` pays), ``--runs`` times, and the median is reported:
+
+- ``interpreter``: ``python -c pass``, the start-up of any child;
+- ``provider import``: ``import cdktf_cdktf_provider_aws``, which starts jsii's Node process and
+  loads the provider's assembly: the floor any stack of this project pays;
+- ``empty stack``: one ``TerraformStack`` holding only an ``AwsProvider``, synthesized;
+- ``all four environments``: ``StoreStack(app, config)`` for every ``load_all({})`` config and one
+  ``app.synth()``, as ``main.py`` does.
+
+The child reports its own phases (import, construct, synth, wall time); the parent measures the
+whole wall time and the CPU time of the child and its Node process (``RUSAGE_CHILDREN``), which
+other processes' load distorts far less than wall time. With ``--unit-tests`` the unit suite
+(``pytest tests/unit -q``) is timed once too. ``--keep DIR`` keeps the synthesized
+``cdk.tf.json`` of the first all-environments run there (the cost estimate reads it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    PYTHON,
+    ROOT,
+    child_env,
+    describe_machine,
+    median,
+    ratio,
+    table,
+    write_json,
+)
+
+CASES = {
+    "interpreter": "python -c pass",
+    "provider import": "import cdktf_cdktf_provider_aws",
+    "empty stack": "TerraformStack + AwsProvider, synth",
+    "all four environments": "4 x StoreStack, one synth",
+}
+REFERENCE = "empty stack"
+CHILD_TIMEOUT_S = 600
+
+
+def _child(case: str, outdir: Path, report: Path) -> None:
+    """Run one case in this (fresh) interpreter and write its phase times to ``report``."""
+    # pylint: disable=import-outside-toplevel
+    phases: dict[str, float] = {}
+    start = time.perf_counter()
+    if case == "provider import":
+        import cdktf_cdktf_provider_aws  # noqa: F401, PLC0415  # pylint: disable=unused-import
+
+        phases["import_s"] = time.perf_counter() - start
+    elif case == "empty stack":
+        from cdktf import App, TerraformStack  # noqa: PLC0415
+        from cdktf_cdktf_provider_aws.provider import AwsProvider  # noqa: PLC0415
+
+        phases["import_s"] = time.perf_counter() - start
+        mark = time.perf_counter()
+        app = App(outdir=str(outdir))
+        stack = TerraformStack(app, "empty")
+        AwsProvider(stack, "aws", region="us-east-1")
+        phases["construct_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        app.synth()
+        phases["synth_s"] = time.perf_counter() - mark
+    elif case == "all four environments":
+        sys.path.insert(0, str(ROOT))
+        from cdktf import App  # noqa: PLC0415
+
+        from stacks.config import load_all  # noqa: PLC0415
+        from stacks.store_stack import StoreStack  # noqa: PLC0415
+
+        phases["import_s"] = time.perf_counter() - start
+        mark = time.perf_counter()
+        app = App(outdir=str(outdir))
+        for config in load_all({}):
+            StoreStack(app, config)
+        phases["construct_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        app.synth()
+        phases["synth_s"] = time.perf_counter() - mark
+    else:
+        raise SystemExit(f"Unknown synth case {case!r}.")
+    report.write_text(json.dumps(phases))
+
+
+def run_case(case: str, keep: Path | None = None) -> dict[str, Any]:
+    """One fresh interpreter running ``case``: wall seconds and the child's phases."""
+    work = Path(tempfile.mkdtemp(prefix="bench-synth-"))
+    try:
+        outdir, report = work / "out", work / "phases.json"
+        if case == "interpreter":
+            command = [PYTHON, "-c", "pass"]
+        else:
+            command = [
+                PYTHON,
+                "-m",
+                "bench.synth_bench",
+                "--child",
+                case,
+                "--outdir",
+                str(outdir),
+                "--report",
+                str(report),
+            ]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run(
+            command,
+            cwd=ROOT,
+            env=child_env(),
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT_S,
+            check=False,
+        )
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+            raise RuntimeError(
+                f"The synth case '{case}' failed with exit status {done.returncode}: "
+                + " | ".join(tail)
+            )
+        phases = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+        if keep is not None and (outdir / "stacks").is_dir():
+            _keep_stacks(outdir, keep)
+        return {"wall_s": wall, "cpu_s": cpu, **phases}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _keep_stacks(outdir: Path, keep: Path) -> None:
+    """Copy each stack's ``cdk.tf.json`` (not the assets) to ``keep/stacks/<stack>/``."""
+    shutil.rmtree(keep, ignore_errors=True)
+    for config in (outdir / "stacks").glob("*/cdk.tf.json"):
+        target = keep / "stacks" / config.parent.name
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(config, target / "cdk.tf.json")
+    for archive in (outdir / "stacks").glob("*/assets/*/*/archive.zip"):
+        shutil.copy2(archive, keep / "archive.zip")
+        break
+
+
+def unit_suite() -> dict[str, Any]:
+    """Wall time of ``pytest tests/unit -q`` (once) and its closing line."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [PYTHON, "-m", "pytest", "tests/unit", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    lines = [line for line in done.stdout.strip().splitlines() if line.strip()]
+    summary = lines[-1].strip("= ") if lines else "(no output)"
+    counts = {
+        word: int(number) for number, word in re.findall(r"(\d+) (passed|failed|error)", summary)
+    }
+    return {"wall_s": wall, "exit_status": done.returncode, "summary": summary, **counts}
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run every case ``--runs`` times (interleaved), print the table, write the JSON."""
+    parser = argparse.ArgumentParser(prog="python -m bench.synth_bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="fresh interpreters per case")
+    parser.add_argument("--unit-tests", action="store_true", help="also time the unit suite")
+    parser.add_argument("--keep", type=Path, help="keep the 4 stacks' cdk.tf.json here")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--outdir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child, args.outdir, args.report)
+        return {}
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    samples: dict[str, list[dict[str, Any]]] = {case: [] for case in CASES}
+    # Interleaved, so that a burst of load from elsewhere hits every case alike.
+    for run in range(args.runs):
+        for case in CASES:
+            keep = args.keep if case == "all four environments" and run == 0 else None
+            samples[case].append(run_case(case, keep))
+    results = {}
+    for case, runs in samples.items():
+        results[case] = {
+            key: median([run[key] for run in runs]) for key in runs[0] if key.endswith("_s")
+        }
+        results[case]["runs_wall_s"] = [round(run["wall_s"], 2) for run in runs]
+    reference = results[REFERENCE]["wall_s"]
+    rows = [
+        [
+            case,
+            CASES[case],
+            values["wall_s"],
+            ratio(values["wall_s"], reference),
+            values["cpu_s"],
+            ratio(values["cpu_s"], results[REFERENCE]["cpu_s"]),
+            values.get("import_s"),
+            values.get("construct_s"),
+            values.get("synth_s"),
+        ]
+        for case, values in results.items()
+    ]
+    print(
+        table(
+            f"Synth, median of {args.runs} fresh interpreters (seconds; CPU = the child's and its "
+            f"Node process's user+sys; ref = {REFERENCE}; {describe_machine()})",
+            ["case", "what", "wall", "vs ref", "CPU", "vs ref", "import", "construct", "synth"],
+            rows,
+        )
+    )
+    data: dict[str, Any] = {"runs": args.runs, "reference": REFERENCE, "cases": results}
+    if args.unit_tests:
+        suite = unit_suite()
+        data["unit_suite"] = suite
+        all_envs = results["all four environments"]["wall_s"]
+        print()
+        print(
+            table(
+                "Unit suite, once (seconds)",
+                ["run", "wall", "vs all-four synth", "result"],
+                [
+                    [
+                        "pytest tests/unit -q",
+                        suite["wall_s"],
+                        ratio(suite["wall_s"], all_envs),
+                        suite["summary"],
+                    ],
+                ],
+            )
+        )
+    write_json("synth", data)
+    return data
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Command line of ``python -m localcloud``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+from localcloud import PROJECT_ROOT
+from localcloud.errors import LocalCloudError
+from localcloud.runner import Options, Runner, down, wait_ready
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud",
+        description=(
+            "Deploy the stack onto an embedded AWS emulator with cdktf and serve its API over "
+            "HTTP, until Ctrl-C (or --down from another shell) tears it all down."
+        ),
+    )
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument(
+        "--down",
+        action="store_true",
+        help="tear down the local cloud running in this project, and wait",
+    )
+    action.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait until a local cloud started in the background serves; "
+        "print its API URL (exit 1 if it failed)",
+    )
+    parser.add_argument("--stack", default="ecommerce-local", help="the stack to deploy")
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="the project (cdktf.json, node_modules); default: this repository",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=3000,
+        help="port of the local API (default 3000; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--emulator-port",
+        type=int,
+        default=0,
+        help="port of the AWS emulator (default: a free one)",
+    )
+    parser.add_argument(
+        "--region",
+        default="",
+        help="AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1)",
+    )
+    parser.add_argument(
+        "--ready-file",
+        type=Path,
+        help="where to write the URLs once serving (default .localcloud/ready.json)",
+    )
+    parser.add_argument(
+        "--prewarm", action="store_true", help="start one warm worker per function before serving"
+    )
+    parser.add_argument(
+        "--no-destroy",
+        action="store_true",
+        help="on teardown skip `cdktf destroy` (the emulator is dropped anyway)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds --wait and --down wait (default 900)"
+    )
+    return parser.parse_args(argv)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> int:
+    """Run the command; expected failures are one sentence on stderr and exit status 1."""
+    args = parse_args(argv)
+    try:
+        if args.down:
+            return down(root=args.project_dir, timeout=args.timeout)
+        if args.wait:
+            return wait_ready(
+                root=args.project_dir, timeout=args.timeout, ready_file=args.ready_file
+            )
+        signal.signal(signal.SIGTERM, _interrupt)
+        if hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, _interrupt)
+        runner = Runner(
+            Options(
+                stack=args.stack,
+                host=args.host,
+                port=args.port,
+                emulator_port=args.emulator_port,
+                region=args.region,
+                root=args.project_dir.resolve(),
+                ready_file=args.ready_file,
+                prewarm=args.prewarm,
+                destroy=not args.no_destroy,
+            )
+        )
+        return runner.up()
+    except LocalCloudError as error:
+        print(f"localcloud: {error}", file=sys.stderr, flush=True)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130

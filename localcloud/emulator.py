@@ -1,0 +1,169 @@
+"""The embedded AWS: moto's server as a child process on a loopback port."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from localcloud.errors import LocalCloudError
+from localcloud.ports import ensure_free
+
+EMULATOR_ENV = {
+    # AWS-managed policies (AWSLambdaBasicExecutionRole, ...) exist only when loaded.
+    "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+}
+
+
+def die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux, in a child before exec: SIGTERM when the runner dies without tearing down."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+UNIMPLEMENTED = re.compile(r"NotImplementedError: The (\w+) action has not been implemented")
+
+
+class UnimplementedWatch(threading.Thread):
+    """Watches the emulator's log for an action it does not implement but keeps being asked for
+    (Terraform retries such a call for many minutes), and calls ``on_stuck`` once."""
+
+    def __init__(self, log_path: Path, on_stuck, threshold: int = 20, interval: float = 1.0):
+        super().__init__(name="emulator-watch", daemon=True)
+        self.log_path = Path(log_path)
+        self.on_stuck = on_stuck
+        self.threshold = threshold
+        self.interval = interval
+        self.action: str | None = None
+        self._halt = threading.Event()
+        try:
+            self._offset = self.log_path.stat().st_size
+        except OSError:
+            self._offset = 0
+
+    def run(self) -> None:
+        counts: Counter[str] = Counter()
+        rest = ""
+        while not self._halt.wait(self.interval):
+            try:
+                with open(self.log_path, "rb") as log:
+                    log.seek(self._offset)
+                    chunk = log.read()
+            except OSError:
+                continue
+            self._offset += len(chunk)
+            text = rest + chunk.decode("utf-8", errors="replace")
+            text, _, rest = text.rpartition("\n")
+            counts.update(UNIMPLEMENTED.findall(text))
+            worst = counts.most_common(1)
+            if worst and worst[0][1] >= self.threshold:
+                self.action = worst[0][0]
+                self.on_stuck()
+                return
+
+    def stop(self) -> None:
+        """Stop watching."""
+        self._halt.set()
+
+
+class Emulator:
+    """moto_server on ``host:port`` (port 0: a free one), logging to ``log_path``."""
+
+    def __init__(self, host: str, port: int, log_path: Path):
+        self.host = host
+        self.port = port
+        self.log_path = Path(log_path)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """The endpoint to give AWS clients (AWS_ENDPOINT_URL)."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> float:
+        """Start the server and wait until it answers; return how long that took."""
+        started = time.monotonic()
+        self.port = ensure_free(self.host, self.port, "AWS emulator", "--emulator-port")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # The log file is handed to the child; the Popen lives as long as the emulator runs.
+        # pylint: disable-next=consider-using-with
+        log = open(self.log_path, "wb")  # noqa: SIM115
+        env = {**os.environ, **EMULATOR_ENV}
+        try:
+            self.process = subprocess.Popen(  # pylint: disable=consider-using-with,W1509
+                [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                # Started from the main thread before any other thread exists.
+                preexec_fn=die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+            )
+        except OSError as exc:
+            raise LocalCloudError(
+                f"The AWS emulator (moto) did not start: {exc.strerror}."
+            ) from None
+        finally:
+            log.close()
+        deadline = started + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise LocalCloudError(
+                    f"The AWS emulator (moto) did not start: {self._last_log_line()} "
+                    f"(log: {self.log_path})."
+                )
+            if self.answers():
+                return time.monotonic() - started
+            time.sleep(0.1)
+        self.stop()
+        raise LocalCloudError(
+            f"The AWS emulator (moto) did not start: it did not answer on {self.url} within "
+            f"{timeout:.0f} s (log: {self.log_path})."
+        )
+
+    def answers(self) -> bool:
+        """Whether the server answers HTTP."""
+        try:
+            with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def _last_log_line(self) -> str:
+        try:
+            lines = [
+                line.strip()
+                for line in self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()
+                if line.strip()
+            ]
+        except OSError:
+            lines = []
+        return lines[-1] if lines else f"it exited with status {self.process.returncode}"
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop the server and reap it."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -1,0 +1,97 @@
+"""``python -m localcloud.gateway``: serve a REST API that is already deployed on an emulator."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from localcloud import PROJECT_ROOT, WORK_DIR_NAME
+from localcloud.errors import LocalCloudError
+from localcloud.gateway.functions import DEFAULT_CONCURRENCY_CAP
+from localcloud.gateway.server import Gateway, serve
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud.gateway",
+        description="Serve a REST API deployed on the AWS emulator over HTTP.",
+    )
+    parser.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL"),
+        help="the emulator (default: $AWS_ENDPOINT_URL)",
+    )
+    parser.add_argument(
+        "--region",
+        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+    )
+    parser.add_argument("--api-id", help="the REST API to serve (default: the only one)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    parser.add_argument(
+        "--code-dir",
+        action="append",
+        type=Path,
+        help="where deployment packages are looked up by CodeSha256 "
+        "(repeatable; default: cdktf.out of the project)",
+    )
+    parser.add_argument(
+        "--concurrency-cap",
+        type=int,
+        default=DEFAULT_CONCURRENCY_CAP,
+        help="workers per function without reserved concurrency",
+    )
+    parser.add_argument("--prewarm", action="store_true", help="start one worker per function")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    """Serve until Ctrl-C or SIGTERM."""
+    args = parse_args(argv)
+    if not args.endpoint_url:
+        print("No emulator given: pass --endpoint-url or set AWS_ENDPOINT_URL.", file=sys.stderr)
+        return 2
+    gateway = None
+    try:
+        gateway = Gateway(
+            args.endpoint_url,
+            region=args.region,
+            api_id=args.api_id,
+            code_dirs=args.code_dir or [PROJECT_ROOT / "cdktf.out"],
+            work_dir=PROJECT_ROOT / WORK_DIR_NAME,
+            concurrency_cap=args.concurrency_cap,
+            openapi_document=PROJECT_ROOT / "openapi.json",
+        )
+        for problem in gateway.served.problems:
+            print(f"Warning: {problem}", file=sys.stderr)
+        server = serve(gateway, args.host, args.port)
+        if args.prewarm:
+            gateway.prewarm()
+        gateway.start_polling()
+        stages = ", ".join(
+            f"http://{args.host}:{server.port}/{stage}/" for stage in gateway.served.api.stages
+        )
+        print(f"Local gateway serving {gateway.served.api.name} at {stages}", flush=True)
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+        server.serve_forever()
+    except LocalCloudError as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if gateway is not None:
+            gateway.close()
+    return 0
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    sys.exit(main())

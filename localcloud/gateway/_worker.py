@@ -1,0 +1,109 @@
+"""A warm Lambda worker: runs one deployed function's handler, one invocation at a time.
+
+The gateway starts this file as a script (``python -I _worker.py CODE_DIR HANDLER``) with the
+function's environment, so it imports nothing from the project: ``sys.path`` is the extracted
+deployment package first, then the interpreter's own site-packages (where Powertools and boto3
+come from locally; in AWS they come from the layer and the runtime).
+
+Protocol: JSON lines. The worker writes ``{"type": "ready"}`` (or ``init_error``) once its
+handler is imported, then for each ``{"type": "invoke", ...}`` line read from stdin it writes one
+``result`` or ``error`` line. Its own stdout and stderr both go to the gateway's stderr, like a
+function's logs; the protocol uses a private copy of the original stdout.
+"""
+
+import decimal
+import importlib
+import json
+import os
+import sys
+import time
+import traceback
+
+
+class LambdaContext:  # pylint: disable=too-few-public-methods,too-many-instance-attributes
+    """The context object of the Python Lambda runtime (the attributes handlers use)."""
+
+    def __init__(self, info):
+        self.aws_request_id = info["awsRequestId"]
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.invoked_function_arn = info["invokedFunctionArn"]
+        # The real runtime takes this from the environment too, so it is a string.
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = None
+        self.client_context = None
+        self.tenant_id = None
+        self._deadline_ms = info["deadlineMs"]
+
+    def get_remaining_time_in_millis(self):
+        """Milliseconds left before the function's timeout."""
+        return max(int(self._deadline_ms - time.time() * 1000), 0)
+
+
+def _decimal_default(value):
+    # The Lambda runtime's marshaller turns Decimal into a number as well.
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _load_handler(handler):
+    module_name, _, function_name = handler.rpartition(".")
+    if not module_name:
+        raise ValueError(f"Bad handler '{handler}': expected module.function")
+    module = importlib.import_module(module_name.replace("/", "."))
+    function = getattr(module, function_name, None)
+    if function is None:
+        raise AttributeError(f"Handler '{function_name}' missing on module '{module_name}'")
+    return function
+
+
+def main():
+    """Import the handler, then serve invocations until stdin closes."""
+    code_dir, handler_name = sys.argv[1], sys.argv[2]
+    proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # the handler's prints go to the log stream, not the protocol
+
+    def send(message):
+        proto.write(json.dumps(message, default=_decimal_default) + "\n")
+        proto.flush()
+
+    sys.path[:] = [code_dir] + [p for p in sys.path if p not in ("", code_dir)]
+    os.chdir(code_dir)
+    started = time.monotonic()
+    try:
+        handler = _load_handler(handler_name)
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        traceback.print_exc()
+        kind = "Runtime.HandlerNotFound"
+        if isinstance(exc, ImportError):
+            kind = "Runtime.ImportModuleError"
+        send({"type": "init_error", "errorType": kind, "errorMessage": str(exc)})
+        return 1
+    send({"type": "ready", "initMs": round((time.monotonic() - started) * 1000, 1)})
+
+    for line in sys.stdin:
+        message = json.loads(line)
+        os.environ["_X_AMZN_TRACE_ID"] = message["traceId"]
+        context = LambdaContext(message["context"])
+        try:
+            result = handler(message["event"], context)
+        except SystemExit as exc:
+            send({"type": "error", "errorType": "Runtime.ExitError", "errorMessage": str(exc)})
+            return 1
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            print(f"[ERROR] {type(exc).__name__}: {exc}", file=sys.stderr)
+            traceback.print_exc()
+            send({"type": "error", "errorType": type(exc).__name__, "errorMessage": str(exc)})
+            continue
+        try:
+            send({"type": "result", "result": result})
+        except (TypeError, ValueError) as exc:
+            send({"type": "error", "errorType": "Runtime.MarshalError", "errorMessage": str(exc)})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,397 @@
+"""Deployed Lambda functions, run locally in warm worker processes.
+
+A function is read back from the emulator (configuration, reserved concurrency, CodeSha256). Its
+code is the deployment package whose SHA-256 equals the deployed CodeSha256: moto keeps the zip
+but does not serve it (``Code.Location`` is not fetchable), so the package is looked up by hash
+among the archives that were deployed (by default the assets under ``cdktf.out``). A function
+whose deployed code matches no archive is refused: its requests fail and the log says why.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
+INIT_TIMEOUT_S = 10.0
+"""Lambda's limit on a function's init phase (importing the handler module)."""
+DEFAULT_CONCURRENCY_CAP = 10
+"""Workers per function without reserved concurrency; more requests wait for a free one."""
+
+
+class Throttled(Exception):
+    """The function is at its reserved concurrency."""
+
+
+class InvokeTimeout(Exception):
+    """The function did not answer in time; its worker was stopped."""
+
+    cold: bool | None = None
+    """Whether the invocation had to start a worker (None: it never got one)."""
+
+
+class InvokeFailed(Exception):
+    """The function raised, failed to start, or its worker died."""
+
+    cold: bool | None = None
+    """Whether the invocation had to start a worker (None: it never got one)."""
+
+
+class FunctionError(InvokeFailed):
+    """The handler raised (its worker stays warm, as in Lambda)."""
+
+
+class CodeMismatch(Exception):
+    """No deployment package matches the function's deployed CodeSha256."""
+
+
+@dataclass
+class FunctionSpec:
+    """What the emulator says about a deployed function."""
+
+    name: str
+    arn: str
+    handler: str
+    runtime: str
+    timeout_s: int
+    memory_mb: int
+    environment: dict[str, str]
+    code_sha256: str
+    reserved_concurrency: int | None
+    region: str
+
+    @classmethod
+    def from_emulator(cls, lambda_client, name: str, region: str) -> FunctionSpec:
+        """Read the function's configuration and reserved concurrency from the emulator."""
+        config = lambda_client.get_function(FunctionName=name)["Configuration"]
+        reserved = lambda_client.get_function_concurrency(FunctionName=name).get(
+            "ReservedConcurrentExecutions"
+        )
+        return cls(
+            name=config["FunctionName"],
+            arn=config["FunctionArn"],
+            handler=config.get("Handler") or "",
+            runtime=config.get("Runtime") or "",
+            timeout_s=int(config.get("Timeout", 3)),
+            memory_mb=int(config.get("MemorySize", 128)),
+            environment=dict((config.get("Environment") or {}).get("Variables") or {}),
+            code_sha256=config.get("CodeSha256") or "",
+            reserved_concurrency=reserved,
+            region=region,
+        )
+
+
+def sha256_b64(data: bytes) -> str:
+    """CodeSha256 as Lambda reports it: base64 of the SHA-256 digest."""
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+class CodeStore:
+    """Finds deployment packages by their CodeSha256 and extracts them once."""
+
+    def __init__(self, search_dirs: list[Path], extract_root: Path):
+        self.search_dirs = [Path(d) for d in search_dirs]
+        self.extract_root = Path(extract_root)
+        self._hashes: dict[tuple[str, int, int], str] = {}
+        self._lock = threading.Lock()
+
+    def _candidates(self):
+        for directory in self.search_dirs:
+            if directory.is_file():
+                yield directory
+            elif directory.is_dir():
+                yield from sorted(directory.rglob("*.zip"))
+
+    def find(self, code_sha256: str) -> Path | None:
+        """The archive whose SHA-256 equals ``code_sha256``, if any."""
+        with self._lock:
+            for path in self._candidates():
+                stat = path.stat()
+                key = (str(path), stat.st_size, stat.st_mtime_ns)
+                if key not in self._hashes:
+                    self._hashes[key] = sha256_b64(path.read_bytes())
+                if self._hashes[key] == code_sha256:
+                    return path
+        return None
+
+    def extract(self, spec: FunctionSpec) -> Path:
+        """The function's code, extracted from the matching archive (checked again on read)."""
+        archive = self.find(spec.code_sha256)
+        where = ", ".join(str(d) for d in self.search_dirs) or "nowhere"
+        if archive is None:
+            raise CodeMismatch(
+                f"The deployed code of function {spec.name} (CodeSha256 {spec.code_sha256}) "
+                f"matches no deployment package under {where}; redeploy the stack."
+            )
+        data = archive.read_bytes()
+        if sha256_b64(data) != spec.code_sha256:
+            raise CodeMismatch(
+                f"The package {archive} changed while being read for function {spec.name}; "
+                "redeploy the stack."
+            )
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        target = self.extract_root / f"{spec.name}-{digest}"
+        if not target.is_dir():
+            partial = target.with_name(target.name + f".partial-{uuid.uuid4().hex[:8]}")
+            with zipfile.ZipFile(archive) as package:
+                package.extractall(partial)
+            with contextlib.suppress(OSError):  # another thread extracted it first
+                partial.rename(target)
+        return target
+
+
+def worker_environment(spec: FunctionSpec, endpoint_url: str, code_dir: Path) -> dict[str, str]:
+    """The process environment of a worker: what Lambda sets, then the function's variables."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "AWS_REGION": spec.region,
+        "AWS_DEFAULT_REGION": spec.region,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "LAMBDA_TASK_ROOT": str(code_dir),
+        "_HANDLER": spec.handler,
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update(spec.environment)
+    # Whatever the function's variables say, its AWS calls go to the emulator.
+    env["AWS_ENDPOINT_URL"] = endpoint_url
+    return env
+
+
+def _trace_id() -> str:
+    # Sampled=0: the X-Ray SDK builds its facade segment and sends nothing, as in Lambda.
+    return (
+        f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};"
+        f"Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    )
+
+
+class Worker:
+    """One warm process running one function's handler."""
+
+    def __init__(self, spec: FunctionSpec, code_dir: Path, env: dict[str, str]):
+        self.spec = spec
+        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, "-I", str(WORKER_SCRIPT), str(code_dir), spec.handler],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=code_dir,
+            start_new_session=True,
+        )
+        self._buffer = b""
+        self.invocations = 0
+
+    def _read_message(self, deadline: float) -> dict:
+        out = self.process.stdout
+        fd = out.fileno()
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    raise InvokeTimeout()
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    code = self.process.wait()
+                    raise InvokeFailed(f"the worker exited with status {code}")
+                self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line)
+
+    def wait_ready(self, deadline: float) -> float:
+        """Wait for the handler import; return the init time in ms."""
+        message = self._read_message(deadline)
+        if message["type"] != "ready":
+            raise InvokeFailed(f"{message.get('errorType')}: {message.get('errorMessage')}")
+        return message.get("initMs", 0.0)
+
+    def invoke(self, event: dict, request_id: str, deadline: float, timeout_s: float) -> object:
+        """Run the handler on ``event``; its result, or an exception on failure."""
+        context = {
+            "awsRequestId": request_id,
+            "invokedFunctionArn": self.spec.arn,
+            "deadlineMs": time.time() * 1000 + timeout_s * 1000,
+        }
+        line = json.dumps(
+            {"type": "invoke", "event": event, "context": context, "traceId": _trace_id()}
+        )
+        try:
+            self.process.stdin.write(line.encode() + b"\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise InvokeFailed(f"the worker is gone ({exc})") from exc
+        self.invocations += 1
+        message = self._read_message(deadline)
+        if message["type"] == "result":
+            return message["result"]
+        if message["type"] == "error" and message.get("errorType") != "Runtime.ExitError":
+            raise FunctionError(f"{message.get('errorType')}: {message.get('errorMessage')}")
+        raise InvokeFailed(f"{message.get('errorType')}: {message.get('errorMessage')}")
+
+    def alive(self) -> bool:
+        """Whether the process still runs."""
+        return self.process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the process (and anything it started) and reap it."""
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+@dataclass
+class InvokeOutcome:
+    """What one invocation gave, for the response and the request log."""
+
+    result: object = None
+    cold: bool = False
+    init_ms: float | None = None
+    duration_ms: float = 0.0
+
+
+class FunctionPool:
+    """The warm workers of one function, at most its reserved concurrency at once."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        code_store: CodeStore,
+        endpoint_url: str,
+        concurrency_cap: int = DEFAULT_CONCURRENCY_CAP,
+    ):
+        self.spec = spec
+        self.code_store = code_store
+        self.endpoint_url = endpoint_url
+        self.concurrency_cap = concurrency_cap
+        self._idle: list[Worker] = []
+        self._busy = 0
+        self._cond = threading.Condition()
+        self._code_dir: Path | None = None
+        self._closed = False
+
+    @property
+    def limit(self) -> int:
+        """How many invocations may run at once."""
+        if self.spec.reserved_concurrency is not None:
+            return self.spec.reserved_concurrency
+        return self.concurrency_cap
+
+    def code_dir(self) -> Path:
+        """The function's extracted code (raises CodeMismatch when it cannot be served)."""
+        if self._code_dir is None:
+            self._code_dir = self.code_store.extract(self.spec)
+        return self._code_dir
+
+    def _acquire(self, deadline: float) -> Worker | None:
+        with self._cond:
+            if self._closed:
+                raise InvokeFailed("the gateway is stopping")
+            if self._busy >= self.limit:
+                if self.spec.reserved_concurrency is not None:
+                    raise Throttled()
+                while self._busy >= self.limit:
+                    if not self._cond.wait(max(deadline - time.monotonic(), 0)):
+                        raise InvokeTimeout()
+            self._busy += 1
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive():
+                    return worker
+                worker.stop()
+            return None
+
+    def _release(self, worker: Worker | None, reusable: bool) -> None:
+        with self._cond:
+            self._busy -= 1
+            if worker is not None:
+                if reusable and not self._closed and worker.alive():
+                    self._idle.append(worker)
+                else:
+                    worker.stop()
+            self._cond.notify()
+
+    def invoke(self, event: dict, integration_timeout_s: float) -> InvokeOutcome:
+        """Run one invocation in a warm worker (a new one when none is idle)."""
+        started = time.monotonic()
+        deadline = started + integration_timeout_s
+        code_dir = self.code_dir()
+        worker = self._acquire(deadline)
+        outcome = InvokeOutcome(cold=worker is None)
+        reusable = False
+        try:
+            if worker is None:
+                env = worker_environment(self.spec, self.endpoint_url, code_dir)
+                worker = Worker(self.spec, code_dir, env)
+                init_deadline = min(deadline, time.monotonic() + INIT_TIMEOUT_S)
+                outcome.init_ms = worker.wait_ready(init_deadline)
+            invoked = time.monotonic()
+            function_deadline = min(deadline, invoked + self.spec.timeout_s)
+            request_id = str(uuid.uuid4())
+            outcome.result = worker.invoke(
+                event, request_id, function_deadline, self.spec.timeout_s
+            )
+            outcome.duration_ms = (time.monotonic() - invoked) * 1000
+            reusable = True
+            return outcome
+        except FunctionError as exc:
+            reusable = True
+            exc.cold = outcome.cold
+            raise
+        except (InvokeFailed, InvokeTimeout) as exc:
+            exc.cold = outcome.cold
+            raise
+        finally:
+            self._release(worker, reusable)
+
+    def prewarm(self) -> None:
+        """Start one worker ahead of the first request."""
+        code_dir = self.code_dir()
+        env = worker_environment(self.spec, self.endpoint_url, code_dir)
+        worker = Worker(self.spec, code_dir, env)
+        try:
+            worker.wait_ready(time.monotonic() + INIT_TIMEOUT_S)
+        except (InvokeFailed, InvokeTimeout):
+            worker.stop()
+            raise
+        with self._cond:
+            self._idle.append(worker)
+
+    def close(self) -> None:
+        """Stop every idle worker; busy ones are stopped when they finish."""
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.stop()

@@ -1,0 +1,189 @@
+"""The deployed REST API, read back from the emulator with boto3 (never from project source)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+LAMBDA_URI = re.compile(
+    r"^arn:aws[\w-]*:apigateway:(?P<region>[\w-]+):lambda:path/[\d-]+/functions/"
+    r"(?P<function_arn>arn:aws[\w-]*:lambda:[\w-]+:\d+:function:[^/:]+(?::[^/]+)?)/invocations$"
+)
+
+
+@dataclass
+class Integration:
+    """A method's integration (AWS_PROXY and MOCK are served; others are refused)."""
+
+    type: str
+    uri: str = ""
+    timeout_ms: int = 29000
+    request_templates: dict[str, str] = field(default_factory=dict)
+    responses: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def function_arn(self) -> str | None:
+        """The Lambda function an AWS_PROXY integration calls."""
+        match = LAMBDA_URI.match(self.uri or "")
+        return match.group("function_arn") if match else None
+
+    @property
+    def function_name(self) -> str | None:
+        """The name of that function."""
+        arn = self.function_arn
+        return arn.split(":")[6] if arn else None
+
+
+@dataclass
+class RequestValidator:
+    """Which parts of a request API Gateway validates for a method."""
+
+    name: str
+    body: bool
+    parameters: bool
+
+
+@dataclass
+class Method:
+    """One HTTP method of a resource."""
+
+    http_method: str
+    authorization_type: str = "NONE"
+    api_key_required: bool = False
+    validator: RequestValidator | None = None
+    request_models: dict[str, str] = field(default_factory=dict)
+    request_parameters: dict[str, bool] = field(default_factory=dict)
+    integration: Integration | None = None
+
+
+@dataclass
+class Resource:
+    """A resource of the API: a path and its methods."""
+
+    id: str
+    path: str
+    path_part: str
+    parent_id: str | None
+    methods: dict[str, Method] = field(default_factory=dict)
+    children: list[Resource] = field(default_factory=list)
+
+
+@dataclass
+class DeployedApi:
+    """Everything the gateway needs to serve one REST API."""
+
+    id: str
+    name: str
+    region: str
+    binary_media_types: list[str]
+    root: Resource
+    resources: dict[str, Resource]
+    stages: dict[str, dict[str, str]]
+    models: dict[str, dict]
+    gateway_responses: dict[str, dict]
+
+    def function_names(self) -> set[str]:
+        """Names of the functions behind AWS_PROXY integrations."""
+        names = set()
+        for resource in self.resources.values():
+            for method in resource.methods.values():
+                integ = method.integration
+                if integ and integ.type == "AWS_PROXY" and integ.function_name:
+                    names.add(integ.function_name)
+        return names
+
+
+def _pages(call, key: str, **kwargs):
+    position = None
+    while True:
+        page = call(**kwargs, limit=500, **({"position": position} if position else {}))
+        yield from page.get(key, [])
+        position = page.get("position")
+        if not position:
+            return
+
+
+def _method(data: dict, validators: dict[str, RequestValidator]) -> Method:
+    integration = None
+    raw = data.get("methodIntegration")
+    if raw:
+        integration = Integration(
+            type=raw.get("type", ""),
+            uri=raw.get("uri", ""),
+            timeout_ms=int(raw.get("timeoutInMillis") or 29000),
+            request_templates={k: v or "" for k, v in (raw.get("requestTemplates") or {}).items()},
+            responses=dict(raw.get("integrationResponses") or {}),
+        )
+    return Method(
+        http_method=data["httpMethod"],
+        authorization_type=data.get("authorizationType", "NONE"),
+        api_key_required=bool(data.get("apiKeyRequired")),
+        validator=validators.get(data.get("requestValidatorId") or ""),
+        request_models=dict(data.get("requestModels") or {}),
+        request_parameters=dict(data.get("requestParameters") or {}),
+        integration=integration,
+    )
+
+
+def load_api(apigateway, api_id: str, region: str) -> DeployedApi:
+    """Read a REST API, its stages, models, validators and gateway responses."""
+    api = apigateway.get_rest_api(restApiId=api_id)
+    validators = {
+        v["id"]: RequestValidator(
+            name=v.get("name", ""),
+            body=bool(v.get("validateRequestBody")),
+            parameters=bool(v.get("validateRequestParameters")),
+        )
+        for v in _pages(apigateway.get_request_validators, "items", restApiId=api_id)
+    }
+    models = {}
+    for model in _pages(apigateway.get_models, "items", restApiId=api_id):
+        try:
+            models[model["name"]] = json.loads(model.get("schema") or "{}")
+        except ValueError:
+            models[model["name"]] = {}
+    resources: dict[str, Resource] = {}
+    for item in _pages(apigateway.get_resources, "items", restApiId=api_id, embed=["methods"]):
+        resource = Resource(
+            id=item["id"],
+            path=item["path"],
+            path_part=item.get("pathPart", ""),
+            parent_id=item.get("parentId"),
+        )
+        for verb, embedded in (item.get("resourceMethods") or {}).items():
+            data = embedded
+            if "httpMethod" not in data:  # an emulator that does not embed methods
+                data = apigateway.get_method(
+                    restApiId=api_id, resourceId=item["id"], httpMethod=verb
+                )
+            resource.methods[verb] = _method(data, validators)
+        resources[resource.id] = resource
+    root = None
+    for resource in resources.values():
+        parent = resources.get(resource.parent_id or "")
+        if parent is None:
+            root = resource if resource.path == "/" else root
+        else:
+            parent.children.append(resource)
+    if root is None:
+        root = Resource(id=api.get("rootResourceId", ""), path="/", path_part="", parent_id=None)
+    stages = {
+        stage["stageName"]: dict(stage.get("variables") or {})
+        for stage in apigateway.get_stages(restApiId=api_id).get("item", [])
+    }
+    gateway_responses = {
+        item["responseType"]: item
+        for item in _pages(apigateway.get_gateway_responses, "items", restApiId=api_id)
+    }
+    return DeployedApi(
+        id=api_id,
+        name=api.get("name", ""),
+        region=region,
+        binary_media_types=[t for t in api.get("binaryMediaTypes") or [] if t],
+        root=root,
+        resources=resources,
+        stages=stages,
+        models=models,
+        gateway_responses=gateway_responses,
+    )

@@ -1,0 +1,1 @@
+"""Tests of the local cloud: the runner and the local gateway."""

@@ -1,0 +1,333 @@
+"""Fixtures for the local cloud tests: a moto server in a child process, a REST API built by hand
+in it (Lambda proxy routes, a MOCK preflight, a validator and model, gateway responses), tiny
+function zips made here, and the local gateway serving that API on a free port."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+import pytest
+
+from localcloud.emulator import Emulator
+from localcloud.gateway.server import Gateway, serve
+
+REGION = "us-east-1"
+
+APP_CODE = """
+import base64, json, os, sys, time
+
+def handler(event, context):
+    path = event["path"]
+    query = event.get("queryStringParameters") or {}
+    if path.endswith("/sleep"):
+        time.sleep(float(query.get("s", "1")))
+        return {"statusCode": 200, "body": json.dumps({"pid": os.getpid()})}
+    if path.endswith("/binary"):
+        return {
+            "statusCode": 200,
+            "headers": {"Content-Type": "application/octet-stream"},
+            "body": base64.b64encode(b"\\x00\\x01\\xfe\\xff").decode(),
+            "isBase64Encoded": True,
+        }
+    if path.endswith("/multi"):
+        return {
+            "statusCode": 201,
+            "headers": {"X-Single": "one", "Set-Cookie": "c=3"},
+            "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+            "body": "",
+        }
+    if path.endswith("/malformed"):
+        return {"statusCode": 200, "body": {"not": "a string"}}
+    if path.endswith("/raise"):
+        raise ValueError("boom")
+    if path.endswith("/aws"):
+        import boto3
+        names = boto3.client("lambda").list_functions()["Functions"]
+        return {"statusCode": 200, "body": json.dumps(sorted(f["FunctionName"] for f in names))}
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps({
+            "event": event,
+            "context": {
+                "aws_request_id": context.aws_request_id,
+                "function_name": context.function_name,
+                "memory_limit_in_mb": context.memory_limit_in_mb,
+                "invoked_function_arn": context.invoked_function_arn,
+                "remaining_ms": context.get_remaining_time_in_millis(),
+            },
+            "env": {k: os.environ.get(k) for k in (
+                "GREETING", "AWS_ENDPOINT_URL", "AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION",
+                "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "LAMBDA_TASK_ROOT", "_X_AMZN_TRACE_ID",
+            )},
+            "sys_path_0": sys.path[0],
+            "pid": os.getpid(),
+        }),
+    }
+"""
+
+
+def make_zip(files: dict[str, str]) -> bytes:
+    """A deployment package holding ``files``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    """moto's server in a child process, as the runner starts it."""
+    server = Emulator("127.0.0.1", 0, tmp_path_factory.mktemp("emulator") / "emulator.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+def clients(endpoint: str):
+    """apigateway, lambda and iam clients of the emulator."""
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    return tuple(session.client(s, endpoint_url=endpoint) for s in ("apigateway", "lambda", "iam"))
+
+
+@dataclass
+class HandBuiltApi:
+    """The hand-built API and what the tests need to know about it."""
+
+    api_id: str
+    code_dir: Path
+    functions: dict[str, str] = field(default_factory=dict)
+
+
+def _integrate(apigw, api_id, resource_id, verb, function_arn, **method):
+    apigw.put_method(
+        restApiId=api_id,
+        resourceId=resource_id,
+        httpMethod=verb,
+        authorizationType="NONE",
+        **method,
+    )
+    apigw.put_integration(
+        restApiId=api_id,
+        resourceId=resource_id,
+        httpMethod=verb,
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+    )
+
+
+@pytest.fixture(scope="session")
+def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
+    """A REST API like the stack's, built directly with boto3 in the emulator."""
+    apigw, lam, iam = clients(emulator.url)
+    code_dir = tmp_path_factory.mktemp("code")
+    role = iam.create_role(
+        RoleName="fn-role",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    app_zip = make_zip({"app.py": APP_CODE})
+    (code_dir / "app.zip").write_bytes(app_zip)
+    functions = {}
+
+    def function(name, package, **extra):
+        arn = lam.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": package},
+            Timeout=extra.pop("Timeout", 5),
+            MemorySize=256,
+            Environment={"Variables": {"GREETING": f"hello from {name}"}},
+        )["FunctionArn"]
+        if "reserved" in extra:
+            lam.put_function_concurrency(
+                FunctionName=name, ReservedConcurrentExecutions=extra["reserved"]
+            )
+        functions[name] = arn
+        return arn
+
+    app = function("app", app_zip)
+    slow = function("slow", app_zip, Timeout=1, reserved=1)
+    # Deployed from a package that no longer exists locally (the source changed since).
+    stale = function("stale", make_zip({"app.py": APP_CODE + "\n# an older version\n"}))
+
+    api_id = apigw.create_rest_api(name="hand-built")["id"]
+    # moto 5 drops binaryMediaTypes on create and mis-reads AWS's "add" patch; "replace" works.
+    apigw.update_rest_api(
+        restApiId=api_id,
+        patchOperations=[
+            {"op": "replace", "path": "/binaryMediaTypes", "value": "application/octet-stream"}
+        ],
+    )
+    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+
+    def resource(parent, part):
+        return apigw.create_resource(restApiId=api_id, parentId=parent, pathPart=part)["id"]
+
+    items = resource(root, "items")
+    item = resource(items, "{itemId}")
+    proxy = resource(root, "{proxy+}")
+    slow_res = resource(root, "slow")
+    slow_sleep = resource(slow_res, "sleep")
+    stale_res = resource(root, "stale")
+
+    validator = apigw.create_request_validator(
+        restApiId=api_id,
+        name="body-and-params",
+        validateRequestBody=True,
+        validateRequestParameters=True,
+    )["id"]
+    apigw.create_model(
+        restApiId=api_id,
+        name="NewItem",
+        contentType="application/json",
+        schema=json.dumps(
+            {
+                "$schema": "http://json-schema.org/draft-04/schema#",
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": {"type": "string", "minLength": 1}},
+                "additionalProperties": False,
+            }
+        ),
+    )
+    _integrate(
+        apigw,
+        api_id,
+        items,
+        "POST",
+        app,
+        requestValidatorId=validator,
+        requestModels={"application/json": "NewItem"},
+    )
+    _integrate(
+        apigw,
+        api_id,
+        items,
+        "GET",
+        app,
+        requestValidatorId=validator,
+        requestParameters={"method.request.querystring.category": True},
+    )
+    _integrate(apigw, api_id, item, "GET", app)
+    _integrate(apigw, api_id, proxy, "ANY", app)
+    _integrate(apigw, api_id, slow_sleep, "GET", slow)
+    _integrate(apigw, api_id, stale_res, "GET", stale)
+
+    # CORS preflight: a MOCK integration answered from its integration response.
+    apigw.put_method(
+        restApiId=api_id, resourceId=items, httpMethod="OPTIONS", authorizationType="NONE"
+    )
+    apigw.put_integration(
+        restApiId=api_id,
+        resourceId=items,
+        httpMethod="OPTIONS",
+        type="MOCK",
+        requestTemplates={"application/json": '{"statusCode": 200}'},
+    )
+    cors = {
+        "method.response.header.Access-Control-Allow-Origin": "'*'",
+        "method.response.header.Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
+        "method.response.header.Access-Control-Allow-Headers": "'Content-Type,Idempotency-Key'",
+    }
+    apigw.put_method_response(
+        restApiId=api_id,
+        resourceId=items,
+        httpMethod="OPTIONS",
+        statusCode="204",
+        responseParameters=dict.fromkeys(cors, True),
+    )
+    apigw.put_integration_response(
+        restApiId=api_id,
+        resourceId=items,
+        httpMethod="OPTIONS",
+        statusCode="204",
+        responseParameters=cors,
+        responseTemplates={"application/json": ""},
+    )
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        apigw.put_gateway_response(
+            restApiId=api_id,
+            responseType=kind,
+            responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
+            responseTemplates={"application/json": '{"message":$context.error.messageString}'},
+        )
+    deployment = apigw.create_deployment(restApiId=api_id)["id"]
+    apigw.create_stage(
+        restApiId=api_id,
+        stageName="local",
+        deploymentId=deployment,
+        variables={"flavour": "vanilla"},
+    )
+    return HandBuiltApi(api_id=api_id, code_dir=code_dir, functions=functions)
+
+
+class LogCapture(io.StringIO):
+    """The gateway's log stream, readable as records."""
+
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def records(self) -> list[dict]:
+        """Every JSON line written so far."""
+        with self.lock:
+            return [json.loads(line) for line in self.getvalue().splitlines() if line.strip()]
+
+
+@dataclass
+class Served:
+    """A running gateway and where it answers."""
+
+    gateway: Gateway
+    base: str
+    port: int
+    log: LogCapture
+
+
+OPENAPI_DOCUMENT = Path(__file__).resolve().parents[2] / "openapi.json"
+
+
+@pytest.fixture(scope="module")
+def served(emulator, hand_built_api, tmp_path_factory):
+    """The local gateway serving the hand-built API on a free port."""
+    log = LogCapture()
+    gateway = Gateway(
+        emulator.url,
+        region=REGION,
+        api_id=hand_built_api.api_id,
+        code_dirs=[hand_built_api.code_dir],
+        work_dir=tmp_path_factory.mktemp("work"),
+        log_stream=log,
+        poll_interval=0,
+        openapi_document=OPENAPI_DOCUMENT,
+    )
+    server = serve(gateway, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Served(gateway, f"http://127.0.0.1:{server.port}/local", server.port, log)
+    server.shutdown()
+    server.server_close()
+    gateway.close()

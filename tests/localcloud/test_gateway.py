@@ -1,0 +1,372 @@
+"""The local gateway's mapping rules, against a REST API built by hand in the emulator."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from localcloud import PROJECT_ROOT
+from localcloud.errors import LocalCloudError
+from localcloud.gateway.server import Gateway
+from tests.localcloud.conftest import APP_CODE, clients, make_zip
+
+
+def _get(served, path, **kwargs):
+    return requests.get(served.base + path, timeout=30, **kwargs)
+
+
+def _records_for(served, request_id):
+    return [r for r in served.log.records() if r.get("requestId") == request_id]
+
+
+def test_path_parameters_and_proxy_event_shape(served, hand_built_api):
+    response = _get(
+        served,
+        "/items/abc-123?tag=a&tag=b&single=x",
+        headers={"User-Agent": "pytest-agent", "X-Custom": "v"},
+    )
+    assert response.status_code == 200
+    payload = response.json()
+    event = payload["event"]
+    assert event["resource"] == "/items/{itemId}"
+    assert event["path"] == "/items/abc-123"
+    assert event["httpMethod"] == "GET"
+    assert event["pathParameters"] == {"itemId": "abc-123"}
+    assert event["queryStringParameters"] == {"tag": "b", "single": "x"}
+    assert event["multiValueQueryStringParameters"] == {"tag": ["a", "b"], "single": ["x"]}
+    assert event["stageVariables"] == {"flavour": "vanilla"}
+    assert event["headers"]["X-Custom"] == "v"
+    assert event["multiValueHeaders"]["X-Custom"] == ["v"]
+    assert event["body"] is None
+    assert event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["stage"] == "local"
+    assert context["resourcePath"] == "/items/{itemId}"
+    assert context["httpMethod"] == "GET"
+    assert context["path"] == "/local/items/abc-123"
+    assert context["apiId"] == hand_built_api.api_id
+    assert context["accountId"] == "123456789012"
+    assert context["identity"]["sourceIp"] == "127.0.0.1"
+    assert context["identity"]["userAgent"] == "pytest-agent"
+    assert context["requestId"] == response.headers["x-amzn-RequestId"]
+    assert isinstance(context["requestTimeEpoch"], int)
+
+
+def test_function_context_and_environment(served, emulator, hand_built_api):
+    payload = _get(served, "/items/1").json()
+    ctx, env = payload["context"], payload["env"]
+    assert ctx["function_name"] == "app"
+    assert ctx["memory_limit_in_mb"] == "256"
+    assert ctx["invoked_function_arn"] == hand_built_api.functions["app"]
+    assert 0 < ctx["remaining_ms"] <= 5000
+    assert len(ctx["aws_request_id"]) == 36
+    assert env["GREETING"] == "hello from app"
+    assert env["AWS_ENDPOINT_URL"] == emulator.url
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "app"
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_ACCESS_KEY_ID"] == "testing"
+    assert env["_X_AMZN_TRACE_ID"].endswith("Sampled=0")
+    # The extracted deployment package comes first on sys.path, and is the task root.
+    assert payload["sys_path_0"] == env["LAMBDA_TASK_ROOT"]
+    assert Path(env["LAMBDA_TASK_ROOT"], "app.py").is_file()
+
+
+def test_function_reaches_the_emulator(served):
+    response = _get(served, "/anything/aws")
+    assert response.status_code == 200
+    assert set(response.json()) >= {"app", "slow", "stale"}
+
+
+def test_greedy_proxy_and_literal_priority(served):
+    event = _get(served, "/deep/nested/path").json()["event"]
+    assert event["resource"] == "/{proxy+}"
+    assert event["pathParameters"] == {"proxy": "deep/nested/path"}
+    # A literal resource wins over the greedy one.
+    assert _get(served, "/items/7").json()["event"]["resource"] == "/items/{itemId}"
+
+
+def test_unknown_route_and_method_answer_missing_authentication_token(served):
+    for method, path in (("DELETE", "/items/1"), ("PUT", "/items")):
+        response = requests.request(method, served.base + path, timeout=10)
+        assert response.status_code == 403
+        assert response.json() == {"message": "Missing Authentication Token"}
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+
+
+def test_openapi_document_is_served_at_the_stage(served):
+    response = requests.get(served.base + "/openapi.json", timeout=10)
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.0")
+    assert document["servers"] == [{"url": served.base}]
+    assert "/products/{productId}" in document["paths"]
+    other_stage = requests.get(f"http://127.0.0.1:{served.port}/prod/openapi.json", timeout=10)
+    assert other_stage.status_code == 403
+
+
+def test_unknown_stage_is_forbidden(served):
+    response = requests.get(f"http://127.0.0.1:{served.port}/prod/items/1", timeout=10)
+    assert response.status_code == 403
+    assert response.json() == {"message": "Forbidden"}
+
+
+def test_invalid_body_is_rejected_before_the_function_runs(served):
+    before = len([r for r in served.log.records() if r.get("function")])
+    for body in ('{"name": ""}', '{"name": "ok", "extra": 1}', "{not json", ""):
+        response = requests.post(
+            served.base + "/items",
+            data=body,
+            timeout=10,
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 400, body
+        assert response.json() == {"message": "Invalid request body"}
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        record = _records_for(served, response.headers["x-amzn-RequestId"])[0]
+        assert "start" not in record
+    assert len([r for r in served.log.records() if r.get("function")]) == before
+    ok = requests.post(served.base + "/items", json={"name": "widget"}, timeout=10)
+    assert ok.status_code == 200
+    assert json.loads(ok.json()["event"]["body"]) == {"name": "widget"}
+
+
+def test_missing_required_query_parameter_is_rejected(served):
+    response = _get(served, "/items")
+    assert response.status_code == 400
+    assert response.json() == {"message": "Missing required request parameters: [category]"}
+    assert _get(served, "/items?category=tools").status_code == 200
+
+
+def test_mock_preflight_answers_from_the_integration_response(served):
+    response = requests.options(served.base + "/items", timeout=10)
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert response.headers["Access-Control-Allow-Methods"] == "GET,POST,OPTIONS"
+    assert response.headers["Access-Control-Allow-Headers"] == "Content-Type,Idempotency-Key"
+    assert response.content == b""
+    record = _records_for(served, response.headers["x-amzn-RequestId"])[0]
+    assert record["integration"] == "MOCK"
+
+
+def test_multi_value_headers_both_ways(served):
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    connection.putrequest("GET", "/local/echo/multi-in")
+    connection.putheader("X-Multi", "one")
+    connection.putheader("X-Multi", "two")
+    connection.endheaders()
+    event = json.loads(connection.getresponse().read())["event"]
+    assert event["headers"]["X-Multi"] == "two"
+    assert event["multiValueHeaders"]["X-Multi"] == ["one", "two"]
+
+    connection.request("GET", "/local/echo/multi")
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 201
+    cookies = [v for k, v in response.getheaders() if k.lower() == "set-cookie"]
+    assert cookies == ["a=1", "b=2", "c=3"]
+    assert response.getheader("X-Single") == "one"
+    connection.close()
+
+
+def test_base64_bodies_both_ways(served):
+    raw = bytes(range(256))
+    response = requests.post(
+        served.base + "/echo",
+        data=raw,
+        timeout=10,
+        headers={"Content-Type": "application/octet-stream"},
+    )
+    event = response.json()["event"]
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == raw
+
+    text = requests.post(
+        served.base + "/echo",
+        data="héllo",
+        timeout=10,
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
+    assert text.json()["event"]["isBase64Encoded"] is False
+    assert text.json()["event"]["body"] == "héllo"
+
+    binary = _get(served, "/echo/binary")
+    assert binary.content == b"\x00\x01\xfe\xff"
+    assert binary.headers["Content-Type"] == "application/octet-stream"
+
+
+def test_malformed_response_and_function_error_are_502(served):
+    for path in ("/echo/malformed", "/echo/raise"):
+        response = _get(served, path)
+        assert response.status_code == 502
+        assert response.json() == {"message": "Internal server error"}
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+    # A function error keeps its worker warm, as Lambda does.
+    again = _get(served, "/echo/raise")
+    assert again.status_code == 502
+    record = _records_for(served, again.headers["x-amzn-RequestId"])[0]
+    assert record["start"] == "warm"
+    assert "ValueError: boom" in record["error"]
+
+
+def test_warm_workers_are_reused(served):
+    first = _get(served, "/items/warm").json()["pid"]
+    second = _get(served, "/items/warm").json()["pid"]
+    assert first == second
+    response = _get(served, "/items/warm")
+    record = _records_for(served, response.headers["x-amzn-RequestId"])[0]
+    assert record["start"] == "warm"
+    assert record["function"] == "app"
+    assert record["status"] == 200
+    assert record["method"] == "GET"
+    assert record["path"] == "/local/items/warm"
+    assert record["latencyMs"] >= 0
+
+
+def test_beyond_reserved_concurrency_is_throttled(served):
+    results = {}
+
+    def slow_call():
+        results["slow"] = _get(served, "/slow/sleep?s=0.8")
+
+    thread = threading.Thread(target=slow_call)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # wait until the one allowed invocation runs
+        if served.gateway.served.pools["slow"]._busy:
+            break
+        time.sleep(0.01)
+    time.sleep(0.1)
+    throttled = _get(served, "/slow/sleep?s=0.1")
+    thread.join()
+    assert results["slow"].status_code == 200
+    assert throttled.status_code == 429
+    assert throttled.json() == {"message": "Too Many Requests"}
+    assert throttled.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_timeout_is_504_and_the_worker_is_replaced(served):
+    warm = _get(served, "/slow/sleep?s=0").json()["pid"]
+    started = time.monotonic()
+    response = _get(served, "/slow/sleep?s=5")
+    assert 0.9 < time.monotonic() - started < 3  # the function's 1 s timeout
+    assert response.status_code == 504
+    assert response.json() == {"message": "Endpoint request timed out"}
+    after = _get(served, "/slow/sleep?s=0")
+    assert after.status_code == 200
+    assert after.json()["pid"] != warm
+    record = _records_for(served, after.headers["x-amzn-RequestId"])[0]
+    assert record["start"] == "cold"
+
+
+def test_code_mismatch_is_refused(served):
+    assert any("stale" in p and "CodeSha256" in p for p in served.gateway.served.problems)
+    response = _get(served, "/stale")
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+    record = _records_for(served, response.headers["x-amzn-RequestId"])[0]
+    assert "matches no deployment package" in record["error"]
+    assert "start" not in record
+
+
+def test_api_found_without_an_id_unless_ambiguous(emulator, hand_built_api, tmp_path):
+    gateway = Gateway(
+        emulator.url, code_dirs=[hand_built_api.code_dir], work_dir=tmp_path, poll_interval=0
+    )
+    assert gateway.served.api.id == hand_built_api.api_id
+    gateway.close()
+    apigw = clients(emulator.url)[0]
+    other = apigw.create_rest_api(name="another")["id"]
+    try:
+        with pytest.raises(LocalCloudError, match=r"several REST APIs .*--api-id\.$"):
+            Gateway(emulator.url, work_dir=tmp_path, poll_interval=0)
+    finally:
+        apigw.delete_rest_api(restApiId=other)
+
+
+def test_a_redeploy_is_picked_up(served, emulator, hand_built_api):
+    apigw, lam, _ = clients(emulator.url)
+    api_id = hand_built_api.api_id
+    assert served.gateway.refresh() is False  # nothing changed
+    first = make_zip({"app.py": APP_CODE.replace("hello from", "first version of")})
+    (hand_built_api.code_dir / "reloaded-1.zip").write_bytes(first)
+    role = lam.get_function(FunctionName="app")["Configuration"]["Role"]
+    arn = lam.create_function(
+        FunctionName="reloaded",
+        Runtime="python3.12",
+        Role=role,
+        Handler="app.handler",
+        Code={"ZipFile": first},
+        Environment={"Variables": {"GREETING": "v1"}},
+    )["FunctionArn"]
+    root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+    resource = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="reloaded")["id"]
+    apigw.put_method(
+        restApiId=api_id, resourceId=resource, httpMethod="GET", authorizationType="NONE"
+    )
+    apigw.put_integration(
+        restApiId=api_id,
+        resourceId=resource,
+        httpMethod="GET",
+        type="AWS_PROXY",
+        integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
+    )
+    apigw.create_deployment(restApiId=api_id, stageName="local")
+    assert served.gateway.refresh() is True
+    response = _get(served, "/reloaded")
+    assert response.status_code == 200
+    assert response.json()["env"]["GREETING"] == "v1"
+    # New code deployed, but its package is not where the gateway looks: refused.
+    lam.update_function_code(FunctionName="reloaded", ZipFile=make_zip({"app.py": APP_CODE + "#"}))
+    assert served.gateway.refresh() is True
+    assert _get(served, "/reloaded").status_code == 502
+    assert any("reloaded" in p for p in served.gateway.served.problems)
+
+
+def test_standalone_gateway_command(emulator, hand_built_api, tmp_path):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "localcloud.gateway",
+            "--endpoint-url",
+            emulator.url,
+            "--api-id",
+            hand_built_api.api_id,
+            "--port",
+            "0",
+            "--code-dir",
+            str(hand_built_api.code_dir),
+        ],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = process.stdout.readline()
+        assert banner.startswith("Local gateway serving hand-built at http://127.0.0.1:")
+        url = banner.split(" at ")[1].strip()
+        assert requests.get(url + "items/9", timeout=30).json()["event"]["pathParameters"] == {
+            "itemId": "9"
+        }
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+        log = json.loads(process.stdout.readline())
+        assert log["status"] == 200
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
+        process.stderr.close()

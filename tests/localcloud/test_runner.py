@@ -1,0 +1,426 @@
+"""The runner: its lifecycle with a stand-in cdktf (quick), and its one-sentence errors.
+
+The stand-in ``cdktf`` deploys a one-function API onto the emulator with boto3 and writes the
+outputs file as cdktf does, so start / wait / serve / --down / SIGINT run for real in seconds.
+The real ``cdktf deploy`` of the project's stack is in test_end_to_end.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import requests
+
+from localcloud import PROJECT_ROOT
+from localcloud.cdktf import flatten_outputs, terraform_error
+from localcloud.errors import LocalCloudError
+from localcloud.terraform import (
+    check_terraform,
+    find_mirror,
+    mirror_versions,
+    provider_setup,
+    write_cli_config,
+)
+from tests.localcloud.conftest import APP_CODE, make_zip
+
+FAKE_CDKTF = r'''#!{python}
+"""A stand-in for the cdktf CLI: deploys a tiny API onto $AWS_ENDPOINT_URL with boto3."""
+import io, json, os, sys, zipfile
+from pathlib import Path
+
+import boto3
+
+args = sys.argv[1:]
+command, stack = args[0], args[1]
+root = Path.cwd()
+log = root / "fake-cdktf.log"
+with open(log, "a") as handle:
+    handle.write(" ".join(args) + "\n")
+if command == "destroy":
+    print(f"{{stack}}  Destroy complete! Resources: 9 destroyed.")
+    sys.exit(0)
+if os.environ.get("FAKE_STUCK"):
+    import signal, time
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(130))  # Terraform stops on SIGINT too
+    from botocore.config import Config
+    scaling = boto3.session.Session(region_name="us-east-1").client(
+        "application-autoscaling", config=Config(retries={{"max_attempts": 1}}))
+    for _ in range(40):
+        print(f"{{stack}}  aws_appautoscaling_target.read: Still creating... [10s elapsed]")
+        try:
+            scaling.list_tags_for_resource(ResourceARN="arn:aws:application-autoscaling:x")
+        except Exception:
+            pass
+    sys.stdout.flush()
+    time.sleep(600)
+if os.environ.get("FAKE_DEPLOY_OUTPUT"):
+    print(Path(os.environ["FAKE_DEPLOY_OUTPUT"]).read_text())
+    sys.exit(1)
+assert os.environ["AWS_ACCESS_KEY_ID"] == "testing", "dummy credentials expected"
+print(f"{{stack}}  aws_api_gateway_rest_api.api: Creating...")
+session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
+apigw, lam, iam = (session.client(s) for s in ("apigateway", "lambda", "iam"))
+package = (root / "package.zip").read_bytes()
+assets = root / "cdktf.out" / "stacks" / stack / "assets" / "code" / "ABC"
+assets.mkdir(parents=True, exist_ok=True)
+(assets / "archive.zip").write_bytes(package)
+role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{{}}")["Role"]["Arn"]
+arn = lam.create_function(FunctionName=f"{{stack}}-app", Runtime="python3.12", Role=role,
+                          Handler="app.handler", Code={{"ZipFile": package}})["FunctionArn"]
+api = apigw.create_rest_api(name=f"{{stack}}-api")["id"]
+root_id = apigw.get_resources(restApiId=api)["items"][0]["id"]
+proxy = apigw.create_resource(restApiId=api, parentId=root_id, pathPart="{{proxy+}}")["id"]
+apigw.put_method(restApiId=api, resourceId=proxy, httpMethod="ANY", authorizationType="NONE")
+apigw.put_integration(
+    restApiId=api, resourceId=proxy, httpMethod="ANY", type="AWS_PROXY",
+    integrationHttpMethod="POST",
+    uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{{arn}}/invocations")
+deployment = apigw.create_deployment(restApiId=api)["id"]
+apigw.create_stage(restApiId=api, stageName="local", deploymentId=deployment)
+outputs = Path(args[args.index("--outputs-file") + 1])
+outputs.write_text(json.dumps({{stack: {{"ApiGatewayId": api, "ApiGatewayStageName": "local",
+                                       "Region": "us-east-1", "ProductsLambdaName": "x"}}}}))
+print(f"{{stack}}  Apply complete! Resources: 9 added, 0 changed, 0 destroyed.")
+'''
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A project with a stand-in cdktf CLI, and a provider mirror."""
+    root = tmp_path / "project"
+    (root / "node_modules" / ".bin").mkdir(parents=True)
+    cdktf = root / "node_modules" / ".bin" / "cdktf"
+    cdktf.write_text(FAKE_CDKTF.format(python=sys.executable))
+    cdktf.chmod(0o755)
+    (root / "cdktf.json").write_text('{"app": "true"}')
+    (root / "package.zip").write_bytes(make_zip({"app.py": APP_CODE}))
+    mirror = tmp_path / "mirror" / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0"
+    (mirror / "linux_amd64").mkdir(parents=True)
+    (mirror / "linux_amd64" / "terraform-provider-aws_v5.100.0_x5").write_text("")
+    return root
+
+
+def runner_env(tmp_path: Path, **extra) -> dict[str, str]:
+    """The runner's environment in these tests: offline, with the test mirror."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.pop("TF_CLI_CONFIG_FILE", None)
+    env.update(
+        {
+            "HOME": str(tmp_path),
+            "LOCALCLOUD_OFFLINE": "1",
+            "LOCALCLOUD_PROVIDER_MIRROR": str(tmp_path / "mirror"),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def localcloud(*args: str, env: dict[str, str], timeout: float = 120):
+    """Run ``python -m localcloud ARGS`` to completion."""
+    return subprocess.run(
+        [sys.executable, "-m", "localcloud", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start(project: Path, env: dict[str, str], *args: str) -> subprocess.Popen:
+    """Start ``python -m localcloud`` in the background, as CI does."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "localcloud", "--project-dir", str(project), "--port", "0", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not stat.exists() or stat.read_text().split(") ", 1)[1][0] != "Z"
+
+
+def assert_one_sentence(result, fragment: str) -> None:
+    """A failure reported as one line on stderr, without a traceback."""
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("localcloud: ")
+    assert fragment in lines[0], lines[0]
+
+
+def test_lifecycle_with_down(project, tmp_path):
+    env = runner_env(tmp_path)
+    process = start(project, env)
+    try:
+        waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
+        assert waited.returncode == 0, waited.stderr
+        api_url = waited.stdout.strip()
+        ready = json.loads((project / ".localcloud" / "ready.json").read_text())
+        assert ready["apiUrl"] == api_url
+        assert api_url.startswith("http://127.0.0.1:") and api_url.endswith("/local/")
+        response = requests.get(api_url + "hello/world", timeout=30)
+        assert response.status_code == 200
+        assert response.json()["event"]["pathParameters"] == {"proxy": "hello/world"}
+        assert response.json()["env"]["AWS_ENDPOINT_URL"] == ready["emulatorUrl"]
+        flat = json.loads((project / "cfn-outputs" / "flat-outputs.json").read_text())
+        assert flat["ApiGatewayStageName"] == "local"
+        exports = (project / ".localcloud" / "env").read_text()
+        assert f"export API_BASE_URL={api_url}" in exports
+        assert f"export AWS_ENDPOINT_URL={ready['emulatorUrl']}" in exports
+        assert "TF_CLI_CONFIG_FILE=" in exports
+        rc = (project / ".localcloud" / "terraformrc").read_text()
+        assert str(tmp_path / "mirror") in rc
+        emulator_pid = json.loads((project / ".localcloud" / "run.json").read_text())["emulatorPid"]
+        (project / ".localcloud" / "state").mkdir()
+
+        downed = localcloud("--project-dir", str(project), "--down", env=env)
+        assert downed.returncode == 0, downed.stderr
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    output = process.stdout.read()
+    assert "Traceback" not in output
+    assert "emulator stopped" in output
+    calls = (project / "fake-cdktf.log").read_text().splitlines()
+    assert calls[0].startswith("deploy ecommerce-local --auto-approve --skip-provider-lock")
+    assert calls[1].startswith("destroy ecommerce-local --auto-approve")
+    assert not _alive(emulator_pid)
+    for leftover in ("state", "ready.json", "run.json", "env", "functions"):
+        assert not (project / ".localcloud" / leftover).exists(), leftover
+    with pytest.raises(requests.ConnectionError):
+        requests.get(api_url, timeout=5)
+    again = localcloud("--project-dir", str(project), "--down", env=env)
+    assert again.returncode == 0
+    assert "not running" in again.stdout
+
+
+def test_ctrl_c_tears_down(project, tmp_path):
+    env = runner_env(tmp_path)
+    process = start(project, env, "--no-destroy")
+    try:
+        waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
+        assert waited.returncode == 0, waited.stderr
+        emulator_pid = json.loads((project / ".localcloud" / "run.json").read_text())["emulatorPid"]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert not _alive(emulator_pid)
+    assert not (project / ".localcloud" / "run.json").exists()
+    assert len((project / "fake-cdktf.log").read_text().splitlines()) == 1  # --no-destroy
+
+
+def test_port_taken(project, tmp_path):
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = localcloud(
+            "--project-dir", str(project), "--port", str(port), env=runner_env(tmp_path)
+        )
+        assert_one_sentence(result, f"Port {port} on 127.0.0.1 is already in use")
+        result = localcloud(
+            "--project-dir",
+            str(project),
+            "--port",
+            "0",
+            "--emulator-port",
+            str(port),
+            env=runner_env(tmp_path),
+        )
+        assert_one_sentence(result, "so the AWS emulator cannot listen there")
+
+
+def test_terraform_missing(project, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    node = subprocess.run(["which", "node"], capture_output=True, text=True, check=True)
+    (bin_dir / "node").symlink_to(node.stdout.strip())
+    result = localcloud(
+        "--project-dir", str(project), "--port", "0", env=runner_env(tmp_path, PATH=str(bin_dir))
+    )
+    assert_one_sentence(result, "Terraform is not installed (no terraform on PATH)")
+
+
+def test_terraform_too_old(project, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "terraform"
+    fake.write_text('#!/bin/sh\necho \'{"terraform_version": "1.2.9"}\'\n')
+    fake.chmod(0o755)
+    env = runner_env(tmp_path, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    result = localcloud("--project-dir", str(project), "--port", "0", env=env)
+    assert_one_sentence(result, "Terraform 1.2.9 is too old")
+
+
+def test_provider_not_installable(project, tmp_path):
+    env = runner_env(tmp_path, LOCALCLOUD_PROVIDER_MIRROR=str(tmp_path / "empty"))
+    result = localcloud("--project-dir", str(project), "--port", "0", env=env)
+    assert_one_sentence(result, "The Terraform AWS provider is not installable")
+
+
+def test_emulator_did_not_start(project, tmp_path):
+    shadow = tmp_path / "shadow" / "moto"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("")
+    (shadow / "server.py").write_text(
+        "import sys\nprint('OSError: cannot start the fake server')\nsys.exit(3)\n"
+    )
+    env = runner_env(tmp_path, PYTHONPATH=str(tmp_path / "shadow"))
+    result = localcloud("--project-dir", str(project), "--port", "0", env=env)
+    assert_one_sentence(
+        result, "The AWS emulator (moto) did not start: OSError: cannot start the fake server"
+    )
+    assert not (project / ".localcloud" / "run.json").exists()
+
+
+def test_deploy_failed_with_terraforms_message(project, tmp_path):
+    failure = tmp_path / "failure.txt"
+    message = (
+        "creating Lambda Function (ecommerce-local-products): operation error Lambda: "
+        "CreateFunction, StatusCode: 400, InvalidParameterValueException: Layers are not supported"
+    )
+    failure.write_text(
+        "ecommerce-local  aws_lambda_function.functions_products: Creating...\n"
+        "ecommerce-local  ╷\n"
+        f"                 │ Error: {message}\n"
+        "                 │\n"
+        "                 │   with aws_lambda_function.functions_products,\n"
+        '                 │   on cdk.tf.json line 1200, in resource "aws_lambda_function":\n'
+        "                 ╵\n"
+    )
+    env = runner_env(tmp_path, FAKE_DEPLOY_OUTPUT=str(failure))
+    process = start(project, env)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "Traceback" not in output
+    assert f"localcloud: The deploy of ecommerce-local failed: {message}\n" in output
+    assert "emulator stopped" in output
+    # A failed deploy is not destroyed (the emulator is dropped instead).
+    assert len((project / "fake-cdktf.log").read_text().splitlines()) == 1
+    waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "30", env=env)
+    assert_one_sentence(waited, "stopped before it was ready: The deploy of ecommerce-local")
+
+
+def test_deploy_stuck_on_an_action_the_emulator_lacks(project, tmp_path):
+    process = start(project, runner_env(tmp_path, FAKE_STUCK="1"))
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert (
+        "localcloud: The deploy of ecommerce-local cannot finish on the emulator: moto does not "
+        "implement the list_tags_for_resource action that Terraform keeps retrying for "
+        "aws_appautoscaling_target (see "
+    ) in output
+    assert "Traceback" not in output
+    assert "emulator stopped" in output
+
+
+def test_provider_failure_during_init(project, tmp_path):
+    failure = tmp_path / "failure.txt"
+    failure.write_text(
+        textwrap.dedent("""\
+        ecommerce-local  Initializing provider plugins...
+        ecommerce-local  ╷
+                         │ Error: Failed to query available provider packages
+                         │
+                         │ Could not retrieve the list of available versions for provider
+                         │ hashicorp/aws: provider registry.terraform.io/hashicorp/aws was not found
+                         │ in any of the search locations
+                         ╵
+        """)
+    )
+    process = start(project, runner_env(tmp_path, FAKE_DEPLOY_OUTPUT=str(failure)))
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert (
+        "localcloud: The Terraform AWS provider is not installable: Failed to query available "
+        "provider packages Could not retrieve the list of available versions for provider "
+        "hashicorp/aws: provider registry.terraform.io/hashicorp/aws was not found in any of "
+        "the search locations"
+    ) in output
+
+
+def test_already_running(project, tmp_path):
+    work = project / ".localcloud"
+    work.mkdir()
+    (work / "run.json").write_text(json.dumps({"pid": os.getpid(), "phase": "serving"}))
+    result = localcloud("--project-dir", str(project), "--port", "0", env=runner_env(tmp_path))
+    assert_one_sentence(result, f"already running here (pid {os.getpid()})")
+    assert (work / "run.json").exists()
+
+
+# -- units ---------------------------------------------------------------------------------
+
+
+def test_terraform_error_from_cdktf_output():
+    lines = [
+        "ecommerce-local  \x1b[31m╷\x1b[0m",
+        "                 \x1b[31m│\x1b[0m \x1b[31mError: \x1b[0m\x1b[1mcreating KMS Key: boom",
+        "                 \x1b[31m│\x1b[0m ",
+        "                 \x1b[31m│\x1b[0m   with aws_kms_key.key,",
+    ]
+    assert terraform_error(lines) == "creating KMS Key: boom"
+    assert terraform_error(["something else went wrong"]) == "something else went wrong"
+
+
+def test_flatten_outputs(tmp_path):
+    all_outputs = tmp_path / "all.json"
+    all_outputs.write_text(json.dumps({"s": {"A": "1", "B": ["x"]}}))
+    flat = tmp_path / "flat.json"
+    assert flatten_outputs(all_outputs, flat, "s") == {"A": "1", "B": ["x"]}
+    assert json.loads(flat.read_text()) == {"A": "1", "B": ["x"]}
+    with pytest.raises(LocalCloudError, match="no outputs for other"):
+        flatten_outputs(all_outputs, flat, "other")
+
+
+def test_mirror_layouts_and_cli_config(tmp_path):
+    unpacked = tmp_path / "a" / "registry.terraform.io" / "hashicorp" / "aws" / "5.1.0"
+    (unpacked / "linux_amd64").mkdir(parents=True)
+    (unpacked / "linux_amd64" / "terraform-provider-aws_v5.1.0_x5").write_text("")
+    packed = tmp_path / "b" / "registry.terraform.io" / "hashicorp" / "aws"
+    packed.mkdir(parents=True)
+    (packed / "terraform-provider-aws_5.2.0_linux_amd64.zip").write_text("")
+    assert mirror_versions(tmp_path / "a") == ["5.1.0"]
+    assert mirror_versions(tmp_path / "b") == ["5.2.0"]
+    assert mirror_versions(tmp_path / "none") == []
+    assert find_mirror({"LOCALCLOUD_PROVIDER_MIRROR": str(tmp_path / "b")}) == tmp_path / "b"
+    config = write_cli_config(tmp_path / "rc", tmp_path / "a")
+    assert f'path = "{tmp_path / "a"}"' in config.read_text()
+    env = {
+        "LOCALCLOUD_OFFLINE": "1",
+        "LOCALCLOUD_PROVIDER_MIRROR": str(tmp_path / "a"),
+        "HOME": str(tmp_path),
+    }
+    changes, note = provider_setup(env, tmp_path / "out" / "rc")
+    assert changes == {"TF_CLI_CONFIG_FILE": str(tmp_path / "out" / "rc")}
+    assert "unreachable" in note
+    # A user whose own CLI configuration says where providers come from is left alone.
+    (tmp_path / "own.rc").write_text("provider_installation { direct {} }\n")
+    env["TF_CLI_CONFIG_FILE"] = str(tmp_path / "own.rc")
+    assert provider_setup(env, tmp_path / "out" / "rc")[0] == {}
+
+
+def test_check_terraform_on_this_machine():
+    version = check_terraform(dict(os.environ))
+    assert tuple(int(n) for n in version.split(".")[:2]) >= (1, 3)
