@@ -18,6 +18,8 @@ from typing import Any
 
 from store import routes, settings, tables  # pylint: disable=import-error
 
+from tests.moto_tables import create_table
+
 FUNCTIONS = ("products", "users", "orders")
 _TABLE_ENV = {
     "products": settings.PRODUCTS_TABLE,
@@ -29,42 +31,8 @@ _TABLE_ENV = {
 
 def create_tables(client: Any) -> None:
     """Create every table of ``store.tables`` under the names the environment gives."""
-    throughput = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     for spec in tables.ALL:
-        name = os.environ[_TABLE_ENV[spec.name]]
-        request: dict[str, Any] = {
-            "TableName": name,
-            "KeySchema": [{"AttributeName": spec.hash_key, "KeyType": "HASH"}],
-            "AttributeDefinitions": [
-                {"AttributeName": a, "AttributeType": t} for a, t in spec.attributes.items()
-            ],
-        }
-        capacity = {"ProvisionedThroughput": throughput} if spec.provisioned else {}
-        if spec.provisioned:
-            request.update(capacity)
-        else:
-            request["BillingMode"] = "PAY_PER_REQUEST"
-        indexes = []
-        for index in spec.indexes:
-            key_schema = [{"AttributeName": index.hash_key, "KeyType": "HASH"}]
-            if index.range_key:
-                key_schema.append({"AttributeName": index.range_key, "KeyType": "RANGE"})
-            indexes.append(
-                {
-                    "IndexName": index.name,
-                    "KeySchema": key_schema,
-                    "Projection": {"ProjectionType": "ALL"},
-                    **capacity,
-                }
-            )
-        if indexes:
-            request["GlobalSecondaryIndexes"] = indexes
-        client.create_table(**request)
-        if spec.ttl_attribute:
-            client.update_time_to_live(
-                TableName=name,
-                TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
-            )
+        create_table(client, spec, os.environ[_TABLE_ENV[spec.name]])
 
 
 @dataclass

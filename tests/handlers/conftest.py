@@ -56,42 +56,7 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from store import routes, tables  # noqa: E402
 
-
-def create_table(client: Any, spec: tables.TableSpec) -> None:
-    """Create the moto table described by ``spec`` (the same data the Tables construct reads)."""
-    throughput = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
-    request: dict[str, Any] = {
-        "TableName": TABLE_NAMES[spec.name],
-        "KeySchema": [{"AttributeName": spec.hash_key, "KeyType": "HASH"}],
-        "AttributeDefinitions": [
-            {"AttributeName": name, "AttributeType": kind} for name, kind in spec.attributes.items()
-        ],
-    }
-    if spec.provisioned:
-        request["ProvisionedThroughput"] = throughput
-    else:
-        request["BillingMode"] = "PAY_PER_REQUEST"
-    indexes = []
-    for index in spec.indexes:
-        key_schema = [{"AttributeName": index.hash_key, "KeyType": "HASH"}]
-        if index.range_key:
-            key_schema.append({"AttributeName": index.range_key, "KeyType": "RANGE"})
-        indexes.append(
-            {
-                "IndexName": index.name,
-                "KeySchema": key_schema,
-                "Projection": {"ProjectionType": "ALL"},
-                **({"ProvisionedThroughput": throughput} if spec.provisioned else {}),
-            }
-        )
-    if indexes:
-        request["GlobalSecondaryIndexes"] = indexes
-    client.create_table(**request)
-    if spec.ttl_attribute:
-        client.update_time_to_live(
-            TableName=TABLE_NAMES[spec.name],
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": spec.ttl_attribute},
-        )
+from tests.moto_tables import create_table  # noqa: E402
 
 
 @pytest.fixture(name="aws")
@@ -100,7 +65,7 @@ def aws_fixture():
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
         for spec in tables.ALL:
-            create_table(dynamodb, spec)
+            create_table(dynamodb, spec, TABLE_NAMES[spec.name])
         kms = boto3.client("kms")
         os.environ["PAGINATION_KMS_KEY_ID"] = kms.create_key()["KeyMetadata"]["KeyId"]
         yield dynamodb
