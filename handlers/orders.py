@@ -21,13 +21,14 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import clock, orders_table, products_table, settings, validation, web
+from store import clock, orders_table, products_table, schemas, settings, validation, web
 from store.errors import BadRequest, detail
 from store.observability import logger, tracer
 
 app = web.create_app()
 # Printable ASCII, as HTTP header values are; long enough for a UUID or a client's own scheme.
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
+_KEY = schemas.IDEMPOTENCY_KEY
+_KEY_PATTERN = re.compile(_KEY["pattern"])
 _persistence = DynamoDBPersistenceLayer(table_name=os.environ[settings.IDEMPOTENCY_TABLE])
 # The key is the header; the body is the payload a retry must repeat (else 422).
 _idempotency = IdempotencyConfig(
@@ -52,7 +53,7 @@ def create_order() -> Response:
     key = app.current_event.headers.get("Idempotency-Key")
     if key is None:
         return web.ok(_place(body), 201)
-    if not _IDEMPOTENCY_KEY.fullmatch(key):
+    if not (_KEY["minLength"] <= len(key) <= _KEY["maxLength"] and _KEY_PATTERN.match(key)):
         raise BadRequest(
             "Invalid header.", [detail("Idempotency-Key", "must be 1..255 printable characters")]
         )

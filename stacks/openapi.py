@@ -77,13 +77,10 @@ _QUERY_FIELDS = {
     "email": ("UserCreate", "email"),
     "userId": ("OrderCreate", "userId"),
 }
-# ``handlers/orders.py``: printable ASCII, as header values are, 1..255 characters; else a 400.
+# ``handlers/orders.py`` answers a key outside this schema with a 400.
 _HEADERS = {
     "Idempotency-Key": {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": 255,
-        "pattern": "^[!-~]+$",
+        **schemas.IDEMPOTENCY_KEY,
         "description": (
             "Retrying with the same key and body returns the first order again (201) and takes "
             "stock once; the same key with another body is a 422. Kept for 24 hours."

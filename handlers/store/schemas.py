@@ -27,6 +27,9 @@ CURRENCY_PATTERN = "^[A-Z]{3}$"
 NOT_BLANK_PATTERN = "\\S"
 TIMESTAMP_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"
 
+# The Idempotency-Key header of POST /orders: printable ASCII, as header values are, 1..255.
+IDEMPOTENCY_KEY = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"}
+
 ORDER_STATUSES = ("PENDING", "CONFIRMED", "SHIPPED", "DELIVERED", "CANCELLED")
 MAX_PRICE = 1_000_000
 MAX_STOCK = 1_000_000_000
