@@ -79,7 +79,8 @@ class UnimplementedWatch(threading.Thread):
 
 
 class Emulator:
-    """moto_server on ``host:port`` (port 0: a free one), logging to ``log_path``."""
+    """moto's server (one request at a time, see ``localcloud.moto_server``) on ``host:port``
+    (port 0: a free one), logging to ``log_path``."""
 
     def __init__(self, host: str, port: int, log_path: Path):
         self.host = host
@@ -101,9 +102,20 @@ class Emulator:
         # pylint: disable-next=consider-using-with
         log = open(self.log_path, "wb")  # noqa: SIM115
         env = {**os.environ, **EMULATOR_ENV}
+        # The child imports localcloud.moto_server whatever its working directory.
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
         try:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with,W1509
-                [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "localcloud.moto_server",
+                    "-H",
+                    self.host,
+                    "-p",
+                    str(self.port),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
