@@ -10,14 +10,14 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from store import routes, settings, tables  # pylint: disable=import-error
+from store import settings, tables  # pylint: disable=import-error
 
+from tests.events import rest_proxy_event
 from tests.moto_tables import create_table
 
 FUNCTIONS = ("products", "users", "orders")
@@ -64,49 +64,19 @@ def make_event(
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event (payload 1.0) for ``method path``."""
-    resource = next(
-        (
-            route.path
-            for route in routes.ROUTES
-            if route.method == method
-            and re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", route.path), path)
-        ),
-        path,
-    )
-    names = re.findall(r"\{([^}]+)\}", resource)
-    values = [p for p, t in zip(path.split("/"), resource.split("/"), strict=False) if "{" in t]
     headers = {
         "Content-Type": "application/json",
         "Origin": "https://bench.example",
         **(headers or {}),
     }
-    request_id = str(uuid.uuid4())
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": dict(zip(names, values, strict=True)) or None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": f"/bench{path}",
-            "stage": "bench",
-            "requestId": request_id,
-            "extendedRequestId": request_id,
-            "requestTimeEpoch": 1700000000000,
-            "accountId": "123456789012",
-            "apiId": "benchapi",
-            "protocol": "HTTP/1.1",
-            "identity": {"sourceIp": "203.0.113.1", "userAgent": "bench"},
-        },
-        "body": None if body is None else json.dumps(body),
-        "isBase64Encoded": False,
-    }
+    return rest_proxy_event(
+        method,
+        path,
+        headers=headers,
+        query=query,
+        body=None if body is None else json.dumps(body),
+        stage="bench",
+    )
 
 
 class Seed:

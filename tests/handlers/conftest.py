@@ -11,7 +11,6 @@ import json
 import os
 import re
 import sys
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -54,8 +53,9 @@ os.environ.update(
 # moto must be imported before any boto3 client exists so that it can intercept them all.
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
-from store import routes, tables  # noqa: E402
+from store import tables  # noqa: E402
 
+from tests.events import rest_proxy_event  # noqa: E402
 from tests.moto_tables import create_table  # noqa: E402
 
 
@@ -98,15 +98,6 @@ class LambdaContext:
         return 30_000
 
 
-def _resource(method: str, path: str) -> str:
-    """The API Gateway resource template that ``path`` matches in the route table."""
-    for route in routes.ROUTES:
-        pattern = re.sub(r"\{[^}]+\}", "[^/]+", route.path)
-        if route.method == method and re.fullmatch(pattern, path):
-            return route.path
-    return path
-
-
 def make_event(
     method: str,
     path: str,
@@ -127,40 +118,14 @@ def make_event(
         raw_body = re.sub(r'"@decimal:([^"]+)"', r"\1", raw_body)
     headers = {"Content-Type": "application/json", "Origin": ALLOWED_ORIGIN, **(headers or {})}
     headers = {key: value for key, value in headers.items() if value is not None}
-    resource = _resource(method, path)
-    names = re.findall(r"\{([^}]+)\}", resource)
-    values = [
-        part
-        for part, template in zip(path.split("/"), resource.split("/"), strict=False)
-        if "{" in template
-    ]
-    request_id = str(uuid.uuid4())
-    return {
-        "resource": resource,
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {key: [value] for key, value in headers.items()},
-        "queryStringParameters": query or None,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": dict(zip(names, values, strict=True)) or None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": resource,
-            "httpMethod": method,
-            "path": f"/test{path}",
-            "stage": "test",
-            "requestId": request_id,
-            "extendedRequestId": request_id,
-            "requestTimeEpoch": 1700000000000,
-            "accountId": "123456789012",
-            "apiId": "testapi",
-            "protocol": "HTTP/1.1",
-            "identity": {"sourceIp": "203.0.113.1", "userAgent": "pytest"},
-        },
-        "body": raw_body,
-        "isBase64Encoded": base64_encoded,
-    }
+    return rest_proxy_event(
+        method,
+        path,
+        headers=headers,
+        query=query,
+        body=raw_body,
+        base64_encoded=base64_encoded,
+    )
 
 
 def _exact_decimal(value: Any) -> str:
