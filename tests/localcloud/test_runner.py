@@ -426,4 +426,3 @@ def test_mirror_layouts_and_cli_config(tmp_path):
 def test_check_terraform_on_this_machine():
     version = check_terraform(dict(os.environ))
     assert tuple(int(n) for n in version.split(".")[:2]) >= (1, 3)
-
