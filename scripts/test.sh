@@ -37,7 +37,8 @@ checkov_gate() {
   # checkov pins its own dependency tree, so it lives in a tool environment of its own.
   if [ ! -x .venv-checkov/bin/checkov ]; then
     python3 -m venv .venv-checkov
-    .venv-checkov/bin/pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+    .venv-checkov/bin/pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" \
+      2>.venv-checkov/install.log || { cat .venv-checkov/install.log; return 1; }
   fi
   cdktf synth >/dev/null
   for env in dev staging prod local; do
