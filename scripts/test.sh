@@ -25,7 +25,7 @@ source scripts/env.sh
 lint() {
   ruff check .
   ruff format --check .
-  pylint --fail-under=10 stacks handlers main.py
+  pylint --fail-under=10 stacks handlers localcloud bench main.py
 }
 phase lint lint
 phase unit pytest tests/unit -q --cov=stacks --cov-branch --cov-fail-under=100
