@@ -81,7 +81,8 @@ def say(message: str) -> None:
         print(f"localcloud: {message}", flush=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether ``pid`` is a running process (a zombie is not; another user's one is)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -185,7 +186,7 @@ class Runner:
                 f"The local cloud is already running here (pid {pid}); stop it with "
                 "`python -m localcloud --down` first."
             ) from None
-        if isinstance(pid, int) and pid != os.getpid() and _alive(pid):
+        if isinstance(pid, int) and pid != os.getpid() and process_alive(pid):
             raise LocalCloudError(
                 f"The local cloud is already running here (pid {pid}); stop it with "
                 "`python -m localcloud --down` first."
@@ -494,7 +495,7 @@ def _node_major(env: dict[str, str]) -> str:
 def cleanup_stale(work: Path, previous: dict) -> None:
     """Clear what a runner that died without tearing down left behind."""
     emulator_pid = previous.get("emulatorPid")
-    if isinstance(emulator_pid, int) and _alive(emulator_pid) and _is_moto(emulator_pid):
+    if isinstance(emulator_pid, int) and process_alive(emulator_pid) and _is_moto(emulator_pid):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(emulator_pid, signal.SIGKILL)
     for name in ("state", "functions"):
@@ -520,14 +521,14 @@ def down(root: Path = PROJECT_ROOT, timeout: float = 900.0) -> int:
         say("the local cloud is not running here")
         return 0
     pid = state.get("pid")
-    if not isinstance(pid, int) or not _alive(pid):
+    if not isinstance(pid, int) or not process_alive(pid):
         cleanup_stale(work, state)
         say("cleaned up after a local cloud that had stopped without tearing down")
         return 0
     say(f"asking the local cloud (pid {pid}) to tear down ...")
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _alive(pid):
+    while process_alive(pid):
         if time.monotonic() > deadline:
             raise LocalCloudError(
                 f"The local cloud (pid {pid}) did not finish tearing down within {timeout:.0f} s; "
@@ -559,7 +560,7 @@ def wait_ready(
         except (OSError, ValueError):
             pid = None
         # Files left by an earlier run are replaced within seconds when a new runner starts.
-        if isinstance(pid, int) and _alive(pid):
+        if isinstance(pid, int) and process_alive(pid):
             quiet_since = None
         else:
             quiet_since = quiet_since or time.monotonic()

@@ -21,19 +21,11 @@ import pytest
 import requests
 
 from localcloud import PROJECT_ROOT
+from localcloud.runner import process_alive
 
 pytestmark = pytest.mark.localcloud
 
 WORK = PROJECT_ROOT / ".localcloud"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not stat.exists() or stat.read_text().split(") ", 1)[1][0] != "Z"
 
 
 def _exports(path: Path) -> dict[str, str]:
@@ -164,7 +156,7 @@ def test_up_serve_plan_down(tmp_path):
         print(json.dumps({"localcloud_measurements": measurements}))
     output = log_path.read_text()
     assert "Traceback" not in output
-    assert not _alive(emulator_pid)
+    assert not process_alive(emulator_pid)
     for leftover in ("state", "ready.json", "run.json", "env", "functions"):
         assert not (WORK / leftover).exists(), leftover
     with socket.socket() as probe:

@@ -22,6 +22,7 @@ import requests
 from localcloud import PROJECT_ROOT
 from localcloud.cdktf import flatten_outputs, terraform_error
 from localcloud.errors import LocalCloudError
+from localcloud.runner import process_alive
 from localcloud.terraform import (
     check_terraform,
     find_mirror,
@@ -148,15 +149,6 @@ def start(project: Path, env: dict[str, str], *args: str) -> subprocess.Popen:
     )
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not stat.exists() or stat.read_text().split(") ", 1)[1][0] != "Z"
-
-
 def assert_one_sentence(result, fragment: str) -> None:
     """A failure reported as one line on stderr, without a traceback."""
     assert result.returncode == 1, result.stdout + result.stderr
@@ -204,7 +196,7 @@ def test_lifecycle_with_down(project, tmp_path):
     calls = (project / "fake-cdktf.log").read_text().splitlines()
     assert calls[0].startswith("deploy ecommerce-local --auto-approve --skip-provider-lock")
     assert calls[1].startswith("destroy ecommerce-local --auto-approve")
-    assert not _alive(emulator_pid)
+    assert not process_alive(emulator_pid)
     for leftover in ("state", "ready.json", "run.json", "env", "functions"):
         assert not (project / ".localcloud" / leftover).exists(), leftover
     with pytest.raises(requests.ConnectionError):
@@ -226,7 +218,7 @@ def test_ctrl_c_tears_down(project, tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
-    assert not _alive(emulator_pid)
+    assert not process_alive(emulator_pid)
     assert not (project / ".localcloud" / "run.json").exists()
     assert len((project / "fake-cdktf.log").read_text().splitlines()) == 1  # --no-destroy
 
