@@ -1,6 +1,6 @@
 """In-process AWS for the per-request benchmark: the tables, API Gateway events, seed data.
 
-A short restatement of what ``tests/handlers/conftest.py`` does (which imports pytest): tables
+Built on the same pytest-free helpers as ``tests/handlers/conftest.py``: tables
 from ``store.tables`` (the same data the Tables construct reads) and REST proxy events (payload
 1.0) whose ``resource`` comes from ``store.routes``. Import after ``handlers/`` is on the path.
 """
@@ -12,7 +12,6 @@ import json
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from store import settings, tables  # pylint: disable=import-error
@@ -33,21 +32,6 @@ def create_tables(client: Any) -> None:
     """Create every table of ``store.tables`` under the names the environment gives."""
     for spec in tables.ALL:
         create_table(client, spec, os.environ[_TABLE_ENV[spec.name]])
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of the Lambda context the functions and Powertools read."""
-
-    function_name: str = "bench"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id: str = "bench-request"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        """Plenty of time."""
-        return 30_000
 
 
 def function_of(event: dict[str, Any]) -> str:

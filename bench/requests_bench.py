@@ -15,7 +15,8 @@ Powertools). As an independent check, a bare ``get_item`` made outside any handl
 ``GET /products/{id}``.
 
 The handler helpers of ``tests/handlers/conftest.py`` import pytest, which the benchmarks must not
-need, so the table builder and the event builder are restated (briefly) in ``bench/aws.py``.
+need, so the tables, events and Lambda context come from the pytest-free ``tests/moto_tables.py``
+and ``tests/events.py`` they are built on.
 """
 
 from __future__ import annotations
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
     from moto import mock_aws  # noqa: PLC0415
 
     from bench import aws  # noqa: PLC0415
+    from tests.events import LambdaContext  # noqa: PLC0415
 
     with mock_aws():
         import boto3  # noqa: PLC0415
@@ -230,7 +232,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         bare_client = boto3.client("dynamodb")  # not observed: the independent reference
 
         def call(event: dict[str, Any]) -> tuple[int, Any]:
-            raw = functions[aws.function_of(event)].handler(event, aws.LambdaContext())
+            raw = functions[aws.function_of(event)].handler(event, LambdaContext())
             body = json.loads(raw["body"]) if raw.get("body") else None
             return raw["statusCode"], body
 

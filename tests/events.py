@@ -1,4 +1,4 @@
-"""API Gateway REST proxy events (payload 1.0), built in one place.
+"""API Gateway REST proxy events (payload 1.0) and the Lambda context, built in one place.
 
 Used by the handler tests and by the benchmarks (so it must not import pytest). Import it after
 ``handlers/`` is on ``sys.path``: the resource template comes from the route table.
@@ -6,6 +6,7 @@ Used by the handler tests and by the benchmarks (so it must not import pytest). 
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from store import routes  # pylint: disable=import-error
@@ -65,3 +66,18 @@ def rest_proxy_event(
         "body": body,
         "isBase64Encoded": base64_encoded,
     }
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the Lambda context the functions and Powertools read."""
+
+    function_name: str = "store-test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:store-test"
+    aws_request_id: str = "test-request"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        """Plenty of time."""
+        return 30_000

@@ -55,7 +55,7 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from store import tables  # noqa: E402
 
-from tests.events import rest_proxy_event  # noqa: E402
+from tests.events import LambdaContext, rest_proxy_event  # noqa: E402
 from tests.moto_tables import create_table  # noqa: E402
 
 
@@ -81,21 +81,6 @@ def table_items(dynamodb: Any, name: str) -> list[dict[str, Any]]:
 def snapshot_fixture(aws):
     """A function returning the contents of every table, to prove a request wrote nothing."""
     return lambda: {name: table_items(aws, name) for name in TABLE_NAMES}
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of the Lambda context the functions and Powertools read."""
-
-    function_name: str = "store-test"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:store-test"
-    aws_request_id: str = "test-request"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        """Plenty of time."""
-        return 30_000
 
 
 def make_event(

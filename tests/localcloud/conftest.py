@@ -108,7 +108,8 @@ class HandBuiltApi:
     functions: dict[str, str] = field(default_factory=dict)
 
 
-def _integrate(apigw, api_id, resource_id, verb, function_arn, **method):
+def integrate(apigw, api_id, resource_id, verb, function_arn, **method):
+    """A method on a resource with a Lambda proxy integration to ``function_arn``."""
     apigw.put_method(
         restApiId=api_id,
         resourceId=resource_id,
@@ -213,7 +214,7 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
             }
         ),
     )
-    _integrate(
+    integrate(
         apigw,
         api_id,
         items,
@@ -222,7 +223,7 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
         requestValidatorId=validator,
         requestModels={"application/json": "NewItem"},
     )
-    _integrate(
+    integrate(
         apigw,
         api_id,
         items,
@@ -231,10 +232,10 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
         requestValidatorId=validator,
         requestParameters={"method.request.querystring.category": True},
     )
-    _integrate(apigw, api_id, item, "GET", app)
-    _integrate(apigw, api_id, proxy, "ANY", app)
-    _integrate(apigw, api_id, slow_sleep, "GET", slow)
-    _integrate(apigw, api_id, stale_res, "GET", stale)
+    integrate(apigw, api_id, item, "GET", app)
+    integrate(apigw, api_id, proxy, "ANY", app)
+    integrate(apigw, api_id, slow_sleep, "GET", slow)
+    integrate(apigw, api_id, stale_res, "GET", stale)
 
     # CORS preflight: a MOCK integration answered from its integration response.
     apigw.put_method(

@@ -18,7 +18,7 @@ import requests
 from localcloud import PROJECT_ROOT
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.server import Gateway
-from tests.localcloud.conftest import APP_CODE, clients, make_zip
+from tests.localcloud.conftest import APP_CODE, clients, integrate, make_zip
 
 
 def _get(served, path, **kwargs):
@@ -311,17 +311,7 @@ def test_a_redeploy_is_picked_up(served, emulator, hand_built_api):
     )["FunctionArn"]
     root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     resource = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="reloaded")["id"]
-    apigw.put_method(
-        restApiId=api_id, resourceId=resource, httpMethod="GET", authorizationType="NONE"
-    )
-    apigw.put_integration(
-        restApiId=api_id,
-        resourceId=resource,
-        httpMethod="GET",
-        type="AWS_PROXY",
-        integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations",
-    )
+    integrate(apigw, api_id, resource, "GET", arn)
     apigw.create_deployment(restApiId=api_id, stageName="local")
     assert served.gateway.refresh() is True
     response = _get(served, "/reloaded")
