@@ -253,7 +253,7 @@ class Runner:
 
     def _start_emulator(self) -> None:
         self.emulator = Emulator(
-            self.o.host, self.o.emulator_port, self.files.work / "emulator.log"
+            self.o.host, self.o.emulator_port, self.files.work / "emulator.log", self.region
         )
         say("starting the AWS emulator (moto server) ...")
         self.timings["emulator_s"] = round(self.emulator.start(), 2)

@@ -1,0 +1,77 @@
+"""AWS's 409 where moto would store a second copy: a create that repeats one already done.
+
+An SDK retries a request whose response it never got, so the emulator can see one create twice.
+AWS refuses the second copy; moto appended it, and the copy outlived the destroy (Terraform then
+waits minutes for a Lambda permission statement to disappear that never will). Installed in the
+emulator's process by ``localcloud.moto_server``; each check raises moto's own error type, so the
+client reads the same code and message AWS sends.
+
+Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
+test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
+functions, subnets, security groups and their rules, routes, aliases, web ACLs, stages), store one
+thing under one key (policy attachments, role policies, route table associations, methods,
+integrations, gateway responses, alarms, topics), or are deduplicated by their idempotency token
+(``localcloud.moto_server.IdempotencyTokens``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from moto.apigateway.exceptions import ConflictException
+from moto.apigateway.models import APIGatewayBackend
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.models import LambdaBackend
+
+
+class StatementIdConflict(LambdaClientError):
+    """Lambda's answer to AddPermission with a statement id the policy already holds."""
+
+    code = 409
+
+    def __init__(self, sid: str):
+        super().__init__(
+            "ResourceConflictException",
+            f"The statement id ({sid}) provided already exists. Please provide a new statement "
+            "id, or remove the existing statement.",
+        )
+
+
+def _add_permission_once(original):
+    def add_permission(self, function_name, qualifier, raw):
+        sid = json.loads(raw).get("StatementId")
+        if sid is not None:
+            policy = self.get_function(function_name, qualifier).policy
+            if any(statement.get("Sid") == sid for statement in policy.statements):
+                raise StatementIdConflict(sid)
+        return original(self, function_name, qualifier, raw)
+
+    return add_permission
+
+
+def _create_resource_once(original):
+    def create_resource(self, function_id, parent_resource_id, path_part):
+        if path_part:
+            siblings = self.get_rest_api(function_id).resources.values()
+            if any(
+                r.parent_id == parent_resource_id and r.path_part == path_part for r in siblings
+            ):
+                raise ConflictException(
+                    f"Another resource with the same parent already has this name: {path_part}"
+                )
+        return original(self, function_id, parent_resource_id, path_part)
+
+    return create_resource
+
+
+def install() -> None:
+    """Make moto refuse the repeated creates AWS refuses (idempotent: installs once)."""
+    for owner, name, wrap in (
+        (LambdaBackend, "add_permission", _add_permission_once),
+        (APIGatewayBackend, "create_resource", _create_resource_once),
+    ):
+        current = getattr(owner, name)
+        if not getattr(current, "localcloud_checked", False):
+            checked = wrap(current)
+            checked.localcloud_checked = True
+            setattr(owner, name, checked)
