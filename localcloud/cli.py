@@ -91,9 +91,11 @@ def main(argv=None) -> int:
             return wait_ready(
                 root=args.project_dir, timeout=args.timeout, ready_file=args.ready_file
             )
-        signal.signal(signal.SIGTERM, _interrupt)
-        if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, _interrupt)
+        # SIGINT too: a runner started in the background by a script or a supervisor inherits
+        # it ignored, and Python then leaves it ignored, so Ctrl-C sent to its group did nothing.
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _interrupt)
         runner = Runner(
             Options(
                 stack=args.stack,

@@ -7,13 +7,16 @@ The real ``cdktf deploy`` of the project's stack is in test_end_to_end.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -221,6 +224,49 @@ def test_ctrl_c_tears_down(project, tmp_path):
     assert not process_alive(emulator_pid)
     assert not (project / ".localcloud" / "run.json").exists()
     assert len((project / "fake-cdktf.log").read_text().splitlines()) == 1  # --no-destroy
+
+
+def test_sigint_to_the_group_of_a_runner_started_by_a_script(project, tmp_path):
+    # As a supervisor or a CI step starts it: a script in a session of its own runs it in the
+    # background, so it inherits SIGINT ignored; then SIGINT goes to the whole process group.
+    env = runner_env(tmp_path)
+    command = (
+        f"{shlex.quote(sys.executable)} -m localcloud --project-dir {shlex.quote(str(project))} "
+        "--port 0 & wait"
+    )
+    script = subprocess.Popen(
+        ["bash", "-c", command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
+        assert waited.returncode == 0, waited.stderr
+        run = json.loads((project / ".localcloud" / "run.json").read_text())
+        runner_pid, emulator_pid = run["pid"], run["emulatorPid"]
+        with open(f"/proc/{runner_pid}/status", encoding="ascii") as status:
+            ignored = int(next(x for x in status if x.startswith("SigIgn:")).split()[1], 16)
+        assert not ignored & (1 << (signal.SIGINT - 1)), "the runner still ignores SIGINT"
+        port = int(waited.stdout.strip().split(":")[2].split("/")[0])
+        os.killpg(script.pid, signal.SIGINT)
+        deadline = time.monotonic() + 60
+        while process_alive(runner_pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not process_alive(runner_pid), "SIGINT to the group did not stop the runner"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(script.pid, signal.SIGKILL)
+        script.wait(30)
+    assert not process_alive(emulator_pid)
+    calls = (project / "fake-cdktf.log").read_text().splitlines()
+    assert [call.split()[0] for call in calls] == ["deploy", "destroy"]
+    for leftover in ("state", "ready.json", "run.json", "env", "functions"):
+        assert not (project / ".localcloud" / leftover).exists(), leftover
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # the gateway's port is free again
 
 
 def test_port_taken(project, tmp_path):
