@@ -11,8 +11,9 @@ What it adds to moto's own server application:
 - **Idempotency tokens honoured** (``IdempotencyTokens``), and **AWS's 409 for a repeated create**
   that moto would store twice (``localcloud.aws_conflicts``): an SDK that never got a response
   sends the same request again, and on AWS that never leaves two of anything behind.
-- **Retries shown**: a request an SDK marks as a retry (``amz-sdk-request: attempt=N``, N > 1) is
-  logged with its operation, so a response that was lost is visible in the emulator's log.
+- **An SDK's retry answered, not run again** (``SdkRetries``): when a client gives up on an
+  attempt the emulator already ran and sends it again, the retry gets the first answer, and the
+  emulator's log says so.
 - **Backends warmed** (``--warm``) right after it listens, before any client needs them: moto
   builds each service's backend on its first request (IAM loads ~1,000 managed policies, EC2 its
   default VPC), seconds that would otherwise hold the one-request lock at the start of a deploy.
@@ -30,6 +31,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import (
@@ -191,34 +193,76 @@ def _mismatch(protocol: str, start_response) -> list[bytes]:
     return [body]
 
 
-class RetriesLogged:  # pylint: disable=too-few-public-methods
-    """WSGI middleware: one log line for each request an SDK marks as a retry."""
+class SdkRetries:  # pylint: disable=too-few-public-methods
+    """WSGI middleware: an SDK's retry of a request this emulator already answered gets that
+    answer again instead of running twice; each retry is logged.
 
-    def __init__(self, app, stream=None):
-        self.app = app
+    AWS SDKs mark every attempt (``amz-sdk-invocation-id``, the same for all attempts of one
+    call, and ``amz-sdk-request: attempt=N``). The Terraform provider's client sometimes gives up
+    on an attempt a few milliseconds after sending it, whole, on a fresh connection, and retries
+    it: the emulator had run the first attempt, so a non-idempotent call (AddPermission,
+    DetachRolePolicy) ran twice. The answer of a completed attempt is kept (the last
+    ``capacity`` calls, bodies up to 1 MiB; never a 5xx, which an SDK retries on purpose) and a
+    later attempt of the same call is answered with it. Wrap it in ``Serialized``, so that an
+    attempt is stored before the next one is looked at.
+    """
+
+    MAX_BODY = 1024 * 1024
+
+    def __init__(self, app, stream=None, capacity: int = 4096):
+        self.app = _whole_body(app)
         self.stream = stream or sys.stderr
+        self.capacity = capacity
+        self._answered: OrderedDict[str, tuple[str, list, list[bytes], int]] = OrderedDict()
 
     def __call__(self, environ, start_response):
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
         found = ATTEMPT.search(environ.get("HTTP_AMZ_SDK_REQUEST", ""))
-        if found and int(found.group(1)) > 1:
-            operation = environ.get("HTTP_X_AMZ_TARGET") or environ.get("PATH_INFO", "")
-            if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-                action = parse_qs(_read_body(environ).decode("utf-8", "replace")).get("Action")
-                operation = f"{_scope(environ)[1]}:{(action or ['?'])[0]}"
-            print(
-                f"retried request: {environ.get('REQUEST_METHOD')} {operation} attempt "
-                f"{found.group(1)} (invocation {environ.get('HTTP_AMZ_SDK_INVOCATION_ID', '?')})",
-                file=self.stream,
-                flush=True,
-            )
-        return self.app(environ, start_response)
+        attempt = int(found.group(1)) if found else 1
+        if invocation and attempt > 1:
+            answered = self._answered.get(invocation)
+            what = _operation(environ)
+            if answered is not None:
+                status, headers, body, first = answered
+                self._log(f"{what} attempt {attempt}: answered with attempt {first}'s {status}")
+                start_response(status, headers)
+                return body
+            self._log(f"{what} attempt {attempt}")
+        if not invocation:
+            return self.app(environ, start_response)
+        seen = {}
+
+        def capture(status, headers, exc_info=None):
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, capture)
+        status = seen.get("status", "500")
+        if not status.startswith("5") and sum(map(len, body)) <= self.MAX_BODY:
+            self._answered[invocation] = (status, list(seen["headers"]), body, attempt)
+            self._answered.move_to_end(invocation)
+            while len(self._answered) > self.capacity:
+                self._answered.popitem(last=False)
+        return body
+
+    def _log(self, message: str) -> None:
+        print(f"retried request: {message}", file=self.stream, flush=True)
+
+
+def _operation(environ) -> str:
+    """``METHOD what``: the target, the query action or the path of a request."""
+    operation = environ.get("HTTP_X_AMZ_TARGET") or environ.get("PATH_INFO", "")
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        action = parse_qs(_read_body(environ).decode("utf-8", "replace")).get("Action")
+        operation = f"{_scope(environ)[1]}:{(action or ['?'])[0]}"
+    return f"{environ.get('REQUEST_METHOD')} {operation}"
 
 
 def application():
     """moto's server application, wrapped as the module docstring says."""
     aws_conflicts.install()
     moto = DomainDispatcherApplication(create_backend_app)
-    return RetriesLogged(Serialized(IdempotencyTokens(moto)))
+    return Serialized(SdkRetries(IdempotencyTokens(moto)))
 
 
 def warm(endpoint_url: str, region: str) -> float:

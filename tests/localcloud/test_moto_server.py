@@ -1,5 +1,5 @@
 """The emulator as the local cloud runs it: one request at a time, AWS's answer to a repeated
-create, idempotency tokens honoured, retries logged."""
+create, idempotency tokens honoured, an SDK's retry of an answered call answered again."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from localcloud.moto_server import IdempotencyTokens, RetriesLogged, Serialized
+from localcloud.moto_server import IdempotencyTokens, SdkRetries, Serialized
 from tests.localcloud.conftest import REGION, make_zip
 
 
@@ -415,12 +415,20 @@ def test_every_create_of_the_deploy_sent_twice_leaves_one(aws):
         assert count() == 1, name
 
 
-def test_retries_are_logged():
+def test_a_retry_of_an_answered_call_gets_the_first_answer_and_runs_once():
     log = io.StringIO()
-    app = RetriesLogged(lambda environ, start: [b"ok"], stream=log)
-    body = b"Action=CreateRouteTable&Version=2016-11-15&VpcId=vpc-1&ClientToken=t"
-    scope = "AWS4-HMAC-SHA256 Credential=testing/20261127/us-east-1/ec2/aws4_request, X"
-    for attempt in (1, 2):
+    runs = []
+
+    def app(environ, start_response):
+        runs.append(environ["wsgi.input"].read())
+        status = "500 Internal Server Error" if b"fail" in runs[-1] else "200 OK"
+        start_response(status, [("Content-Type", "text/xml")])
+        return [f"<n>{len(runs)}</n>".encode()]
+
+    retries = SdkRetries(app, stream=log, capacity=2)
+    scope = "AWS4-HMAC-SHA256 Credential=testing/20261127/us-east-1/iam/aws4_request, X"
+
+    def call(body: bytes, invocation: str | None, attempt: int):
         environ = {
             "REQUEST_METHOD": "POST",
             "PATH_INFO": "/",
@@ -428,11 +436,56 @@ def test_retries_are_logged():
             "CONTENT_LENGTH": str(len(body)),
             "HTTP_AUTHORIZATION": scope,
             "HTTP_AMZ_SDK_REQUEST": f"attempt={attempt}; max=25",
-            "HTTP_AMZ_SDK_INVOCATION_ID": "inv-1",
             "wsgi.input": io.BytesIO(body),
         }
-        assert app(environ, None) == [b"ok"]
-        assert environ["wsgi.input"].read() == body
+        if invocation:
+            environ["HTTP_AMZ_SDK_INVOCATION_ID"] = invocation
+        seen = []
+        body = retries(environ, lambda status, headers, exc_info=None: seen.append(status))
+        return seen[0], b"".join(body)
+
+    detach = b"Action=DetachRolePolicy&RoleName=r&Version=2010-05-08"
+    assert call(detach, "inv-1", 1) == ("200 OK", b"<n>1</n>")
+    assert call(detach, "inv-1", 2) == ("200 OK", b"<n>1</n>")  # answered, not run again
+    assert len(runs) == 1
     assert log.getvalue() == (
-        "retried request: POST ec2:CreateRouteTable attempt 2 (invocation inv-1)\n"
+        "retried request: POST iam:DetachRolePolicy attempt 2: answered with attempt 1's 200 OK\n"
     )
+    # A 5xx is retried on purpose: the retry runs.
+    assert call(b"Action=fail", "inv-2", 1)[0].startswith("500")
+    assert call(b"Action=fail", "inv-2", 2)[0].startswith("500")
+    assert len(runs) == 3
+    assert "retried request: POST iam:fail attempt 2\n" in log.getvalue()
+    # Without an invocation id nothing is kept; the oldest answers make room for newer ones.
+    call(detach, None, 1)
+    call(detach, "inv-3", 1)
+    call(detach, "inv-4", 1)
+    assert len(runs) == 6
+    assert call(detach, "inv-1", 2) == ("200 OK", b"<n>7</n>")
+
+
+def test_a_retried_add_permission_is_answered_and_leaves_one_statement(aws, function_name):
+    lam = aws("lambda")
+    invocation = str(uuid.uuid4())
+    attempts = iter((1, 2))
+
+    def as_one_call(request, **_):
+        request.headers["amz-sdk-invocation-id"] = invocation
+        request.headers["amz-sdk-request"] = f"attempt={next(attempts)}; max=25"
+
+    lam.meta.events.register("before-send.lambda.AddPermission", as_one_call)
+    try:
+        answers = [
+            lam.add_permission(
+                FunctionName=function_name,
+                StatementId="retried",
+                Action="lambda:InvokeFunction",
+                Principal="apigateway.amazonaws.com",
+            )["Statement"]
+            for _ in range(2)
+        ]
+    finally:
+        lam.meta.events.unregister("before-send.lambda.AddPermission", as_one_call)
+    assert answers[0] == answers[1]
+    statements = json.loads(lam.get_policy(FunctionName=function_name)["Policy"])["Statement"]
+    assert [s["Sid"] for s in statements].count("retried") == 1
