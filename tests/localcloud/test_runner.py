@@ -69,6 +69,12 @@ if os.environ.get("FAKE_DEPLOY_OUTPUT"):
     print(Path(os.environ["FAKE_DEPLOY_OUTPUT"]).read_text())
     sys.exit(1)
 assert os.environ["AWS_ACCESS_KEY_ID"] == "testing", "dummy credentials expected"
+stack_dir = root / "cdktf.out" / "stacks" / stack
+(stack_dir / ".terraform").mkdir(parents=True, exist_ok=True)
+if "--skip-synth" not in args:
+    (stack_dir / "cdk.tf.json").write_text(json.dumps({{"synth": len(args)}}))
+print(f"{{stack}}  Initializing the backend...")
+print(f"{{stack}}  Terraform has been successfully initialized!")
 print(f"{{stack}}  aws_api_gateway_rest_api.api: Creating...")
 session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
 apigw, lam, iam = (session.client(s) for s in ("apigateway", "lambda", "iam"))
@@ -92,7 +98,25 @@ apigw.create_stage(restApiId=api, stageName="local", deploymentId=deployment)
 outputs = Path(args[args.index("--outputs-file") + 1])
 outputs.write_text(json.dumps({{stack: {{"ApiGatewayId": api, "ApiGatewayStageName": "local",
                                        "Region": "us-east-1", "ProductsLambdaName": "x"}}}}))
+print(f"{{stack}}  aws_api_gateway_rest_api.api: Creation complete after 0s [id={{api}}]")
 print(f"{{stack}}  Apply complete! Resources: 9 added, 0 changed, 0 destroyed.")
+'''
+
+FAKE_TERRAFORM = r'''#!{python}
+"""A stand-in for Terraform: its version, and a destroy run in the synthesized stack."""
+import json, sys
+from pathlib import Path
+
+args = sys.argv[1:]
+if args[:1] == ["version"]:
+    print(json.dumps({{"terraform_version": "1.11.4"}}))
+    sys.exit(0)
+root = Path.cwd().parents[2]  # cdktf.out/stacks/<stack>
+with open(root / "fake-cdktf.log", "a") as handle:
+    handle.write("terraform " + " ".join(args) + "\n")
+print("aws_api_gateway_rest_api.api: Destroying... [id=x]")
+print("aws_api_gateway_rest_api.api: Destruction complete after 0s")
+print("Destroy complete! Resources: 9 destroyed.")
 '''
 
 
@@ -104,6 +128,10 @@ def project(tmp_path) -> Path:
     cdktf = root / "node_modules" / ".bin" / "cdktf"
     cdktf.write_text(FAKE_CDKTF.format(python=sys.executable))
     cdktf.chmod(0o755)
+    terraform = tmp_path / "fake-bin" / "terraform"
+    terraform.parent.mkdir()
+    terraform.write_text(FAKE_TERRAFORM.format(python=sys.executable))
+    terraform.chmod(0o755)
     (root / "cdktf.json").write_text('{"app": "true"}')
     (root / "package.zip").write_bytes(make_zip({"app.py": APP_CODE}))
     mirror = tmp_path / "mirror" / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0"
@@ -118,6 +146,7 @@ def runner_env(tmp_path: Path, **extra) -> dict[str, str]:
     env.pop("TF_CLI_CONFIG_FILE", None)
     env.update(
         {
+            "PATH": f"{tmp_path / 'fake-bin'}{os.pathsep}{os.environ['PATH']}",
             "HOME": str(tmp_path),
             "LOCALCLOUD_OFFLINE": "1",
             "LOCALCLOUD_PROVIDER_MIRROR": str(tmp_path / "mirror"),
@@ -198,7 +227,9 @@ def test_lifecycle_with_down(project, tmp_path):
     assert "emulator stopped" in output
     calls = (project / "fake-cdktf.log").read_text().splitlines()
     assert calls[0].startswith("deploy ecommerce-local --auto-approve --skip-provider-lock")
-    assert calls[1].startswith("destroy ecommerce-local --auto-approve")
+    # The destroy runs Terraform in the deployed stack, without a refresh (see deployer.py).
+    assert calls[1].startswith("terraform destroy -auto-approve -input=false -refresh=false")
+    assert "-parallelism=" in calls[1]
     assert not process_alive(emulator_pid)
     for leftover in ("state", "ready.json", "run.json", "env", "functions"):
         assert not (project / ".localcloud" / leftover).exists(), leftover
@@ -262,11 +293,47 @@ def test_sigint_to_the_group_of_a_runner_started_by_a_script(project, tmp_path):
         script.wait(30)
     assert not process_alive(emulator_pid)
     calls = (project / "fake-cdktf.log").read_text().splitlines()
-    assert [call.split()[0] for call in calls] == ["deploy", "destroy"]
+    assert [" ".join(call.split()[:2]) for call in calls] == [
+        "deploy ecommerce-local",
+        "terraform destroy",
+    ]
     for leftover in ("state", "ready.json", "run.json", "env", "functions"):
         assert not (project / ".localcloud" / leftover).exists(), leftover
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # the gateway's port is free again
+
+
+def _up_and_down(project: Path, env: dict[str, str]) -> str:
+    process = start(project, env, "--no-destroy")
+    try:
+        waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
+        assert waited.returncode == 0, waited.stderr
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return process.stdout.read()
+
+
+def test_synth_skipped_when_nothing_that_feeds_it_changed(project, tmp_path):
+    env = runner_env(tmp_path)
+    (project / "handlers").mkdir()
+    (project / "handlers" / "app.py").write_text("VERSION = 1\n")
+    first = _up_and_down(project, env)
+    assert "synth skipped" not in first
+    second = _up_and_down(project, env)
+    assert "localcloud: synth skipped: main.py, stacks/, handlers/, cdktf.json" in second
+    (project / "handlers" / "app.py").write_text("VERSION = 2\n")
+    third = _up_and_down(project, {**env, "ECOMMERCE_LOCAL_CORS_ORIGINS": "*"})
+    assert "synth skipped" not in third
+    fourth = _up_and_down(project, {**env, "ECOMMERCE_LOCAL_CORS_ORIGINS": "http://a.example"})
+    assert "synth skipped" not in fourth  # a variable the synth reads changed
+    deploys = (project / "fake-cdktf.log").read_text().splitlines()
+    assert ["--skip-synth" in call for call in deploys] == [False, True, False, False]
+    ready = json.loads((project / ".localcloud" / "synth.json").read_text())
+    assert set(ready) == {"inputs", "output", "at"}
+    assert "deployed in" in fourth and "synth " in fourth and "apply " in fourth
 
 
 def test_port_taken(project, tmp_path):
@@ -459,6 +526,24 @@ def test_mirror_layouts_and_cli_config(tmp_path):
     (tmp_path / "own.rc").write_text("provider_installation { direct {} }\n")
     env["TF_CLI_CONFIG_FILE"] = str(tmp_path / "own.rc")
     assert provider_setup(env, tmp_path / "out" / "rc")[0] == {}
+
+
+def test_provider_download_cached_across_runs_when_the_registry_answers(tmp_path, monkeypatch):
+    monkeypatch.setattr("localcloud.terraform.registry_reachable", lambda timeout: True)
+    env = {"HOME": str(tmp_path)}
+    changes, note = provider_setup(env, tmp_path / "rc")
+    cache = tmp_path / ".cache" / "localcloud" / "terraform-plugins"
+    assert changes == {
+        "TF_PLUGIN_CACHE_DIR": str(cache),
+        "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+    }
+    assert cache.is_dir()
+    assert str(cache) in note
+    assert not (tmp_path / "rc").exists()  # no mirror configuration when online
+    # A user who already has a cache keeps it.
+    assert provider_setup({**env, "TF_PLUGIN_CACHE_DIR": "/c"}, tmp_path / "rc")[0] == {}
+    (tmp_path / ".terraformrc").write_text('plugin_cache_dir = "/mine"\n')
+    assert provider_setup(env, tmp_path / "rc")[0] == {}
 
 
 def test_check_terraform_on_this_machine():
