@@ -72,6 +72,16 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="on teardown skip `cdktf destroy` (the emulator is dropped anyway)",
     )
     parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="make saved changes live: handlers/ in place, stacks/ with an incremental deploy",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not echo cdktf's and Terraform's lines (.localcloud/deploy.log keeps them)",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds --wait and --down wait (default 900)"
     )
     return parser.parse_args(argv)
@@ -107,6 +117,8 @@ def main(argv=None) -> int:
                 ready_file=args.ready_file,
                 prewarm=args.prewarm,
                 destroy=not args.no_destroy,
+                watch=args.watch,
+                quiet=args.quiet,
             )
         )
         return runner.up()

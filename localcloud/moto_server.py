@@ -9,7 +9,7 @@ What it adds to moto's own server application:
   per request while requests still interleave between calls, which is what the store's condition
   expressions are for.
 - **Idempotency tokens honoured** (``IdempotencyTokens``), and **AWS's 409 for a repeated create**
-  that moto would store twice (``localcloud.aws_conflicts``): an SDK that never got a response
+  that moto would store twice (``localcloud.moto_fixes``): an SDK that never got a response
   sends the same request again, and on AWS that never leaves two of anything behind.
 - **An SDK's retry answered, not run again** (``SdkRetries``): when a client gives up on an
   attempt the emulator already ran and sends it again, the retry gets the first answer, and the
@@ -41,7 +41,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import aws_conflicts
+from localcloud import moto_fixes
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
 ATTEMPT = re.compile(r"attempt=(\d+)")
@@ -260,7 +260,7 @@ def _operation(environ) -> str:
 
 def application():
     """moto's server application, wrapped as the module docstring says."""
-    aws_conflicts.install()
+    moto_fixes.install()
     moto = DomainDispatcherApplication(create_backend_app)
     return Serialized(SdkRetries(IdempotencyTokens(moto)))
 

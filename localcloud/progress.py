@@ -18,6 +18,8 @@ STARTED = re.compile(r"\b(aws_\w+)\.([\w-]+)(?: \([^)]*\))?: (Creating|Destroyin
 DONE = re.compile(
     r"\b(aws_\w+)\.([\w-]+)(?: \([^)]*\))?: (Creation|Destruction|Modifications) complete"
 )
+PLANNED = re.compile(r"# (aws_\w+\.[\w-]+)(?: \([^)]*\))? (?:will be|must be) ([\w -]+)")
+PLAN = re.compile(r"(Plan: \d+ to add, \d+ to change, \d+ to destroy\.|No changes\.)")
 # (the phase a line ends, what the line says). "synth" is cdktf's own start and the synth.
 MARKERS = (
     ("synth", "Initializing the backend"),
@@ -38,6 +40,8 @@ class Progress:
     marks: dict[str, float] = field(default_factory=dict)
     _begun: dict[str, float] = field(default_factory=dict)
     durations: dict[str, float] = field(default_factory=dict)
+    planned: dict[str, str] = field(default_factory=dict)
+    plan: str = ""
     ended: float | None = None
 
     def __post_init__(self):
@@ -50,6 +54,11 @@ class Progress:
         for phase, marker in MARKERS:
             if marker in text and phase not in self.marks:
                 self.marks[phase] = now
+        for found in PLANNED.finditer(text):
+            self.planned[found.group(1)] = found.group(2).strip()
+        found = PLAN.search(text)
+        if found and not self.plan:
+            self.plan = found.group(1)
         for found in STARTED.finditer(text):
             self._begun.setdefault(f"{found.group(1)}.{found.group(2)}", now)
             self.marks.setdefault("plan", now)  # no plan printed: the apply begins here
@@ -87,6 +96,13 @@ class Progress:
             entry["max_s"] = round(max(entry["max_s"], seconds), 2)
             entry["sum_s"] = round(entry["sum_s"] + seconds, 2)
         return dict(sorted(types.items(), key=lambda kv: -kv[1]["max_s"]))
+
+    def changes(self, top: int = 8) -> str:
+        """The plan's summary and its resource changes, on one line."""
+        listed = [f"{address} {action}" for address, action in self.planned.items()]
+        more = f", and {len(listed) - top} more" if len(listed) > top else ""
+        detail = f": {', '.join(listed[:top])}{more}" if listed else ""
+        return (self.plan or "no plan printed").rstrip(".") + detail
 
     def summary(self, top: int = 6) -> str:
         """One line: the slowest resource types."""

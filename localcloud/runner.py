@@ -27,6 +27,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
+
 from localcloud import PROJECT_ROOT, WORK_DIR_NAME
 from localcloud.cdktf import (
     cdktf_command,
@@ -41,6 +43,7 @@ from localcloud.errors import LocalCloudError
 from localcloud.gateway.server import Gateway, serve
 from localcloud.ports import ensure_free
 from localcloud.terraform import check_terraform, provider_setup
+from localcloud.watch import LiveUpdates, Watcher, archive_hashes
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -73,6 +76,7 @@ class Options:
     destroy: bool = True
     parallelism: int = PARALLELISM
     quiet: bool = False
+    watch: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -109,6 +113,7 @@ class RunFiles:
     outputs_dir: Path
     all_outputs: Path
     flat_outputs: Path
+    packages: Path
 
     @classmethod
     def of(cls, root: Path, ready_file: Path | None = None) -> RunFiles:
@@ -124,6 +129,7 @@ class RunFiles:
             outputs_dir=outputs,
             all_outputs=outputs / "all-outputs.json",
             flat_outputs=outputs / "flat-outputs.json",
+            packages=work / "packages",
         )
 
 
@@ -148,6 +154,7 @@ class Runner:
         self.outputs: dict = {}
         self.child: subprocess.Popen | None = None
         self.deployer: Deployer | None = None
+        self.watcher: Watcher | None = None
         self.timings: dict[str, object] = {}
         self.teardown_timings: dict[str, object] = {}
         self._lock = None
@@ -242,6 +249,8 @@ class Runner:
             self._deploy(command)
             self._serve(begun)
             self._record("serving")
+            if self.o.watch:
+                self._watch()
             self.server.serve_forever()
             return 0
         except LocalCloudError as error:
@@ -321,7 +330,7 @@ class Runner:
             self.emulator.url,
             region=region,
             api_id=outputs.get("ApiGatewayId"),
-            code_dirs=[self.root / "cdktf.out" / "stacks" / self.o.stack],
+            code_dirs=[self.root / "cdktf.out" / "stacks" / self.o.stack, self.files.packages],
             work_dir=self.files.work,
             openapi_document=_existing(self.root / "openapi.json"),
         )
@@ -375,6 +384,51 @@ class Runner:
             "Ctrl-C or `python -m localcloud --down` tears it all down"
         )
 
+    # -- watch ----------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        client = boto3.session.Session(**_session_args(self.region)).client(
+            "lambda", endpoint_url=self.emulator.url
+        )
+        updates = LiveUpdates(
+            root=self.root,
+            gateway=self.gateway,
+            lambda_client=client,
+            packages_dir=self.files.packages,
+            redeploy=self._redeploy,
+            say=say,
+            code_hashes=archive_hashes(self.deployer.stack_dir / "assets"),
+        )
+        self.watcher = Watcher(self.root, updates.apply)
+        self.watcher.start()
+        say(
+            "watching handlers/ (code updated in place) and stacks/, main.py, cdktf.json "
+            "(incremental cdktf deploy)"
+        )
+
+    def _redeploy(self) -> str:
+        """The incremental deploy of watch mode; what it changed."""
+        outcome = self.deployer.deploy(
+            self.env,
+            self.files.all_outputs,
+            emulator_log=self.emulator.log_path,
+            abort=self._abort_deploy,
+            echo=self._echo,
+        )
+        self.child = None
+        if outcome.status != 0 or outcome.stuck_on:
+            raise self.deployer.failure(outcome, self.emulator.log_path)
+        self.outputs = flatten_outputs(
+            self.files.all_outputs, self.files.flat_outputs, self.o.stack
+        )
+        return outcome.progress.changes()
+
+    def _stop_watching(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self._stop_child()  # a redeploy under way
+            self.watcher.join(60)
+
     # -- down -----------------------------------------------------------------------------
 
     def _on_signal_in_teardown(self, _signum, _frame) -> None:
@@ -392,6 +446,7 @@ class Runner:
         begun = time.monotonic()
         steps = [
             ("record", lambda: self._record("stopping")),
+            ("watch", self._stop_watching),
             ("gateway_s", self._stop_serving),
             ("child", self._stop_child),
             ("destroy_total_s", self._destroy_if_deployed),
@@ -441,7 +496,7 @@ class Runner:
             say("emulator stopped")
 
     def _remove_files(self) -> None:
-        for path in (self.files.state_dir, self.files.work / "functions"):
+        for path in (self.files.state_dir, self.files.work / "functions", self.files.packages):
             shutil.rmtree(path, ignore_errors=True)
         for path in (self.files.ready_file, self.files.env_file, self.files.run_file):
             path.unlink(missing_ok=True)
@@ -469,6 +524,14 @@ class Runner:
                 f"the destroy failed ({classify_failure(self.o.stack, outcome.lines)}); "
                 "the emulator is stopped anyway, so nothing is left"
             )
+
+
+def _session_args(region: str) -> dict[str, str]:
+    return {
+        "aws_access_key_id": DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        "region_name": region,
+    }
 
 
 def _existing(path: Path) -> Path | None:

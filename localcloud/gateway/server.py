@@ -106,7 +106,7 @@ class Gateway:
         self.apigateway = session.client("apigateway", endpoint_url=endpoint_url, config=config)
         self.lambda_ = session.client("lambda", endpoint_url=endpoint_url, config=config)
         self._log_lock = threading.Lock()
-        self._swap_lock = threading.Lock()
+        self._swap_lock = threading.Lock()  # one reload at a time: the poller, the watch mode
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
         self._reload_error: str | None = None
@@ -186,6 +186,10 @@ class Gateway:
 
     def refresh(self) -> bool:
         """Reload when the emulator's API or functions changed (a redeploy); True if reloaded."""
+        with self._swap_lock:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
         current = self.served
         try:
             if self._fingerprint(current.api.id) == current.fingerprint:
@@ -197,8 +201,7 @@ class Gateway:
                 self.log({"event": "reload-failed", "error": str(exc)})
             return False
         self._reload_error = None
-        with self._swap_lock:
-            self.served = fresh
+        self.served = fresh
         current.close()
         self.log({"event": "reloaded", "apiId": fresh.api.id, "problems": fresh.problems})
         return True

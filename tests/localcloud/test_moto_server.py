@@ -489,3 +489,23 @@ def test_a_retried_add_permission_is_answered_and_leaves_one_statement(aws, func
     assert answers[0] == answers[1]
     statements = json.loads(lam.get_policy(FunctionName=function_name)["Policy"])["Statement"]
     assert [s["Sid"] for s in statements].count("retried") == 1
+
+
+def test_a_functions_last_modified_moves_with_its_code_and_configuration(aws, function_name):
+    lam = aws("lambda")
+
+    def last_modified():
+        return lam.get_function(FunctionName=function_name)["Configuration"]["LastModified"]
+
+    created = last_modified()
+    time.sleep(0.01)
+    lam.update_function_configuration(
+        FunctionName=function_name, Environment={"Variables": {"GREETING": "hi"}}
+    )
+    configured = last_modified()
+    assert configured > created
+    time.sleep(0.01)
+    lam.update_function_code(
+        FunctionName=function_name, ZipFile=make_zip({"app.py": "def handler(e, c): pass\n"})
+    )
+    assert last_modified() > configured

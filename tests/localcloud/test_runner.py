@@ -19,12 +19,14 @@ import textwrap
 import time
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
 from localcloud import PROJECT_ROOT
 from localcloud.cdktf import flatten_outputs, terraform_error
 from localcloud.errors import LocalCloudError
+from localcloud.gateway.functions import sha256_b64
 from localcloud.runner import process_alive
 from localcloud.terraform import (
     check_terraform,
@@ -78,13 +80,32 @@ print(f"{{stack}}  Terraform has been successfully initialized!")
 print(f"{{stack}}  aws_api_gateway_rest_api.api: Creating...")
 session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
 apigw, lam, iam = (session.client(s) for s in ("apigateway", "lambda", "iam"))
-package = (root / "package.zip").read_bytes()
+handlers = root / "handlers"
+if handlers.is_dir():  # the project's code, packaged as the synth does
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(handlers.rglob("*.py")):
+            archive.writestr(str(path.relative_to(handlers)), path.read_bytes())
+    package = buffer.getvalue()
+else:
+    package = (root / "package.zip").read_bytes()
 assets = root / "cdktf.out" / "stacks" / stack / "assets" / "code" / "ABC"
 assets.mkdir(parents=True, exist_ok=True)
 (assets / "archive.zip").write_bytes(package)
+greeting_file = root / "stacks" / "greeting.txt"
+greeting = greeting_file.read_text().strip() if greeting_file.exists() else "hello"
+name = f"{{stack}}-app"
+if name in [f["FunctionName"] for f in lam.list_functions()["Functions"]]:  # a redeploy
+    print(f"{{stack}}  # aws_lambda_function.app (app) will be updated in-place")
+    print(f"{{stack}}  Plan: 0 to add, 1 to change, 0 to destroy.")
+    lam.update_function_configuration(
+        FunctionName=name, Environment={{"Variables": {{"GREETING": greeting}}}})
+    print(f"{{stack}}  Apply complete! Resources: 0 added, 1 changed, 0 destroyed.")
+    sys.exit(0)
 role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{{}}")["Role"]["Arn"]
-arn = lam.create_function(FunctionName=f"{{stack}}-app", Runtime="python3.12", Role=role,
-                          Handler="app.handler", Code={{"ZipFile": package}})["FunctionArn"]
+arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role,
+                          Handler="app.handler", Code={{"ZipFile": package}},
+                          Environment={{"Variables": {{"GREETING": greeting}}}})["FunctionArn"]
 api = apigw.create_rest_api(name=f"{{stack}}-api")["id"]
 root_id = apigw.get_resources(restApiId=api)["items"][0]["id"]
 proxy = apigw.create_resource(restApiId=api, parentId=root_id, pathPart="{{proxy+}}")["id"]
@@ -334,6 +355,89 @@ def test_synth_skipped_when_nothing_that_feeds_it_changed(project, tmp_path):
     ready = json.loads((project / ".localcloud" / "synth.json").read_text())
     assert set(ready) == {"inputs", "output", "at"}
     assert "deployed in" in fourth and "synth " in fourth and "apply " in fourth
+
+
+WATCHED_APP = """
+import json, os
+
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"v": VERSION, "g": os.environ["GREETING"]})}
+
+VERSION = %d
+"""
+
+
+def _answer(url: str, wanted, timeout: float) -> float:
+    """Seconds until ``url`` answers ``wanted(response)``; fails after ``timeout``."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            response = requests.get(url, timeout=5)
+            if wanted(response):
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    pytest.fail(f"{url} did not answer as expected within {timeout} s")
+
+
+def test_watch_makes_saves_live(project, tmp_path):
+    app = project / "handlers" / "app.py"
+    app.parent.mkdir()
+    app.write_text(WATCHED_APP % 1)
+    (project / "stacks").mkdir()
+    env = runner_env(tmp_path)
+    process = start(project, env, "--watch", "--no-destroy")
+    try:
+        waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
+        assert waited.returncode == 0, waited.stderr
+        url = waited.stdout.strip() + "hello"
+        assert requests.get(url, timeout=30).json() == {"v": 1, "g": "hello"}
+
+        # A saved handler is live within 2 s, the deployed CodeSha256 being its package.
+        time.sleep(0.3)  # a distinct modification time from the first write
+        app.write_text(WATCHED_APP % 2)
+        live = _answer(url, lambda r: r.ok and r.json()["v"] == 2, timeout=10)
+        assert live < 2.0, f"the saved handler took {live:.2f} s to answer"
+        functions = boto3_lambda(project).list_functions()["Functions"]
+        [deployed] = [f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-app")]
+        packages = list((project / ".localcloud" / "packages").glob("handlers-*.zip"))
+        assert deployed in {sha256_b64(p.read_bytes()) for p in packages}
+
+        # A syntax error answers 502, the next good save recovers.
+        app.write_text("def handler(event, context:\n")
+        _answer(url, lambda r: r.status_code == 502, timeout=10)
+        app.write_text(WATCHED_APP % 3)
+        _answer(url, lambda r: r.ok and r.json()["v"] == 3, timeout=10)
+
+        # A change under stacks/ is an incremental deploy that says what it changed.
+        (project / "stacks" / "greeting.txt").write_text("hi from stacks")
+        _answer(url, lambda r: r.ok and r.json()["g"] == "hi from stacks", timeout=60)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    output = process.stdout.read()
+    assert "localcloud: watching handlers/" in output
+    assert "localcloud: handlers/app.py changed: ecommerce-local-app run CodeSha256" in output
+    assert "Runtime.UserCodeSyntaxError" in output  # the error, in the gateway's output
+    assert "ecommerce-local-app does not start: Runtime.UserCodeSyntaxError" in output
+    assert (
+        "localcloud: stacks/greeting.txt changed: redeployed in " in output
+        and "(Plan: 0 to add, 1 to change, 0 to destroy: aws_lambda_function.app updated in-place)"
+        in output
+    )
+    print(f"watch: a saved handler answered after {live:.2f} s")
+
+
+def boto3_lambda(project: Path):
+    """boto3's Lambda client on the emulator of the local cloud running in ``project``."""
+    url = json.loads((project / ".localcloud" / "ready.json").read_text())["emulatorUrl"]
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    return session.client("lambda", endpoint_url=url)
 
 
 def test_port_taken(project, tmp_path):

@@ -1,10 +1,13 @@
-"""AWS's 409 where moto would store a second copy: a create that repeats one already done.
+"""Where moto answers otherwise than AWS in ways the local cloud trips on; installed in the
+emulator's process by ``localcloud.moto_server``.
 
-An SDK retries a request whose response it never got, so the emulator can see one create twice.
-AWS refuses the second copy; moto appended it, and the copy outlived the destroy (Terraform then
-waits minutes for a Lambda permission statement to disappear that never will). Installed in the
-emulator's process by ``localcloud.moto_server``; each check raises moto's own error type, so the
-client reads the same code and message AWS sends.
+- **AWS's 409 where moto would store a second copy** of a create that repeats one already done.
+  AWS refuses the copy; moto appended it, and the copy outlived the destroy (Terraform then waits
+  minutes for a Lambda permission statement to disappear that never will). Each check raises
+  moto's own error type, so the client reads the code and message AWS sends.
+- **A function's LastModified moves** when its code or configuration is updated, as on AWS:
+  moto kept the creation time, so a redeploy that only changed a function's environment,
+  timeout or memory looked like no change to whoever watches LastModified (the local gateway).
 
 Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
 test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
@@ -21,7 +24,8 @@ import json
 from moto.apigateway.exceptions import ConflictException
 from moto.apigateway.models import APIGatewayBackend
 from moto.awslambda.exceptions import LambdaClientError
-from moto.awslambda.models import LambdaBackend
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.core.utils import iso_8601_datetime_with_nanoseconds
 
 
 class StatementIdConflict(LambdaClientError):
@@ -64,11 +68,22 @@ def _create_resource_once(original):
     return create_resource
 
 
+def _touching_last_modified(original):
+    def update(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        self.last_modified = iso_8601_datetime_with_nanoseconds()
+        return result
+
+    return update
+
+
 def install() -> None:
-    """Make moto refuse the repeated creates AWS refuses (idempotent: installs once)."""
+    """Install every fix above into moto's classes (idempotent: installs once)."""
     for owner, name, wrap in (
         (LambdaBackend, "add_permission", _add_permission_once),
         (APIGatewayBackend, "create_resource", _create_resource_once),
+        (LambdaFunction, "update_configuration", _touching_last_modified),
+        (LambdaFunction, "update_function_code", _touching_last_modified),
     ):
         current = getattr(owner, name)
         if not getattr(current, "localcloud_checked", False):
