@@ -10,10 +10,15 @@ for the stack; the synth is skipped only when both still match.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import os
+import sys
 import time
 from pathlib import Path
+
+from localcloud import PROJECT_ROOT, WORK_DIR_NAME
 
 INPUT_FILES = ("main.py", "cdktf.json", "Pipfile.lock", "package-lock.json")
 INPUT_DIRS = ("stacks", "handlers")
@@ -97,3 +102,27 @@ class SynthRecord:
     def forget(self) -> None:
         """The synthesized stack may no longer match (a synth failed halfway)."""
         self.path.unlink(missing_ok=True)
+
+
+def main(argv=None) -> int:
+    """``python -m localcloud.synth --record``: right after a ``cdktf synth`` of this project
+    (CI's checkov gate runs one), record it, so that the local cloud's deploy reuses it."""
+    parser = argparse.ArgumentParser(prog="python -m localcloud.synth", description=main.__doc__)
+    parser.add_argument("--record", action="store_true", required=True)
+    parser.add_argument("--stack", default="ecommerce-local")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT)
+    args = parser.parse_args(argv)
+    root = args.project_dir.resolve()
+    stack_dir = root / "cdktf.out" / "stacks" / args.stack
+    if output_fingerprint(stack_dir) is None:
+        print(f"localcloud: nothing synthesized in {stack_dir} to record", file=sys.stderr)
+        return 1
+    SynthRecord(root / WORK_DIR_NAME / "synth.json").save(
+        inputs_fingerprint(root, dict(os.environ)), stack_dir
+    )
+    print(f"localcloud: recorded the synth of {args.stack}; the next deploy reuses it")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

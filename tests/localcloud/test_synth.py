@@ -1,10 +1,11 @@
 """The synth's fingerprint: what feeds it, and the record of what it last wrote."""
 
+import os
 from pathlib import Path
 
 import pytest
 
-from localcloud.synth import SynthRecord, inputs_fingerprint, output_fingerprint
+from localcloud.synth import SynthRecord, inputs_fingerprint, main, output_fingerprint
 
 
 @pytest.fixture
@@ -73,3 +74,14 @@ def test_record_is_current_only_for_the_same_inputs_and_output(project, tmp_path
     record.save(inputs, stack)
     record.forget()
     assert not record.current(inputs, stack)
+
+
+def test_recording_a_synth_made_outside_the_runner(project, capsys):
+    assert main(["--record", "--project-dir", str(project)]) == 1
+    assert "nothing synthesized" in capsys.readouterr().err
+    stack = project / "cdktf.out" / "stacks" / "ecommerce-local"
+    stack.mkdir(parents=True)
+    (stack / "cdk.tf.json").write_text("{}")
+    assert main(["--record", "--project-dir", str(project)]) == 0
+    record = SynthRecord(project / ".localcloud" / "synth.json")
+    assert record.current(inputs_fingerprint(project, dict(os.environ)), stack)
