@@ -31,7 +31,6 @@ from localcloud.gateway.functions import (
     FunctionSpec,
     InvokeFailed,
     InvokeTimeout,
-    Throttled,
 )
 from localcloud.gateway.model import DeployedApi, Method, load_api
 from localcloud.gateway.proxy import IncomingRequest, build_event, map_response
@@ -363,10 +362,6 @@ class Gateway:
         )
         try:
             outcome = pool.invoke(event, integration.timeout_ms / 1000)
-        except Throttled:
-            raise GatewayError(
-                "THROTTLED", validation_error="reserved concurrency reached"
-            ) from None
         except CodeMismatch as exc:
             raise GatewayError(
                 "DEFAULT_5XX", "Internal server error", status=502, validation_error=str(exc)
@@ -388,6 +383,8 @@ class Gateway:
         if outcome.init_ms is not None:
             log["initMs"] = outcome.init_ms
         log["durationMs"] = round(outcome.duration_ms, 1)
+        if outcome.queued_ms >= 1:  # waited for a worker: the function was at its concurrency
+            log["queuedMs"] = round(outcome.queued_ms, 1)
         status, headers, body = map_response(outcome.result)
         return Answer(status, headers, body)
 
