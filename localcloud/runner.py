@@ -286,6 +286,16 @@ class Runner:
         )
         say(f"deploying {self.o.stack} onto the emulator with cdktf (Terraform's progress follows)")
         started = time.monotonic()
+        outcome = self._run_deploy()
+        self.timings["deploy_s"] = round(time.monotonic() - started, 2)
+        self.timings["synth_skipped"] = outcome.synth_skipped
+        self.timings["deploy_phases"] = outcome.progress.phases()
+        self.timings["deploy_resources"] = outcome.progress.by_type()
+        say(f"deployed in {self.timings['deploy_s']} s: {outcome.breakdown()}")
+        say(f"slowest resources: {outcome.progress.summary()}")
+
+    def _run_deploy(self):
+        """One cdktf deploy (the first, or watch mode's); the outputs files written from it."""
         outcome = self.deployer.deploy(
             self.env,
             self.files.all_outputs,
@@ -299,15 +309,10 @@ class Runner:
         if outcome.status != 0 or outcome.stuck_on:
             raise self.deployer.failure(outcome, self.emulator.log_path)
         self.deployed = True
-        self.timings["deploy_s"] = round(time.monotonic() - started, 2)
-        self.timings["synth_skipped"] = outcome.synth_skipped
-        self.timings["deploy_phases"] = outcome.progress.phases()
-        self.timings["deploy_resources"] = outcome.progress.by_type()
         self.outputs = flatten_outputs(
             self.files.all_outputs, self.files.flat_outputs, self.o.stack
         )
-        say(f"deployed in {self.timings['deploy_s']} s: {outcome.breakdown()}")
-        say(f"slowest resources: {outcome.progress.summary()}")
+        return outcome
 
     def _echo(self, line: str) -> None:
         if not self.o.quiet:
@@ -408,20 +413,7 @@ class Runner:
 
     def _redeploy(self) -> str:
         """The incremental deploy of watch mode; what it changed."""
-        outcome = self.deployer.deploy(
-            self.env,
-            self.files.all_outputs,
-            emulator_log=self.emulator.log_path,
-            abort=self._abort_deploy,
-            echo=self._echo,
-        )
-        self.child = None
-        if outcome.status != 0 or outcome.stuck_on:
-            raise self.deployer.failure(outcome, self.emulator.log_path)
-        self.outputs = flatten_outputs(
-            self.files.all_outputs, self.files.flat_outputs, self.o.stack
-        )
-        return outcome.progress.changes()
+        return self._run_deploy().progress.changes()
 
     def _stop_watching(self) -> None:
         if self.watcher is not None:
