@@ -72,6 +72,16 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="on teardown skip `cdktf destroy` (the emulator is dropped anyway)",
     )
     parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="make saved changes live: handlers/ in place, stacks/ with an incremental deploy",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not echo cdktf's and Terraform's lines (.localcloud/deploy.log keeps them)",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds --wait and --down wait (default 900)"
     )
     return parser.parse_args(argv)
@@ -91,9 +101,11 @@ def main(argv=None) -> int:
             return wait_ready(
                 root=args.project_dir, timeout=args.timeout, ready_file=args.ready_file
             )
-        signal.signal(signal.SIGTERM, _interrupt)
-        if hasattr(signal, "SIGHUP"):
-            signal.signal(signal.SIGHUP, _interrupt)
+        # SIGINT too: a runner started in the background by a script or a supervisor inherits
+        # it ignored, and Python then leaves it ignored, so Ctrl-C sent to its group did nothing.
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), _interrupt)
         runner = Runner(
             Options(
                 stack=args.stack,
@@ -105,6 +117,8 @@ def main(argv=None) -> int:
                 ready_file=args.ready_file,
                 prewarm=args.prewarm,
                 destroy=not args.no_destroy,
+                watch=args.watch,
+                quiet=args.quiet,
             )
         )
         return runner.up()

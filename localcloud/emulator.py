@@ -79,13 +79,14 @@ class UnimplementedWatch(threading.Thread):
 
 
 class Emulator:
-    """moto's server (one request at a time, see ``localcloud.moto_server``) on ``host:port``
-    (port 0: a free one), logging to ``log_path``."""
+    """moto's server (as ``localcloud.moto_server`` runs it) on ``host:port`` (port 0: a free
+    one), logging to ``log_path``; ``warm_region``: build the deploy's backends there at once."""
 
-    def __init__(self, host: str, port: int, log_path: Path):
+    def __init__(self, host: str, port: int, log_path: Path, warm_region: str | None = None):
         self.host = host
         self.port = port
         self.log_path = Path(log_path)
+        self.warm_region = warm_region
         self.process: subprocess.Popen | None = None
 
     @property
@@ -115,6 +116,7 @@ class Emulator:
                     self.host,
                     "-p",
                     str(self.port),
+                    *(["--warm", self.warm_region] if self.warm_region else []),
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -16,7 +16,6 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 import shlex
 import shutil
 import signal
@@ -28,20 +27,23 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import boto3
+
 from localcloud import PROJECT_ROOT, WORK_DIR_NAME
 from localcloud.cdktf import (
     cdktf_command,
     classify_failure,
     echo_indented,
     flatten_outputs,
-    run_cdktf,
     stop_process_group,
 )
-from localcloud.emulator import Emulator, UnimplementedWatch
+from localcloud.deployer import PARALLELISM, Deployer
+from localcloud.emulator import Emulator
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.server import Gateway, serve
 from localcloud.ports import ensure_free
 from localcloud.terraform import check_terraform, provider_setup
+from localcloud.watch import LiveUpdates, Watcher, archive_hashes
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -72,6 +74,9 @@ class Options:
     ready_file: Path | None = None
     prewarm: bool = False
     destroy: bool = True
+    parallelism: int = PARALLELISM
+    quiet: bool = False
+    watch: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -108,6 +113,7 @@ class RunFiles:
     outputs_dir: Path
     all_outputs: Path
     flat_outputs: Path
+    packages: Path
 
     @classmethod
     def of(cls, root: Path, ready_file: Path | None = None) -> RunFiles:
@@ -123,6 +129,7 @@ class RunFiles:
             outputs_dir=outputs,
             all_outputs=outputs / "all-outputs.json",
             flat_outputs=outputs / "flat-outputs.json",
+            packages=work / "packages",
         )
 
 
@@ -146,7 +153,10 @@ class Runner:
         self.deployed = False
         self.outputs: dict = {}
         self.child: subprocess.Popen | None = None
-        self.timings: dict[str, float] = {}
+        self.deployer: Deployer | None = None
+        self.watcher: Watcher | None = None
+        self.timings: dict[str, object] = {}
+        self.teardown_timings: dict[str, object] = {}
         self._lock = None
 
     # -- files other shells read ---------------------------------------------------------
@@ -239,6 +249,8 @@ class Runner:
             self._deploy(command)
             self._serve(begun)
             self._record("serving")
+            if self.o.watch:
+                self._watch()
             self.server.serve_forever()
             return 0
         except LocalCloudError as error:
@@ -253,7 +265,7 @@ class Runner:
 
     def _start_emulator(self) -> None:
         self.emulator = Emulator(
-            self.o.host, self.o.emulator_port, self.files.work / "emulator.log"
+            self.o.host, self.o.emulator_port, self.files.work / "emulator.log", self.region
         )
         say("starting the AWS emulator (moto server) ...")
         self.timings["emulator_s"] = round(self.emulator.start(), 2)
@@ -264,55 +276,53 @@ class Runner:
     def _deploy(self, command: list[str]) -> None:
         self.files.outputs_dir.mkdir(parents=True, exist_ok=True)
         self.files.all_outputs.unlink(missing_ok=True)
+        self.deployer = Deployer(
+            self.root,
+            self.o.stack,
+            command,
+            self.files.work,
+            parallelism=self.o.parallelism,
+            on_start=self._track_child,
+        )
         say(f"deploying {self.o.stack} onto the emulator with cdktf (Terraform's progress follows)")
         started = time.monotonic()
-        watch = UnimplementedWatch(self.emulator.log_path, self._abort_deploy)
-        watch.start()
-        try:
-            status, lines = self._run_deploy(command)
-        finally:
-            watch.stop()
-        self.child = None
-        if watch.action:
-            stuck = sorted(set(re.findall(r"(aws_\w+)\.[\w-]+: Still creating", "\n".join(lines))))
-            needed_by = f" for {', '.join(stuck)}" if stuck else ""
-            raise LocalCloudError(
-                f"The deploy of {self.o.stack} cannot finish on the emulator: moto does not "
-                f"implement the {watch.action} action that Terraform keeps retrying{needed_by} "
-                f"(see {self.emulator.log_path}); leave that resource out of the local stack."
-            )
-        if status != 0:
-            raise classify_failure(self.o.stack, lines)
-        self.deployed = True
+        outcome = self._run_deploy()
         self.timings["deploy_s"] = round(time.monotonic() - started, 2)
+        self.timings["synth_skipped"] = outcome.synth_skipped
+        self.timings["deploy_phases"] = outcome.progress.phases()
+        self.timings["deploy_resources"] = outcome.progress.by_type()
+        say(f"deployed in {self.timings['deploy_s']} s: {outcome.breakdown()}")
+        say(f"slowest resources: {outcome.progress.summary()}")
+
+    def _run_deploy(self):
+        """One cdktf deploy (the first, or watch mode's); the outputs files written from it."""
+        outcome = self.deployer.deploy(
+            self.env,
+            self.files.all_outputs,
+            emulator_log=self.emulator.log_path,
+            abort=self._abort_deploy,
+            echo=self._echo,
+        )
+        self.child = None
+        for note in outcome.notes:
+            say(note)
+        if outcome.status != 0 or outcome.stuck_on:
+            raise self.deployer.failure(outcome, self.emulator.log_path)
+        self.deployed = True
         self.outputs = flatten_outputs(
             self.files.all_outputs, self.files.flat_outputs, self.o.stack
         )
-        say(f"deployed in {self.timings['deploy_s']} s")
+        return outcome
+
+    def _echo(self, line: str) -> None:
+        if not self.o.quiet:
+            echo_indented(line)
 
     def _abort_deploy(self) -> None:
         child = self.child
         if child is not None:
             say("the emulator cannot answer what Terraform keeps asking for; stopping the deploy")
             stop_process_group(child)
-
-    def _run_deploy(self, command: list[str]) -> tuple[int, list[str]]:
-        return run_cdktf(
-            [
-                *command,
-                "deploy",
-                self.o.stack,
-                "--auto-approve",
-                "--skip-provider-lock",
-                "--outputs-file",
-                str(self.files.all_outputs.relative_to(self.root)),
-            ],
-            self.root,
-            self.env,
-            self.files.work / "deploy.log",
-            echo=echo_indented,
-            on_start=self._track_child,
-        )
 
     def _track_child(self, process: subprocess.Popen) -> None:
         self.child = process
@@ -325,7 +335,7 @@ class Runner:
             self.emulator.url,
             region=region,
             api_id=outputs.get("ApiGatewayId"),
-            code_dirs=[self.root / "cdktf.out" / "stacks" / self.o.stack],
+            code_dirs=[self.root / "cdktf.out" / "stacks" / self.o.stack, self.files.packages],
             work_dir=self.files.work,
             openapi_document=_existing(self.root / "openapi.json"),
         )
@@ -379,6 +389,38 @@ class Runner:
             "Ctrl-C or `python -m localcloud --down` tears it all down"
         )
 
+    # -- watch ----------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        client = boto3.session.Session(**_session_args(self.region)).client(
+            "lambda", endpoint_url=self.emulator.url
+        )
+        updates = LiveUpdates(
+            root=self.root,
+            gateway=self.gateway,
+            lambda_client=client,
+            packages_dir=self.files.packages,
+            redeploy=self._redeploy,
+            say=say,
+            code_hashes=archive_hashes(self.deployer.stack_dir / "assets"),
+        )
+        self.watcher = Watcher(self.root, updates.apply)
+        self.watcher.start()
+        say(
+            "watching handlers/ (code updated in place) and stacks/, main.py, cdktf.json "
+            "(incremental cdktf deploy)"
+        )
+
+    def _redeploy(self) -> str:
+        """The incremental deploy of watch mode; what it changed."""
+        return self._run_deploy().progress.changes()
+
+    def _stop_watching(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self._stop_child()  # a redeploy under way
+            self.watcher.join(60)
+
     # -- down -----------------------------------------------------------------------------
 
     def _on_signal_in_teardown(self, _signum, _frame) -> None:
@@ -393,21 +435,32 @@ class Runner:
             sig: signal.signal(sig, self._on_signal_in_teardown)
             for sig in (signal.SIGINT, signal.SIGTERM)
         }
+        begun = time.monotonic()
         steps = [
-            lambda: self._record("stopping"),
-            self._stop_serving,
-            self._stop_child,
-            self._destroy_if_deployed,
-            self._stop_emulator,
-            self._remove_files,
+            ("record", lambda: self._record("stopping")),
+            ("watch", self._stop_watching),
+            ("gateway_s", self._stop_serving),
+            ("child", self._stop_child),
+            ("destroy_total_s", self._destroy_if_deployed),
+            ("emulator_stop_s", self._stop_emulator),
+            ("files", self._remove_files),
         ]
         try:
-            for step in steps:
+            for name, step in steps:
+                started = time.monotonic()
                 try:
                     step()
                 except Exception as exc:  # pylint: disable=broad-exception-caught
                     say(f"teardown step failed ({exc}); continuing")
-            say("torn down: nothing of the local cloud is running any more")
+                if name.endswith("_s"):
+                    self.teardown_timings[name] = round(time.monotonic() - started, 2)
+            self.teardown_timings["teardown_s"] = round(time.monotonic() - begun, 2)
+            with contextlib.suppress(OSError):
+                self._write_json(self.files.work / "teardown.json", self.teardown_timings)
+            say(
+                f"torn down in {self.teardown_timings['teardown_s']} s: nothing of the local "
+                "cloud is running any more"
+            )
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -435,44 +488,42 @@ class Runner:
             say("emulator stopped")
 
     def _remove_files(self) -> None:
-        for path in (self.files.state_dir, self.files.work / "functions"):
+        for path in (self.files.state_dir, self.files.work / "functions", self.files.packages):
             shutil.rmtree(path, ignore_errors=True)
         for path in (self.files.ready_file, self.files.env_file, self.files.run_file):
             path.unlink(missing_ok=True)
 
     def _destroy(self) -> None:
-        say(f"destroying {self.o.stack} on the emulator with cdktf ...")
+        say(f"destroying {self.o.stack} on the emulator with Terraform ...")
         started = time.monotonic()
         try:
-            command = cdktf_command(self.root, self.env)
-            status, lines = run_cdktf(
-                # What was synthesized for the deploy is what gets destroyed: no new synth.
-                [
-                    *command,
-                    "destroy",
-                    self.o.stack,
-                    "--auto-approve",
-                    "--skip-synth",
-                    "--skip-provider-lock",
-                ],
-                self.root,
-                self.env,
-                self.files.work / "destroy.log",
-                echo=echo_indented,
-                on_start=self._track_child,
-            )
+            outcome = self.deployer.destroy(self.env, echo=self._echo)
         except LocalCloudError as error:
             say(f"destroy skipped: {error}")
             return
         finally:
             self.child = None
-        if status == 0:
-            say(f"destroyed in {time.monotonic() - started:.1f} s")
+        self.teardown_timings["destroy_s"] = round(time.monotonic() - started, 2)
+        self.teardown_timings["destroy_phases"] = outcome.progress.phases()
+        self.teardown_timings["destroy_resources"] = outcome.progress.by_type()
+        if outcome.status == 0:
+            say(
+                f"destroyed in {self.teardown_timings['destroy_s']} s: {outcome.breakdown()}; "
+                f"slowest: {outcome.progress.summary(top=4)}"
+            )
         else:
             say(
-                f"the destroy failed ({classify_failure(self.o.stack, lines)}); "
+                f"the destroy failed ({classify_failure(self.o.stack, outcome.lines)}); "
                 "the emulator is stopped anyway, so nothing is left"
             )
+
+
+def _session_args(region: str) -> dict[str, str]:
+    return {
+        "aws_access_key_id": DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        "region_name": region,
+    }
 
 
 def _existing(path: Path) -> Path | None:

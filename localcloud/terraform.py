@@ -1,8 +1,11 @@
 """Terraform prerequisites: the CLI and its version, and where the AWS provider comes from.
 
-With registry access Terraform is left alone. Without it, a Terraform CLI configuration that
-installs providers from a filesystem mirror on the machine is written into the project's
-throwaway folder, and ``TF_CLI_CONFIG_FILE`` points at it for the runner's Terraform runs.
+With registry access Terraform downloads the provider once into a plugin cache in the user's
+cache folder (``~/.cache/localcloud/terraform-plugins``) and links it from there afterwards,
+unless the user's own configuration already names a cache. Without registry access, a Terraform
+CLI configuration that installs providers from a filesystem mirror on the machine is written into
+the project's throwaway folder, and ``TF_CLI_CONFIG_FILE`` points at it for the runner's Terraform
+runs (a mirror is linked, never copied, so it needs no cache).
 """
 
 from __future__ import annotations
@@ -142,10 +145,29 @@ def write_cli_config(path: Path, mirror: Path) -> Path:
     return path
 
 
+def plugin_cache(env: dict[str, str]) -> Path:
+    """The provider download cache shared by every run (and project) of this user."""
+    home = Path(env.get("HOME") or Path.home())
+    return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "localcloud" / "terraform-plugins"
+
+
 def provider_setup(env: dict[str, str], config_path: Path, probe_timeout: float = 3.0):
     """Decide where Terraform gets providers; returns (env changes, a note for the user)."""
     if env.get("LOCALCLOUD_OFFLINE") != "1" and registry_reachable(probe_timeout):
-        return {}, "Terraform's registry is reachable; Terraform installs providers as usual."
+        if env.get("TF_PLUGIN_CACHE_DIR") or user_configures_installation(env):
+            return {}, "Terraform's registry is reachable; using your Terraform plugin settings."
+        cache = plugin_cache(env)
+        cache.mkdir(parents=True, exist_ok=True)
+        # The cache is filled by Terraform from the registry; a stack synthesized afresh (no
+        # lock file yet) may use it too, recording this platform's checksum only.
+        changes = {
+            "TF_PLUGIN_CACHE_DIR": str(cache),
+            "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+        }
+        return changes, (
+            "Terraform's registry is reachable; the provider is downloaded once into "
+            f"{cache} and reused by later runs."
+        )
     if user_configures_installation(env):
         return {}, "Terraform's registry is unreachable; using your Terraform CLI configuration."
     mirror = find_mirror(env)

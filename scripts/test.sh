@@ -31,7 +31,7 @@ phase lint lint
 phase unit pytest tests/unit -q --cov=stacks --cov-branch --cov-fail-under=100
 
 phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100
-phase localcloud pytest tests/localcloud -q -n 2 -m "not localcloud"
+phase localcloud pytest tests/localcloud tests/scripts -q -n 2 -m "not localcloud"
 
 checkov_gate() {
   # checkov pins its own dependency tree, so it lives in a tool environment of its own.
@@ -41,6 +41,7 @@ checkov_gate() {
       2>.venv-checkov/install.log || { cat .venv-checkov/install.log; return 1; }
   fi
   cdktf synth >/dev/null
+  python -m localcloud.synth --record  # the local cloud's deploy below reuses this synth
   for env in dev staging prod local; do
     echo "--- ecommerce-$env"
     .venv-checkov/bin/checkov --config-file .checkov.yaml -d "cdktf.out/stacks/ecommerce-$env"
@@ -107,4 +108,6 @@ phase integration integration
 phase fuzz fuzz
 phase plan plan
 phase destroy destroy
-phase e2e pytest tests/localcloud -q -m localcloud
+# Two more up -> requests -> Ctrl-C (SIGINT to the process group) cycles, each checking that
+# nothing is left; times per cycle and a summary (scripts/soak.sh, localcloud/soak.py).
+phase soak python -m localcloud.soak 2 --quiet

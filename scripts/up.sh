@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The README's main command: install, then bring the API up on the local cloud: the
-# ecommerce-local stack deployed by `cdktf deploy` onto an embedded AWS emulator, its functions
-# served over HTTP. Ctrl-C tears everything down. Options: see `python -m localcloud --help`.
+# The README's main command: install (only what the locks say changed), then bring the API up on
+# the local cloud: the ecommerce-local stack deployed by `cdktf deploy` onto an embedded AWS
+# emulator, its functions served over HTTP. Ctrl-C tears everything down. Options: see
+# `python -m localcloud --help` (e.g. --watch: redeploy what you save).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
+# scripts/bootstrap.sh (pipenv sync, npm ci) takes half a minute even when nothing changed.
+if ! python3 scripts/installed.py; then
+  bash scripts/bootstrap.sh
+fi
 source scripts/env.sh
 exec python -m localcloud "$@"

@@ -78,7 +78,9 @@ def main():
     except Exception as exc:  # pylint: disable=broad-exception-caught
         traceback.print_exc()
         kind = "Runtime.HandlerNotFound"
-        if isinstance(exc, ImportError):
+        if isinstance(exc, SyntaxError):
+            kind = "Runtime.UserCodeSyntaxError"  # what Lambda's Python runtime reports
+        elif isinstance(exc, ImportError):
             kind = "Runtime.ImportModuleError"
         send({"type": "init_error", "errorType": kind, "errorMessage": str(exc)})
         return 1

@@ -29,11 +29,13 @@ WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
 INIT_TIMEOUT_S = 10.0
 """Lambda's limit on a function's init phase (importing the handler module)."""
 DEFAULT_CONCURRENCY_CAP = 10
-"""Workers per function without reserved concurrency; more requests wait for a free one."""
+"""Workers per function without reserved concurrency; more requests wait for a free one.
 
-
-class Throttled(Exception):
-    """The function is at its reserved concurrency."""
+With reserved concurrency, that many workers at most, and more requests wait too, where Lambda
+would throttle them (429): an invocation lasts several times longer here than on AWS (every
+AWS call goes to one emulator, one request at a time), so counting concurrent executions locally
+would refuse load that AWS serves. A request waits at most its integration's timeout (then 504,
+as API Gateway answers); the request log's ``queuedMs`` says how long it waited."""
 
 
 class InvokeTimeout(Exception):
@@ -279,6 +281,7 @@ class InvokeOutcome:
     cold: bool = False
     init_ms: float | None = None
     duration_ms: float = 0.0
+    queued_ms: float = 0.0
 
 
 class FunctionPool:
@@ -318,12 +321,9 @@ class FunctionPool:
         with self._cond:
             if self._closed:
                 raise InvokeFailed("the gateway is stopping")
-            if self._busy >= self.limit:
-                if self.spec.reserved_concurrency is not None:
-                    raise Throttled()
-                while self._busy >= self.limit:
-                    if not self._cond.wait(max(deadline - time.monotonic(), 0)):
-                        raise InvokeTimeout()
+            while self._busy >= self.limit:  # see DEFAULT_CONCURRENCY_CAP
+                if not self._cond.wait(max(deadline - time.monotonic(), 0)):
+                    raise InvokeTimeout()
             self._busy += 1
             while self._idle:
                 worker = self._idle.pop()
@@ -347,8 +347,10 @@ class FunctionPool:
         started = time.monotonic()
         deadline = started + integration_timeout_s
         code_dir = self.code_dir()
+        waiting = time.monotonic()
         worker = self._acquire(deadline)
         outcome = InvokeOutcome(cold=worker is None)
+        outcome.queued_ms = (time.monotonic() - waiting) * 1000
         reusable = False
         try:
             if worker is None:

@@ -31,7 +31,6 @@ from localcloud.gateway.functions import (
     FunctionSpec,
     InvokeFailed,
     InvokeTimeout,
-    Throttled,
 )
 from localcloud.gateway.model import DeployedApi, Method, load_api
 from localcloud.gateway.proxy import IncomingRequest, build_event, map_response
@@ -106,7 +105,7 @@ class Gateway:
         self.apigateway = session.client("apigateway", endpoint_url=endpoint_url, config=config)
         self.lambda_ = session.client("lambda", endpoint_url=endpoint_url, config=config)
         self._log_lock = threading.Lock()
-        self._swap_lock = threading.Lock()
+        self._swap_lock = threading.Lock()  # one reload at a time: the poller, the watch mode
         self._stop = threading.Event()
         self._poller: threading.Thread | None = None
         self._reload_error: str | None = None
@@ -186,6 +185,10 @@ class Gateway:
 
     def refresh(self) -> bool:
         """Reload when the emulator's API or functions changed (a redeploy); True if reloaded."""
+        with self._swap_lock:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
         current = self.served
         try:
             if self._fingerprint(current.api.id) == current.fingerprint:
@@ -197,8 +200,7 @@ class Gateway:
                 self.log({"event": "reload-failed", "error": str(exc)})
             return False
         self._reload_error = None
-        with self._swap_lock:
-            self.served = fresh
+        self.served = fresh
         current.close()
         self.log({"event": "reloaded", "apiId": fresh.api.id, "problems": fresh.problems})
         return True
@@ -360,10 +362,6 @@ class Gateway:
         )
         try:
             outcome = pool.invoke(event, integration.timeout_ms / 1000)
-        except Throttled:
-            raise GatewayError(
-                "THROTTLED", validation_error="reserved concurrency reached"
-            ) from None
         except CodeMismatch as exc:
             raise GatewayError(
                 "DEFAULT_5XX", "Internal server error", status=502, validation_error=str(exc)
@@ -385,6 +383,8 @@ class Gateway:
         if outcome.init_ms is not None:
             log["initMs"] = outcome.init_ms
         log["durationMs"] = round(outcome.duration_ms, 1)
+        if outcome.queued_ms >= 1:  # waited for a worker: the function was at its concurrency
+            log["queuedMs"] = round(outcome.queued_ms, 1)
         status, headers, body = map_response(outcome.result)
         return Answer(status, headers, body)
 

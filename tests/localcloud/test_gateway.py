@@ -233,7 +233,9 @@ def test_warm_workers_are_reused(served):
     assert record["latencyMs"] >= 0
 
 
-def test_beyond_reserved_concurrency_is_throttled(served):
+def test_beyond_reserved_concurrency_a_request_waits_for_the_worker(served):
+    # Locally a request over the function's reserved concurrency waits instead of a 429: its
+    # invocations last several times longer than on AWS (see functions.DEFAULT_CONCURRENCY_CAP).
     results = {}
 
     def slow_call():
@@ -247,12 +249,17 @@ def test_beyond_reserved_concurrency_is_throttled(served):
             break
         time.sleep(0.01)
     time.sleep(0.1)
-    throttled = _get(served, "/slow/sleep?s=0.1")
+    started = time.monotonic()
+    waited = _get(served, "/slow/sleep?s=0.1")
+    elapsed = time.monotonic() - started
     thread.join()
     assert results["slow"].status_code == 200
-    assert throttled.status_code == 429
-    assert throttled.json() == {"message": "Too Many Requests"}
-    assert throttled.headers["Access-Control-Allow-Origin"] == "*"
+    assert waited.status_code == 200
+    assert elapsed > 0.5  # it ran after the first one, not beside it
+    assert waited.json()["pid"] == results["slow"].json()["pid"]  # one worker, reserved 1
+    [record] = _records_for(served, waited.headers["x-amzn-RequestId"])
+    assert record["queuedMs"] > 400
+    assert "queuedMs" not in _records_for(served, results["slow"].headers["x-amzn-RequestId"])[0]
 
 
 def test_timeout_is_504_and_the_worker_is_replaced(served):

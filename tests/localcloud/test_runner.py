@@ -7,21 +7,26 @@ The real ``cdktf deploy`` of the project's stack is in test_end_to_end.py.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
 from localcloud import PROJECT_ROOT
 from localcloud.cdktf import flatten_outputs, terraform_error
 from localcloud.errors import LocalCloudError
+from localcloud.gateway.functions import sha256_b64
 from localcloud.runner import process_alive
 from localcloud.terraform import (
     check_terraform,
@@ -66,16 +71,41 @@ if os.environ.get("FAKE_DEPLOY_OUTPUT"):
     print(Path(os.environ["FAKE_DEPLOY_OUTPUT"]).read_text())
     sys.exit(1)
 assert os.environ["AWS_ACCESS_KEY_ID"] == "testing", "dummy credentials expected"
+stack_dir = root / "cdktf.out" / "stacks" / stack
+(stack_dir / ".terraform").mkdir(parents=True, exist_ok=True)
+if "--skip-synth" not in args:
+    (stack_dir / "cdk.tf.json").write_text(json.dumps({{"synth": len(args)}}))
+print(f"{{stack}}  Initializing the backend...")
+print(f"{{stack}}  Terraform has been successfully initialized!")
 print(f"{{stack}}  aws_api_gateway_rest_api.api: Creating...")
 session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
 apigw, lam, iam = (session.client(s) for s in ("apigateway", "lambda", "iam"))
-package = (root / "package.zip").read_bytes()
+handlers = root / "handlers"
+if handlers.is_dir():  # the project's code, packaged as the synth does
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(handlers.rglob("*.py")):
+            archive.writestr(str(path.relative_to(handlers)), path.read_bytes())
+    package = buffer.getvalue()
+else:
+    package = (root / "package.zip").read_bytes()
 assets = root / "cdktf.out" / "stacks" / stack / "assets" / "code" / "ABC"
 assets.mkdir(parents=True, exist_ok=True)
 (assets / "archive.zip").write_bytes(package)
+greeting_file = root / "stacks" / "greeting.txt"
+greeting = greeting_file.read_text().strip() if greeting_file.exists() else "hello"
+name = f"{{stack}}-app"
+if name in [f["FunctionName"] for f in lam.list_functions()["Functions"]]:  # a redeploy
+    print(f"{{stack}}  # aws_lambda_function.app (app) will be updated in-place")
+    print(f"{{stack}}  Plan: 0 to add, 1 to change, 0 to destroy.")
+    lam.update_function_configuration(
+        FunctionName=name, Environment={{"Variables": {{"GREETING": greeting}}}})
+    print(f"{{stack}}  Apply complete! Resources: 0 added, 1 changed, 0 destroyed.")
+    sys.exit(0)
 role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{{}}")["Role"]["Arn"]
-arn = lam.create_function(FunctionName=f"{{stack}}-app", Runtime="python3.12", Role=role,
-                          Handler="app.handler", Code={{"ZipFile": package}})["FunctionArn"]
+arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role,
+                          Handler="app.handler", Code={{"ZipFile": package}},
+                          Environment={{"Variables": {{"GREETING": greeting}}}})["FunctionArn"]
 api = apigw.create_rest_api(name=f"{{stack}}-api")["id"]
 root_id = apigw.get_resources(restApiId=api)["items"][0]["id"]
 proxy = apigw.create_resource(restApiId=api, parentId=root_id, pathPart="{{proxy+}}")["id"]
@@ -89,7 +119,25 @@ apigw.create_stage(restApiId=api, stageName="local", deploymentId=deployment)
 outputs = Path(args[args.index("--outputs-file") + 1])
 outputs.write_text(json.dumps({{stack: {{"ApiGatewayId": api, "ApiGatewayStageName": "local",
                                        "Region": "us-east-1", "ProductsLambdaName": "x"}}}}))
+print(f"{{stack}}  aws_api_gateway_rest_api.api: Creation complete after 0s [id={{api}}]")
 print(f"{{stack}}  Apply complete! Resources: 9 added, 0 changed, 0 destroyed.")
+'''
+
+FAKE_TERRAFORM = r'''#!{python}
+"""A stand-in for Terraform: its version, and a destroy run in the synthesized stack."""
+import json, sys
+from pathlib import Path
+
+args = sys.argv[1:]
+if args[:1] == ["version"]:
+    print(json.dumps({{"terraform_version": "1.11.4"}}))
+    sys.exit(0)
+root = Path.cwd().parents[2]  # cdktf.out/stacks/<stack>
+with open(root / "fake-cdktf.log", "a") as handle:
+    handle.write("terraform " + " ".join(args) + "\n")
+print("aws_api_gateway_rest_api.api: Destroying... [id=x]")
+print("aws_api_gateway_rest_api.api: Destruction complete after 0s")
+print("Destroy complete! Resources: 9 destroyed.")
 '''
 
 
@@ -101,6 +149,10 @@ def project(tmp_path) -> Path:
     cdktf = root / "node_modules" / ".bin" / "cdktf"
     cdktf.write_text(FAKE_CDKTF.format(python=sys.executable))
     cdktf.chmod(0o755)
+    terraform = tmp_path / "fake-bin" / "terraform"
+    terraform.parent.mkdir()
+    terraform.write_text(FAKE_TERRAFORM.format(python=sys.executable))
+    terraform.chmod(0o755)
     (root / "cdktf.json").write_text('{"app": "true"}')
     (root / "package.zip").write_bytes(make_zip({"app.py": APP_CODE}))
     mirror = tmp_path / "mirror" / "registry.terraform.io" / "hashicorp" / "aws" / "5.100.0"
@@ -115,6 +167,7 @@ def runner_env(tmp_path: Path, **extra) -> dict[str, str]:
     env.pop("TF_CLI_CONFIG_FILE", None)
     env.update(
         {
+            "PATH": f"{tmp_path / 'fake-bin'}{os.pathsep}{os.environ['PATH']}",
             "HOME": str(tmp_path),
             "LOCALCLOUD_OFFLINE": "1",
             "LOCALCLOUD_PROVIDER_MIRROR": str(tmp_path / "mirror"),
@@ -195,7 +248,9 @@ def test_lifecycle_with_down(project, tmp_path):
     assert "emulator stopped" in output
     calls = (project / "fake-cdktf.log").read_text().splitlines()
     assert calls[0].startswith("deploy ecommerce-local --auto-approve --skip-provider-lock")
-    assert calls[1].startswith("destroy ecommerce-local --auto-approve")
+    # The destroy runs Terraform in the deployed stack, without a refresh (see deployer.py).
+    assert calls[1].startswith("terraform destroy -auto-approve -input=false -refresh=false")
+    assert "-parallelism=" in calls[1]
     assert not process_alive(emulator_pid)
     for leftover in ("state", "ready.json", "run.json", "env", "functions"):
         assert not (project / ".localcloud" / leftover).exists(), leftover
@@ -221,6 +276,168 @@ def test_ctrl_c_tears_down(project, tmp_path):
     assert not process_alive(emulator_pid)
     assert not (project / ".localcloud" / "run.json").exists()
     assert len((project / "fake-cdktf.log").read_text().splitlines()) == 1  # --no-destroy
+
+
+def test_sigint_to_the_group_of_a_runner_started_by_a_script(project, tmp_path):
+    # As a supervisor or a CI step starts it: a script in a session of its own runs it in the
+    # background, so it inherits SIGINT ignored; then SIGINT goes to the whole process group.
+    env = runner_env(tmp_path)
+    command = (
+        f"{shlex.quote(sys.executable)} -m localcloud --project-dir {shlex.quote(str(project))} "
+        "--port 0 & wait"
+    )
+    script = subprocess.Popen(
+        ["bash", "-c", command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
+        assert waited.returncode == 0, waited.stderr
+        run = json.loads((project / ".localcloud" / "run.json").read_text())
+        runner_pid, emulator_pid = run["pid"], run["emulatorPid"]
+        with open(f"/proc/{runner_pid}/status", encoding="ascii") as status:
+            ignored = int(next(x for x in status if x.startswith("SigIgn:")).split()[1], 16)
+        assert not ignored & (1 << (signal.SIGINT - 1)), "the runner still ignores SIGINT"
+        port = int(waited.stdout.strip().split(":")[2].split("/")[0])
+        os.killpg(script.pid, signal.SIGINT)
+        deadline = time.monotonic() + 60
+        while process_alive(runner_pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not process_alive(runner_pid), "SIGINT to the group did not stop the runner"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(script.pid, signal.SIGKILL)
+        script.wait(30)
+    assert not process_alive(emulator_pid)
+    calls = (project / "fake-cdktf.log").read_text().splitlines()
+    assert [" ".join(call.split()[:2]) for call in calls] == [
+        "deploy ecommerce-local",
+        "terraform destroy",
+    ]
+    for leftover in ("state", "ready.json", "run.json", "env", "functions"):
+        assert not (project / ".localcloud" / leftover).exists(), leftover
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # the gateway's port is free again
+
+
+def _up_and_down(project: Path, env: dict[str, str]) -> str:
+    process = start(project, env, "--no-destroy")
+    try:
+        waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
+        assert waited.returncode == 0, waited.stderr
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return process.stdout.read()
+
+
+def test_synth_skipped_when_nothing_that_feeds_it_changed(project, tmp_path):
+    env = runner_env(tmp_path)
+    (project / "handlers").mkdir()
+    (project / "handlers" / "app.py").write_text("VERSION = 1\n")
+    first = _up_and_down(project, env)
+    assert "synth skipped" not in first
+    second = _up_and_down(project, env)
+    assert "localcloud: synth skipped: main.py, stacks/, handlers/, cdktf.json" in second
+    (project / "handlers" / "app.py").write_text("VERSION = 2\n")
+    third = _up_and_down(project, {**env, "ECOMMERCE_LOCAL_CORS_ORIGINS": "*"})
+    assert "synth skipped" not in third
+    fourth = _up_and_down(project, {**env, "ECOMMERCE_LOCAL_CORS_ORIGINS": "http://a.example"})
+    assert "synth skipped" not in fourth  # a variable the synth reads changed
+    deploys = (project / "fake-cdktf.log").read_text().splitlines()
+    assert ["--skip-synth" in call for call in deploys] == [False, True, False, False]
+    ready = json.loads((project / ".localcloud" / "synth.json").read_text())
+    assert set(ready) == {"inputs", "output", "at"}
+    assert "deployed in" in fourth and "synth " in fourth and "apply " in fourth
+
+
+WATCHED_APP = """
+import json, os
+
+def handler(event, context):
+    return {"statusCode": 200, "body": json.dumps({"v": VERSION, "g": os.environ["GREETING"]})}
+
+VERSION = %d
+"""
+
+
+def _answer(url: str, wanted, timeout: float) -> float:
+    """Seconds until ``url`` answers ``wanted(response)``; fails after ``timeout``."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            response = requests.get(url, timeout=5)
+            if wanted(response):
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    pytest.fail(f"{url} did not answer as expected within {timeout} s")
+
+
+def test_watch_makes_saves_live(project, tmp_path):
+    app = project / "handlers" / "app.py"
+    app.parent.mkdir()
+    app.write_text(WATCHED_APP % 1)
+    (project / "stacks").mkdir()
+    env = runner_env(tmp_path)
+    process = start(project, env, "--watch", "--no-destroy")
+    try:
+        waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
+        assert waited.returncode == 0, waited.stderr
+        url = waited.stdout.strip() + "hello"
+        assert requests.get(url, timeout=30).json() == {"v": 1, "g": "hello"}
+
+        # A saved handler is live within 2 s, the deployed CodeSha256 being its package.
+        time.sleep(0.3)  # a distinct modification time from the first write
+        app.write_text(WATCHED_APP % 2)
+        live = _answer(url, lambda r: r.ok and r.json()["v"] == 2, timeout=10)
+        assert live < 2.0, f"the saved handler took {live:.2f} s to answer"
+        functions = boto3_lambda(project).list_functions()["Functions"]
+        [deployed] = [f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-app")]
+        packages = list((project / ".localcloud" / "packages").glob("handlers-*.zip"))
+        assert deployed in {sha256_b64(p.read_bytes()) for p in packages}
+
+        # A syntax error answers 502, the next good save recovers.
+        app.write_text("def handler(event, context:\n")
+        _answer(url, lambda r: r.status_code == 502, timeout=10)
+        app.write_text(WATCHED_APP % 3)
+        _answer(url, lambda r: r.ok and r.json()["v"] == 3, timeout=10)
+
+        # A change under stacks/ is an incremental deploy that says what it changed.
+        (project / "stacks" / "greeting.txt").write_text("hi from stacks")
+        _answer(url, lambda r: r.ok and r.json()["g"] == "hi from stacks", timeout=60)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    output = process.stdout.read()
+    assert "localcloud: watching handlers/" in output
+    assert "localcloud: handlers/app.py changed: ecommerce-local-app run CodeSha256" in output
+    assert "Runtime.UserCodeSyntaxError" in output  # the error, in the gateway's output
+    assert "ecommerce-local-app does not start: Runtime.UserCodeSyntaxError" in output
+    assert (
+        "localcloud: stacks/greeting.txt changed: redeployed in " in output
+        and "(Plan: 0 to add, 1 to change, 0 to destroy: aws_lambda_function.app updated in-place)"
+        in output
+    )
+    print(f"watch: a saved handler answered after {live:.2f} s")
+
+
+def boto3_lambda(project: Path):
+    """boto3's Lambda client on the emulator of the local cloud running in ``project``."""
+    url = json.loads((project / ".localcloud" / "ready.json").read_text())["emulatorUrl"]
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    return session.client("lambda", endpoint_url=url)
 
 
 def test_port_taken(project, tmp_path):
@@ -413,6 +630,24 @@ def test_mirror_layouts_and_cli_config(tmp_path):
     (tmp_path / "own.rc").write_text("provider_installation { direct {} }\n")
     env["TF_CLI_CONFIG_FILE"] = str(tmp_path / "own.rc")
     assert provider_setup(env, tmp_path / "out" / "rc")[0] == {}
+
+
+def test_provider_download_cached_across_runs_when_the_registry_answers(tmp_path, monkeypatch):
+    monkeypatch.setattr("localcloud.terraform.registry_reachable", lambda timeout: True)
+    env = {"HOME": str(tmp_path)}
+    changes, note = provider_setup(env, tmp_path / "rc")
+    cache = tmp_path / ".cache" / "localcloud" / "terraform-plugins"
+    assert changes == {
+        "TF_PLUGIN_CACHE_DIR": str(cache),
+        "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
+    }
+    assert cache.is_dir()
+    assert str(cache) in note
+    assert not (tmp_path / "rc").exists()  # no mirror configuration when online
+    # A user who already has a cache keeps it.
+    assert provider_setup({**env, "TF_PLUGIN_CACHE_DIR": "/c"}, tmp_path / "rc")[0] == {}
+    (tmp_path / ".terraformrc").write_text('plugin_cache_dir = "/mine"\n')
+    assert provider_setup(env, tmp_path / "rc")[0] == {}
 
 
 def test_check_terraform_on_this_machine():

@@ -1,0 +1,114 @@
+"""Where a deploy's or a destroy's time goes, read from the lines cdktf and Terraform print.
+
+Each line is stamped as it arrives. Marker lines split the run into phases (cdktf's start and
+the synth, ``terraform init``, the plan, the apply, the outputs); each resource's
+``Creating...`` / ``Creation complete`` (or ``Destroying...`` / ``Destruction complete``) pair
+gives its duration, summed up per resource type.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from dataclasses import dataclass, field
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+STARTED = re.compile(r"\b(aws_\w+)\.([\w-]+)(?: \([^)]*\))?: (Creating|Destroying|Modifying)\.\.\.")
+DONE = re.compile(
+    r"\b(aws_\w+)\.([\w-]+)(?: \([^)]*\))?: (Creation|Destruction|Modifications) complete"
+)
+PLANNED = re.compile(r"# (aws_\w+\.[\w-]+)(?: \([^)]*\))? (?:will be|must be) ([\w -]+)")
+PLAN = re.compile(r"(Plan: \d+ to add, \d+ to change, \d+ to destroy\.|No changes\.)")
+# (the phase a line ends, what the line says). "synth" is cdktf's own start and the synth.
+MARKERS = (
+    ("synth", "Initializing the backend"),
+    ("init", "Terraform has been successfully initialized"),
+    ("plan", "Terraform will perform the following actions"),
+    ("plan", "Terraform used the selected providers"),
+    ("apply", "Apply complete!"),
+    ("apply", "Destroy complete!"),
+)
+
+
+@dataclass
+class Progress:
+    """Phase and resource timings of one cdktf or Terraform run (feed it every line)."""
+
+    clock: object = time.monotonic
+    started: float = 0.0
+    marks: dict[str, float] = field(default_factory=dict)
+    _begun: dict[str, float] = field(default_factory=dict)
+    durations: dict[str, float] = field(default_factory=dict)
+    planned: dict[str, str] = field(default_factory=dict)
+    plan: str = ""
+    ended: float | None = None
+
+    def __post_init__(self):
+        self.started = self.clock()
+
+    def feed(self, line: str) -> None:
+        """Take one line of output."""
+        now = self.clock()
+        text = ANSI.sub("", line)
+        for phase, marker in MARKERS:
+            if marker in text and phase not in self.marks:
+                self.marks[phase] = now
+        for found in PLANNED.finditer(text):
+            self.planned[found.group(1)] = found.group(2).strip()
+        found = PLAN.search(text)
+        if found and not self.plan:
+            self.plan = found.group(1)
+        for found in STARTED.finditer(text):
+            self._begun.setdefault(f"{found.group(1)}.{found.group(2)}", now)
+            self.marks.setdefault("plan", now)  # no plan printed: the apply begins here
+        for found in DONE.finditer(text):
+            address = f"{found.group(1)}.{found.group(2)}"
+            if address in self._begun:
+                self.durations[address] = now - self._begun[address]
+
+    def finish(self) -> None:
+        """The run has exited."""
+        self.ended = self.clock()
+
+    def phases(self) -> dict[str, float]:
+        """Seconds per phase, in order; a phase whose marker never came is left out."""
+        end = self.ended if self.ended is not None else self.clock()
+        points = [("", self.started)]
+        for phase in ("synth", "init", "plan", "apply"):
+            if phase in self.marks:
+                points.append((phase, self.marks[phase]))
+        points.append(("outputs", end))
+        result = {}
+        for (_, begin), (phase, finish) in itertools.pairwise(points):
+            result[phase] = round(max(finish - begin, 0.0), 2)
+        return result
+
+    def by_type(self) -> dict[str, dict[str, float]]:
+        """Per resource type: how many, the longest and the sum of their durations (seconds),
+        slowest first."""
+        types: dict[str, dict[str, float]] = {}
+        for address, seconds in self.durations.items():
+            entry = types.setdefault(
+                address.split(".")[0], {"count": 0, "max_s": 0.0, "sum_s": 0.0}
+            )
+            entry["count"] += 1
+            entry["max_s"] = round(max(entry["max_s"], seconds), 2)
+            entry["sum_s"] = round(entry["sum_s"] + seconds, 2)
+        return dict(sorted(types.items(), key=lambda kv: -kv[1]["max_s"]))
+
+    def changes(self, top: int = 8) -> str:
+        """The plan's summary and its resource changes, on one line."""
+        listed = [f"{address} {action}" for address, action in self.planned.items()]
+        more = f", and {len(listed) - top} more" if len(listed) > top else ""
+        detail = f": {', '.join(listed[:top])}{more}" if listed else ""
+        return (self.plan or "no plan printed").rstrip(".") + detail
+
+    def summary(self, top: int = 6) -> str:
+        """One line: the slowest resource types."""
+        parts = [
+            f"{name} {entry['max_s']:.1f} s"
+            + (f" (x{entry['count']})" if entry["count"] > 1 else "")
+            for name, entry in list(self.by_type().items())[:top]
+        ]
+        return ", ".join(parts)

@@ -1,0 +1,298 @@
+"""The local cloud, up and down again and again, as a script or a supervisor runs it:
+``python -m localcloud.soak N`` (``./scripts/soak.sh N``).
+
+Each cycle starts ``python -m localcloud --port 0 --prewarm`` in the background in a session of
+its own (so it inherits SIGINT ignored, as from a CI step), waits with ``--wait``, checks the
+outputs files and the contract's basic calls through the gateway (a product created, read back
+and listed warm, the CORS preflight, an unknown route's 403, malformed JSON's 400), then sends
+SIGINT to the whole process group, as Ctrl-C would, and checks that nothing is left: the runner,
+the emulator and every worker gone, both ports free, ``.localcloud/state`` and the run files
+removed, no traceback in the output. It prints the times it saw (up, first answer, teardown) per
+cycle and a summary; exit status 1 if any cycle failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from localcloud import PROJECT_ROOT, WORK_DIR_NAME
+from localcloud.runner import process_alive
+
+LEFT_OVER = ("state", "ready.json", "run.json", "env", "functions", "packages")
+OUTPUT_KEYS = ("ApiGatewayId", "ApiGatewayUrl", "ProductsLambdaName", "Region", "VpcId")
+
+
+class CycleFailed(Exception):
+    """One check of a cycle failed."""
+
+
+@dataclass
+class Cycle:
+    """What one cycle saw."""
+
+    number: int
+    up_s: float = 0.0
+    first_answer_s: float = 0.0
+    teardown_s: float = 0.0
+    warm_get_ms: float = 0.0
+    synth_skipped: bool = False
+    runner: dict = field(default_factory=dict)
+    failure: str = ""
+
+    def line(self, total: int) -> str:
+        """One line for the report."""
+        head = f"cycle {self.number}/{total}:"
+        if self.failure:
+            return f"{head} FAILED: {self.failure}"
+        synth = "synth skipped" if self.synth_skipped else "synth ran"
+        return (
+            f"{head} up {self.up_s:.1f} s ({synth}), first answer {self.first_answer_s:.1f} s, "
+            f"warm GET {self.warm_get_ms:.0f} ms, teardown {self.teardown_s:.1f} s, nothing left"
+        )
+
+
+def _request(base: str, method: str, path: str, body=None, headers=None):
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        connection.request(method, parts.path.rstrip("/") + path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise CycleFailed(message)
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (by parent), whatever its session."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    found, pending = set(), [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Soak:
+    """Runs the cycles in project ``root``; their logs go to ``logs``."""
+
+    def __init__(self, root: Path, logs: Path, extra_args: list[str]):
+        self.root = root
+        self.work = root / WORK_DIR_NAME
+        self.logs = logs
+        self.extra_args = extra_args
+
+    def _localcloud(self, *args: str, timeout: float) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "localcloud", "--project-dir", str(self.root), *args],
+            cwd=PROJECT_ROOT,  # where the localcloud package is
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def cycle(self, number: int) -> Cycle:
+        """One up, requests, Ctrl-C, checks."""
+        seen = Cycle(number)
+        log_path = self.logs / f"cycle-{number}.log"
+        started = time.monotonic()
+        with open(log_path, "w", encoding="utf-8") as log:
+            runner = subprocess.Popen(  # pylint: disable=consider-using-with
+                [
+                    "bash",
+                    "-c",
+                    'exec "$@" & wait',  # in the background, as a script does: SIGINT ignored
+                    "soak",
+                    sys.executable,
+                    "-m",
+                    "localcloud",
+                    "--project-dir",
+                    str(self.root),
+                    "--port",
+                    "0",
+                    "--prewarm",
+                    *self.extra_args,
+                ],
+                cwd=PROJECT_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            self._serve_checks(seen, started)
+            run = json.loads((self.work / "run.json").read_text(encoding="utf-8"))
+            ready = json.loads((self.work / "ready.json").read_text(encoding="utf-8"))
+            pids = {run["pid"], run["emulatorPid"], *_descendants(run["pid"])}
+            ports = [urlsplit(ready[key]).port for key in ("apiUrl", "emulatorUrl")]
+            interrupted = time.monotonic()
+            os.killpg(runner.pid, signal.SIGINT)  # Ctrl-C: the whole process group
+            deadline = interrupted + 300
+            while process_alive(run["pid"]) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            seen.teardown_s = time.monotonic() - interrupted
+            self._nothing_left(pids, ports, log_path)
+        except (CycleFailed, OSError, ValueError, KeyError) as exc:
+            seen.failure = f"{exc} (log: {log_path})"
+        finally:
+            if seen.failure and runner.poll() is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(runner.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                runner.wait(300)
+        if seen.failure:
+            self._localcloud("--down", "--timeout", "300", timeout=330)
+        return seen
+
+    def _serve_checks(self, seen: Cycle, started: float) -> None:
+        waited = self._localcloud("--wait", "--timeout", "900", timeout=960)
+        _check(waited.returncode == 0, f"--wait: {waited.stderr.strip()}")
+        seen.up_s = time.monotonic() - started
+        ready = json.loads((self.work / "ready.json").read_text(encoding="utf-8"))
+        base = ready["apiUrl"]
+        _check(base == waited.stdout.strip(), "--wait printed another URL than ready.json")
+        seen.runner = ready.get("timings", {})
+        seen.synth_skipped = bool(seen.runner.get("synth_skipped"))
+        flat = json.loads(Path(ready["flatOutputsFile"]).read_text(encoding="utf-8"))
+        every = json.loads(Path(ready["outputsFile"]).read_text(encoding="utf-8"))
+        _check(every.get(ready["stack"]) == flat, "the flat outputs differ from cdktf's file")
+        _check(flat.get("ApiGatewayStageName") == ready["stage"] == "local", "stage is not local")
+        missing = [key for key in OUTPUT_KEYS if not flat.get(key)]
+        _check(not missing, f"outputs missing: {missing}")
+        self._contract(seen, base, started)
+
+    def _contract(self, seen: Cycle, base: str, started: float) -> None:
+        json_type = {"Content-Type": "application/json"}
+        product = {"name": "Soak widget", "price": 12.5, "category": "soak", "stock": 3}
+        status, headers, body = _request(
+            base, "POST", "/products", json.dumps(product).encode(), json_type
+        )
+        seen.first_answer_s = time.monotonic() - started
+        _check(status == 201, f"POST /products answered {status}: {body[:200]!r}")
+        _check("Access-Control-Allow-Origin" in headers, "POST /products has no CORS header")
+        product_id = json.loads(body)["productId"]
+        warm = []
+        for _ in range(20):
+            begun = time.monotonic()
+            status, _, body = _request(base, "GET", f"/products/{product_id}")
+            warm.append((time.monotonic() - begun) * 1000)
+            _check(status == 200, f"GET /products/{{id}} answered {status}")
+            _check(json.loads(body)["productId"] == product_id, "GET returned another product")
+        seen.warm_get_ms = statistics.median(warm)
+        status, headers, _ = _request(
+            base, "OPTIONS", "/products", headers={"Origin": "http://localhost:3000"}
+        )
+        _check(status in (200, 204), f"the CORS preflight answered {status}")
+        _check("Access-Control-Allow-Origin" in headers, "the preflight has no CORS header")
+        status, headers, body = _request(base, "GET", "/no-such-route")
+        _check(status == 403, f"an unknown route answered {status}")
+        _check(
+            json.loads(body) == {"message": "Missing Authentication Token"},
+            f"an unknown route said {body[:200]!r}",
+        )
+        _check("Access-Control-Allow-Origin" in headers, "the 403 has no CORS header")
+        status, _, _ = _request(base, "POST", "/products", b"{not json", json_type)
+        _check(status == 400, f"malformed JSON answered {status}")
+
+    def _nothing_left(self, pids: set[int], ports: list[int], log_path: Path) -> None:
+        alive = sorted(pid for pid in pids if process_alive(pid))
+        _check(not alive, f"processes left running: {alive}")
+        taken = [port for port in ports if not _port_free(port)]
+        _check(not taken, f"ports still taken: {taken}")
+        left = [name for name in LEFT_OVER if (self.work / name).exists()]
+        _check(not left, f"left in {self.work}: {left}")
+        output = log_path.read_text(encoding="utf-8", errors="replace")
+        _check("Traceback" not in output, "a traceback in the runner's output")
+        _check("torn down in" in output, "the runner did not say it tore down")
+
+
+def _summary(cycles: list[Cycle]) -> str:
+    good = [c for c in cycles if not c.failure]
+    lines = [f"soak: {len(cycles)} cycles, {len(cycles) - len(good)} failed"]
+    for name, attribute in (
+        ("up", "up_s"),
+        ("first answer", "first_answer_s"),
+        ("teardown", "teardown_s"),
+    ):
+        values = [getattr(c, attribute) for c in good]
+        if values:
+            lines.append(
+                f"  {name:13} min {min(values):6.1f} s  median {statistics.median(values):6.1f} s"
+                f"  max {max(values):6.1f} s"
+            )
+    phases: dict[str, list[float]] = {}
+    for cycle in good:
+        for phase, seconds in cycle.runner.get("deploy_phases", {}).items():
+            phases.setdefault(phase, []).append(seconds)
+    if phases:
+        parts = [f"{k} {statistics.median(v):.1f}" for k, v in phases.items()]
+        lines.append(f"  deploy phases, median s: {', '.join(parts)}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    """Run the cycles; exit 1 if any failed."""
+    parser = argparse.ArgumentParser(prog="python -m localcloud.soak", description=__doc__)
+    parser.add_argument("cycles", type=int, nargs="?", default=2)
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT)
+    parser.add_argument(
+        "--logs", type=Path, help="where each cycle's output goes (default .localcloud-soak/)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the cycles' figures here")
+    args, extra = parser.parse_known_args(argv)
+    if args.cycles < 1:
+        parser.error("the number of cycles must be at least 1")
+    root = args.project_dir.resolve()
+    logs = args.logs or root / ".localcloud-soak"
+    logs.mkdir(parents=True, exist_ok=True)
+    soak = Soak(root, logs, extra)
+    cycles = []
+    for number in range(1, args.cycles + 1):
+        cycles.append(soak.cycle(number))
+        print(f"soak: {cycles[-1].line(args.cycles)}", flush=True)
+    print(_summary(cycles), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps([c.__dict__ for c in cycles], indent=2) + "\n")
+    return 1 if any(c.failure for c in cycles) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
