@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stacks.config import PROJECT
+from stacks.delivery_config import STATE_KEY_ALIAS
 from stacks.iam import policy_document, statement
-from stacks.state_backend import STATE_KEY_ALIAS, state_key
+from stacks.state_backend import state_key
 
 # AWS-managed policies the environment stacks attach to their roles; the deploy role may attach
 # these and no other (a unit test keeps the list equal to what the stacks attach).

@@ -33,10 +33,11 @@ from stacks.config import (
     StateBackend,
     load,
 )
-from stacks.state_backend import STATE_KEY_ALIAS
 
 BOOTSTRAP_STACK = f"{PROJECT}-bootstrap"
 ACCOUNT_STACK = f"{PROJECT}-account"
+# The state bucket's key, named by its alias wherever a stack's backend or a role refers to it.
+STATE_KEY_ALIAS = f"alias/{PROJECT}-terraform-state"
 DEFAULT_BOOTSTRAP_STATE = f"state/{BOOTSTRAP_STACK}.tfstate"
 # The environments CI deploys; `local` lives on the emulator only.
 CI_ENVIRONMENTS = ("dev", "staging", "prod")
@@ -79,9 +80,10 @@ class BootstrapConfig:
     key_alias: str = STATE_KEY_ALIAS
     kms_deletion_window_days: int = 30
     # Old state versions are kept this long after they are replaced, and never fewer than
-    # `noncurrent_versions_kept` of them, so a bad apply can always be rolled back.
+    # `noncurrent_versions_kept` of them, so a bad apply can always be rolled back. None: no
+    # floor (the emulator forgets it, and the provider then waits for it until it times out).
     noncurrent_version_days: int = 90
-    noncurrent_versions_kept: int = 10
+    noncurrent_versions_kept: int | None = 10
     # Terraform refuses to plan the bucket's destruction; the emulator's run turns it off.
     prevent_destroy: bool = True
 
@@ -111,7 +113,7 @@ class BootstrapConfig:
             ("noncurrent_version_days", self.noncurrent_version_days >= 1, "must be at least 1"),
             (
                 "noncurrent_versions_kept",
-                1 <= self.noncurrent_versions_kept <= 100,
+                self.noncurrent_versions_kept is None or 1 <= self.noncurrent_versions_kept <= 100,
                 "must be 1..100 (S3's bound)",
             ),
         )

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from cdktf import LocalBackend, S3Backend, TerraformStack
 
-from stacks.config import PROJECT, StateBackend
-
-STATE_KEY_ALIAS = f"alias/{PROJECT}-terraform-state"
+from stacks.config import StateBackend
+from stacks.delivery_config import STATE_KEY_ALIAS
 
 
 def state_key(stack_name: str) -> str:

@@ -48,7 +48,7 @@ class StateBucketProps:
     partition: str
     deletion_window_days: int
     noncurrent_version_days: int
-    noncurrent_versions_kept: int
+    noncurrent_versions_kept: int | None
     prevent_destroy: bool
 
 

@@ -2,8 +2,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/env.sh
-CI_OUT=${CI_OUT:-ci-out}
-mkdir -p "$CI_OUT"
+CI_OUT=$(mkdir -p "${CI_OUT:-ci-out}" && cd "${CI_OUT:-ci-out}" && pwd)
+# Where the synthesized stacks are; SKIP_SYNTH=1 uses what is there (a test's own app).
+CDKTF_OUT=${CDKTF_OUT:-cdktf.out}
 
 # The environments CI deploys, in order.
 ENVIRONMENTS=(dev staging prod)
@@ -26,8 +27,8 @@ require_state_bucket() {
 }
 
 synth_once() {  # cdktf synth, unless this job already did
-  if [ ! -f "$CI_OUT/.synthesized" ]; then
-    cdktf synth >"$CI_OUT/synth.log" 2>&1 || { cat "$CI_OUT/synth.log"; die "cdktf synth failed"; }
+  if [ "${SKIP_SYNTH:-}" != 1 ] && [ ! -f "$CI_OUT/.synthesized" ]; then
+    cdktf synth --output "$CDKTF_OUT" >"$CI_OUT/synth.log" 2>&1 || { cat "$CI_OUT/synth.log"; die "cdktf synth failed"; }
     touch "$CI_OUT/.synthesized"
   fi
 }

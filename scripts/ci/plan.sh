@@ -7,10 +7,10 @@ source "$(dirname "$0")/lib.sh"
 [ $# -eq 1 ] || die "usage: scripts/ci/plan.sh <env|stack>"
 stack=$(stack_of "$1")
 synth_once
-dir="cdktf.out/stacks/$stack"
-[ -d "$dir" ] || die "no synthesized stack $stack in cdktf.out/stacks (is its configuration set?)"
+dir="$CDKTF_OUT/stacks/$stack"
+[ -d "$dir" ] || die "no synthesized stack $stack in $CDKTF_OUT/stacks (is its configuration set?)"
 out="$CI_OUT/plan-$stack.txt"
-(cd "$dir" && terraform init -input=false -no-color >"../../../$CI_OUT/init-$stack.log" 2>&1) \
+(cd "$dir" && terraform init -input=false -no-color >"$CI_OUT/init-$stack.log" 2>&1) \
   || { cat "$CI_OUT/init-$stack.log"; die "terraform init of $stack failed"; }
 set +e
 (cd "$dir" && terraform plan -detailed-exitcode -input=false -no-color -lock-timeout=120s) >"$out" 2>&1

@@ -1,5 +1,6 @@
 """The bootstrap stack: local state, the configured bucket, its outputs, and valid Terraform."""
 
+import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -45,3 +46,12 @@ def test_valid_terraform():
     assert shutil.which("terraform"), "terraform must be on PATH"
     stack = BootstrapStack(Testing.app(), load_bootstrap({"ECOMMERCE_STATE_BUCKET": "b-b-b"}))
     assert Testing.to_be_valid_terraform(Testing.full_synth(stack))
+
+
+def test_the_floor_of_kept_versions_is_configuration():
+    config = replace(
+        load_bootstrap({"ECOMMERCE_STATE_BUCKET": "b-b-b"}), noncurrent_versions_kept=None
+    )
+    synth = json.loads(Testing.synth(BootstrapStack(Testing.app(), config.validate())))
+    [lifecycle] = synth["resource"]["aws_s3_bucket_lifecycle_configuration"].values()
+    assert lifecycle["rule"][0]["noncurrent_version_expiration"] == [{"noncurrent_days": 90}]
