@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import ClassVar
 
 from stacks.config import (
     _BUCKET,
@@ -70,9 +71,27 @@ class DeliveryConfigError(ConfigError):
         self.args = (f"invalid configuration for stack '{stack}': {field_name} {problem}",)
 
 
+class _AccountLevel:  # pylint: disable=too-few-public-methods
+    """What the configurations of the two account-level stacks share: name and tags."""
+
+    STACK: ClassVar[str]
+
+    @property
+    def stack_name(self) -> str:
+        """Name of the TerraformStack."""
+        return self.STACK
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags that the provider's default tags put on every resource."""
+        return {"project": PROJECT, "stack": self.STACK, "managed-by": "cdktf"}
+
+
 @dataclass(frozen=True)
-class BootstrapConfig:
+class BootstrapConfig(_AccountLevel):
     """The state bucket and its key: what ``ecommerce-bootstrap`` creates."""
+
+    STACK: ClassVar[str] = BOOTSTRAP_STACK
 
     region: str
     bucket: str
@@ -86,16 +105,6 @@ class BootstrapConfig:
     noncurrent_versions_kept: int | None = 10
     # Terraform refuses to plan the bucket's destruction; the emulator's run turns it off.
     prevent_destroy: bool = True
-
-    @property
-    def stack_name(self) -> str:
-        """Name of the TerraformStack."""
-        return BOOTSTRAP_STACK
-
-    @property
-    def tags(self) -> dict[str, str]:
-        """Tags that the provider's default tags put on every resource."""
-        return {"project": PROJECT, "stack": self.stack_name, "managed-by": "cdktf"}
 
     def validate(self) -> BootstrapConfig:
         """Check every field; raise ``DeliveryConfigError`` naming the first bad one."""
@@ -140,8 +149,10 @@ class CiAccess:
 
 
 @dataclass(frozen=True)
-class AccountConfig:  # pylint: disable=too-many-instance-attributes  # the account's settings
+class AccountConfig(_AccountLevel):  # pylint: disable=too-many-instance-attributes
     """Everything ``ecommerce-account`` needs; validated by ``validate``."""
+
+    STACK: ClassVar[str] = ACCOUNT_STACK
 
     region: str
     # Environment configurations CI deploys (names, prefixes, regions, layers).
@@ -154,16 +165,6 @@ class AccountConfig:  # pylint: disable=too-many-instance-attributes  # the acco
     # API Gateway's account-wide CloudWatch role, set once here for every environment.
     manage_api_gateway_account: bool = True
     oidc_thumbprints: tuple[str, ...] = GITHUB_OIDC_THUMBPRINTS
-
-    @property
-    def stack_name(self) -> str:
-        """Name of the TerraformStack."""
-        return ACCOUNT_STACK
-
-    @property
-    def tags(self) -> dict[str, str]:
-        """Tags that the provider's default tags put on every resource."""
-        return {"project": PROJECT, "stack": self.stack_name, "managed-by": "cdktf"}
 
     def environment(self, name: str) -> EnvironmentConfig:
         """The configuration of one environment CI deploys."""

@@ -3,8 +3,9 @@ by one real ``cdktf deploy``, checked through boto3, ``terraform plan -detailed-
 ``scripts/ci/drift.sh``, as the nightly workflow runs it), a drift made by hand and reported as
 an issue (through a stand-in ``gh``), then ``cdktf destroy``.
 
-One emulator, one synth of a small app of the two stacks (``delivery_app.py``); the localcloud
-building blocks (emulator, provider source, cdktf runner) do the work. Slow (a minute or two):
+One emulator (the conftest's), one synth of a small app of the two stacks
+(``delivery_app.py``); the localcloud building blocks (emulator, provider source, cdktf runner)
+do the work. Slow (a minute or two):
 selected with ``-m localcloud``, and run by CI.
 """
 
@@ -43,15 +44,6 @@ for ((i = 1; i <= $#; i++)); do
   if [ "${!i}" = --body-file ]; then j=$((i + 1)); cat "${!j}" >> "$GH_CALLS"; fi
 done
 """
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    """moto's server, as the local cloud starts it."""
-    server = Emulator("127.0.0.1", 0, tmp_path_factory.mktemp("emulator") / "emulator.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 def _env(emulator: Emulator, work: Path) -> dict[str, str]:
