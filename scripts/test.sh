@@ -51,10 +51,12 @@ checkov_gate() {
     .venv-checkov/bin/pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" \
       2>.venv-checkov/install.log || { cat .venv-checkov/install.log; return 1; }
   fi
-  cdktf synth >/dev/null
-  for env in dev staging prod local; do
-    echo "--- ecommerce-$env"
-    .venv-checkov/bin/checkov --config-file .checkov.yaml -d "cdktf.out/stacks/ecommerce-$env"
+  # With a state bucket and a repository named, so the delivery stacks are synthesized in full.
+  ECOMMERCE_STATE_BUCKET=ci-state-bucket ECOMMERCE_GITHUB_REPOSITORY=ci/ecommerce \
+    cdktf synth >/dev/null
+  for stack in dev staging prod local account bootstrap; do
+    echo "--- ecommerce-$stack"
+    .venv-checkov/bin/checkov --config-file .checkov.yaml -d "cdktf.out/stacks/ecommerce-$stack"
   done
 }
 CHECKOV_VERSION=3.3.30
