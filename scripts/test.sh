@@ -43,6 +43,7 @@ phase unit pytest tests/unit -q --cov=stacks --cov-branch --cov-fail-under=100
 
 phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100
 phase localcloud pytest tests/localcloud -q -n 2 -m "not localcloud"
+phase ci-scripts pytest tests/ci -q
 
 checkov_gate() {
   # checkov pins its own dependency tree, so it lives in a tool environment of its own.
