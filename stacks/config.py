@@ -100,9 +100,6 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     kms_deletion_window_days: int = 30
     # Requests one client address may make in 5 minutes before the firewall blocks it.
     waf_rate_limit_per_5_minutes: int = 2000
-    # API Gateway's account-wide CloudWatch role (needed for stage and access logging). One stack
-    # per account and region should own it.
-    manage_api_gateway_account: bool = True
     # The emulator forgets the descriptions of security group rules that name a prefix list or a
     # group; ignore that drift there so `terraform plan` right after a deploy is clean.
     ignore_rule_description_drift: bool = False
@@ -267,7 +264,6 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 # functions with Powertools from the project's own environment.
                 "powertools_layer_arn": None,
                 "kms_deletion_window_days": 7,
-                "manage_api_gateway_account": False,
                 "ignore_rule_description_drift": True,
                 # Always a throwaway file of its own, never beside the real environments' state.
                 "state": StateBackend(local_path=".localcloud/state/terraform.tfstate"),

@@ -2,13 +2,11 @@
 
 from pathlib import Path
 
-from cdktf import LocalBackend, S3Backend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
-from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from cdktf import TerraformOutput
 from constructs import Construct
 
 from stacks.api import Api, ApiProps
+from stacks.aws_stack import AwsStack
 from stacks.config import EnvironmentConfig
 from stacks.encryption import Encryption, EncryptionProps
 from stacks.firewall import Firewall, FirewallProps
@@ -21,23 +19,17 @@ from stacks.tables import Tables, TablesProps
 HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
 
 
-class StoreStack(TerraformStack):
+class StoreStack(AwsStack):
     """The store API in one environment, named ``ecommerce-<env>``."""
 
     def __init__(
         self, scope: Construct, config: EnvironmentConfig, handlers_dir: Path = HANDLERS_DIR
     ):
-        super().__init__(scope, config.stack_name)
-        self.config = config
-        self._backend(config)
-        AwsProvider(
-            self,
-            "aws",
-            region=config.region,
-            default_tags=[AwsProviderDefaultTags(tags=config.tags)],
+        super().__init__(
+            scope, config.stack_name, state=config.state, region=config.region, tags=config.tags
         )
-        identity = DataAwsCallerIdentity(self, "identity")
-        partition = DataAwsPartition(self, "partition").partition
+        self.config = config
+        partition = self.partition
         prefix = config.prefix
 
         self.encryption = Encryption(
@@ -46,7 +38,7 @@ class StoreStack(TerraformStack):
             EncryptionProps(
                 prefix=prefix,
                 region=config.region,
-                account_id=identity.account_id,
+                account_id=self.account_id,
                 partition=partition,
                 deletion_window_days=config.kms_deletion_window_days,
             ),
@@ -111,7 +103,6 @@ class StoreStack(TerraformStack):
                 throttle_burst=config.api_throttle_burst,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=key_arn,
-                manage_account=config.manage_api_gateway_account,
             ),
         )
         self.firewall = Firewall(
@@ -141,26 +132,6 @@ class StoreStack(TerraformStack):
             ),
         )
         self._outputs()
-
-    def _backend(self, config: EnvironmentConfig) -> None:
-        state = config.state
-        if state.bucket:
-            backend = S3Backend(
-                self,
-                bucket=state.bucket,
-                key=f"{config.stack_name}/terraform.tfstate",
-                region=state.region or config.region,
-                encrypt=True,
-            )
-            # Terraform >= 1.10 locks with a lock file next to the state (no DynamoDB table).
-            backend.add_override("use_lockfile", True)
-        elif state.local_path:
-            LocalBackend(self, path=str(Path(state.local_path).resolve()))
-        else:
-            print(
-                f"{config.stack_name}: no ECOMMERCE_STATE_BUCKET set, Terraform state stays local "
-                f"(cdktf.out/stacks/{config.stack_name}/terraform.{config.stack_name}.tfstate)"
-            )
 
     def _outputs(self) -> None:
         net, tables, fns, api = self.network, self.tables.tables, self.functions.functions, self.api

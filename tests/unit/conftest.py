@@ -30,14 +30,26 @@ _use_provider_mirror()
 
 from cdktf import Testing  # noqa: E402  pylint: disable=wrong-import-position
 
-from stacks.config import ENVIRONMENTS, load  # noqa: E402  pylint: disable=wrong-import-position
-from stacks.store_stack import StoreStack  # noqa: E402  pylint: disable=wrong-import-position
+# pylint: disable=wrong-import-position
+from stacks.account_stack import AccountStack  # noqa: E402
+from stacks.bootstrap_stack import BootstrapStack  # noqa: E402
+from stacks.config import ENVIRONMENTS, load  # noqa: E402
+from stacks.delivery_config import load_account, load_bootstrap  # noqa: E402
+from stacks.store_stack import StoreStack  # noqa: E402
+
+# pylint: enable=wrong-import-position
+
+# What a team sets once it adopts the delivery stacks (see the README's delivery section).
+DELIVERY_ENV = {
+    "ECOMMERCE_STATE_BUCKET": "acme-tf-state",
+    "ECOMMERCE_GITHUB_REPOSITORY": "acme/store-api",
+}
 
 
 class Synth:
-    """One environment's synthesized stack, with lookups by resource type."""
+    """One synthesized stack, with lookups by resource type."""
 
-    def __init__(self, stack: StoreStack):
+    def __init__(self, stack):
         self.stack = stack
         self.config = stack.config
         self.json = json.loads(Testing.synth(stack))
@@ -63,3 +75,15 @@ def synths() -> dict[str, Synth]:
 def env(request, synths) -> Synth:
     """Each environment in turn."""
     return synths[request.param]
+
+
+@pytest.fixture(scope="session")
+def account_synth() -> Synth:
+    """The account stack with CI configured, synthesized once."""
+    return Synth(AccountStack(Testing.app(), load_account(DELIVERY_ENV)))
+
+
+@pytest.fixture(scope="session")
+def bootstrap_synth() -> Synth:
+    """The bootstrap stack, synthesized once."""
+    return Synth(BootstrapStack(Testing.app(), load_bootstrap(DELIVERY_ENV)))

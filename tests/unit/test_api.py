@@ -117,9 +117,10 @@ def test_stage_named_after_environment(env):
     assert settings["throttling_burst_limit"] == env.config.api_throttle_burst
 
 
-def test_api_gateway_account_role_is_configuration(env):
-    accounts = env.resources("aws_api_gateway_account")
-    assert len(accounts) == (1 if env.config.manage_api_gateway_account else 0)
+def test_the_account_wide_logging_role_is_not_the_environments(env):
+    # One per account and region, owned by ecommerce-account (see test_api_gateway_logging.py).
+    assert env.resources("aws_api_gateway_account") == {}
+    assert not [r for r in env.resources("aws_iam_role") if "cloudwatch-role" in r]
 
 
 def test_api_is_replaced_before_it_is_destroyed(env):

@@ -55,6 +55,7 @@ def test_s3_backend_with_locking_when_a_bucket_is_configured():
         "key": "ecommerce-prod/terraform.tfstate",
         "region": "us-east-1",
         "encrypt": True,
+        "kms_key_id": "alias/ecommerce-terraform-state",
         "use_lockfile": True,
     }
 
@@ -70,7 +71,7 @@ def test_resource_counts(synths):
     counts = {
         name: sum(len(v) for v in synth.json["resource"].values()) for name, synth in synths.items()
     }
-    # prod: a third zone and auto scaling; local: no API Gateway account role.
+    # prod: a third zone and auto scaling; local: no auto scaling.
     assert counts["prod"] > counts["dev"] == counts["staging"] > counts["local"]
 
 

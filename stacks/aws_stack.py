@@ -1,0 +1,30 @@
+"""What every stack of the project starts with: its state backend, the AWS provider, and who
+and where it deploys (account id and partition, resolved by Terraform)."""
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from stacks.config import StateBackend
+from stacks.state_backend import use_state_backend
+
+
+class AwsStack(TerraformStack):
+    """A stack on AWS in one region, its resources tagged by the provider's default tags."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        name: str,
+        *,
+        state: StateBackend,
+        region: str,
+        tags: dict[str, str],
+    ):
+        super().__init__(scope, name)
+        use_state_backend(self, state, region)
+        AwsProvider(self, "aws", region=region, default_tags=[AwsProviderDefaultTags(tags=tags)])
+        self.account_id = DataAwsCallerIdentity(self, "identity").account_id
+        self.partition = DataAwsPartition(self, "partition").partition

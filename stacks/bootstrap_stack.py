@@ -1,0 +1,50 @@
+"""The bootstrap stack: the bucket every other stack keeps its Terraform state in."""
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+from stacks.aws_stack import AwsStack
+from stacks.config import StateBackend
+from stacks.delivery_config import BootstrapConfig
+from stacks.state_bucket import StateBucket, StateBucketProps
+
+
+class BootstrapStack(AwsStack):
+    """``ecommerce-bootstrap``: the state bucket and its key, deployed once per account by hand.
+
+    Its own state is a local file (the bucket cannot hold the state of its own creation); keep
+    that file, or move it into the bucket afterwards (see the README's delivery section).
+    """
+
+    def __init__(self, scope: Construct, config: BootstrapConfig):
+        super().__init__(
+            scope,
+            config.stack_name,
+            state=StateBackend(local_path=config.state_path),
+            region=config.region,
+            tags=config.tags,
+        )
+        self.config = config
+        self.state_bucket = StateBucket(
+            self,
+            "state",
+            StateBucketProps(
+                bucket=config.bucket,
+                key_alias=config.key_alias,
+                account_id=self.account_id,
+                partition=self.partition,
+                deletion_window_days=config.kms_deletion_window_days,
+                noncurrent_version_days=config.noncurrent_version_days,
+                noncurrent_versions_kept=config.noncurrent_versions_kept,
+                prevent_destroy=config.prevent_destroy,
+            ),
+        )
+        outputs = {
+            "StateBucketName": self.state_bucket.bucket.bucket,
+            "StateBucketArn": self.state_bucket.bucket.arn,
+            "StateKeyArn": self.state_bucket.key.arn,
+            "StateKeyAlias": self.state_bucket.alias.name,
+            "Region": config.region,
+        }
+        for name, value in outputs.items():
+            TerraformOutput(self, name, value=value, static_id=True)

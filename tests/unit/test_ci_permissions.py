@@ -1,0 +1,183 @@
+"""CI roles' permissions: named actions, resources scoped to one environment, plan only reads."""
+
+import fnmatch
+import json
+from dataclasses import replace
+
+import pytest
+
+from stacks.ci_permissions import (
+    MANAGED_POLICIES,
+    MAX_POLICY_CHARS,
+    CiScope,
+    deploy_policies,
+    plan_policies,
+)
+from stacks.config import load
+
+ACCOUNT = "123456789012"
+BUCKET = "acme-tf-state"
+
+
+def scope_of(name: str, **change) -> CiScope:
+    config = load(name, {})
+    scope = CiScope(
+        partition="aws",
+        region=config.region,
+        account_id=ACCOUNT,
+        environment=name,
+        prefix=config.prefix,
+        layer_arns=(config.powertools_layer_arn,),
+        state_bucket=BUCKET,
+        state_region="us-east-1",
+        integration_tests=name == "dev",
+    )
+    return replace(scope, **change)
+
+
+def statements(documents: dict[str, str]) -> list[dict]:
+    return [s for d in documents.values() for s in json.loads(d)["Statement"]]
+
+
+def as_list(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+ROLES = {
+    f"{env}-{duty}": (plan_policies if duty == "plan" else deploy_policies)(scope_of(env))
+    for env in ("dev", "staging", "prod")
+    for duty in ("plan", "deploy")
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_action_is_named(role):
+    for grant in statements(ROLES[role]):
+        assert grant["Effect"] == "Allow"
+        for action in as_list(grant["Action"]):
+            service, _, name = action.partition(":")
+            assert service and name and name != "*", action
+            # A trailing wildcard only over read verbs (ec2:Describe*), never over writes.
+            assert "*" not in name or name in ("Describe*", "GenerateDataKey*"), action
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_resources_are_scoped(role):
+    env = role.split("-")[0]
+    prefix = f"ecommerce-{env}"
+    for grant in statements(ROLES[role]):
+        for resource in as_list(grant["Resource"]):
+            if resource == "*":
+                # Only with a condition: this region, or this environment's tags.
+                condition = grant["Condition"]
+                keys = {k for values in condition.values() for k in values}
+                assert keys & {"aws:RequestedRegion", "aws:ResourceTag/environment"}, grant["Sid"]
+                continue
+            scoped = (
+                prefix in resource
+                or resource.startswith(f"arn:aws:s3:::{BUCKET}")
+                or resource.startswith("arn:aws:apigateway:us-east-1::/")
+                or ":layer:AWSLambdaPowertoolsPythonV3-" in resource
+                or "aws-service-role/dynamodb.application-autoscaling" in resource
+                or (resource.endswith(":key/*") and "Condition" in grant)
+            )
+            assert scoped, (grant["Sid"], resource)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_no_role_reaches_another_environment_or_the_ci_roles(env):
+    others = [f"ecommerce-{o}" for o in ("dev", "staging", "prod", "local") if o != env]
+    for duty in ("plan", "deploy"):
+        for grant in statements(ROLES[f"{env}-{duty}"]):
+            resources = as_list(grant["Resource"])
+            assert not [r for r in resources for o in others if o + "-" in r or o + "/" in r]
+            iam_actions = [a for a in as_list(grant["Action"]) if a.startswith("iam:")]
+            for ci_role in ("ecommerce-ci-dev-deploy", "ecommerce-ci-prod-plan"):
+                arn = f"arn:aws:iam::{ACCOUNT}:role/{ci_role}"
+                reached = [r for r in resources if fnmatch.fnmatchcase(arn, r)]
+                assert not (iam_actions and reached), grant["Sid"]
+            if grant["Sid"] in ("ReadEnvironmentKey", "UseEnvironmentKey"):
+                tags = grant["Condition"]["StringEquals"]
+                assert tags["aws:ResourceTag/environment"] == env
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_plan_role_only_reads_and_locks(env):
+    writes = []
+    for grant in statements(ROLES[f"{env}-plan"]):
+        for action in as_list(grant["Action"]):
+            verb = action.split(":")[1]
+            if not verb.startswith(("Describe", "Get", "List")) and action != "apigateway:GET":
+                writes.append((grant["Sid"], action))
+    # The lock file beside the state, and the state key that encrypts it, are all it writes.
+    assert {sid for sid, _ in writes} == {"StateLock", "StateKey"}
+    lock = next(g for g in statements(ROLES[f"{env}-plan"]) if g["Sid"] == "StateLock")
+    assert lock["Resource"] == f"arn:aws:s3:::{BUCKET}/ecommerce-{env}/terraform.tfstate.tflock"
+    state = next(g for g in statements(ROLES[f"{env}-plan"]) if g["Sid"] == "StateObject")
+    assert state["Action"] == "s3:GetObject"
+
+
+def test_deploy_role_writes_its_state_with_the_state_key():
+    grants = {g["Sid"]: g for g in statements(ROLES["prod-deploy"])}
+    assert grants["StateObject"]["Action"] == ["s3:GetObject", "s3:PutObject"]
+    assert grants["StateObject"]["Resource"] == (
+        f"arn:aws:s3:::{BUCKET}/ecommerce-prod/terraform.tfstate"
+    )
+    assert grants["StateKey"]["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/ecommerce-terraform-state"}
+    }
+
+
+def test_only_the_managed_policies_the_stacks_attach(synths):
+    attached = {
+        a["policy_arn"].split(":policy/")[1]
+        for name in ("dev", "staging", "prod")
+        for a in synths[name].resources("aws_iam_role_policy_attachment").values()
+    }
+    assert attached == set(MANAGED_POLICIES)
+    grant = next(
+        g
+        for g in statements(ROLES["dev-deploy"])
+        if g["Sid"] == "AttachOnlyTheStacksManagedPolicies"
+    )
+    assert grant["Condition"]["ArnEquals"]["iam:PolicyARN"] == [
+        f"arn:aws:iam::aws:policy/{p}" for p in MANAGED_POLICIES
+    ]
+    assert not [
+        a
+        for g in statements(ROLES["dev-deploy"])
+        if g["Sid"] != "AttachOnlyTheStacksManagedPolicies"
+        for a in as_list(g["Action"])
+        if a in ("iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:CreatePolicy")
+    ]
+
+
+def test_pass_role_only_to_the_stacks_services():
+    grant = next(g for g in statements(ROLES["prod-deploy"]) if g["Sid"] == "PassEnvironmentRoles")
+    assert grant["Resource"] == ["arn:aws:iam::123456789012:role/ecommerce-prod-*"]
+    assert grant["Condition"] == {
+        "StringEquals": {
+            "iam:PassedToService": ["lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+        }
+    }
+
+
+def test_only_dev_removes_integration_data():
+    deleters = {
+        role
+        for role, docs in ROLES.items()
+        for g in statements(docs)
+        if "dynamodb:DeleteItem" in as_list(g["Action"])
+    }
+    assert deleters == {"dev-deploy"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_document_fits_iams_limit(role):
+    for document in ROLES[role].values():
+        compact = json.dumps(json.loads(document), separators=(",", ":"))
+        assert len(compact) < MAX_POLICY_CHARS
+    # The longest names still fit: a 63-character bucket and a GovCloud partition.
+    long = scope_of(role.split("-")[0], state_bucket="b" * 63, partition="aws-us-gov")
+    for document in (*deploy_policies(long).values(), *plan_policies(long).values()):
+        assert len(json.dumps(json.loads(document), separators=(",", ":"))) < MAX_POLICY_CHARS
