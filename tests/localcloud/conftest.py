@@ -117,9 +117,10 @@ class UserPool:
     client_id: str
 
 
-def user_pool(idp, name: str, groups=()) -> UserPool:
-    """A pool whose users sign in with their email, an app client, and ``groups``."""
-    pool = idp.create_user_pool(PoolName=name, UsernameAttributes=["email"])["UserPool"]
+def user_pool(idp, name: str, groups=(), **settings) -> UserPool:
+    """A pool whose users sign in with their email (and ``settings``), an app client, and
+    ``groups``."""
+    pool = idp.create_user_pool(PoolName=name, UsernameAttributes=["email"], **settings)["UserPool"]
     client = idp.create_user_pool_client(
         UserPoolId=pool["Id"],
         ClientName=f"{name}-web",
