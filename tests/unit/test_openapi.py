@@ -210,7 +210,7 @@ def test_to_openapi_converts_and_refuses():
 def test_document_refuses_what_it_cannot_describe():
     with pytest.raises(ValueError, match="both requests and responses"):
         openapi.document(bodies={"Product": {}})
-    odd = routes.Route("PUT", "/products", "products", "createProduct")
+    odd = routes.Route("PUT", "/products", "products", "createProduct", routes.Access.ADMIN)
     with pytest.raises(ValueError, match="no rule for its success response"):
         openapi.document(route_table=(odd,))
 
