@@ -269,15 +269,8 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
             }
         ),
     )
-    integrate(
-        apigw,
-        api_id,
-        items,
-        "POST",
-        app,
-        requestValidatorId=validator,
-        requestModels={"application/json": "NewItem"},
-    )
+    new_item = {"requestValidatorId": validator, "requestModels": {"application/json": "NewItem"}}
+    integrate(apigw, api_id, items, "POST", app, **new_item)
     integrate(
         apigw,
         api_id,
@@ -300,20 +293,16 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
         "UserPoolClient"
     ]["ClientId"]
     other_pool = user_pool(idp, "other-users")
-    authorizer = apigw.create_authorizer(
-        restApiId=api_id,
-        name="cognito",
-        type="COGNITO_USER_POOLS",
-        providerARNs=[pool.arn],
-        identitySource="method.request.header.Authorization",
-    )["id"]
-    pinned_authorizer = apigw.create_authorizer(
-        restApiId=api_id,
-        name="pinned",
-        type="COGNITO_USER_POOLS",
-        providerARNs=[pool.arn],
-        identitySource="method.request.header.Authorization",
-    )["id"]
+    authorizer, pinned_authorizer = (
+        apigw.create_authorizer(
+            restApiId=api_id,
+            name=name,
+            type="COGNITO_USER_POOLS",
+            providerARNs=[pool.arn],
+            identitySource="method.request.header.Authorization",
+        )["id"]
+        for name in ("cognito", "pinned")
+    )
     # moto 5 drops identityValidationExpression on create (a typo in its argument name), but
     # takes it as an update.
     apigw.update_authorizer(
@@ -326,16 +315,7 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
     signed_in = {"authorizationType": "COGNITO_USER_POOLS", "authorizerId": authorizer}
     private = resource(root, "private")
     integrate(apigw, api_id, private, "GET", app, **signed_in)
-    integrate(
-        apigw,
-        api_id,
-        private,
-        "POST",
-        app,
-        requestValidatorId=validator,
-        requestModels={"application/json": "NewItem"},
-        **signed_in,
-    )
+    integrate(apigw, api_id, private, "POST", app, **new_item, **signed_in)
     integrate(
         apigw,
         api_id,
