@@ -15,8 +15,11 @@ from joserfc import jws, jwt
 from joserfc.jwk import OctKey, RSAKey
 from moto.utilities.utils import load_resource
 
-from localcloud.gateway.authorizers import claim_date, claims_as_strings
+from localcloud.gateway.authorizers import Authorization, Jwks, claim_date, claims_as_strings
+from localcloud.gateway.model import Method
 from localcloud.gateway.proxy import IncomingRequest
+from localcloud.gateway.responses import GatewayError
+from localcloud.gateway.routing import find_route
 from localcloud.gateway.server import Gateway
 from tests.localcloud.conftest import REGION, clients, cognito, integrate, sign_in
 
@@ -410,3 +413,39 @@ def test_claims_as_strings_follows_api_gateway_rest():
         "custom:empty": "",
         "custom:object": '{"a":1}',
     }
+
+
+def test_what_cannot_be_enforced_is_a_500_never_open(served, hand_built_api, people):
+    current = served.gateway.served
+    authorization = current.authorization
+    cognito_id = next(a.id for a in current.api.authorizers.values() if a.name == "cognito")
+    request = _request("/private", people["ann"]["IdToken"])
+    cases = {
+        "does not exist": Method("GET", "COGNITO_USER_POOLS", authorizer_id="gone"),
+        "authorization scopes": Method(
+            "GET", "COGNITO_USER_POOLS", authorizer_id=cognito_id, authorization_scopes=["x/y"]
+        ),
+        "CUSTOM authorization cannot be checked": Method("GET", "CUSTOM", authorizer_id="x"),
+    }
+    for reason, method in cases.items():
+        assert reason in authorization.refusal(method)
+        log: dict = {}
+        with pytest.raises(GatewayError) as refused:
+            authorization.check(method, request, log)
+        assert refused.value.status == 500
+        assert reason in log["authError"]
+    # The pool's keys cannot be read: a 500 too, not a pass.
+    unreachable = Authorization(
+        current.api,
+        {hand_built_api.pool.id: frozenset({hand_built_api.pool.client_id})},
+        Jwks("http://127.0.0.1:9"),
+    )
+    method = find_route(current.api.root, "/private", "GET").method
+    log = {}
+    with pytest.raises(GatewayError) as refused:
+        unreachable.check(method, request, log)
+    assert (refused.value.response_type, refused.value.status) == (
+        "AUTHORIZER_CONFIGURATION_ERROR",
+        500,
+    )
+    assert "could not read the signing keys" in log["authError"]
