@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from .errors import Forbidden, Unauthorized
-from .routes import Access
+from .routes import ADMIN_GROUP, Access
 from .schemas import UUID_PATTERN
 
-ADMIN_GROUP = "admins"
 _SUB = re.compile(UUID_PATTERN)
 _GROUP_SEPARATORS = re.compile(r"[\s,]+")
 

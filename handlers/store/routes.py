@@ -10,6 +10,10 @@ import re
 from dataclasses import dataclass
 
 
+# The user pool group whose members are the admin role (the Identity construct creates it).
+ADMIN_GROUP = "admins"
+
+
 class Access(enum.Enum):
     """Who may call a route (API.md, "Who may call what").
 
