@@ -73,17 +73,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def generate_password(policy: dict) -> str:
-    """A random password that satisfies a Cognito password policy."""
-    classes = [
-        (policy.get("RequireUppercase", True), string.ascii_uppercase),
-        (policy.get("RequireLowercase", True), string.ascii_lowercase),
-        (policy.get("RequireNumbers", True), string.digits),
-        (policy.get("RequireSymbols", True), SYMBOLS),
-    ]
+    """A random password that satisfies a Cognito password policy: at least its minimum length,
+    and always an upper- and a lower-case letter, a digit and a symbol (every policy accepts them;
+    moto requires a symbol when the policy leaves RequireSymbols out, as Terraform does when
+    it is false)."""
+    classes = (string.ascii_uppercase, string.ascii_lowercase, string.digits, SYMBOLS)
     length = max(int(policy.get("MinimumLength") or 8), 24)
-    alphabet = "".join(chars for _, chars in classes)
-    picked = [secrets.choice(chars) for required, chars in classes if required]
-    picked += [secrets.choice(alphabet) for _ in range(length - len(picked))]
+    picked = [secrets.choice(chars) for chars in classes]
+    picked += [secrets.choice("".join(classes)) for _ in range(length - len(picked))]
     secrets.SystemRandom().shuffle(picked)
     return "".join(picked)
 
