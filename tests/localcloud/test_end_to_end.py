@@ -1,7 +1,9 @@
 """End to end: the README's main command on the project's own ``ecommerce-local`` stack.
 
 ``python -m localcloud`` starts the emulator, runs the real ``cdktf deploy``, serves the API;
-the contract's basic calls answer through the gateway; ``terraform plan -detailed-exitcode``
+the contract's basic calls answer through the gateway, an admin's ID token from
+``python -m localcloud user add --admin`` opening the admin routes that refuse a missing or bad
+token with 401; ``terraform plan -detailed-exitcode``
 right after the deploy finds no drift; ``--down`` destroys, stops and removes everything.
 Slow (minutes): selected with ``-m localcloud``, and run by CI.
 """
@@ -22,6 +24,7 @@ import requests
 
 from localcloud import PROJECT_ROOT
 from localcloud.runner import process_alive
+from tests.localcloud.test_runner import localcloud
 
 pytestmark = pytest.mark.localcloud
 
@@ -57,15 +60,7 @@ def test_up_serve_plan_down(tmp_path):
     )
     measurements: dict[str, object] = {}
     try:
-        waited = subprocess.run(
-            [sys.executable, "-m", "localcloud", "--wait", "--timeout", "900"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=960,
-            check=False,
-        )
+        waited = localcloud("--wait", "--timeout", "900", env=env, timeout=960)
         if waited.returncode != 0:
             process.terminate()
             process.wait(300)
@@ -80,13 +75,29 @@ def test_up_serve_plan_down(tmp_path):
         all_outputs = json.loads(Path(ready["outputsFile"]).read_text())
         assert all_outputs["ecommerce-local"] == flat
         assert flat["ApiGatewayStageName"] == ready["stage"] == "local"
-        for key in ("ApiGatewayId", "ApiGatewayUrl", "ProductsLambdaName", "Region", "VpcId"):
+        for key in (
+            "ApiGatewayId",
+            "ApiGatewayUrl",
+            "ProductsLambdaName",
+            "Region",
+            "VpcId",
+            "UserPoolId",
+            "UserPoolClientId",
+        ):
             assert flat.get(key), key
 
+        added = localcloud("user", "add", "e2e@example.com", "--admin", env=env, timeout=120)
+        assert added.returncode == 0, added.stderr
+        admin = {"Authorization": added.stdout.strip()}
+        widget = {"name": "Local widget", "price": 12.5, "category": "tools", "stock": 3}
+        for refused in (None, {"Authorization": "Bearer not-a-token"}):
+            response = requests.post(base + "products", json=widget, headers=refused, timeout=60)
+            assert response.status_code == 401, response.text
+            assert response.json()["error"]["code"] == "UNAUTHORIZED"
+            assert response.headers.get("Access-Control-Allow-Origin")
+
         created, measurements["cold_post_products_ms"] = _timed(
-            "POST",
-            base + "products",
-            json={"name": "Local widget", "price": 12.5, "category": "tools", "stock": 3},
+            "POST", base + "products", json=widget, headers=admin
         )
         assert created.status_code == 201, created.text
         product = created.json()
@@ -102,15 +113,16 @@ def test_up_serve_plan_down(tmp_path):
         preflight = requests.options(base + "products", timeout=30)
         assert preflight.status_code in (200, 204)
         assert preflight.headers.get("Access-Control-Allow-Origin")
+        # The stack answers API Gateway's MISSING_AUTHENTICATION_TOKEN in the contract's shape.
         unknown = requests.get(base + "no-such-route", timeout=30)
-        assert unknown.status_code == 403
-        assert unknown.json() == {"message": "Missing Authentication Token"}
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"] == "NOT_FOUND"
         assert unknown.headers.get("Access-Control-Allow-Origin")
         invalid = requests.post(
             base + "products",
             data="{not json",
             timeout=30,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **admin},
         )
         assert invalid.status_code == 400
 
@@ -136,15 +148,7 @@ def test_up_serve_plan_down(tmp_path):
         emulator_pid = run["emulatorPid"]
         port = int(base.split(":")[2].split("/")[0])
         down_started = time.monotonic()
-        downed = subprocess.run(
-            [sys.executable, "-m", "localcloud", "--down"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        downed = localcloud("--down", env=env, timeout=900)
         measurements["down_s"] = round(time.monotonic() - down_started, 1)
         assert downed.returncode == 0, downed.stderr
         assert process.wait(60) == 0
