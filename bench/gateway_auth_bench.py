@@ -60,6 +60,25 @@ def _package(code_dir: Path) -> bytes:
     return data
 
 
+def _signed_in_user(idp) -> tuple[dict, str]:
+    """A user pool, its app client and a signed-in user: (the pool, an ID token)."""
+    pool = idp.create_user_pool(PoolName="bench", UsernameAttributes=["email"])["UserPool"]
+    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="bench")
+    client_id = client["UserPoolClient"]["ClientId"]
+    email, password = "bench@example.com", "Bench-Passw0rd!"
+    idp.admin_create_user(UserPoolId=pool["Id"], Username=email, MessageAction="SUPPRESS")
+    idp.admin_set_user_password(
+        UserPoolId=pool["Id"], Username=email, Password=password, Permanent=True
+    )
+    token = idp.admin_initiate_auth(
+        UserPoolId=pool["Id"],
+        ClientId=client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )["AuthenticationResult"]["IdToken"]
+    return pool, token
+
+
 def deploy(endpoint: str, code_dir: Path) -> tuple[str, str, str]:
     """The two-route API, the pool and a signed-in user: (api id, ID token, pool id)."""
     session = boto3.session.Session(
@@ -77,20 +96,7 @@ def deploy(endpoint: str, code_dir: Path) -> tuple[str, str, str]:
         Handler="app.handler",
         Code={"ZipFile": _package(code_dir)},
     )["FunctionArn"]
-    pool = idp.create_user_pool(PoolName="bench", UsernameAttributes=["email"])["UserPool"]
-    client = idp.create_user_pool_client(UserPoolId=pool["Id"], ClientName="bench")
-    client_id = client["UserPoolClient"]["ClientId"]
-    email, password = "bench@example.com", "Bench-Passw0rd!"
-    idp.admin_create_user(UserPoolId=pool["Id"], Username=email, MessageAction="SUPPRESS")
-    idp.admin_set_user_password(
-        UserPoolId=pool["Id"], Username=email, Password=password, Permanent=True
-    )
-    token = idp.admin_initiate_auth(
-        UserPoolId=pool["Id"],
-        ClientId=client_id,
-        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": password},
-    )["AuthenticationResult"]["IdToken"]
+    pool, token = _signed_in_user(idp)
     api = apigw.create_rest_api(name="auth-bench")["id"]
     root = apigw.get_resources(restApiId=api)["items"][0]["id"]
     authorizer = apigw.create_authorizer(
