@@ -9,7 +9,6 @@ import enum
 import re
 from dataclasses import dataclass
 
-
 # The user pool group whose members are the admin role (the Identity construct creates it).
 ADMIN_GROUP = "admins"
 
