@@ -13,7 +13,14 @@ import sys
 import time
 import traceback
 
-from bench import cost, handlers_bench, localcloud_bench, requests_bench, synth_bench
+from bench import (
+    cost,
+    gateway_auth_bench,
+    handlers_bench,
+    localcloud_bench,
+    requests_bench,
+    synth_bench,
+)
 from bench.common import RESULTS, describe_machine, write_json
 
 
@@ -36,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         ("Lambda init", handlers_bench.main, ["--runs", "3" if args.quick else "5"]),
         ("per request", requests_bench.main, ["--requests", "20" if args.quick else "40"]),
         ("money", cost.main, ["--from", str(synth_out)]),
+        ("token check", gateway_auth_bench.main, ["--requests", "100" if args.quick else "300"]),
     ]
     if not args.no_localcloud:
         local_args = ["--seconds", "5" if args.quick else "10"]

@@ -16,10 +16,12 @@ from typing import Any
 
 from store import settings, tables  # pylint: disable=import-error
 
-from tests.events import rest_proxy_event
+from tests.events import Person, admin, customer, rest_proxy_event
 from tests.moto_tables import create_table
 
 FUNCTIONS = ("products", "users", "orders")
+# Who signs the benchmarked requests that do not say: an admin may call every route.
+ADMIN = admin()
 _TABLE_ENV = {
     "products": settings.PRODUCTS_TABLE,
     "users": settings.USERS_TABLE,
@@ -46,8 +48,10 @@ def make_event(
     body: Any = None,
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    caller: Person | None = ADMIN,
 ) -> dict[str, Any]:
-    """An API Gateway REST proxy event (payload 1.0) for ``method path``."""
+    """An API Gateway REST proxy event (payload 1.0) for ``method path``, signed by ``caller``
+    (claims as API Gateway's Cognito authorizer passes them; None: no token)."""
     headers = {
         "Content-Type": "application/json",
         "Origin": "https://bench.example",
@@ -60,6 +64,7 @@ def make_event(
         query=query,
         body=None if body is None else json.dumps(body),
         stage="bench",
+        caller=caller,
     )
 
 
@@ -80,8 +85,16 @@ class Seed:
         ids = [self.new_product(self.category) for _ in range(15)]
         self.product_id = ids[0]
         self.email = f"seed-{uuid.uuid4().hex[:8]}@bench.example"
+        # The customer whose profile and orders the benchmarked requests read and change.
+        self.customer = customer()
         self.user_id = must(
-            make_event("POST", "/users", body={"email": self.email, "name": "Seed"}), 201
+            make_event(
+                "POST",
+                "/users",
+                body={"email": self.email, "name": "Seed"},
+                caller=self.customer,
+            ),
+            201,
         )["userId"]
         self.mover_id = self.new_user()
         self.order_id = self.new_order()
@@ -92,6 +105,7 @@ class Seed:
                 "/orders",
                 body=self._order_body(),
                 headers={"Idempotency-Key": self.used_key},
+                caller=self.customer,
             ),
             201,
         )
@@ -113,14 +127,20 @@ class Seed:
         body = self.product_body(category)
         return self._must(make_event("POST", "/products", body=body), 201)["productId"]
 
+    @staticmethod
+    def new_customer() -> Person:
+        """Someone new signed in, with no profile yet."""
+        return customer()
+
     def new_user(self) -> str:
-        """Create a user; its id."""
-        return self._must(make_event("POST", "/users", body=self.user_body()), 201)["userId"]
+        """A new customer creates its profile; its id (the customer's ``sub``)."""
+        event = make_event("POST", "/users", body=self.user_body(), caller=self.new_customer())
+        return self._must(event, 201)["userId"]
 
     def new_order(self) -> str:
-        """Place a PENDING order of the seed product; its id."""
-        body = self._order_body()
-        return self._must(make_event("POST", "/orders", body=body), 201)["orderId"]
+        """The seed customer places a PENDING order of the seed product; its id."""
+        event = make_event("POST", "/orders", body=self._order_body(), caller=self.customer)
+        return self._must(event, 201)["orderId"]
 
     def _order_body(self) -> dict[str, Any]:
-        return {"userId": self.user_id, "items": [{"productId": self.product_id, "quantity": 1}]}
+        return {"items": [{"productId": self.product_id, "quantity": 1}]}

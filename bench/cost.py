@@ -1,5 +1,5 @@
-"""Money: each environment's fixed monthly cost from its synthesized configuration, and the cost
-of one order per million.
+"""Money: each environment's fixed monthly cost from its synthesized configuration, what sign-in
+adds per month, and the cost of one order per million.
 
 ``python -m bench.cost [--from DIR]``
 
@@ -15,6 +15,12 @@ dashboards, WAF web ACLs and rules, Secrets Manager secrets. Every other resourc
 synthesized configuration is either known to cost nothing while idle (listed in ``FREE_WHEN_IDLE``
 with why) or reported as not priced, so that nothing is dropped silently. Free tiers (25 RCU/WCU,
 10 alarms, 3 dashboards per account) are not deducted: the four environments may share one account.
+
+Sign-in: a Cognito user pool costs nothing while nobody signs in, and its API Gateway authorizer
+nothing at all; it is billed per monthly active user (MAU), by the pool's feature plan (read from
+the synthesized pool's ``user_pool_tier``) and tiered. The table prices each environment at the
+MAU assumed in ``bench/prices.json``, with the account's free MAUs and without them (when another
+pool of the account uses them up), and prod at other sizes, next to the Essentials plan.
 """
 
 from __future__ import annotations
@@ -50,7 +56,10 @@ FREE_WHEN_IDLE = {
     "aws_kms_alias": "KMS aliases: free",
     "aws_appautoscaling_": "Application Auto Scaling: free (the capacity it sets is priced)",
     "aws_wafv2_web_acl_logging_configuration": "WAF logs: per GB ingested (usage)",
+    "aws_cognito_": "Cognito user pools: per monthly active user only (priced by sign_in_cost)",
 }
+# Prod sizes (monthly active users) the sign-in table also prices.
+PROD_MAU_SIZES = (10_000, 100_000, 1_000_000)
 
 
 @dataclass
@@ -392,6 +401,52 @@ def order_cost(  # pylint: disable=too-many-locals
     return rows, total, details
 
 
+def mau_cost(users: int, tiers: list[list[Any]], *, free_tier: bool = True) -> float:
+    """The monthly cost of ``users`` MAU on a tiered price list (``[[up to, price], ...]``, the
+    last tier unbounded). Without ``free_tier`` a free first tier is billed at the next price."""
+    steps = [(limit, price) for limit, price in tiers]
+    if not free_tier and len(steps) > 1 and steps[0][1] == 0:
+        steps[0] = (steps[0][0], steps[1][1])
+    cost, below = 0.0, 0
+    for limit, price in steps:
+        upto = users if limit is None else min(users, limit)
+        if upto > below:
+            cost += (upto - below) * price
+            below = upto
+    return cost
+
+
+def sign_in_cost(
+    configs: dict[str, dict[str, Any]], prices: dict[str, Any]
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Rows per environment (plan, MAU assumed, with and without the free MAUs), and prod's
+    Lite plan next to Essentials at other sizes."""
+    assumed = _assume(prices, "monthly_active_users")
+    rows = []
+    for stack, config in configs.items():
+        pools = config.get("resource", {}).get("aws_cognito_user_pool", {}).values()
+        for pool in pools:
+            plan = pool.get("user_pool_tier", "ESSENTIALS")
+            tiers = prices["prices"][f"cognito_{plan.lower()}_mau"]["tiers"]
+            users = assumed.get(stack, 0)
+            rows.append(
+                [
+                    stack.removeprefix("ecommerce-"),
+                    plan,
+                    users,
+                    mau_cost(users, tiers),
+                    mau_cost(users, tiers, free_tier=False),
+                ]
+            )
+    lite = prices["prices"]["cognito_lite_mau"]["tiers"]
+    essentials = prices["prices"]["cognito_essentials_mau"]["tiers"]
+    sizes = [
+        [users, mau_cost(users, lite), mau_cost(users, essentials)]
+        for users in (assumed.get("ecommerce-prod", 0), *PROD_MAU_SIZES)
+    ]
+    return rows, sizes
+
+
 def _synthesize() -> Path:
     # pylint: disable=import-outside-toplevel
     from bench.synth_bench import run_case  # noqa: PLC0415
@@ -467,6 +522,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
             cuts,
         )
     )
+    sign_in_rows, sizes = sign_in_cost(configs, prices)
+    print()
+    print(
+        table(
+            "Sign-in: what the Cognito user pool adds per month (USD; nothing while nobody signs "
+            "in; the authorizer is free)",
+            ["environment", "plan", "MAU assumed", "with the free MAUs", "without"],
+            sign_in_rows,
+        )
+    )
+    print(
+        table(
+            "Prod's pool at other sizes (USD per month, the account's free MAUs deducted)",
+            ["MAU", "Lite (this stack)", "Essentials"],
+            sizes,
+        )
+    )
     order_rows, order_total, order_details = order_cost(configs, prices, with_key=True)
     print()
     print(
@@ -492,6 +564,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         "environments": summary,
         "largest": {"stack": largest[0], "category": largest[1], "monthly": largest[2]},
         "cuts": cuts,
+        "sign_in": {"per_environment": sign_in_rows, "prod_sizes": sizes},
         "order": {"rows": order_rows, "total_per_million": order_total, **order_details},
     }
     write_json("cost", data)

@@ -21,8 +21,8 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import clock, orders_table, products_table, schemas, settings, validation, web
-from store.errors import BadRequest, detail
+from store import caller, clock, orders_table, products_table, schemas, settings, validation, web
+from store.errors import BadRequest, Forbidden, NotFound, detail
 from store.observability import logger, tracer
 
 app = web.create_app()
@@ -30,9 +30,10 @@ app = web.create_app()
 _KEY = schemas.IDEMPOTENCY_KEY
 _KEY_PATTERN = re.compile(_KEY["pattern"])
 _persistence = DynamoDBPersistenceLayer(table_name=os.environ[settings.IDEMPOTENCY_TABLE])
-# The key is the header; the body is the payload a retry must repeat (else 422).
+# The key is the caller's and the header's together (one caller's key never answers another's);
+# the body is the payload a retry must repeat (else 422).
 _idempotency = IdempotencyConfig(
-    event_key_jmespath="key",
+    event_key_jmespath="[caller, key]",
     payload_validation_jmespath="body",
     expires_after_seconds=24 * 60 * 60,
 )
@@ -40,8 +41,17 @@ _idempotency = IdempotencyConfig(
 
 @app.post("/orders")
 def create_order() -> Response:
-    """Place an order: 201; 409 (stock), 422 (unknown user/product); idempotent by header."""
+    """Place an order: 201; 409 (stock), 422 (unknown user/product); idempotent by header.
+
+    For the caller, unless the body names another user, which only an admin may do (403).
+    """
     body = web.validated_body(app, "OrderCreate")
+    who = caller.signed_in(app.current_event)
+    user_id = body.get("userId", who.sub)
+    if not who.may_act_for(user_id):
+        raise Forbidden(
+            "You may only place orders for yourself.", [detail("userId", "is not yours")]
+        )
     product_ids = [line["productId"] for line in body["items"]]
     duplicates = [
         detail(f"items[{position}].productId", "appears more than once")
@@ -52,13 +62,13 @@ def create_order() -> Response:
         raise BadRequest("The request body is invalid.", duplicates)
     key = app.current_event.headers.get("Idempotency-Key")
     if key is None:
-        return web.ok(_place(body), 201)
+        return web.ok(_place(user_id, body["items"]), 201)
     if not (_KEY["minLength"] <= len(key) <= _KEY["maxLength"] and _KEY_PATTERN.match(key)):
         raise BadRequest(
             "Invalid header.", [detail("Idempotency-Key", "must be 1..255 printable characters")]
         )
     # The first response is stored as its JSON text: a retry gets the very same bytes back.
-    result = _place_once(request={"key": key, "body": body})
+    result = _place_once(request={"caller": who.sub, "key": key, "userId": user_id, "body": body})
     return Response(status_code=201, content_type="application/json", body=result["json"])
 
 
@@ -66,15 +76,15 @@ def create_order() -> Response:
     data_keyword_argument="request", persistence_store=_persistence, config=_idempotency
 )
 def _place_once(request: dict[str, Any]) -> dict[str, str]:
-    return {"json": web.dumps(_place(request["body"]))}
+    return {"json": web.dumps(_place(request["userId"], request["body"]["items"]))}
 
 
-def _place(body: dict[str, Any]) -> dict[str, Any]:
-    products = products_table.get_many([line["productId"] for line in body["items"]])
+def _place(user_id: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
+    products = products_table.get_many([line["productId"] for line in lines])
     now = clock.now()
     order = {
         "orderId": clock.new_id(),
-        **orders_table.price(body["userId"], body["items"], products),
+        **orders_table.price(user_id, lines, products),
         "createdAt": now,
         "updatedAt": now,
     }
@@ -104,27 +114,43 @@ def _key_in_flight(_exc: IdempotencyAlreadyInProgressError) -> Response:
 
 @app.get("/orders")
 def list_orders() -> Response:
-    """A user's orders, newest first (index Query)."""
+    """A user's orders, newest first (index Query): the caller's own, or anyone's for an admin."""
     limit, token = web.page_params(app)
     user_id = web.query(app, "userId")
     if user_id is None or not validation.field_valid("OrderCreate", "userId", user_id):
         raise BadRequest("Invalid query parameter.", [detail("userId", "must be a user id")])
+    if not caller.signed_in(app.current_event).may_act_for(user_id):
+        raise Forbidden("You may only list your own orders.", [detail("userId", "is not yours")])
     return web.page(*orders_table.list_by_user(user_id, limit, token))
 
 
 @app.get("/orders/<order_id>")
 def get_order(order_id: str) -> Response:
-    """One order."""
-    return web.ok(orders_table.get(web.path_id(order_id)))
+    """One order: the caller's own, or any for an admin (another's is a 404)."""
+    order = orders_table.get(web.path_id(order_id))
+    if not caller.signed_in(app.current_event).may_act_for(order["userId"]):
+        raise NotFound("Order not found.")
+    return web.ok(order)
 
 
 @app.patch("/orders/<order_id>")
 def update_order_status(order_id: str) -> Response:
-    """Move an order along its lifecycle: 200, or 409 when the move is not allowed."""
+    """Move an order along its lifecycle: 200, or 409 when the move is not allowed.
+
+    An admin makes any allowed move; the order's owner may only cancel it (403 otherwise).
+    """
     order_id = web.path_id(order_id)
     status = web.validated_body(app, "OrderStatusUpdate")["status"]
-    order = orders_table.get(order_id)
-    return web.ok(orders_table.change_status(order, status, clock.now()))
+    who = caller.signed_in(app.current_event)
+    if status == "CANCELLED":
+        owner = None if who.is_admin else who.sub
+        return web.ok(orders_table.cancel(order_id, clock.now(), owner=owner))
+    if not who.is_admin:
+        raise Forbidden(
+            f"Only an administrator may move an order to {status}; its owner may cancel it.",
+            [detail("status", "an order's owner may only set CANCELLED")],
+        )
+    return web.ok(orders_table.advance(order_id, status, clock.now()))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -9,8 +9,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import clock, users_table, validation, web
-from store.errors import BadRequest, detail
+from store import caller, clock, users_table, validation, web
+from store.errors import BadRequest, NotFound, detail
 from store.observability import logger, tracer
 
 app = web.create_app()
@@ -18,15 +18,17 @@ app = web.create_app()
 
 @app.post("/users")
 def create_user() -> Response:
-    """Sign a user up: 201, or 409 when the address (in any case) is taken."""
+    """Create the caller's profile, keyed by its ``sub``: 201, or 409 when the caller has one
+    already or the address (in any case) is taken."""
     fields = web.validated_body(app, "UserCreate")
-    user = users_table.create(fields, clock.new_id(), clock.now())
+    who = caller.signed_in(app.current_event)
+    user = users_table.create(fields, who.sub, clock.now())
     return web.ok(users_table.public(user), 201)
 
 
 @app.get("/users")
 def find_users() -> Response:
-    """Find the user with an address: a list of 0 or 1 item (index Query)."""
+    """Find the user with an address: a list of 0 or 1 item (index Query). Admins only."""
     email = web.query(app, "email")
     if email is None or not validation.field_valid("UserCreate", "email", email):
         raise BadRequest("Invalid query parameter.", [detail("email", "must be an email address")])
@@ -34,17 +36,33 @@ def find_users() -> Response:
     return web.page(users, None)
 
 
+def _visible(user_id: str) -> str:
+    """``user_id`` if the caller may see it (its own, or any for an admin); else 404, as if the
+    user did not exist, before anything is read."""
+    if not caller.signed_in(app.current_event).may_act_for(user_id):
+        raise NotFound("User not found.")
+    return user_id
+
+
 @app.get("/users/<user_id>")
 def get_user(user_id: str) -> Response:
-    """One user."""
-    return web.ok(users_table.public(users_table.get(web.path_id(user_id))))
+    """One user: the caller's own profile, or any for an admin."""
+    user_id = _visible(web.path_id(user_id))
+    return web.ok(users_table.public(users_table.get(user_id)))
 
 
 @app.patch("/users/<user_id>")
 def update_user(user_id: str) -> Response:
-    """Change a user's name or address: 200, 404, or 409 when the new address is taken."""
+    """Change a user's name or address: 200, 404, or 409 when the new address is taken.
+
+    A name alone is one conditional write; a new address needs the old one read first, to move
+    its claim.
+    """
     user_id = web.path_id(user_id)
     changes = web.validated_body(app, "UserUpdate")
+    user_id = _visible(user_id)
+    if "email" not in changes:
+        return web.ok(users_table.public(users_table.rename(user_id, changes["name"], clock.now())))
     user = users_table.get(user_id)
     return web.ok(users_table.public(users_table.update(user, changes, clock.now())))
 
@@ -52,7 +70,7 @@ def update_user(user_id: str) -> Response:
 @app.delete("/users/<user_id>")
 def delete_user(user_id: str) -> Response:
     """Delete a user and release the address: 204."""
-    users_table.delete(users_table.get(web.path_id(user_id)))
+    users_table.delete(users_table.get(_visible(web.path_id(user_id))))
     return web.no_content()
 
 

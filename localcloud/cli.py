@@ -7,7 +7,7 @@ import signal
 import sys
 from pathlib import Path
 
-from localcloud import PROJECT_ROOT
+from localcloud import PROJECT_ROOT, users
 from localcloud.errors import LocalCloudError
 from localcloud.runner import Options, Runner, down, wait_ready
 
@@ -20,6 +20,7 @@ def parse_args(argv=None) -> argparse.Namespace:
             "Deploy the stack onto an embedded AWS emulator with cdktf and serve its API over "
             "HTTP, until Ctrl-C (or --down from another shell) tears it all down."
         ),
+        epilog=users.USAGE,
     )
     action = parser.add_mutually_exclusive_group()
     action.add_argument(
@@ -93,6 +94,9 @@ def _interrupt(signum, frame):
 
 def main(argv=None) -> int:
     """Run the command; expected failures are one sentence on stderr and exit status 1."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] and argv[0] in users.COMMANDS:
+        return users.main(argv)
     args = parse_args(argv)
     try:
         if args.down:

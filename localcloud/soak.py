@@ -32,7 +32,17 @@ from localcloud import PROJECT_ROOT, WORK_DIR_NAME
 from localcloud.runner import process_alive
 
 LEFT_OVER = ("state", "ready.json", "run.json", "env", "functions", "packages")
-OUTPUT_KEYS = ("ApiGatewayId", "ApiGatewayUrl", "ProductsLambdaName", "Region", "VpcId")
+OUTPUT_KEYS = (
+    "ApiGatewayId",
+    "ApiGatewayUrl",
+    "ProductsLambdaName",
+    "Region",
+    "VpcId",
+    "UserPoolId",
+    "UserPoolClientId",
+)
+ORIGIN = "http://localhost:3000"
+"""The origin the cycle's requests come from, as a browser's would (an allowed one locally)."""
 
 
 class CycleFailed(Exception):
@@ -200,11 +210,20 @@ class Soak:
         self._contract(seen, base, started)
 
     def _contract(self, seen: Cycle, base: str, started: float) -> None:
-        json_type = {"Content-Type": "application/json"}
-        product = {"name": "Soak widget", "price": 12.5, "category": "soak", "stock": 3}
-        status, headers, body = _request(
-            base, "POST", "/products", json.dumps(product).encode(), json_type
-        )
+        added = self._localcloud("user", "add", "soak@example.com", "--admin", timeout=120)
+        _check(added.returncode == 0, f"user add --admin: {added.stderr.strip()}")
+        browser = {"Origin": ORIGIN}
+        json_type = {"Content-Type": "application/json", **browser}
+        admin = {"Authorization": added.stdout.strip(), **json_type}
+        product = json.dumps(
+            {"name": "Soak widget", "price": 12.5, "category": "soak", "stock": 3}
+        ).encode()
+        for refused in (json_type, {**json_type, "Authorization": "Bearer not-a-token"}):
+            status, headers, body = _request(base, "POST", "/products", product, refused)
+            _check(status == 401, f"POST /products without a valid token answered {status}")
+            _check(json.loads(body)["error"]["code"] == "UNAUTHORIZED", f"the 401 said {body!r}")
+            _check("Access-Control-Allow-Origin" in headers, "the 401 has no CORS header")
+        status, headers, body = _request(base, "POST", "/products", product, admin)
         seen.first_answer_s = time.monotonic() - started
         _check(status == 201, f"POST /products answered {status}: {body[:200]!r}")
         _check("Access-Control-Allow-Origin" in headers, "POST /products has no CORS header")
@@ -212,24 +231,19 @@ class Soak:
         warm = []
         for _ in range(20):
             begun = time.monotonic()
-            status, _, body = _request(base, "GET", f"/products/{product_id}")
+            status, _, body = _request(base, "GET", f"/products/{product_id}", headers=browser)
             warm.append((time.monotonic() - begun) * 1000)
             _check(status == 200, f"GET /products/{{id}} answered {status}")
             _check(json.loads(body)["productId"] == product_id, "GET returned another product")
         seen.warm_get_ms = statistics.median(warm)
-        status, headers, _ = _request(
-            base, "OPTIONS", "/products", headers={"Origin": "http://localhost:3000"}
-        )
+        status, headers, _ = _request(base, "OPTIONS", "/products", headers=browser)
         _check(status in (200, 204), f"the CORS preflight answered {status}")
         _check("Access-Control-Allow-Origin" in headers, "the preflight has no CORS header")
-        status, headers, body = _request(base, "GET", "/no-such-route")
-        _check(status == 403, f"an unknown route answered {status}")
-        _check(
-            json.loads(body) == {"message": "Missing Authentication Token"},
-            f"an unknown route said {body[:200]!r}",
-        )
-        _check("Access-Control-Allow-Origin" in headers, "the 403 has no CORS header")
-        status, _, _ = _request(base, "POST", "/products", b"{not json", json_type)
+        status, headers, body = _request(base, "GET", "/no-such-route", headers=browser)
+        _check(status == 404, f"an unknown route answered {status}")
+        _check(json.loads(body)["error"]["code"] == "NOT_FOUND", f"an unknown route said {body!r}")
+        _check("Access-Control-Allow-Origin" in headers, "the 404 has no CORS header")
+        status, _, _ = _request(base, "POST", "/products", b"{not json", admin)
         _check(status == 400, f"malformed JSON answered {status}")
 
     def _nothing_left(self, pids: set[int], ports: list[int], log_path: Path) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_authorizer import ApiGatewayAuthorizer
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
 from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
 from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
@@ -45,6 +46,12 @@ CONTRACT_ERRORS = {
     "BAD_REQUEST_BODY": ("400", "BAD_REQUEST", "The request body does not match its schema."),
     "BAD_REQUEST_PARAMETERS": ("400", "BAD_REQUEST", "A required request parameter is missing."),
     "REQUEST_TOO_LARGE": ("413", "PAYLOAD_TOO_LARGE", "The request body is too large."),
+    # Sign-in (API.md, "Who may call what"): no token, or one that fails a check.
+    "UNAUTHORIZED": ("401", "UNAUTHORIZED", "Sign in: a valid ID token is required."),
+    "EXPIRED_TOKEN": ("401", "UNAUTHORIZED", "The ID token has expired; sign in again."),
+    "ACCESS_DENIED": ("403", "FORBIDDEN", "Access denied."),
+    # API Gateway's answer to a method or path the API does not have.
+    "MISSING_AUTHENTICATION_TOKEN": ("404", "NOT_FOUND", "No such resource."),
     "DEFAULT_5XX": (None, "INTERNAL", "Internal server error."),
 }
 ACCESS_LOG_FORMAT = json.dumps(
@@ -79,6 +86,8 @@ class ApiProps:
     kms_key_arn: str
     routes: tuple[route_table.Route, ...] = route_table.ROUTES
     bodies: Mapping[str, dict] | None = None
+    # The Cognito user pools whose ID tokens sign a caller in (needed by any signed-in route).
+    user_pool_arns: tuple[str, ...] = ()
 
 
 def model_name(body: str) -> str:
@@ -98,10 +107,12 @@ class Api(Construct):
     Each route is a method with a Lambda proxy integration, validated at the edge (required
     parameters, and bodies against the same JSON Schemas the handlers use). Every resource
     answers CORS preflight from a MOCK integration, and API Gateway's own errors carry the CORS
-    headers (and, where the contract has a code for them, its error body). The stage is named
-    after the environment, with JSON access logs, X-Ray, metrics and throttling. Each function
-    may be invoked only by its own routes of this API. Stage logging relies on API Gateway's
-    account-wide CloudWatch role, which ``ecommerce-account`` sets once per account and region.
+    headers (and, where the contract has a code for them, its error body). Routes whose access
+    needs sign-in go through one Cognito user pool authorizer; the others are open. The stage is
+    named after the environment, with JSON access logs, X-Ray, metrics and throttling. Each
+    function may be invoked only by its own routes of this API. Stage logging relies on API
+    Gateway's account-wide CloudWatch role, which ``ecommerce-account`` sets once per account and
+    region.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: ApiProps):
@@ -147,6 +158,7 @@ class Api(Construct):
         }
         self.resources: dict[str, ApiGatewayResource] = {}
         self.methods: list = []
+        self.authorizer = self._authorizer()
         for route in props.routes:
             self._route(route)
         for path in sorted(self.resources):
@@ -193,8 +205,7 @@ class Api(Construct):
             rest_api_id=self.rest_api.id,
             resource_id=resource_id,
             http_method=route.method,
-            # The contract has no authentication yet (see the README's security section).
-            authorization="NONE",
+            **self._authorization(route),
             request_parameters=parameters or None,
             request_validator_id=self.validators["body" if route.body else "params"].id,
             request_models={"application/json": self.models[route.body].name}
@@ -222,6 +233,37 @@ class Api(Construct):
             source_arn=permission_source_arn(self.rest_api.execution_arn, route),
         )
         self.methods += [method, integration]
+
+    def _authorizer(self) -> ApiGatewayAuthorizer | None:
+        """The API's one Cognito user pool authorizer (None when no route needs sign-in).
+
+        It reads the ID token from the Authorization header and checks it against the pools'
+        keys, issuer, app clients, ``token_use`` and expiry before any function runs.
+        """
+        signed_in = [f"{r.method} {r.path}" for r in self.props.routes if r.signed_in]
+        if not signed_in:
+            return None
+        if not self.props.user_pool_arns:
+            raise ValueError(
+                f"ApiProps.user_pool_arns is empty, but {', '.join(signed_in)} need sign-in"
+            )
+        authorizer = ApiGatewayAuthorizer(
+            self,
+            "authorizer",
+            name=f"{self.props.prefix}-cognito",
+            rest_api_id=self.rest_api.id,
+            type="COGNITO_USER_POOLS",
+            provider_arns=list(self.props.user_pool_arns),
+            identity_source="method.request.header.Authorization",
+        )
+        self.methods.append(authorizer)
+        return authorizer
+
+    def _authorization(self, route: route_table.Route) -> dict[str, str]:
+        """A method's authorization, from its route's access: the authorizer, or none."""
+        if route.signed_in and self.authorizer is not None:
+            return {"authorization": "COGNITO_USER_POOLS", "authorizer_id": self.authorizer.id}
+        return {"authorization": "NONE"}
 
     def _cors_headers(self, prefix: str) -> dict[str, str]:
         return {
@@ -302,6 +344,7 @@ class Api(Construct):
         fingerprint = hashlib.sha256(
             json.dumps(
                 [[r.method, r.path, r.function, r.body, r.query, r.headers] for r in props.routes]
+                + [[r.operation_id, r.access.value] for r in props.routes]
                 + [self.cors_origin, CONTRACT_ERRORS, sorted(self.models)],
                 sort_keys=True,
             ).encode()

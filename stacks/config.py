@@ -33,6 +33,12 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ORIGIN = re.compile(r"^(\*|https?://[A-Za-z0-9.-]+(:\d{1,5})?)$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+# The app client's sign-in flows everywhere: SRP for apps, refresh, and the admin API's password
+# flow for operators and tests; plain USER_PASSWORD_AUTH only where ``allow_user_password_auth``.
+AUTH_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH")
+USER_PASSWORD_AUTH = "ALLOW_USER_PASSWORD_AUTH"
+USER_POOL_TIERS = frozenset(("LITE", "ESSENTIALS", "PLUS"))
+MFA_MODES = frozenset(("OFF", "OPTIONAL", "ON"))
 # Powertools for AWS Lambda (Python) v3, public layer published by AWS (account 017000801446).
 POWERTOOLS_LAYER = (
     "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27"
@@ -62,6 +68,28 @@ class AutoScaling:
     max_read: int
     max_write: int
     target_utilization: float = 70.0
+
+
+@dataclass(frozen=True)
+class UserPool:  # pylint: disable=too-many-instance-attributes  # one per pool setting
+    """Sign-in: the environment's Cognito user pool and its one app client."""
+
+    # ALLOW_USER_PASSWORD_AUTH sends the password itself to Cognito: for dev and local only.
+    allow_user_password_auth: bool = False
+    # Cognito's feature plan; LITE has everything this API uses and costs least per user.
+    tier: str = "LITE"
+    password_min_length: int = 12
+    temporary_password_days: int = 3
+    # OPTIONAL: customers may add an authenticator app (TOTP); nobody is forced to.
+    mfa: str = "OPTIONAL"
+    id_token_minutes: int = 60
+    access_token_minutes: int = 60
+    refresh_token_days: int = 30
+
+    @property
+    def auth_flows(self) -> tuple[str, ...]:
+        """The app client's explicit auth flows."""
+        return AUTH_FLOWS + ((USER_PASSWORD_AUTH,) if self.allow_user_password_auth else ())
 
 
 @dataclass(frozen=True)
@@ -104,6 +132,7 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     # group; ignore that drift there so `terraform plan` right after a deploy is clean.
     ignore_rule_description_drift: bool = False
     state: StateBackend = field(default_factory=StateBackend)
+    user_pool: UserPool = field(default_factory=UserPool)
 
     @property
     def prefix(self) -> str:
@@ -174,7 +203,34 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 raise ConfigError(self.name, name, problem)
         if self.autoscaling is not None:
             self._validate_autoscaling(self.autoscaling)
+        self._validate_user_pool(self.user_pool)
         return self
+
+    def _validate_user_pool(self, pool: UserPool) -> None:
+        checks = (
+            ("tier", pool.tier in USER_POOL_TIERS, f"must be one of {sorted(USER_POOL_TIERS)}"),
+            (
+                "password_min_length",
+                8 <= pool.password_min_length <= 99,
+                "must be 8..99 (Cognito allows up to 99; fewer than 8 is too weak for a shop)",
+            ),
+            ("temporary_password_days", 1 <= pool.temporary_password_days <= 365, "must be 1..365"),
+            ("mfa", pool.mfa in MFA_MODES, f"must be one of {sorted(MFA_MODES)}"),
+            ("id_token_minutes", 5 <= pool.id_token_minutes <= 1440, "must be 5..1440 (Cognito)"),
+            (
+                "access_token_minutes",
+                5 <= pool.access_token_minutes <= 1440,
+                "must be 5..1440 (Cognito)",
+            ),
+            (
+                "refresh_token_days",
+                1 <= pool.refresh_token_days <= 3650,
+                "must be 1..3650 (Cognito)",
+            ),
+        )
+        for name, ok, problem in checks:
+            if not ok:
+                raise ConfigError(self.name, f"user_pool.{name}", problem)
 
     def _validate_autoscaling(self, scaling: AutoScaling) -> None:
         if scaling.max_read < self.table_capacity.read:
@@ -219,6 +275,7 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "log_retention_days": 14,
                 "log_level": "DEBUG",
                 "cors_allowed_origins": ("http://localhost:3000", "https://dev.store.example.com"),
+                "user_pool": UserPool(allow_user_password_auth=True),
             }
         )
     if name == "staging":
@@ -267,6 +324,7 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "ignore_rule_description_drift": True,
                 # Always a throwaway file of its own, never beside the real environments' state.
                 "state": StateBackend(local_path=".localcloud/state/terraform.tfstate"),
+                "user_pool": UserPool(allow_user_password_auth=True),
             }
         )
     raise ConfigError(name, "name", f"must be one of {', '.join(ENVIRONMENTS)}")

@@ -95,7 +95,7 @@ _SUMMARIES = {
     "getProduct": "Get a product.",
     "updateProduct": "Change some of a product's attributes.",
     "deleteProduct": "Delete a product.",
-    "createUser": "Create a user (the e-mail address is unique without regard to case).",
+    "createUser": "Create the caller's profile (its e-mail address unique without regard to case).",
     "findUsers": "Find the user with an e-mail address: a list of 0 or 1 item.",
     "getUser": "Get a user.",
     "updateUser": "Change a user's name or e-mail address.",
@@ -106,9 +106,63 @@ _SUMMARIES = {
     "updateOrderStatus": "Move an order along its lifecycle (CANCELLED puts the stock back).",
 }
 
+# Who may call an operation, from its route's access (API.md, "Who may call what").
+_ACCESS = {
+    routes.Access.ANYONE: "Who may call: anyone; no token needed.",
+    routes.Access.CUSTOMER: "Who may call: any signed-in user (a customer, or an admin).",
+    routes.Access.OWNER_OR_ADMIN: (
+        "Who may call: the owner of the addressed data (the user whose `userId` it is), or an "
+        "admin. A customer naming another user's profile or order gets 404, as if it did not "
+        "exist."
+    ),
+    routes.Access.ADMIN: "Who may call: admins only (members of the user pool's `admins` group).",
+}
+# What else an operation's role rule says, where the access column alone does not.
+_ACCESS_RULES = {
+    "createUser": "The profile is the caller's own: its `userId` is the ID token's `sub`.",
+    "createOrder": (
+        "`userId` may be left out (the caller's own); naming another user is for admins only. "
+        "The Idempotency-Key is the caller's: the same key from two callers is two requests."
+    ),
+    "listOrders": "Listing another user's orders is a 403 unless the caller is an admin.",
+    "updateOrderStatus": (
+        "An admin makes any allowed move; the order's owner may only set CANCELLED (403 for "
+        "anything else)."
+    ),
+}
+SECURITY_SCHEME = "idToken"
+_SECURITY_SCHEMES = {
+    SECURITY_SCHEME: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": (
+            "The ID token of the environment's Cognito user pool (outputs UserPoolId and "
+            "UserPoolClientId), sent as it is: `Authorization: eyJ...`. API Gateway checks it "
+            "before any function runs: signature against the pool's published keys, issuer, "
+            "audience (the app client), `token_use` = `id` (an access token is refused) and "
+            "expiry. Any failure, or no token, is a 401 UNAUTHORIZED."
+        ),
+    }
+}
+_UNAUTHORIZED = (
+    "UNAUTHORIZED: no ID token, or one that fails a check (signature, issuer, audience, "
+    "token_use, expiry); answered by API Gateway before any function runs."
+)
+# The 403s the handlers answer, beyond an admin's route refusing a customer.
+_FORBIDDEN = {
+    "createOrder": "FORBIDDEN: `userId` names another user, and the caller is not an admin.",
+    "listOrders": "FORBIDDEN: `userId` is another user's, and the caller is not an admin.",
+    "updateOrderStatus": (
+        "FORBIDDEN: a status other than CANCELLED, and the caller is not an admin."
+    ),
+}
+
 # The statuses a route table cannot tell: which operations conflict, and with what.
 _CONFLICTS = {
-    "createUser": "The e-mail address is taken (without regard to case).",
+    "createUser": (
+        "The caller has a profile already, or the e-mail address is taken (without regard to case)."
+    ),
     "updateUser": (
         "The new e-mail address is taken, or the user was changed by a concurrent request."
     ),
@@ -181,11 +235,15 @@ previous page; a tampered or foreign token is a 400.
 - Errors are `{"error": {"code", "message", "details"}}`; a request that fails writes nothing. \
 5XX responses carry the `INTERNAL` code and never an internal detail.
 - Every response carries the environment's CORS headers.
-- API Gateway itself answers a method or path that is not listed here with 403 \
-`{"message": "Missing Authentication Token"}`, a throttled request with 429 \
-`{"message": "Too Many Requests"}` and, in prod, a request blocked by the web application \
-firewall with 403 `{"message": "Forbidden"}`.
-- There is no authentication yet: every operation is public (see the README's security section).
+- Sign-in: operations with the `idToken` security requirement need the Cognito user pool's ID \
+token in the `Authorization` header; API Gateway answers a missing or failing token with 401 \
+`UNAUTHORIZED` before any function runs. Three roles: anyone (no token: reading products), a \
+customer (any valid token), an admin (a token whose `cognito:groups` holds `admins`). A signed-in \
+caller whose role may not do something gets 403 `FORBIDDEN`; a customer naming another user's \
+profile or order gets 404 `NOT_FOUND`. Each operation's description says who may call it.
+- API Gateway itself answers a method or path that is not listed here with 404 `NOT_FOUND`, a \
+throttled request with 429 `{"message": "Too Many Requests"}` and, in prod, a request blocked by \
+the web application firewall with 403 `{"message": "Forbidden"}`.
 """
 
 
@@ -311,8 +369,17 @@ def _responses(route: routes.Route) -> dict[str, Any]:
             "BAD_REQUEST: malformed JSON, a wrong type, an out-of-range value, an unknown field, "
             "or a missing or invalid parameter; details name each bad field."
         )
+    if route.signed_in:
+        responses["401"] = _error(_UNAUTHORIZED)
+    if route.access is routes.Access.ADMIN:
+        responses["403"] = _error("FORBIDDEN: the caller is not an admin.")
+    elif route.operation_id in _FORBIDDEN:
+        responses["403"] = _error(_FORBIDDEN[route.operation_id])
     if _path_parameters(route.path):
-        responses["404"] = _error("NOT_FOUND: no such resource.")
+        mine = route.access is routes.Access.OWNER_OR_ADMIN
+        responses["404"] = _error(
+            "NOT_FOUND: no such resource" + (", or it is another user's." if mine else ".")
+        )
     if route.operation_id in _CONFLICTS:
         responses["409"] = _error(f"CONFLICT: {_CONFLICTS[route.operation_id]}")
     if route.body:
@@ -326,10 +393,14 @@ def _responses(route: routes.Route) -> dict[str, Any]:
 
 
 def _operation(route: routes.Route) -> dict[str, Any]:
+    rule = _ACCESS_RULES.get(route.operation_id)
     operation: dict[str, Any] = {
         "operationId": route.operation_id,
         "summary": _SUMMARIES[route.operation_id],
+        "description": _ACCESS[route.access] + (f" {rule}" if rule else ""),
         "tags": [route.function],
+        # Empty: open to anyone, whatever the document's default.
+        "security": [{SECURITY_SCHEME: []}] if route.signed_in else [],
         "responses": _responses(route),
     }
     parameters = _parameters(route)
@@ -383,6 +454,7 @@ def document(
         "tags": [{"name": name} for name in _RESOURCES],
         "paths": paths,
         "components": {
+            "securitySchemes": _SECURITY_SCHEMES,
             "schemas": components,
             "headers": {
                 "CorsOrigin": {

@@ -11,6 +11,7 @@ from stacks.config import EnvironmentConfig
 from stacks.encryption import Encryption, EncryptionProps
 from stacks.firewall import Firewall, FirewallProps
 from stacks.functions import Functions, FunctionsProps
+from stacks.identity import Identity, IdentityProps
 from stacks.monitoring import Monitoring, MonitoringProps
 from stacks.network import Network, NetworkProps
 from stacks.packaging import clean_copy
@@ -90,6 +91,15 @@ class StoreStack(AwsStack):
                 layers=(config.powertools_layer_arn,) if config.powertools_layer_arn else (),
             ),
         )
+        self.identity = Identity(
+            self,
+            "sign-in",
+            IdentityProps(
+                prefix=prefix,
+                pool=config.user_pool,
+                deletion_protection=config.deletion_protection,
+            ),
+        )
         self.api = Api(
             self,
             "api",
@@ -103,6 +113,7 @@ class StoreStack(AwsStack):
                 throttle_burst=config.api_throttle_burst,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=key_arn,
+                user_pool_arns=(self.identity.user_pool.arn,),
             ),
         )
         self.firewall = Firewall(
@@ -158,6 +169,9 @@ class StoreStack(AwsStack):
             "ApiGatewayExecutionArn": api.rest_api.execution_arn,
             "ApiGatewayUrl": api.stage.invoke_url,
             "ApiGatewayStageName": api.stage.stage_name,
+            "UserPoolId": self.identity.user_pool.id,
+            "UserPoolArn": self.identity.user_pool.arn,
+            "UserPoolClientId": self.identity.client.id,
             "Environment": self.config.name,
             "Region": self.config.region,
         }

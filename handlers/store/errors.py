@@ -28,6 +28,24 @@ class BadRequest(ApiError):
     """Malformed JSON, wrong types, out-of-range values."""
 
 
+class Unauthorized(ApiError):
+    """The route needs a signed-in caller and the request carries none.
+
+    API Gateway refuses such requests before any function runs; a function only raises this if
+    it is ever invoked without the authorizer's claims (defence in depth).
+    """
+
+    status = 401
+    code = "UNAUTHORIZED"
+
+
+class Forbidden(ApiError):
+    """The caller is signed in, but its role may not do this."""
+
+    status = 403
+    code = "FORBIDDEN"
+
+
 class NotFound(ApiError):
     """The addressed resource does not exist."""
 

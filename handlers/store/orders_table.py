@@ -4,8 +4,12 @@
 - ``list_by_user``: Query, newest first, paginated (index ``userId-createdAt-index``).
 - ``place``: one TransactWriteItems: ConditionCheck on the user (users table), an Update per
   product taking its stock if ``stock >= quantity`` (products table), Put of the order if absent.
-- ``change_status``: one TransactWriteItems: Update of the status if it is still the one read,
-  plus, when cancelling, an Update per still-existing product putting its stock back.
+- ``advance``: one UpdateItem, conditioned on the status being one the move is allowed from; on
+  failure DynamoDB returns the item as it was (ALL_OLD), which tells 404 from 409 without a read.
+- ``cancel``: GetItem (the items to put back), then one TransactWriteItems: Update of the status
+  if it is still the one read (and, for a customer, if the order is the caller's), plus an Update
+  per product putting its stock back. Stock goes back only into products that still exist: when
+  one was deleted, the transaction fails on it and is retried without it (the rare path).
 """
 
 from decimal import Decimal
@@ -146,41 +150,83 @@ def _why_not_placed(exc: dynamo.Cancelled, lines: list[dict[str, Any]]) -> Excep
     return Conflict("A product changed while the order was placed; retry.", changed)
 
 
-def change_status(order: dict[str, Any], status: str, now: str) -> dict[str, Any]:
-    """Move ``order`` (as read) to ``status``; cancelling puts the stock back in the same step.
+def _not_allowed(current: str, status: str) -> Conflict:
+    return Conflict(
+        f"An order cannot move from {current} to {status}.",
+        [detail("status", f"not allowed from {current}")],
+    )
 
-    The order's update is conditioned on the status it was read with, so two racing changes
-    cannot both apply (and a cancellation cannot restock twice).
+
+def advance(order_id: str, status: str, now: str) -> dict[str, Any]:
+    """Move the order to ``status`` (anything but CANCELLED) in one conditional UpdateItem.
+
+    The condition lists the statuses the move is allowed from, so a concurrent change cannot
+    slip in between; when it fails, the old item (or its absence) says 409 or 404.
     """
-    if status not in TRANSITIONS[order["status"]]:
-        raise Conflict(
-            f"An order cannot move from {order['status']} to {status}.",
-            [detail("status", f"not allowed from {order['status']}")],
-        )
-    operations = [
-        {
-            "Update": {
-                "TableName": TABLE,
-                "Key": {"orderId": {"S": order["orderId"]}},
-                "UpdateExpression": "SET #status = :new, updatedAt = :now",
-                "ConditionExpression": "#status = :old",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": dynamo.values(
-                    new=status, old=order["status"], now=now
-                ),
-            }
-        }
-    ]
-    if status == "CANCELLED":
-        # Stock goes back only into products that still exist; a deleted product has none.
-        existing = products_table.get_many([item["productId"] for item in order["items"]])
-        operations += [
-            products_table.restock_op(item["productId"], item["quantity"])
-            for item in order["items"]
-            if item["productId"] in existing
-        ]
+    allowed_from = sorted(old for old, targets in TRANSITIONS.items() if status in targets)
+    if not allowed_from:
+        # Nothing moves back to PENDING: the only question left is whether the order exists.
+        raise _not_allowed(get(order_id)["status"], status)
+    names = [f":from{position}" for position in range(len(allowed_from))]
     try:
-        dynamo.transact(operations)
-    except dynamo.Cancelled as exc:
-        raise Conflict("The order was changed by another request; retry.") from exc
-    return {**order, "status": status, "updatedAt": now}
+        response = dynamo.client.update_item(
+            TableName=TABLE,
+            Key={"orderId": {"S": order_id}},
+            UpdateExpression="SET #status = :new, updatedAt = :now",
+            ConditionExpression=f"#status IN ({', '.join(names)})",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=dynamo.values(
+                new=status,
+                now=now,
+                **{name[1:]: old for name, old in zip(names, allowed_from, strict=True)},
+            ),
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except dynamo.client.exceptions.ConditionalCheckFailedException as exc:
+        old_item = exc.response.get("Item")
+        if old_item is None:
+            raise NotFound("Order not found.") from exc
+        raise _not_allowed(dynamo.from_item(old_item)["status"], status) from exc
+    return dynamo.from_item(response["Attributes"])
+
+
+def cancel(order_id: str, now: str, owner: str | None = None) -> dict[str, Any]:
+    """Cancel the order and put its stock back, in one transaction.
+
+    ``owner``: the caller's ``sub`` when the caller is a customer (None for an admin). Another
+    user's order is a 404, as if it did not exist; the write is conditioned on both the status
+    read and the owner, so it applies only to what was checked.
+    """
+    order = get(order_id)
+    if owner is not None and order["userId"] != owner:
+        raise NotFound("Order not found.")
+    if "CANCELLED" not in TRANSITIONS[order["status"]]:
+        raise _not_allowed(order["status"], "CANCELLED")
+    condition = "#status = :old" + (" AND userId = :owner" if owner is not None else "")
+    values = {"new": "CANCELLED", "old": order["status"], "now": now}
+    update = {
+        "Update": {
+            "TableName": TABLE,
+            "Key": {"orderId": {"S": order_id}},
+            "UpdateExpression": "SET #status = :new, updatedAt = :now",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": dynamo.values(
+                **values, **({"owner": owner} if owner is not None else {})
+            ),
+        }
+    }
+    restocks = [
+        products_table.restock_op(item["productId"], item["quantity"]) for item in order["items"]
+    ]
+    while True:
+        try:
+            dynamo.transact([update, *restocks])
+            return {**order, "status": "CANCELLED", "updatedAt": now}
+        except dynamo.Cancelled as exc:
+            gone = {position for position in range(1, len(restocks) + 1) if exc.failed(position)}
+            if exc.failed(0) or not gone:
+                raise Conflict("The order was changed by another request; retry.") from exc
+            # Deleted products have no stock to put back: cancel without them.
+            restocks = [op for position, op in enumerate(restocks, 1) if position not in gone]

@@ -118,7 +118,13 @@ BODIES: dict[str, dict] = {
     "OrderCreate": _object(
         "OrderCreate",
         {
-            "userId": _ID,
+            "userId": {
+                **_ID,
+                "description": (
+                    "Whose order it is: the caller's own when left out; only an admin may name "
+                    "another user."
+                ),
+            },
             "items": {
                 "type": "array",
                 "minItems": 1,
@@ -132,7 +138,7 @@ BODIES: dict[str, dict] = {
                 },
             },
         },
-        required=("userId", "items"),
+        required=("items",),
     ),
     "OrderStatusUpdate": _object("OrderStatusUpdate", {"status": _STATUS}, required=("status",)),
 }
@@ -218,6 +224,8 @@ def _list(title: str, item: dict) -> dict:
 
 ERROR_CODES = (
     "BAD_REQUEST",
+    "UNAUTHORIZED",
+    "FORBIDDEN",
     "NOT_FOUND",
     "CONFLICT",
     "UNPROCESSABLE",

@@ -5,6 +5,7 @@
 | get              | GetItem                                           | table             |
 | find_by_email    | Query on emailLower                               | emailLower-index  |
 | create           | transaction: Put user + Put email claim, if absent | table             |
+| rename           | UpdateItem if the user exists, ALL_NEW            | table             |
 | update           | transaction: Update user (+ move the email claim)  | table             |
 | delete           | transaction: Delete user + Delete email claim      | table             |
 | exists_op        | transaction ConditionCheck (orders)                | table             |
@@ -25,6 +26,7 @@ TABLE = dynamo.table_name(settings.USERS_TABLE)
 BY_EMAIL = tables.USERS_BY_EMAIL
 CLAIM_PREFIX = "EMAIL#"
 _TAKEN = "The email address is already in use."
+_EXISTS = "You already have a profile."
 _RACED = "The user was changed by another request; retry."
 
 
@@ -82,7 +84,8 @@ def _delete_claim(email: str, user_id: str) -> dict[str, Any]:
 
 
 def create(fields: dict[str, Any], user_id: str, now: str) -> dict[str, Any]:
-    """Store a new user and claim its address atomically; 409 if the address is taken."""
+    """Store a new user and claim its address atomically; 409 if the user (the caller's own
+    profile, keyed by its ``sub``) exists or the address is taken."""
     user = {
         "userId": user_id,
         **fields,
@@ -104,9 +107,29 @@ def create(fields: dict[str, Any], user_id: str, now: str) -> dict[str, Any]:
             ]
         )
     except dynamo.Cancelled as exc:
-        # A fresh UUID cannot collide: the claim is what failed.
+        if exc.failed(0):
+            raise Conflict(_EXISTS) from exc
         raise Conflict(_TAKEN, [{"field": "email", "message": "is already in use"}]) from exc
     return user
+
+
+def rename(user_id: str, name: str, now: str) -> dict[str, Any]:
+    """Change only the user's name: one conditional UpdateItem (the address and its claim stay
+    as they are, so nothing needs reading first); 404 if there is no such user."""
+    try:
+        response = dynamo.client.update_item(
+            TableName=TABLE,
+            Key=_key(user_id),
+            UpdateExpression="SET #name = :name, updatedAt = :now",
+            # A user, not an email claim (claims have no emailLower), and never a new item.
+            ConditionExpression="attribute_exists(emailLower)",
+            ExpressionAttributeNames={"#name": "name"},
+            ExpressionAttributeValues=dynamo.values(name=name, now=now),
+            ReturnValues="ALL_NEW",
+        )
+    except dynamo.client.exceptions.ConditionalCheckFailedException as exc:
+        raise NotFound("User not found.") from exc
+    return dynamo.from_item(response["Attributes"])
 
 
 def update(user: dict[str, Any], changes: dict[str, Any], now: str) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
-from . import settings
+from . import caller, routes, settings
 from .errors import ApiError, BadRequest, NotFound, PayloadTooLarge, detail
 from .observability import logger
 from .schemas import UUID_PATTERN
@@ -57,15 +58,17 @@ def allowed_origins() -> list[str]:
 
 
 def create_app() -> APIGatewayRestResolver:
-    """A resolver with the environment's CORS, Decimal-exact JSON and the contract's errors."""
+    """A resolver with the environment's CORS, Decimal-exact JSON, the contract's errors, and
+    each route's role from the route table checked before the route runs."""
     origins = allowed_origins()
     cors = CORSConfig(
         allow_origin=origins[0],
         extra_origins=origins[1:],
-        allow_headers=["Content-Type", "Idempotency-Key"],
+        allow_headers=["Content-Type", "Idempotency-Key", "Authorization"],
         max_age=300,
     )
     app = APIGatewayRestResolver(cors=cors, serializer=dumps)
+    app.use(middlewares=[_enforce_access])
 
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError) -> Response:
@@ -82,6 +85,19 @@ def create_app() -> APIGatewayRestResolver:
         return error_response(404, "NOT_FOUND", "No such resource.")
 
     return app
+
+
+def _enforce_access(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """The route table's role for the request, before the route's code reads or writes anything.
+
+    A request no row serves goes on to the resolver's 404 (each function serves exactly its rows
+    of the table, so the resolver finds no route either).
+    """
+    event = app.current_event
+    route = routes.find(event.http_method, event.path)
+    if route is not None:
+        caller.require(route.access, event)
+    return next_middleware(app)
 
 
 def resolve(app: APIGatewayRestResolver, event: dict, context: Any) -> dict[str, Any]:

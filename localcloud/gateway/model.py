@@ -50,11 +50,25 @@ class Method:
 
     http_method: str
     authorization_type: str = "NONE"
+    authorizer_id: str | None = None
+    authorization_scopes: list[str] = field(default_factory=list)
     api_key_required: bool = False
     validator: RequestValidator | None = None
     request_models: dict[str, str] = field(default_factory=dict)
     request_parameters: dict[str, bool] = field(default_factory=dict)
     integration: Integration | None = None
+
+
+@dataclass
+class Authorizer:
+    """An authorizer of the API, as deployed."""
+
+    id: str
+    name: str
+    type: str
+    provider_arns: list[str] = field(default_factory=list)
+    identity_source: str = ""
+    identity_validation_expression: str = ""
 
 
 @dataclass
@@ -82,6 +96,7 @@ class DeployedApi:
     stages: dict[str, dict[str, str]]
     models: dict[str, dict]
     gateway_responses: dict[str, dict]
+    authorizers: dict[str, Authorizer] = field(default_factory=dict)
 
     def function_names(self) -> set[str]:
         """Names of the functions behind AWS_PROXY integrations."""
@@ -117,7 +132,9 @@ def _method(data: dict, validators: dict[str, RequestValidator]) -> Method:
         )
     return Method(
         http_method=data["httpMethod"],
-        authorization_type=data.get("authorizationType", "NONE"),
+        authorization_type=data.get("authorizationType") or "NONE",
+        authorizer_id=data.get("authorizerId") or None,
+        authorization_scopes=list(data.get("authorizationScopes") or []),
         api_key_required=bool(data.get("apiKeyRequired")),
         validator=validators.get(data.get("requestValidatorId") or ""),
         request_models=dict(data.get("requestModels") or {}),
@@ -126,8 +143,23 @@ def _method(data: dict, validators: dict[str, RequestValidator]) -> Method:
     )
 
 
+def load_authorizers(apigateway, api_id: str) -> dict[str, Authorizer]:
+    """The API's authorizers, by id."""
+    return {
+        item["id"]: Authorizer(
+            id=item["id"],
+            name=item.get("name") or "",
+            type=item.get("type") or "",
+            provider_arns=list(item.get("providerARNs") or []),
+            identity_source=item.get("identitySource") or "",
+            identity_validation_expression=item.get("identityValidationExpression") or "",
+        )
+        for item in _pages(apigateway.get_authorizers, "items", restApiId=api_id)
+    }
+
+
 def load_api(apigateway, api_id: str, region: str) -> DeployedApi:
-    """Read a REST API, its stages, models, validators and gateway responses."""
+    """Read a REST API, its stages, models, validators, gateway responses and authorizers."""
     api = apigateway.get_rest_api(restApiId=api_id)
     validators = {
         v["id"]: RequestValidator(
@@ -186,4 +218,5 @@ def load_api(apigateway, api_id: str, region: str) -> DeployedApi:
         stages=stages,
         models=models,
         gateway_responses=gateway_responses,
+        authorizers=load_authorizers(apigateway, api_id),
     )

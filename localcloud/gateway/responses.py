@@ -17,6 +17,12 @@ BUILT_IN = {
         "MissingAuthenticationTokenException",
     ),
     "ACCESS_DENIED": (403, "Forbidden", "AccessDeniedException"),
+    "UNAUTHORIZED": (401, "Unauthorized", "UnauthorizedException"),
+    "AUTHORIZER_CONFIGURATION_ERROR": (
+        500,
+        "Internal server error",
+        "AuthorizerConfigurationException",
+    ),
     "INVALID_API_KEY": (403, "Forbidden", "ForbiddenException"),
     "BAD_REQUEST_BODY": (400, "Invalid request body", "BadRequestException"),
     "BAD_REQUEST_PARAMETERS": (400, None, "BadRequestException"),

@@ -1,8 +1,9 @@
 """The local gateway: an HTTP server (werkzeug) that serves a REST API deployed on the emulator.
 
 It reads the API (resources, methods, integrations, validators, models, gateway responses,
-stages) and the functions behind it from the emulator, answers ``/<stage>/<path>`` as API Gateway
-would, and runs AWS_PROXY functions in warm worker processes. It polls the emulator and picks up
+stages, authorizers) and the functions behind it from the emulator, answers ``/<stage>/<path>`` as
+API Gateway would (Cognito user pool tokens checked first, see ``authorizers``), and runs
+AWS_PROXY functions in warm worker processes. It polls the emulator and picks up
 a redeploy by itself. One JSON line per request goes to its log stream.
 """
 
@@ -23,6 +24,7 @@ from botocore.config import Config
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from localcloud.errors import LocalCloudError
+from localcloud.gateway.authorizers import Authorization, UserPools
 from localcloud.gateway.functions import (
     DEFAULT_CONCURRENCY_CAP,
     CodeMismatch,
@@ -54,6 +56,7 @@ class Served:
     api_keys: set[str]
     fingerprint: tuple
     problems: list[str] = field(default_factory=list)
+    authorization: Authorization = field(kw_only=True)
 
     def close(self) -> None:
         """Stop the workers of this snapshot."""
@@ -71,7 +74,7 @@ class Answer:
     log: dict = field(default_factory=dict)
 
 
-class Gateway:
+class Gateway:  # pylint: disable=too-many-instance-attributes
     """Serves one deployed REST API (see the module docstring)."""
 
     def __init__(
@@ -104,6 +107,7 @@ class Gateway:
         config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)
         self.apigateway = session.client("apigateway", endpoint_url=endpoint_url, config=config)
         self.lambda_ = session.client("lambda", endpoint_url=endpoint_url, config=config)
+        self.user_pools = UserPools(endpoint_url, session, config)
         self._log_lock = threading.Lock()
         self._swap_lock = threading.Lock()  # one reload at a time: the poller, the watch mode
         self._stop = threading.Event()
@@ -141,6 +145,7 @@ class Gateway:
                     for f in functions
                 )
             ),
+            self.user_pools.fingerprint(self.apigateway, api_id),
         )
 
     def _load(self) -> Served:
@@ -168,20 +173,24 @@ class Gateway:
                 pools[name] = pool
             keys = self.apigateway.get_api_keys(includeValues=True, limit=500).get("items", [])
             api_keys = {k["value"] for k in keys if k.get("enabled", True) and k.get("value")}
+            authorization = self.user_pools.authorization(api)
         except LocalCloudError:
             raise
         except Exception as exc:
             raise LocalCloudError(
                 f"Could not read the deployed API from the emulator at {self.endpoint_url}: {exc}"
             ) from None
-        for resource in api.resources.values():
-            for method in resource.methods.values():
-                if method.authorization_type not in ("NONE", None):
-                    problems.append(
-                        f"{method.http_method} {resource.path} uses {method.authorization_type} "
-                        "authorization, which the local gateway does not enforce."
-                    )
-        return Served(api, BodyValidator(api), pools, account_id, api_keys, fingerprint, problems)
+        problems.extend(authorization.problems)
+        return Served(
+            api,
+            BodyValidator(api),
+            pools,
+            account_id,
+            api_keys,
+            fingerprint,
+            problems,
+            authorization=authorization,
+        )
 
     def refresh(self) -> bool:
         """Reload when the emulator's API or functions changed (a redeploy); True if reloaded."""
@@ -316,6 +325,8 @@ class Gateway:
         try:
             if len(request.body) > MAX_BODY:
                 raise GatewayError("REQUEST_TOO_LARGE")
+            # API Gateway authorizes before it checks the API key or validates the request.
+            claims = served.authorization.check(method, request, log)
             if method.api_key_required and request.header("x-api-key") not in served.api_keys:
                 raise GatewayError("INVALID_API_KEY", "Forbidden")
             check_parameters(method, request.single_headers(), request.single_query(), params)
@@ -325,7 +336,7 @@ class Gateway:
             if integration.type == "MOCK":
                 answer = self._mock(method, request)
             elif integration.type == "AWS_PROXY" and integration.function_name in served.pools:
-                answer = self._proxy(served, route, request, log)
+                answer = self._proxy(served, route, request, log, claims)
             else:
                 raise GatewayError(
                     "API_CONFIGURATION_ERROR",
@@ -346,7 +357,9 @@ class Gateway:
         headers = [("Content-Type", "application/json"), ("Access-Control-Allow-Origin", "*")]
         return Answer(200, headers, json.dumps(document).encode(), {"integration": "OPENAPI"})
 
-    def _proxy(self, served: Served, route, request: IncomingRequest, log: dict) -> Answer:
+    def _proxy(  # pylint: disable=too-many-arguments,too-many-positional-arguments
+        self, served: Served, route, request: IncomingRequest, log: dict, claims=None
+    ) -> Answer:
         integration = route.method.integration
         pool = served.pools[integration.function_name]
         log["function"] = pool.spec.name
@@ -360,6 +373,8 @@ class Gateway:
             stage_variables=served.api.stages.get(request.stage) or {},
             binary_media_types=served.api.binary_media_types,
         )
+        if claims is not None:
+            event["requestContext"]["authorizer"] = {"claims": claims}
         try:
             outcome = pool.invoke(event, integration.timeout_ms / 1000)
         except CodeMismatch as exc:

@@ -1,6 +1,10 @@
 """Fixtures for the handler tests: moto tables built from ``store.tables``, one API Gateway REST
 proxy event (payload 1.0) builder, and a client that invokes the function owning a path.
 
+Requests are signed by ``ADMIN`` (a member of the pool's ``admins`` group) unless ``caller=``
+names someone else: a ``customer()``, or None for a request without a token. The claims are
+what API Gateway's Cognito authorizer passes (``tests.events.Person.claims``).
+
 The handler code is imported as the Lambda runtime sees it (``handlers/`` is the zip root), so
 ``handlers`` goes on ``sys.path`` here instead of relying on the repository's pytest config.
 """
@@ -55,8 +59,10 @@ import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from store import tables  # noqa: E402
 
-from tests.events import LambdaContext, rest_proxy_event  # noqa: E402
+from tests.events import LambdaContext, Person, admin, rest_proxy_event  # noqa: E402
 from tests.moto_tables import create_table  # noqa: E402
+
+ADMIN = admin()
 
 
 @pytest.fixture(name="aws")
@@ -92,10 +98,12 @@ def make_event(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     base64_encoded: bool = False,
+    caller: Person | None = ADMIN,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event (payload 1.0), as the real and the local gateway send it.
 
-    ``body`` is JSON-encoded (Decimals as exact numbers); ``raw_body`` is sent verbatim.
+    ``body`` is JSON-encoded (Decimals as exact numbers); ``raw_body`` is sent verbatim;
+    ``caller`` signed it (None: nobody did).
     """
     if raw_body is None and body is not None:
         raw_body = json.dumps(body, default=_exact_decimal)
@@ -110,6 +118,7 @@ def make_event(
         query=query,
         body=raw_body,
         base64_encoded=base64_encoded,
+        caller=caller,
     )
 
 

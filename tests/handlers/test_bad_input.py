@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.events import customer
+
 PRODUCT = {"name": "Pen", "price": Decimal("1.50"), "category": "office", "stock": 1}
 USER = {"email": "ann@example.com", "name": "Ann"}
 UID = str(uuid.uuid4())
@@ -172,7 +174,8 @@ def test_strings_that_look_like_attacks_are_stored_verbatim(api):
         "Zoë 🧪 ̶s̶t̶r̶i̶k̶e̶ \u202etxt.exe",
     ]
     for text in nasty:
-        user = api("POST", "/users", body={"email": f"{uuid.uuid4().hex}@x.com", "name": text})
+        body = {"email": f"{uuid.uuid4().hex}@x.com", "name": text}
+        user = api("POST", "/users", body=body, caller=customer())
         assert user.status == 201
         assert api("GET", f"/users/{user.body['userId']}").body["name"] == text
         product = api("POST", "/products", body=with_(PRODUCT, name=text, category=text))

@@ -61,11 +61,11 @@ def test_concurrent_orders_never_oversell(api, aws, atomic_requests):
         body={"name": "P", "price": Decimal("2.50"), "category": "c", "stock": 7},
     ).body
     quantities = [1, 2, 3] * (THREADS // 3) + [1] * (THREADS % 3)
-    bodies = [
-        {"userId": user["userId"], "items": [{"productId": product["productId"], "quantity": q}]}
-        for q in quantities
-    ]
-    outcomes = race(orders._place, bodies)  # pylint: disable=protected-access
+    lines = [[{"productId": product["productId"], "quantity": q}] for q in quantities]
+    outcomes = race(
+        lambda items: orders._place(user["userId"], items),  # pylint: disable=protected-access
+        lines,
+    )
     placed = [o for o in outcomes if isinstance(o, dict)]
     refused = [o for o in outcomes if not isinstance(o, dict)]
     assert all(isinstance(o, errors.Conflict) for o in refused)

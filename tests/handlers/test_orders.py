@@ -6,11 +6,14 @@ from decimal import Decimal
 import pytest
 from store import orders_table, products_table
 
+from tests.events import customer
+
 
 @pytest.fixture(name="shop")
 def shop_fixture(api):
-    """A user and two products (stock 5 and 2)."""
-    user = api("POST", "/users", body={"email": "ann@example.com", "name": "Ann"}).body
+    """A customer with a profile (``ann``, the ``user``) and two products (stock 5 and 2)."""
+    ann = customer()
+    user = api("POST", "/users", body={"email": "ann@example.com", "name": "Ann"}, caller=ann).body
     pen = api(
         "POST",
         "/products",
@@ -21,7 +24,7 @@ def shop_fixture(api):
         "/products",
         body={"name": "Ink", "price": Decimal("19.99"), "category": "office", "stock": 2},
     ).body
-    return {"user": user, "pen": pen, "ink": ink}
+    return {"ann": ann, "user": user, "pen": pen, "ink": ink}
 
 
 def order_body(shop, *lines):
@@ -38,7 +41,8 @@ def stock(api, product):
 
 
 def place(api, shop, *lines, **kwargs):
-    """Place an order and return the reply."""
+    """Place an order (as the shop's customer unless ``caller=`` says otherwise); the reply."""
+    kwargs.setdefault("caller", shop["ann"])
     return api("POST", "/orders", body=order_body(shop, *lines), **kwargs)
 
 
@@ -205,8 +209,10 @@ def test_bad_idempotency_key_is_400(api, shop, snapshot, key):
 
 def test_list_by_user_newest_first_with_pages(api, shop):
     placed = [place(api, shop, ("pen", 1)).body["orderId"] for _ in range(3)]
-    other = api("POST", "/users", body={"email": "bob@example.com", "name": "Bob"}).body
-    api("POST", "/orders", body={**order_body(shop, ("ink", 1)), "userId": other["userId"]})
+    bob = customer()
+    other = api("POST", "/users", body={"email": "bob@example.com", "name": "Bob"}, caller=bob)
+    other = other.body
+    api("POST", "/orders", body={**order_body(shop, ("ink", 1)), "userId": bob.sub}, caller=bob)
     query = {"userId": shop["user"]["userId"], "limit": "2"}
     first = api("GET", "/orders", query=query)
     assert first.status == 200 and first.body["nextToken"]
@@ -308,9 +314,12 @@ def test_racing_status_change_is_409(api, shop, snapshot, monkeypatch):
     assert snapshot() == before  # no second restock
 
 
-def test_patch_unknown_order_is_404(api):
-    reply = api("PATCH", f"/orders/{uuid.uuid4()}", body={"status": "CONFIRMED"})
+@pytest.mark.parametrize("status", ["CONFIRMED", "DELIVERED", "PENDING", "CANCELLED"])
+def test_patch_unknown_order_is_404_and_creates_nothing(api, snapshot, status):
+    before = snapshot()
+    reply = api("PATCH", f"/orders/{uuid.uuid4()}", body={"status": status})
     assert (reply.status, reply.code) == (404, "NOT_FOUND")
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("body", [{}, {"status": "LOST"}, {"status": "pending"}, {"status": None}])

@@ -5,28 +5,44 @@ import uuid
 import pytest
 from store import users_table
 
+from tests.events import customer
 
-def sign_up(api, email="Ann@Example.com", name="Ann"):
-    """Create a user and return it."""
-    reply = api("POST", "/users", body={"email": email, "name": name})
+
+def sign_up(api, email="Ann@Example.com", name="Ann", caller=None):
+    """A customer (new unless given) creates its profile; return it."""
+    caller = caller or customer()
+    reply = api("POST", "/users", body={"email": email, "name": name}, caller=caller)
     assert reply.status == 201, reply.body
+    assert reply.body["userId"] == caller.sub
     return reply.body
 
 
 def test_create_returns_the_user(api):
-    user = sign_up(api)
-    assert uuid.UUID(user["userId"]).version == 4
+    ann = customer()
+    user = sign_up(api, caller=ann)
+    assert user["userId"] == ann.sub and uuid.UUID(user["userId"]).version == 4
     assert user["email"] == "Ann@Example.com" and user["name"] == "Ann"
     assert user["createdAt"].endswith("Z")
     assert "emailLower" not in user
     assert api("GET", f"/users/{user['userId']}").body == user
+    assert api("GET", f"/users/{user['userId']}", caller=ann).body == user
+
+
+def test_a_second_profile_for_the_same_caller_is_409_and_writes_nothing(api, snapshot):
+    ann = customer()
+    sign_up(api, caller=ann)
+    before = snapshot()
+    reply = api("POST", "/users", body={"email": "other@example.com", "name": "A"}, caller=ann)
+    assert (reply.status, reply.code) == (409, "CONFLICT")
+    assert reply.body["error"]["message"] == "You already have a profile."
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("other", ["ann@example.com", "ANN@EXAMPLE.COM", "Ann@Example.com"])
 def test_email_is_unique_without_regard_to_case(api, snapshot, other):
     sign_up(api)
     before = snapshot()
-    reply = api("POST", "/users", body={"email": other, "name": "Other"})
+    reply = api("POST", "/users", body={"email": other, "name": "Other"}, caller=customer())
     assert (reply.status, reply.code) == (409, "CONFLICT")
     assert reply.body["error"]["details"][0]["field"] == "email"
     assert snapshot() == before
@@ -66,7 +82,7 @@ def test_patch_email_moves_the_claim(api):
     assert reply.status == 200 and reply.body["email"] == "ann@new.example"
     # The old address is free again, the new one is taken.
     sign_up(api, email="ann@example.com", name="New Ann")
-    reply = api("POST", "/users", body={"email": "ANN@new.example", "name": "X"})
+    reply = api("POST", "/users", body={"email": "ANN@new.example", "name": "X"}, caller=customer())
     assert reply.status == 409
     found = api("GET", "/users", query={"email": "ann@new.example"}).body["items"]
     assert [u["userId"] for u in found] == [user["userId"]]
@@ -101,12 +117,16 @@ def test_patch_after_a_concurrent_change_is_409(api, aws, snapshot, monkeypatch)
     )
     monkeypatch.setattr(users_table, "get", lambda user_id: stale)
     before = snapshot()
-    for body in ({"name": "X"}, {"email": "other@example.com"}):
-        reply = api("PATCH", f"/users/{user['userId']}", body=body)
-        assert (reply.status, reply.code) == (409, "CONFLICT")
+    reply = api("PATCH", f"/users/{user['userId']}", body={"email": "other@example.com"})
+    assert (reply.status, reply.code) == (409, "CONFLICT")
     reply = api("DELETE", f"/users/{user['userId']}")
     assert (reply.status, reply.code) == (409, "CONFLICT")
     assert snapshot() == before
+    # A new name alone needs no read, so no stale copy: it applies, and keeps the new address.
+    reply = api("PATCH", f"/users/{user['userId']}", body={"name": "X"})
+    assert reply.status == 200 and reply.body["name"] == "X"
+    stored = aws.get_item(TableName="test-users", Key={"userId": {"S": user["userId"]}})["Item"]
+    assert stored["emailLower"] == {"S": "changed@example.com"}
 
 
 def test_patch_unknown_user_is_404(api):

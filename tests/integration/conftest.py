@@ -1,9 +1,16 @@
-"""What every integration test needs: the deployed stack's outputs, AWS clients, the API.
+"""What every integration test needs: the deployed stack's outputs, AWS clients, the API, and
+people signed in to the stack's user pool.
 
 The same suite runs against the local cloud (``AWS_ENDPOINT_URL`` points boto3 at the emulator,
 ``API_BASE_URL`` at the local gateway) and against a real deployment (credentials in the usual
 places, the API at the ``ApiGatewayUrl`` output). A missing outputs file fails every test that
 needs it: nothing is skipped silently.
+
+People: the suite creates its own users in the pool with Cognito's admin API and signs them in
+with ADMIN_USER_PASSWORD_AUTH (``tests/integration/people.py``), on AWS as locally; they are
+deleted when the session ends. ``api`` is signed in as an admin; ``api.as_(person)`` (or
+``api.as_(None)``: no token) acts as someone else; ``api.sign_up()`` makes a new customer with a
+profile.
 """
 
 import os
@@ -18,6 +25,7 @@ import requests
 from stacks.config import EnvironmentConfig
 from stacks.config import load as load_config
 from tests.integration.outputs import OutputsError, load
+from tests.integration.people import Person, UserPool
 
 DEFAULT_OUTPUTS = Path("cfn-outputs/all-outputs.json")
 TIMEOUT = 30
@@ -59,18 +67,55 @@ def base_url(outputs) -> str:
     return os.environ.get("API_BASE_URL", outputs["ApiGatewayUrl"]).rstrip("/")
 
 
-class Api:
-    """A small HTTP client for the store API that remembers what it created, to clean up."""
+@pytest.fixture(scope="session")
+def pool(outputs, aws):
+    """The stack's user pool; the users the session creates in it are deleted at its end."""
+    users = UserPool(aws("cognito-idp"), outputs["UserPoolId"], outputs["UserPoolClientId"])
+    yield users
+    users.delete_all()
 
-    def __init__(self, base_url: str):
+
+@pytest.fixture(scope="session")
+def admin(pool) -> Person:
+    """A member of the pool's admins group, signed in."""
+    return pool.person(admin=True)
+
+
+@pytest.fixture
+def customer(pool) -> Person:
+    """A new customer (no group, no profile yet), signed in."""
+    return pool.person()
+
+
+class Api:
+    """A small HTTP client for the store API, signed in as ``person`` (None: no token), that
+    remembers what it created, to clean up."""
+
+    def __init__(
+        self,
+        base_url: str,
+        pool: UserPool,
+        person: Person | None,
+        created: list[tuple[str, str]] | None = None,
+    ):
         self.base_url = base_url
+        self.pool = pool
+        self.person = person
         self.session = requests.Session()
-        self.created: list[tuple[str, str]] = []
+        self.created = [] if created is None else created
+
+    def as_(self, person: Person | None) -> "Api":
+        """The same client signed in as ``person`` (None: without a token)."""
+        return Api(self.base_url, self.pool, person, self.created)
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
-        """Send one request; JSON bodies via ``json=``."""
+        """Send one request; JSON bodies via ``json=``; the caller's token unless ``headers``
+        already say Authorization."""
         kwargs.setdefault("timeout", TIMEOUT)
-        return self.session.request(method, f"{self.base_url}{path}", **kwargs)
+        headers = dict(kwargs.pop("headers", None) or {})
+        if self.person is not None:
+            headers.setdefault("Authorization", self.person.id_token)
+        return self.session.request(method, f"{self.base_url}{path}", headers=headers, **kwargs)
 
     def get(self, path: str, **kwargs) -> requests.Response:
         """GET ``path``."""
@@ -89,7 +134,7 @@ class Api:
         return self.request("DELETE", path, **kwargs)
 
     def create_product(self, **fields) -> dict:
-        """Create a product (unique name) and remember it for cleanup."""
+        """Create a product (unique name; the client must be an admin's) and remember it."""
         body = {
             "name": f"it-{uuid.uuid4().hex[:8]}",
             "price": 9.99,
@@ -103,13 +148,19 @@ class Api:
         return product
 
     def create_user(self, **fields) -> dict:
-        """Create a user (unique email) and remember it for cleanup."""
+        """Create the caller's profile (unique email) and remember it for cleanup."""
         body = {"email": f"it-{uuid.uuid4().hex}@example.com", "name": "Integration"} | fields
         response = self.post("/users", body)
         assert response.status_code == 201, response.text
         user = response.json()
+        assert user["userId"] == self.person.sub
         self.created.append(("users", user["userId"]))
         return user
+
+    def sign_up(self, **fields) -> tuple["Api", dict]:
+        """A new customer creates its profile: the client signed in as them, and the profile."""
+        shopper = self.as_(self.pool.person())
+        return shopper, shopper.create_user(**fields)
 
     def remember_order(self, order_id: str) -> None:
         """Orders have no DELETE route: remember them for direct removal."""
@@ -117,9 +168,10 @@ class Api:
 
 
 @pytest.fixture
-def api(base_url, outputs, aws):
-    """The API client; everything it created is removed afterwards."""
-    client = Api(base_url)
+def api(base_url, outputs, aws, pool, admin):
+    """The API client, signed in as an admin; everything created through it (or the clients
+    ``as_`` gives) is removed afterwards, by the admin."""
+    client = Api(base_url, pool, admin)
     yield client
     for kind, item_id in reversed(client.created):
         if kind == "orders":

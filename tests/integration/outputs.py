@@ -17,7 +17,8 @@ REQUIRED = (
     "OrdersLambdaArn", "OrdersLambdaName", "OrdersLambdaInvokeArn",
     "UsersLambdaArn", "UsersLambdaName", "UsersLambdaInvokeArn",
     "ApiGatewayId", "ApiGatewayName", "ApiGatewayRootResourceId", "ApiGatewayExecutionArn",
-    "ApiGatewayUrl", "ApiGatewayStageName", "Environment", "Region",
+    "ApiGatewayUrl", "ApiGatewayStageName", "UserPoolId", "UserPoolArn", "UserPoolClientId",
+    "Environment", "Region",
 )  # fmt: skip
 
 

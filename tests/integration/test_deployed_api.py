@@ -69,3 +69,44 @@ def test_alarms_exist(aws, config):
     assert f"{config.prefix}-api-5xx" in names
     for alarm in alarms:
         assert bool(alarm["AlarmActions"]) is config.alarms_to_sns
+
+
+@pytest.fixture(scope="module")
+def authorizer(aws, outputs):
+    """The API's one authorizer."""
+    items = aws("apigateway").get_authorizers(restApiId=outputs["ApiGatewayId"])["items"]
+    assert len(items) == 1, items
+    return items[0]
+
+
+def test_the_authorizer_checks_the_stacks_user_pool(authorizer, outputs):
+    assert authorizer["type"] == "COGNITO_USER_POOLS"
+    assert authorizer["providerARNs"] == [outputs["UserPoolArn"]]
+    assert authorizer["identitySource"] == "method.request.header.Authorization"
+    assert outputs["UserPoolArn"].endswith(f"/{outputs['UserPoolId']}")
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_method_authorization_is_the_route_tables(aws, outputs, resources, authorizer, route):
+    method = aws("apigateway").get_method(
+        restApiId=outputs["ApiGatewayId"],
+        resourceId=resources[route.path]["id"],
+        httpMethod=route.method,
+    )
+    if route.signed_in:
+        assert method["authorizationType"] == "COGNITO_USER_POOLS"
+        assert method["authorizerId"] == authorizer["id"]
+    else:
+        assert method["authorizationType"] == "NONE"
+        assert not method.get("authorizerId")
+    assert not method.get("authorizationScopes") and not method.get("apiKeyRequired")
+
+
+def test_every_deployed_method_is_a_route_or_an_open_preflight(resources):
+    declared = {(r.method, r.path) for r in ROUTES}
+    for path, resource in resources.items():
+        for verb, method in (resource.get("resourceMethods") or {}).items():
+            if verb == "OPTIONS":
+                assert method.get("authorizationType", "NONE") == "NONE", path
+            else:
+                assert (verb, path) in declared

@@ -20,6 +20,10 @@ PATTERNS = {
     "ApiGatewayStageName": r"dev|staging|prod|local",
     "Environment": r"dev|staging|prod|local",
     "Region": REGION,
+    # AWS pool ids are "<region>_<9 characters>"; the emulator's carry a longer hex suffix.
+    "UserPoolId": rf"{REGION}_[0-9A-Za-z]+",
+    "UserPoolArn": rf"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_[0-9A-Za-z]+",
+    "UserPoolClientId": r"[0-9a-z]{20,128}",
 }
 for _name in ("Products", "Orders", "Users"):
     _lambda = rf"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ecommerce-[a-z]+-{_name.lower()}"
@@ -59,6 +63,8 @@ def test_outputs_agree_with_each_other(outputs):
     assert outputs["ApiGatewayExecutionArn"].endswith(f":{api_id}")
     assert outputs["ApiGatewayUrl"].startswith(f"https://{api_id}.execute-api.{outputs['Region']}.")
     assert outputs["ApiGatewayUrl"].endswith(f"/{env}")
+    assert outputs["UserPoolArn"].endswith(f":userpool/{outputs['UserPoolId']}")
+    assert outputs["UserPoolId"].startswith(f"{outputs['Region']}_")
     for name in ("Products", "Orders", "Users"):
         assert outputs[f"{name}TableArn"].endswith(f":table/{outputs[f'{name}TableName']}")
         assert outputs[f"{name}LambdaArn"].endswith(f":function:{outputs[f'{name}LambdaName']}")

@@ -1,6 +1,7 @@
 """Fixtures for the local cloud tests: a moto server in a child process, a REST API built by hand
-in it (Lambda proxy routes, a MOCK preflight, a validator and model, gateway responses), tiny
-function zips made here, and the local gateway serving that API on a free port."""
+in it (Lambda proxy routes, a MOCK preflight, a validator and model, gateway responses, a Cognito
+user pool authorizer on some methods), tiny function zips made here, and the local gateway serving
+that API on a free port."""
 
 from __future__ import annotations
 
@@ -99,6 +100,54 @@ def clients(endpoint: str):
     return tuple(session.client(s, endpoint_url=endpoint) for s in ("apigateway", "lambda", "iam"))
 
 
+def cognito(endpoint: str):
+    """A cognito-idp client of the emulator."""
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    return session.client("cognito-idp", endpoint_url=endpoint)
+
+
+@dataclass
+class UserPool:
+    """A user pool in the emulator and one of its app clients."""
+
+    id: str
+    arn: str
+    client_id: str
+
+
+def user_pool(idp, name: str, groups=(), **settings) -> UserPool:
+    """A pool whose users sign in with their email (and ``settings``), an app client, and
+    ``groups``."""
+    pool = idp.create_user_pool(PoolName=name, UsernameAttributes=["email"], **settings)["UserPool"]
+    client = idp.create_user_pool_client(
+        UserPoolId=pool["Id"],
+        ClientName=f"{name}-web",
+        ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    for group in groups:
+        idp.create_group(UserPoolId=pool["Id"], GroupName=group)
+    return UserPool(pool["Id"], pool["Arn"], client)
+
+
+def sign_in(idp, pool: UserPool, email: str, groups=(), client_id: str | None = None) -> dict:
+    """Create ``email`` in ``pool`` (in ``groups``) and sign in: the AuthenticationResult."""
+    password = "Local-Passw0rd!"
+    idp.admin_create_user(UserPoolId=pool.id, Username=email, MessageAction="SUPPRESS")
+    idp.admin_set_user_password(
+        UserPoolId=pool.id, Username=email, Password=password, Permanent=True
+    )
+    for group in groups:
+        idp.admin_add_user_to_group(UserPoolId=pool.id, Username=email, GroupName=group)
+    return idp.admin_initiate_auth(
+        UserPoolId=pool.id,
+        ClientId=client_id or pool.client_id,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": password},
+    )["AuthenticationResult"]
+
+
 @dataclass
 class HandBuiltApi:
     """The hand-built API and what the tests need to know about it."""
@@ -106,16 +155,22 @@ class HandBuiltApi:
     api_id: str
     code_dir: Path
     functions: dict[str, str] = field(default_factory=dict)
+    pool: UserPool | None = None
+    """The pool of the ``cognito`` and ``pinned`` authorizers (groups admins, editors)."""
+    second_client_id: str = ""
+    """Another app client of ``pool`` (the ``pinned`` authorizer admits only the first)."""
+    other_pool: UserPool | None = None
+    """A pool that no authorizer names."""
 
 
 def integrate(apigw, api_id, resource_id, verb, function_arn, **method):
-    """A method on a resource with a Lambda proxy integration to ``function_arn``."""
+    """A method on a resource with a Lambda proxy integration to ``function_arn``
+    (``authorizationType`` NONE unless given)."""
     apigw.put_method(
         restApiId=api_id,
         resourceId=resource_id,
         httpMethod=verb,
-        authorizationType="NONE",
-        **method,
+        **{"authorizationType": "NONE", **method},
     )
     apigw.put_integration(
         restApiId=api_id,
@@ -214,15 +269,8 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
             }
         ),
     )
-    integrate(
-        apigw,
-        api_id,
-        items,
-        "POST",
-        app,
-        requestValidatorId=validator,
-        requestModels={"application/json": "NewItem"},
-    )
+    new_item = {"requestValidatorId": validator, "requestModels": {"application/json": "NewItem"}}
+    integrate(apigw, api_id, items, "POST", app, **new_item)
     integrate(
         apigw,
         api_id,
@@ -236,6 +284,48 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
     integrate(apigw, api_id, proxy, "ANY", app)
     integrate(apigw, api_id, slow_sleep, "GET", slow)
     integrate(apigw, api_id, stale_res, "GET", stale)
+
+    # Sign-in: a Cognito user pool authorizer, as the stack's, on /private; one that admits only
+    # the first app client (identity validation expression) on /pinned; AWS_IAM on /iam.
+    idp = cognito(emulator.url)
+    pool = user_pool(idp, "hand-built-users", groups=("admins", "editors"))
+    second_client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName="second")[
+        "UserPoolClient"
+    ]["ClientId"]
+    other_pool = user_pool(idp, "other-users")
+    authorizer, pinned_authorizer = (
+        apigw.create_authorizer(
+            restApiId=api_id,
+            name=name,
+            type="COGNITO_USER_POOLS",
+            providerARNs=[pool.arn],
+            identitySource="method.request.header.Authorization",
+        )["id"]
+        for name in ("cognito", "pinned")
+    )
+    # moto 5 drops identityValidationExpression on create (a typo in its argument name), but
+    # takes it as an update.
+    apigw.update_authorizer(
+        restApiId=api_id,
+        authorizerId=pinned_authorizer,
+        patchOperations=[
+            {"op": "replace", "path": "/identityValidationExpression", "value": pool.client_id}
+        ],
+    )
+    signed_in = {"authorizationType": "COGNITO_USER_POOLS", "authorizerId": authorizer}
+    private = resource(root, "private")
+    integrate(apigw, api_id, private, "GET", app, **signed_in)
+    integrate(apigw, api_id, private, "POST", app, **new_item, **signed_in)
+    integrate(
+        apigw,
+        api_id,
+        resource(root, "pinned"),
+        "GET",
+        app,
+        authorizationType="COGNITO_USER_POOLS",
+        authorizerId=pinned_authorizer,
+    )
+    integrate(apigw, api_id, resource(root, "iam"), "GET", app, authorizationType="AWS_IAM")
 
     # CORS preflight: a MOCK integration answered from its integration response.
     apigw.put_method(
@@ -275,6 +365,17 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
             responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
             responseTemplates={"application/json": '{"message":$context.error.messageString}'},
         )
+    # Its own body; its headers (CORS) come from DEFAULT_4XX.
+    apigw.put_gateway_response(
+        restApiId=api_id,
+        responseType="UNAUTHORIZED",
+        statusCode="401",
+        responseTemplates={
+            "application/json": (
+                '{"error":{"code":"UNAUTHORIZED","message":$context.error.messageString}}'
+            )
+        },
+    )
     deployment = apigw.create_deployment(restApiId=api_id)["id"]
     apigw.create_stage(
         restApiId=api_id,
@@ -282,7 +383,14 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
         deploymentId=deployment,
         variables={"flavour": "vanilla"},
     )
-    return HandBuiltApi(api_id=api_id, code_dir=code_dir, functions=functions)
+    return HandBuiltApi(
+        api_id=api_id,
+        code_dir=code_dir,
+        functions=functions,
+        pool=pool,
+        second_client_id=second_client,
+        other_pool=other_pool,
+    )
 
 
 class LogCapture(io.StringIO):

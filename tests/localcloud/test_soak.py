@@ -25,7 +25,8 @@ def test_a_failing_cycle_is_reported_and_cleaned_up(project, tmp_path):  # noqa:
     )
     assert result.returncode == 1, result.stdout + result.stderr
     # The stand-in writes only some of the stack's outputs.
-    assert "soak: cycle 1/1: FAILED: outputs missing: ['ApiGatewayUrl', 'VpcId']" in result.stdout
+    missing = "['ApiGatewayUrl', 'VpcId', 'UserPoolId', 'UserPoolClientId']"
+    assert f"soak: cycle 1/1: FAILED: outputs missing: {missing}" in result.stdout
     assert "soak: 1 cycles, 1 failed" in result.stdout
     assert (logs / "cycle-1.log").is_file()
     work = project / ".localcloud"

@@ -4,12 +4,16 @@ import json
 import re
 
 import pytest
+from cdktf import TerraformStack, Testing
+from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
+from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from handlers.store.routes import ROUTES
+from handlers.store.routes import ROUTES, Access, Route
 from handlers.store.schemas import BODIES
-from stacks.api import CONTRACT_ERRORS, permission_source_arn
+from stacks.api import CONTRACT_ERRORS, Api, ApiProps, permission_source_arn
 
 PATHS = {r.path for r in ROUTES}
+_REF = re.compile(r"\$\{aws_api_gateway_resource\.([^.]+)\.id\}")
 
 
 def _methods(env, verb=None):
@@ -149,3 +153,133 @@ def test_permissions_scoped_to_each_route(env):
 )
 def test_permission_source_arn(index, expected):
     assert permission_source_arn("arn", ROUTES[index]) == expected
+
+
+def method_paths(synth: dict) -> dict[tuple[str, str], dict]:
+    """Every synthesized method by (HTTP method, path), the path rebuilt from its resources."""
+    resources = synth["resource"]["aws_api_gateway_resource"]
+
+    def path_of(reference: str) -> str:
+        found = _REF.fullmatch(reference)
+        if found is None:
+            return ""  # the API's root resource
+        resource = resources[found.group(1)]
+        return f"{path_of(resource['parent_id'])}/{resource['path_part']}"
+
+    methods = {}
+    for method in synth["resource"]["aws_api_gateway_method"].values():
+        key = (method["http_method"], path_of(method["resource_id"]))
+        assert key not in methods, key
+        methods[key] = method
+    return methods
+
+
+def test_one_cognito_authorizer_on_the_pool(env):
+    authorizer = env.one("aws_api_gateway_authorizer")
+    assert authorizer["type"] == "COGNITO_USER_POOLS"
+    pool_arn = env.json["output"]["UserPoolArn"]["value"]
+    assert authorizer["provider_arns"] == [pool_arn]
+    assert authorizer["identity_source"] == "method.request.header.Authorization"
+    assert authorizer["rest_api_id"].startswith("${aws_api_gateway_rest_api.")
+    # ID tokens carry no scopes; a validation expression would be checked before the signature.
+    assert "identity_validation_expression" not in authorizer
+
+
+def test_every_method_has_the_authorization_its_route_requires(env):
+    """Derived from the route table: a route cannot ship without the sign-in its access needs."""
+    methods = method_paths(env.json)
+    authorizer = next(iter(env.resources("aws_api_gateway_authorizer")))
+    by_key = {(r.method, r.path): r for r in ROUTES}
+    for key, method in methods.items():
+        if key[0] == "OPTIONS":
+            assert method["authorization"] == "NONE" and "authorizer_id" not in method, key
+            continue
+        route = by_key.pop(key)  # KeyError: a method that no route declares
+        if route.signed_in:
+            assert method["authorization"] == "COGNITO_USER_POOLS", key
+            assert method["authorizer_id"] == f"${{aws_api_gateway_authorizer.{authorizer}.id}}"
+        else:
+            assert method["authorization"] == "NONE" and "authorizer_id" not in method, key
+        assert "authorization_scopes" not in method and "api_key_required" not in method
+    assert not by_key, f"routes without a method: {sorted(by_key)}"
+    open_methods = sorted(k for k, m in methods.items() if m["authorization"] == "NONE")
+    assert [k for k in open_methods if k[0] != "OPTIONS"] == [
+        ("GET", "/products"),
+        ("GET", "/products/{productId}"),
+    ]
+
+
+def test_sign_in_errors_in_the_contract_shape(env):
+    responses = {
+        r["response_type"]: r for r in env.resources("aws_api_gateway_gateway_response").values()
+    }
+    expected = {
+        "UNAUTHORIZED": ("401", "UNAUTHORIZED"),
+        "EXPIRED_TOKEN": ("401", "UNAUTHORIZED"),
+        "ACCESS_DENIED": ("403", "FORBIDDEN"),
+        "MISSING_AUTHENTICATION_TOKEN": ("404", "NOT_FOUND"),
+    }
+    origin = f"'{env.config.cors_allowed_origins[0]}'"
+    for response_type, (status, code) in expected.items():
+        response = responses[response_type]
+        assert response["status_code"] == status
+        body = json.loads(response["response_templates"]["application/json"])
+        assert body["error"]["code"] == code and body["error"]["details"] == []
+        headers = response["response_parameters"]
+        assert headers["gatewayresponse.header.Access-Control-Allow-Origin"] == origin
+        assert "Authorization" in headers["gatewayresponse.header.Access-Control-Allow-Headers"]
+
+
+def _api_stack(routes, user_pool_arns):
+    stack = TerraformStack(Testing.app(), "api-only")
+    AwsProvider(stack, "aws", region="us-east-1")
+    function = LambdaFunction(
+        stack,
+        "fn",
+        function_name="fn",
+        role="arn:aws:iam::123456789012:role/fn",
+        handler="fn.handler",
+        runtime="python3.12",
+        filename="fn.zip",
+    )
+    props = ApiProps(
+        prefix="t",
+        stage_name="t",
+        partition="aws",
+        functions={"products": function},
+        cors_allowed_origins=("*",),
+        throttle_rate=1,
+        throttle_burst=1,
+        log_retention_days=1,
+        kms_key_arn="arn:aws:kms:us-east-1:123456789012:key/k",
+        routes=routes,
+        bodies={},
+        user_pool_arns=user_pool_arns,
+    )
+    return stack, props
+
+
+def test_a_new_route_gets_the_sign_in_its_access_needs():
+    routes = (
+        Route("GET", "/reports", "products", "getReports", Access.ADMIN),
+        Route("GET", "/catalogue", "products", "getCatalogue", Access.ANYONE),
+    )
+    stack, props = _api_stack(routes, ("arn:aws:cognito-idp:us-east-1:123456789012:userpool/p",))
+    Api(stack, "api", props)
+    methods = method_paths(json.loads(Testing.synth(stack)))
+    assert methods["GET", "/reports"]["authorization"] == "COGNITO_USER_POOLS"
+    assert methods["GET", "/catalogue"]["authorization"] == "NONE"
+
+
+def test_a_signed_in_route_without_a_pool_fails_synth():
+    stack, props = _api_stack(
+        (Route("DELETE", "/reports", "products", "deleteReports", Access.CUSTOMER),), ()
+    )
+    with pytest.raises(ValueError, match="user_pool_arns is empty, but DELETE /reports need"):
+        Api(stack, "api", props)
+
+
+def test_no_authorizer_when_no_route_needs_sign_in():
+    stack, props = _api_stack((Route("GET", "/catalogue", "products", "c", Access.ANYONE),), ())
+    assert Api(stack, "api", props).authorizer is None
+    assert "aws_api_gateway_authorizer" not in json.loads(Testing.synth(stack))["resource"]

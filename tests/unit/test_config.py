@@ -4,7 +4,15 @@ from dataclasses import replace
 
 import pytest
 
-from stacks.config import AutoScaling, Capacity, ConfigError, StateBackend, load, load_all
+from stacks.config import (
+    AutoScaling,
+    Capacity,
+    ConfigError,
+    StateBackend,
+    UserPool,
+    load,
+    load_all,
+)
 
 
 @pytest.mark.parametrize(
@@ -110,6 +118,14 @@ def test_state_bucket_applies_to_real_environments_only():
             {"autoscaling": AutoScaling(max_read=500, max_write=500, target_utilization=99)},
             "autoscaling.target_utilization",
         ),
+        ({"user_pool": UserPool(tier="FREE")}, "user_pool.tier"),
+        ({"user_pool": UserPool(password_min_length=7)}, "user_pool.password_min_length"),
+        ({"user_pool": UserPool(password_min_length=100)}, "user_pool.password_min_length"),
+        ({"user_pool": UserPool(temporary_password_days=0)}, "user_pool.temporary_password_days"),
+        ({"user_pool": UserPool(mfa="SOMETIMES")}, "user_pool.mfa"),
+        ({"user_pool": UserPool(id_token_minutes=4)}, "user_pool.id_token_minutes"),
+        ({"user_pool": UserPool(access_token_minutes=1441)}, "user_pool.access_token_minutes"),
+        ({"user_pool": UserPool(refresh_token_days=0)}, "user_pool.refresh_token_days"),
     ],
 )
 def test_bad_values_name_the_field(change, field_name):
@@ -143,3 +159,18 @@ def test_tags():
 def test_fixed_capacity_without_autoscaling_is_valid():
     config = replace(load("dev", {}), autoscaling=None).validate()
     assert config.autoscaling is None and config.table_capacity == Capacity(5, 5)
+
+
+def test_user_password_auth_only_in_dev_and_local():
+    flows = {c.name: c.user_pool.auth_flows for c in load_all({})}
+    everywhere = (
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    )
+    assert flows == {
+        "dev": (*everywhere, "ALLOW_USER_PASSWORD_AUTH"),
+        "staging": everywhere,
+        "prod": everywhere,
+        "local": (*everywhere, "ALLOW_USER_PASSWORD_AUTH"),
+    }

@@ -121,20 +121,20 @@ def test_page_parameters_and_query_fields():
 
 def test_responses_are_what_the_handlers_answer():
     expected = {
-        "createProduct": {"201", "400", "413", "5XX"},
+        "createProduct": {"201", "400", "401", "403", "413", "5XX"},
         "listProducts": {"200", "400", "5XX"},
         "getProduct": {"200", "404", "5XX"},
-        "updateProduct": {"200", "400", "404", "413", "5XX"},
-        "deleteProduct": {"204", "404", "5XX"},
-        "createUser": {"201", "400", "409", "413", "5XX"},
-        "findUsers": {"200", "400", "5XX"},
-        "getUser": {"200", "404", "5XX"},
-        "updateUser": {"200", "400", "404", "409", "413", "5XX"},
-        "deleteUser": {"204", "404", "409", "5XX"},
-        "createOrder": {"201", "400", "409", "413", "422", "5XX"},
-        "listOrders": {"200", "400", "5XX"},
-        "getOrder": {"200", "404", "5XX"},
-        "updateOrderStatus": {"200", "400", "404", "409", "413", "5XX"},
+        "updateProduct": {"200", "400", "401", "403", "404", "413", "5XX"},
+        "deleteProduct": {"204", "401", "403", "404", "5XX"},
+        "createUser": {"201", "400", "401", "409", "413", "5XX"},
+        "findUsers": {"200", "400", "401", "403", "5XX"},
+        "getUser": {"200", "401", "404", "5XX"},
+        "updateUser": {"200", "400", "401", "404", "409", "413", "5XX"},
+        "deleteUser": {"204", "401", "404", "409", "5XX"},
+        "createOrder": {"201", "400", "401", "403", "409", "413", "422", "5XX"},
+        "listOrders": {"200", "400", "401", "403", "5XX"},
+        "getOrder": {"200", "401", "404", "5XX"},
+        "updateOrderStatus": {"200", "400", "401", "403", "404", "409", "413", "5XX"},
     }
     assert {route.operation_id for route in routes.ROUTES} == set(expected)
     for operation in OPERATIONS.values():
@@ -145,6 +145,47 @@ def test_responses_are_what_the_handlers_answer():
             if status[0] in "45":
                 schema = response["content"]["application/json"]["schema"]
                 assert schema == {"$ref": openapi.ERROR_REF}
+
+
+def test_the_id_token_security_scheme():
+    assert DOC["components"]["securitySchemes"] == {
+        "idToken": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": DOC["components"]["securitySchemes"]["idToken"]["description"],
+        }
+    }
+    description = DOC["components"]["securitySchemes"]["idToken"]["description"]
+    assert "ID token" in description and "token_use" in description
+    assert "security" not in DOC  # no default: each operation says
+
+
+def test_security_and_who_may_call_follow_the_route_table():
+    for key, route in ROUTES.items():
+        operation = OPERATIONS[key]
+        if route.signed_in:
+            assert operation["security"] == [{"idToken": []}], key
+            assert operation["responses"]["401"]["description"].startswith("UNAUTHORIZED")
+        else:
+            assert operation["security"] == [] and "401" not in operation["responses"], key
+        assert operation["description"].startswith("Who may call: ")
+        assert ("403" in operation["responses"]) is (
+            route.access is routes.Access.ADMIN
+            or route.operation_id in {"createOrder", "listOrders", "updateOrderStatus"}
+        ), key
+    assert "admins only" in OPERATIONS["POST", "/products"]["description"]
+    assert "anyone" in OPERATIONS["GET", "/products"]["description"]
+    assert (
+        "another user's"
+        in OPERATIONS["GET", "/orders/{orderId}"]["responses"]["404"]["description"]
+    )
+
+
+def test_the_description_explains_sign_in():
+    text = DOC["info"]["description"]
+    assert "no authentication" not in text.lower()
+    assert "ID token" in text and "401" in text and "403" in text
 
 
 def test_success_responses_name_their_resource():
@@ -210,7 +251,7 @@ def test_to_openapi_converts_and_refuses():
 def test_document_refuses_what_it_cannot_describe():
     with pytest.raises(ValueError, match="both requests and responses"):
         openapi.document(bodies={"Product": {}})
-    odd = routes.Route("PUT", "/products", "products", "createProduct")
+    odd = routes.Route("PUT", "/products", "products", "createProduct", routes.Access.ADMIN)
     with pytest.raises(ValueError, match="no rule for its success response"):
         openapi.document(route_table=(odd,))
 

@@ -11,6 +11,8 @@ import orders
 import pytest
 from store import dynamo, manifest, tables
 
+from tests.events import customer
+
 # Powertools reads the idempotency record back only when a conditional put loses a race and
 # DynamoDB returned no old item; the grant is needed, but a tour never exercises it.
 UNEXERCISED = {("orders", "dynamodb:GetItem", "idempotency", None)}
@@ -64,33 +66,36 @@ def recorder_fixture(api, monkeypatch):  # pylint: disable=unused-argument
 
 
 def tour(api):
-    """Every route, success and failure."""
-    user = api("POST", "/users", body={"email": "a@b.co", "name": "A"}).body
-    api("POST", "/users", body={"email": "A@b.co", "name": "A"})
+    """Every route, success and failure, each by the role that may call it."""
+    ann, tim = customer(), customer()
+    user = api("POST", "/users", body={"email": "a@b.co", "name": "A"}, caller=ann).body
+    api("POST", "/users", body={"email": "x@b.co", "name": "A"}, caller=ann)
+    api("POST", "/users", body={"email": "A@b.co", "name": "A"}, caller=customer())
     api("GET", "/users", query={"email": "a@b.co"})
-    api("GET", f"/users/{user['userId']}")
-    api("PATCH", f"/users/{user['userId']}", body={"email": "new@b.co"})
-    temp = api("POST", "/users", body={"email": "t@b.co", "name": "T"}).body
-    api("DELETE", f"/users/{temp['userId']}")
+    api("GET", f"/users/{user['userId']}", caller=ann)
+    api("PATCH", f"/users/{user['userId']}", body={"name": "Ann"}, caller=ann)
+    api("PATCH", f"/users/{user['userId']}", body={"email": "new@b.co"}, caller=ann)
+    temp = api("POST", "/users", body={"email": "t@b.co", "name": "T"}, caller=tim).body
+    api("DELETE", f"/users/{temp['userId']}", caller=tim)
     product = api("POST", "/products", body={"name": "P", "price": 1, "category": "c", "stock": 9})
     pid = product.body["productId"]
     api("POST", "/products", body={"name": "Q", "price": 1, "category": "c", "stock": 9})
     for query in ({"limit": "1"}, {"category": "c", "limit": "1"}):
-        token = api("GET", "/products", query=query).body["nextToken"]
-        api("GET", "/products", query={**query, "nextToken": token})
-    api("GET", f"/products/{pid}")
+        token = api("GET", "/products", query=query, caller=None).body["nextToken"]
+        api("GET", "/products", query={**query, "nextToken": token}, caller=None)
+    api("GET", f"/products/{pid}", caller=None)
     api("PATCH", f"/products/{pid}", body={"stock": 8})
     api("DELETE", f"/products/{uuid.uuid4()}")
-    body = {"userId": user["userId"], "items": [{"productId": pid, "quantity": 1}]}
-    first = api("POST", "/orders", body=body, headers={"Idempotency-Key": "k"}).body
-    api("POST", "/orders", body=body, headers={"Idempotency-Key": "k"})
+    body = {"items": [{"productId": pid, "quantity": 1}]}
+    first = api("POST", "/orders", body=body, headers={"Idempotency-Key": "k"}, caller=ann).body
+    api("POST", "/orders", body=body, headers={"Idempotency-Key": "k"}, caller=ann)
     too_many = {**body, "items": [{"productId": pid, "quantity": 99}]}
-    api("POST", "/orders", body=too_many, headers={"Idempotency-Key": "fails"})
-    second = api("POST", "/orders", body=body).body
-    api("GET", "/orders", query={"userId": user["userId"], "limit": "1"})
-    api("GET", f"/orders/{first['orderId']}")
+    api("POST", "/orders", body=too_many, headers={"Idempotency-Key": "fails"}, caller=ann)
+    second = api("POST", "/orders", body=body, caller=ann).body
+    api("GET", "/orders", query={"userId": user["userId"], "limit": "1"}, caller=ann)
+    api("GET", f"/orders/{first['orderId']}", caller=ann)
     api("PATCH", f"/orders/{first['orderId']}", body={"status": "CONFIRMED"})
-    api("PATCH", f"/orders/{second['orderId']}", body={"status": "CANCELLED"})
+    api("PATCH", f"/orders/{second['orderId']}", body={"status": "CANCELLED"}, caller=ann)
     api("DELETE", f"/products/{pid}")
 
 

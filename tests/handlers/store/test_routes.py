@@ -30,3 +30,23 @@ def test_resolver_serves_exactly_its_routes(function):
 def test_operation_ids_are_unique_and_handlers_exist():
     assert len({r.operation_id for r in routes.ROUTES}) == len(routes.ROUTES)
     assert {r.function for r in routes.ROUTES} == set(APPS)
+
+
+def test_find_matches_concrete_paths():
+    assert routes.find("GET", "/products").operation_id == "listProducts"
+    assert routes.find("GET", "/products/abc").operation_id == "getProduct"
+    assert routes.find("PATCH", "/orders/abc").operation_id == "updateOrderStatus"
+    assert routes.find("GET", "/products/abc/def") is None
+    assert routes.find("OPTIONS", "/products") is None
+    assert routes.find("PUT", "/products/abc") is None
+
+
+def test_access_says_whether_sign_in_is_needed():
+    open_routes = {r.operation_id for r in routes.ROUTES if not r.signed_in}
+    assert open_routes == {"listProducts", "getProduct"}
+    assert {r.operation_id for r in routes.ROUTES if r.access is routes.Access.ADMIN} == {
+        "createProduct",
+        "updateProduct",
+        "deleteProduct",
+        "findUsers",
+    }
