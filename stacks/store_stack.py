@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from stacks.api import Api, ApiProps
-from stacks.config import EnvironmentConfig
+from stacks.config import POWERTOOLS_LAYER, EnvironmentConfig
 from stacks.encryption import Encryption, EncryptionProps
 from stacks.firewall import Firewall, FirewallProps
 from stacks.functions import Functions, FunctionsProps
@@ -84,6 +84,8 @@ class StoreStack(TerraformStack):
                 prefix=prefix,
                 environment=config.name,
                 partition=partition,
+                region=config.region,
+                account_id=identity.account_id,
                 source_dir=str(clean_copy(handlers_dir)),
                 tables=self.tables.tables,
                 kms_key_arn=key_arn,
@@ -96,6 +98,7 @@ class StoreStack(TerraformStack):
                 log_level=config.log_level,
                 cors_allowed_origins=config.cors_allowed_origins,
                 layers=(config.powertools_layer_arn,) if config.powertools_layer_arn else (),
+                layer_release=POWERTOOLS_LAYER["powertools"],
             ),
         )
         self.api = Api(
@@ -138,6 +141,8 @@ class StoreStack(TerraformStack):
                 stage_name=self.api.stage.stage_name,
                 table_names={k: t.name for k, t in self.tables.tables.items()},
                 alarms_to_sns=config.alarms_to_sns,
+                alarm_emails=config.alarm_emails,
+                alarm_https_endpoint=config.alarm_https_endpoint,
             ),
         )
         self._outputs()
@@ -187,6 +192,7 @@ class StoreStack(TerraformStack):
             "ApiGatewayExecutionArn": api.rest_api.execution_arn,
             "ApiGatewayUrl": api.stage.invoke_url,
             "ApiGatewayStageName": api.stage.stage_name,
+            "AlarmTopicArn": self.monitoring.topic.arn,
             "Environment": self.config.name,
             "Region": self.config.region,
         }

@@ -17,7 +17,7 @@ REQUIRED = (
     "OrdersLambdaArn", "OrdersLambdaName", "OrdersLambdaInvokeArn",
     "UsersLambdaArn", "UsersLambdaName", "UsersLambdaInvokeArn",
     "ApiGatewayId", "ApiGatewayName", "ApiGatewayRootResourceId", "ApiGatewayExecutionArn",
-    "ApiGatewayUrl", "ApiGatewayStageName", "Environment", "Region",
+    "ApiGatewayUrl", "ApiGatewayStageName", "AlarmTopicArn", "Environment", "Region",
 )  # fmt: skip
 
 

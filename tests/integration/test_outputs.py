@@ -20,6 +20,7 @@ PATTERNS = {
     "ApiGatewayStageName": r"dev|staging|prod|local",
     "Environment": r"dev|staging|prod|local",
     "Region": REGION,
+    "AlarmTopicArn": rf"arn:aws:sns:{REGION}:{ACCOUNT}:ecommerce-[a-z]+-alarms",
 }
 for _name in ("Products", "Orders", "Users"):
     _lambda = rf"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ecommerce-[a-z]+-{_name.lower()}"

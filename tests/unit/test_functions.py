@@ -143,11 +143,10 @@ def test_indexes_named_not_wildcarded(synths):
     assert index_resources[0].endswith("/index/userId-createdAt-index")
 
 
-def test_managed_policies_only_for_eni_and_xray(env):
+def test_no_managed_policies_eni_and_xray_rights_are_inline(env):
+    # Was: AWSLambdaVPCAccessExecutionRole and AWSXRayDaemonWriteAccess attached (logs and ec2
+    # actions on "*"). Now an inline runtime policy (tests/unit/test_iam.py checks its scope).
     attachments = env.resources("aws_iam_role_policy_attachment")
-    arns = [a["policy_arn"] for k, a in attachments.items() if k.startswith("functions_")]
-    assert len(arns) == 6
-    assert {a.rsplit("/", 1)[-1] for a in arns} == {
-        "AWSLambdaVPCAccessExecutionRole",
-        "AWSXRayDaemonWriteAccess",
-    }
+    assert [k for k in attachments if k.startswith("functions_")] == []
+    runtime = [k for k in env.resources("aws_iam_role_policy") if "-runtime-policy" in k]
+    assert len(runtime) == 3
