@@ -1,0 +1,25 @@
+"""CORS: what a browser may send and for how long it may trust a preflight. Pure data.
+
+The one source for both places that answer CORS: API Gateway's preflight and its own errors
+(``stacks/api.py``) and the functions' responses (``store.web``), so the two never disagree.
+"""
+
+# Sorted, as Powertools writes them.
+ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "X-Amz-Date",
+    "X-Amz-Security-Token",
+    "X-Api-Key",
+)
+ALLOW_METHODS = ("GET", "POST", "PATCH", "DELETE", "OPTIONS")
+MAX_AGE_SECONDS = 300
+
+
+def allow_origin(request_origin: str | None, allowed: tuple[str, ...] | list[str]) -> str | None:
+    """The ``Access-Control-Allow-Origin`` for a request: "*" where any origin is allowed, the
+    request's own origin when it is allowed, else None (no header: the browser refuses)."""
+    if "*" in allowed:
+        return "*"
+    return request_origin if request_origin in allowed else None
