@@ -24,6 +24,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from handlers.store.cors import origin_pattern
+
 PROJECT = "ecommerce"
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
 
@@ -188,6 +190,12 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 bool(self.cors_allowed_origins)
                 and all(_ORIGIN.match(o) for o in self.cors_allowed_origins),
                 "must be '*' or a list of http(s)://host[:port] origins",
+            ),
+            (
+                "cors_allowed_origins",
+                len(origin_pattern(self.cors_allowed_origins)) <= 200,
+                "must fit the firewall's origin rule (a regular expression of at most 200 "
+                "characters, AWS WAF's limit): list fewer origins",
             ),
             (
                 "powertools_layer_arn",

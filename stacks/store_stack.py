@@ -124,6 +124,7 @@ class StoreStack(TerraformStack):
                 prefix=prefix,
                 stage_arn=self.api.stage.arn,
                 rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
+                allowed_origins=config.cors_allowed_origins,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=key_arn,
             ),

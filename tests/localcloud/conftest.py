@@ -14,10 +14,12 @@ from pathlib import Path
 import boto3
 import pytest
 
+from handlers.store.cors import preflight_template
 from localcloud.emulator import Emulator
 from localcloud.gateway.server import Gateway, serve
 
 REGION = "us-east-1"
+CORS_ORIGINS = ("http://localhost:3000", "https://shop.example.com")
 
 APP_CODE = """
 import base64, json, os, sys, time
@@ -267,6 +269,36 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
         statusCode="204",
         responseParameters=cors,
         responseTemplates={"application/json": ""},
+    )
+    # A preflight whose template gives each of two origins its own (the stack's, stacks/api.py).
+    cors_res = resource(root, "cors")
+    apigw.put_method(
+        restApiId=api_id, resourceId=cors_res, httpMethod="OPTIONS", authorizationType="NONE"
+    )
+    apigw.put_integration(
+        restApiId=api_id,
+        resourceId=cors_res,
+        httpMethod="OPTIONS",
+        type="MOCK",
+        requestTemplates={"application/json": '#if(true){"statusCode": 204}#end'},
+    )
+    apigw.put_method_response(
+        restApiId=api_id,
+        resourceId=cors_res,
+        httpMethod="OPTIONS",
+        statusCode="204",
+        responseParameters={**dict.fromkeys(cors, True), "method.response.header.Vary": True},
+    )
+    apigw.put_integration_response(
+        restApiId=api_id,
+        resourceId=cors_res,
+        httpMethod="OPTIONS",
+        statusCode="204",
+        responseParameters={
+            "method.response.header.Vary": "'Origin'",
+            "method.response.header.Access-Control-Allow-Methods": "'GET,OPTIONS'",
+        },
+        responseTemplates={"application/json": preflight_template(CORS_ORIGINS)},
     )
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         apigw.put_gateway_response(
