@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 from cdktf import AssetType, Postcondition, TerraformAsset, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_lambda_layer_version import DataAwsLambdaLayerVersion
 from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.data_aws_lambda_layer_version import DataAwsLambdaLayerVersion
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
@@ -54,7 +54,7 @@ class FunctionsProps:
     cors_allowed_origins: tuple[str, ...]
     layers: tuple[str, ...]
     # The Powertools release each layer must ship (checked at plan time against its description).
-    layer_release: str | None = None
+    layer_release: str
     specs: tuple[manifest.FunctionSpec, ...] = manifest.ALL
 
 
@@ -75,8 +75,7 @@ class Functions(Construct):
         self.functions: dict[str, LambdaFunction] = {}
         self.roles: dict[str, IamRole] = {}
         self.log_groups: dict[str, CloudwatchLogGroup] = {}
-        if props.layer_release:
-            self._check_layers(props.layers, props.layer_release)
+        self._check_layers(props.layers, props.layer_release)
         for spec in props.specs:
             self._function(spec, props)
 

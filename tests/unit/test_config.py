@@ -77,7 +77,8 @@ def test_zone_override_sets_the_zones_and_their_count():
     ("environ", "message"),
     [
         ({"ECOMMERCE_REGION": "me-central-1"}, "must be set (ECOMMERCE_ZONES) for region"),
-        ({"ECOMMERCE_REGION": "ap-northeast-1", "ECOMMERCE_ZONES": "ap-northeast-1b,ap-northeast-1c"},
+        ({"ECOMMERCE_REGION": "ap-northeast-1",
+          "ECOMMERCE_ZONES": "ap-northeast-1b,ap-northeast-1c"},
          "must be zones of ap-northeast-1: ap-northeast-1a, ap-northeast-1c, ap-northeast-1d"),
         ({"ECOMMERCE_ZONES": "eu-west-1a,eu-west-1b"}, "must be zones of us-east-1"),
         ({"ECOMMERCE_ZONES": "us-east-1a,us-east-1a"}, "distinct zones"),
@@ -109,7 +110,8 @@ def test_alarm_subscribers_are_configuration():
     ("environ", "field_name"),
     [
         ({"ECOMMERCE_STAGING_ALARM_EMAILS": "not-an-address"}, "alarm_emails"),
-        ({"ECOMMERCE_STAGING_ALARM_HTTPS_ENDPOINT": "http://hooks.example.com"}, "alarm_https_endpoint"),
+        ({"ECOMMERCE_STAGING_ALARM_HTTPS_ENDPOINT": "http://hooks.example.com"},
+         "alarm_https_endpoint"),
         ({"ECOMMERCE_STAGING_ALARM_HTTPS_ENDPOINT": "https://x y"}, "alarm_https_endpoint"),
     ],
 )  # fmt: skip
