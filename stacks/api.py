@@ -44,9 +44,8 @@ from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
-from handlers.store import cors
+from handlers.store import cors, schemas
 from handlers.store import routes as route_table
-from handlers.store import schemas
 from stacks.iam import assume_role_policy
 
 CORS_ALLOW_HEADERS = ",".join(cors.ALLOW_HEADERS)
@@ -263,9 +262,7 @@ class Api(Construct):
             resource_id=resource_id,
             http_method=method.http_method,
             status_code="204",
-            response_parameters=dict.fromkeys(
-                self._cors_headers("method.response", "'*'"), True
-            ),
+            response_parameters=dict.fromkeys(self._cors_headers("method.response", "'*'"), True),
         )
         integration_response = ApiGatewayIntegrationResponse(
             self,
