@@ -22,6 +22,7 @@ import requests
 
 from localcloud import PROJECT_ROOT
 from localcloud.runner import process_alive
+from stacks.config import load as load_config
 
 pytestmark = pytest.mark.localcloud
 
@@ -90,7 +91,7 @@ def test_up_serve_plan_down(tmp_path):
         )
         assert created.status_code == 201, created.text
         product = created.json()
-        assert created.headers.get("Access-Control-Allow-Origin")
+        assert created.headers.get("Vary") == "Origin"
         fetched, measurements["warm_get_product_ms"] = _timed(
             "GET", base + f"products/{product['productId']}"
         )
@@ -99,13 +100,17 @@ def test_up_serve_plan_down(tmp_path):
         warm = [_timed("GET", base + f"products/{product['productId']}")[1] for _ in range(20)]
         measurements["warm_get_product_median_ms"] = sorted(warm)[len(warm) // 2]
 
-        preflight = requests.options(base + "products", timeout=30)
+        # An origin the local configuration allows (whatever ECOMMERCE_LOCAL_CORS_ORIGINS says).
+        origin = {"Origin": load_config("local", dict(os.environ)).cors_allowed_origins[0]}
+        if origin["Origin"] == "*":
+            origin["Origin"] = "http://localhost:3000"
+        preflight = requests.options(base + "products", headers=origin, timeout=30)
         assert preflight.status_code in (200, 204)
-        assert preflight.headers.get("Access-Control-Allow-Origin")
-        unknown = requests.get(base + "no-such-route", timeout=30)
+        assert preflight.headers.get("Access-Control-Allow-Origin") in ("*", origin["Origin"])
+        unknown = requests.get(base + "no-such-route", headers=origin, timeout=30)
         assert unknown.status_code == 403
         assert unknown.json() == {"message": "Missing Authentication Token"}
-        assert unknown.headers.get("Access-Control-Allow-Origin")
+        assert unknown.headers.get("Access-Control-Allow-Origin") in ("*", origin["Origin"])
         invalid = requests.post(
             base + "products",
             data="{not json",
