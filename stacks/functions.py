@@ -33,7 +33,7 @@ RESOURCELESS_ACTIONS = (
 
 
 @dataclass(frozen=True)
-class FunctionsProps:
+class FunctionsProps:  # pylint: disable=too-many-instance-attributes  # one per setting
     """Inputs of ``Functions``."""
 
     prefix: str
