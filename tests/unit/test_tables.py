@@ -6,10 +6,8 @@ import os
 import subprocess
 
 import boto3
-import pytest
 
 from handlers.store import tables as specs
-from localcloud.emulator import Emulator
 
 
 def _table(env, name):
@@ -117,15 +115,6 @@ def test_fixed_capacity_has_no_scaling_and_no_ignored_changes(synths):
     tables = synths["local"].resources("aws_dynamodb_table").values()
     assert synths["local"].config.autoscaling is None
     assert all("lifecycle" not in table for table in tables)
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    """moto's server, for Terraform to apply tables to."""
-    server = Emulator("127.0.0.1", 0, tmp_path_factory.mktemp("emulator") / "emulator.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 def _terraform(directory, env, *args):
