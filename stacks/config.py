@@ -8,8 +8,9 @@ Overrides come from environment variables only (read by ``main.py`` and passed i
 this module reads no global state):
 
 - ``ECOMMERCE_REGION``: AWS region of every environment (default ``us-east-1``).
-- ``ECOMMERCE_ZONES``: comma-separated availability zones (default: the first ``az_count`` of the
-  region's zones in ``REGION_ZONES``; required for a region that table does not know).
+- ``ECOMMERCE_ZONES``: comma-separated availability zones of the region, in place of its row in
+  ``REGION_ZONES`` (required for a region that table does not know); each environment takes the
+  first ``az_count`` of them.
 - ``ECOMMERCE_<ENV>_ALARM_EMAILS`` / ``ECOMMERCE_<ENV>_ALARM_HTTPS_ENDPOINT``: who the alarms of
   one environment notify (comma-separated addresses; one HTTPS URL).
 - ``ECOMMERCE_<ENV>_CORS_ORIGINS``: comma-separated allowed origins of one environment.
@@ -143,7 +144,8 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     # group; ignore that drift there so `terraform plan` right after a deploy is clean.
     ignore_rule_description_drift: bool = False
     state: StateBackend = field(default_factory=StateBackend)
-    # Explicit zones (ECOMMERCE_ZONES); empty: the region's first az_count zones in REGION_ZONES.
+    # The region's usable zones (ECOMMERCE_ZONES); empty: its row in REGION_ZONES. The network
+    # spans the first az_count of them.
     zones: tuple[str, ...] = ()
     # Who the alarm topic notifies: email addresses (each confirms by mail) and/or one HTTPS
     # endpoint (which must confirm the subscription). None at all is allowed, and said at synth.
@@ -158,7 +160,7 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     @property
     def availability_zones(self) -> tuple[str, ...]:
         """The zones the network spans: a fixed list, so it never grows when AWS adds a zone."""
-        return self.zones or REGION_ZONES.get(self.region, ())[: self.az_count]
+        return (self.zones or REGION_ZONES.get(self.region, ()))[: self.az_count]
 
     @property
     def stack_name(self) -> str:
@@ -229,7 +231,7 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
 
     def _zone_and_subscriber_checks(self) -> tuple[tuple[str, bool, str], ...]:
         known = REGION_ZONES.get(self.region)
-        zones = self.availability_zones
+        zones = self.zones or known or ()
         return (
             (
                 "zones",
@@ -239,8 +241,9 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             ),
             (
                 "zones",
-                len(zones) == self.az_count and len(set(zones)) == len(zones),
-                f"must name {self.az_count} distinct zones of {self.region}",
+                len(zones) >= self.az_count and len(set(zones)) == len(zones),
+                f"must name at least {self.az_count} distinct zones of {self.region} "
+                f"(az_count {self.az_count})",
             ),
             (
                 "zones",
@@ -367,9 +370,7 @@ def load(name: str, overrides: Mapping[str, str] | None = None) -> EnvironmentCo
     origins = env.get(f"ECOMMERCE_{name.upper()}_CORS_ORIGINS")
     if origins is not None:
         config = replace(config, cors_allowed_origins=_listed(origins))
-    zones = _listed(env.get("ECOMMERCE_ZONES"))
-    if zones:
-        config = replace(config, zones=zones, az_count=len(zones))
+    config = replace(config, zones=_listed(env.get("ECOMMERCE_ZONES")))
     prefix = f"ECOMMERCE_{name.upper()}_"
     emails = _listed(env.get(f"{prefix}ALARM_EMAILS"))
     endpoint = env.get(f"{prefix}ALARM_HTTPS_ENDPOINT", "").strip()
