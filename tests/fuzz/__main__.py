@@ -15,7 +15,8 @@ to ``createOrder`` for that user and the new product, so that orders are placed,
 along their lifecycle too.
 
 Environment: API_BASE_URL (required), FUZZ_SEED (default fixed: a reproducible gate),
-FUZZ_MIN_REQUESTS, FUZZ_REPORT_DIR (default: a temporary directory, kept and printed).
+FUZZ_MIN_REQUESTS, FUZZ_REPORT_DIR (default: a temporary directory, kept and printed), FUZZ_ORIGIN
+(the Origin every request carries; default http://localhost:3000).
 """
 
 import collections
@@ -38,6 +39,10 @@ DOCUMENT = ROOT / "openapi.json"
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 DEFAULT_SEED = "20261125"
 DEFAULT_MIN_REQUESTS = 1000
+# Requests come from a browser page on an allowed origin (the default is one that dev and the
+# local cloud allow), so that every response must carry Access-Control-Allow-Origin: a request
+# from no or a foreign origin gets none, by design. FUZZ_ORIGIN names another.
+DEFAULT_ORIGIN = "http://localhost:3000"
 
 
 def seed_user(base_url: str) -> str:
@@ -116,6 +121,8 @@ def main(argv: list[str]) -> int:
         base_url,
         "--seed",
         seed,
+        "--header",
+        f"Origin: {os.environ.get('FUZZ_ORIGIN', DEFAULT_ORIGIN)}",
         "--report",
         "har,junit",
         "--report-dir",
