@@ -64,6 +64,8 @@ CHECKOV_VERSION=3.3.30
 phase checkov checkov_gate
 
 # The local cloud: deploy with the real cdktf onto the emulator, then test what was deployed.
+# Two allowed origins (not "*"), so the integration suite checks per-origin CORS there too.
+export ECOMMERCE_LOCAL_CORS_ORIGINS="${ECOMMERCE_LOCAL_CORS_ORIGINS:-http://localhost:3000,http://127.0.0.1:5173}"
 LOCALCLOUD_LOG=.localcloud-ci.log
 localcloud_logs() {
   echo "=== local cloud log (runner, deploy, gateway)"

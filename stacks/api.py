@@ -6,7 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+import jsii
+from cdktf import (
+    IResolveContext,
+    IStringProducer,
+    Lazy,
+    TerraformResource,
+    TerraformResourceLifecycle,
+)
 from cdktf_cdktf_provider_aws.api_gateway_authorizer import ApiGatewayAuthorizer
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
 from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
@@ -21,7 +28,6 @@ from cdktf_cdktf_provider_aws.api_gateway_method_settings import (
     ApiGatewayMethodSettingsSettings,
 )
 from cdktf_cdktf_provider_aws.api_gateway_model import ApiGatewayModel
-from cdktf_cdktf_provider_aws.api_gateway_request_validator import ApiGatewayRequestValidator
 from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import (
     ApiGatewayRestApi,
@@ -36,11 +42,21 @@ from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
+from handlers.store import cors, schemas
 from handlers.store import routes as route_table
-from handlers.store import schemas
 
-CORS_ALLOW_HEADERS = "Content-Type,Idempotency-Key,Authorization,X-Amz-Date,X-Api-Key"
-CORS_ALLOW_METHODS = "GET,POST,PATCH,DELETE,OPTIONS"
+CORS_ALLOW_HEADERS = ",".join(cors.ALLOW_HEADERS)
+CORS_ALLOW_METHODS = ",".join(cors.ALLOW_METHODS)
+# Resources under the construct that a deployment does not snapshot (everything else of
+# API Gateway's does, so it is hashed into the deployment's trigger).
+NOT_SNAPSHOTTED = frozenset(
+    (
+        "aws_api_gateway_account",
+        "aws_api_gateway_deployment",
+        "aws_api_gateway_method_settings",
+        "aws_api_gateway_stage",
+    )
+)
 # Errors raised by API Gateway itself, answered in the contract's error shape.
 CONTRACT_ERRORS = {
     "BAD_REQUEST_BODY": ("400", "BAD_REQUEST", "The request body does not match its schema."),
@@ -104,15 +120,17 @@ def permission_source_arn(execution_arn: str, route: route_table.Route) -> str:
 class Api(Construct):
     """A regional REST API serving the route table of ``handlers/store/routes.py``.
 
-    Each route is a method with a Lambda proxy integration, validated at the edge (required
-    parameters, and bodies against the same JSON Schemas the handlers use). Every resource
-    answers CORS preflight from a MOCK integration, and API Gateway's own errors carry the CORS
-    headers (and, where the contract has a code for them, its error body). Routes whose access
-    needs sign-in go through one Cognito user pool authorizer; the others are open. The stage is
-    named after the environment, with JSON access logs, X-Ray, metrics and throttling. Each
-    function may be invoked only by its own routes of this API. Stage logging relies on API
-    Gateway's account-wide CloudWatch role, which ``ecommerce-account`` sets once per account and
-    region.
+    Each route is a method with a Lambda proxy integration. Its request model (the JSON Schema
+    the handler validates with) and parameters document it, but API Gateway validates nothing:
+    its validation errors cannot name the bad field, which the contract requires, so the handler
+    validates and names each one. Every resource answers CORS preflight from a MOCK integration
+    that gives each allowed origin its own origin back; API Gateway's own errors carry the CORS
+    headers (and, where the contract has a code for them, its error body). Routes whose
+    access needs sign-in go through one Cognito user pool authorizer; the others are open. The
+    stage is named after the environment, with JSON access logs, X-Ray, metrics and throttling;
+    its deployment is redeployed whenever anything a deployment snapshots changes. Each function
+    may be invoked only by its own routes of this API. Stage logging relies on API Gateway's
+    account-wide CloudWatch role, which ``ecommerce-account`` sets once per account and region.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: ApiProps):
@@ -128,23 +146,6 @@ class Api(Construct):
             # A replacement API is built before the old one goes, so clients see no gap.
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        self.validators = {
-            "body": ApiGatewayRequestValidator(
-                self,
-                "validate-body",
-                rest_api_id=self.rest_api.id,
-                name="body-and-parameters",
-                validate_request_body=True,
-                validate_request_parameters=True,
-            ),
-            "params": ApiGatewayRequestValidator(
-                self,
-                "validate-params",
-                rest_api_id=self.rest_api.id,
-                name="parameters-only",
-                validate_request_parameters=True,
-            ),
-        }
         self.models = {
             name: ApiGatewayModel(
                 self,
@@ -167,13 +168,9 @@ class Api(Construct):
         self._stage()
 
     @property
-    def cors_origin(self) -> str:
-        """The origin API Gateway itself answers with (preflight and its own errors).
-
-        A MOCK integration cannot echo the request's origin, so API Gateway answers with the
-        first allowed origin; the functions answer each allowed origin exactly.
-        """
-        return self.props.cors_allowed_origins[0]
+    def any_origin(self) -> bool:
+        """Whether every origin is allowed ("*")."""
+        return "*" in self.props.cors_allowed_origins
 
     def _resource(self, path: str) -> str:
         if path == "/":
@@ -207,7 +204,6 @@ class Api(Construct):
             http_method=route.method,
             **self._authorization(route),
             request_parameters=parameters or None,
-            request_validator_id=self.validators["body" if route.body else "params"].id,
             request_models={"application/json": self.models[route.body].name}
             if route.body
             else None,
@@ -265,12 +261,16 @@ class Api(Construct):
             return {"authorization": "COGNITO_USER_POOLS", "authorizer_id": self.authorizer.id}
         return {"authorization": "NONE"}
 
-    def _cors_headers(self, prefix: str) -> dict[str, str]:
-        return {
-            f"{prefix}.header.Access-Control-Allow-Origin": f"'{self.cors_origin}'",
+    def _cors_headers(self, prefix: str, origin: str | None) -> dict[str, str]:
+        headers = {
             f"{prefix}.header.Access-Control-Allow-Headers": f"'{CORS_ALLOW_HEADERS}'",
             f"{prefix}.header.Access-Control-Allow-Methods": f"'{CORS_ALLOW_METHODS}'",
+            f"{prefix}.header.Access-Control-Max-Age": f"'{cors.MAX_AGE_SECONDS}'",
+            f"{prefix}.header.Vary": "'Origin'",
         }
+        if origin:
+            headers[f"{prefix}.header.Access-Control-Allow-Origin"] = origin
+        return headers
 
     def _preflight(self, path: str) -> None:
         resource_id = self.resources[path].id
@@ -282,7 +282,6 @@ class Api(Construct):
             resource_id=resource_id,
             http_method="OPTIONS",
             authorization="NONE",
-            request_validator_id=self.validators["params"].id,
         )
         integration = ApiGatewayIntegration(
             self,
@@ -300,7 +299,7 @@ class Api(Construct):
             resource_id=resource_id,
             http_method=method.http_method,
             status_code="204",
-            response_parameters=dict.fromkeys(self._cors_headers("method.response"), True),
+            response_parameters=dict.fromkeys(self._cors_headers("method.response", "'*'"), True),
         )
         integration_response = ApiGatewayIntegrationResponse(
             self,
@@ -309,13 +308,24 @@ class Api(Construct):
             resource_id=resource_id,
             http_method=method.http_method,
             status_code=response.status_code,
-            response_parameters=self._cors_headers("method.response"),
+            response_parameters=self._cors_headers(
+                "method.response", "'*'" if self.any_origin else None
+            ),
+            response_templates=None
+            if self.any_origin
+            else {"application/json": cors.preflight_template(self.props.cors_allowed_origins)},
             depends_on=[integration],
         )
         self.methods += [method, integration, response, integration_response]
 
     def _gateway_responses(self) -> None:
-        headers = self._cors_headers("gatewayresponse")
+        # A gateway response template is not run by VTL (only simple variable substitution), so
+        # it cannot choose an origin; its headers can only be fixed or copy a request header.
+        # With a list of origins it copies the request's Origin, and the firewall blocks every
+        # request whose Origin is not on the list before it reaches API Gateway (see Firewall).
+        headers = self._cors_headers(
+            "gatewayresponse", "'*'" if self.any_origin else "method.request.header.Origin"
+        )
         self.methods.append(
             ApiGatewayGatewayResponse(
                 self,
@@ -339,23 +349,29 @@ class Api(Construct):
                 )
             )
 
+    def snapshotted(self) -> list[TerraformResource]:
+        """Every resource of this API that a deployment snapshots: all of API Gateway's under
+        this construct but the deployment, the stage and their settings."""
+        return [
+            child
+            for child in self.node.find_all()
+            if isinstance(child, TerraformResource)
+            and child.terraform_resource_type.startswith("aws_api_gateway_")
+            and child.terraform_resource_type not in NOT_SNAPSHOTTED
+        ]
+
     def _stage(self) -> None:
         props = self.props
-        fingerprint = hashlib.sha256(
-            json.dumps(
-                [[r.method, r.path, r.function, r.body, r.query, r.headers] for r in props.routes]
-                + [[r.operation_id, r.access.value] for r in props.routes]
-                + [self.cors_origin, CONTRACT_ERRORS, sorted(self.models)],
-                sort_keys=True,
-            ).encode()
-        ).hexdigest()
         self.deployment = ApiGatewayDeployment(
             self,
             "deployment",
             rest_api_id=self.rest_api.id,
-            triggers={"redeployment": fingerprint},
+            # A deployment is a snapshot: AWS serves the stage from it until a new one is made.
+            # Hashing the synthesized configuration of everything it snapshots (references kept
+            # symbolic, so it is stable across applies) makes any content change redeploy.
+            triggers={"redeployment": Lazy.string_value(_SnapshotHash(self))},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            depends_on=self.methods,
+            depends_on=[r for r in self.snapshotted() if r is not self.rest_api],
         )
         self.access_logs = CloudwatchLogGroup(
             self,
@@ -389,3 +405,17 @@ class Api(Construct):
                 throttling_burst_limit=props.throttle_burst,
             ),
         )
+
+
+@jsii.implements(IStringProducer)
+class _SnapshotHash:  # pylint: disable=too-few-public-methods  # a jsii producer
+    """SHA-256 of the synthesized configuration of ``api.snapshotted()``, computed at synth so
+    that resources added to the construct after the deployment are covered too."""
+
+    def __init__(self, api: Api):
+        self.api = api
+
+    def produce(self, context: IResolveContext) -> str:
+        """The hash."""
+        config = [context.resolve(r.to_terraform()) for r in self.api.snapshotted()]
+        return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()

@@ -22,9 +22,11 @@ from stacks.delivery_config import STATE_KEY_ALIAS
 from stacks.iam import policy_document, statement
 from stacks.state_backend import state_key
 
-# AWS-managed policies the environment stacks attach to their roles; the deploy role may attach
-# these and no other (a unit test keeps the list equal to what the stacks attach).
-MANAGED_POLICIES = (
+# AWS-managed policies the environment stacks attach to their roles: none (every role's policies
+# are inline and checked by tests/unit/test_iam.py). Earlier releases attached these two to the
+# functions' roles; the deploy role may only detach them, so that an existing environment can
+# move to the inline policies (a unit test keeps the stacks free of attachments).
+DETACHED_POLICIES = (
     "service-role/AWSLambdaVPCAccessExecutionRole",
     "AWSXRayDaemonWriteAccess",
 )
@@ -92,6 +94,8 @@ def _named(scope: CiScope) -> dict[str, list[str]]:
         ],
         "wafv2": [scope.arn("wafv2", f"regional/webacl/{p}-*/*")],
         "kms-alias": [scope.arn("kms", f"alias/{p}")],
+        # User pool ids are generated: any pool of the account in the region.
+        "cognito-idp": [scope.arn("cognito-idp", "userpool/*")],
     }
 
 
@@ -112,7 +116,11 @@ READ_BY_NAME = {
     "iam": ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
             "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRoleTags"],
     "logs": ["logs:ListTagsForResource", "logs:ListTagsLogGroup"],
-    "sns": ["sns:GetTopicAttributes", "sns:ListTagsForResource"],
+    "sns": ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic",
+            "sns:GetSubscriptionAttributes"],
+    "cognito-idp": ["cognito-idp:DescribeUserPool", "cognito-idp:DescribeUserPoolClient",
+                    "cognito-idp:GetGroup", "cognito-idp:GetUserPoolMfaConfig",
+                    "cognito-idp:ListTagsForResource"],
     "cloudwatch": ["cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard"],
     "wafv2": ["wafv2:GetWebACL", "wafv2:GetLoggingConfiguration", "wafv2:ListTagsForResource"],
 }  # fmt: skip
@@ -132,7 +140,14 @@ WRITE_BY_NAME = {
              "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey",
              "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"],
     "sns": ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:TagResource",
-            "sns:UntagResource"],
+            "sns:UntagResource", "sns:Subscribe", "sns:Unsubscribe",
+            "sns:SetSubscriptionAttributes"],
+    "cognito-idp": ["cognito-idp:UpdateUserPool", "cognito-idp:DeleteUserPool",
+                    "cognito-idp:SetUserPoolMfaConfig", "cognito-idp:CreateUserPoolClient",
+                    "cognito-idp:UpdateUserPoolClient", "cognito-idp:DeleteUserPoolClient",
+                    "cognito-idp:CreateGroup", "cognito-idp:UpdateGroup",
+                    "cognito-idp:DeleteGroup", "cognito-idp:TagResource",
+                    "cognito-idp:UntagResource"],
     "cloudwatch": ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
                    "cloudwatch:TagResource", "cloudwatch:UntagResource",
                    "cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
@@ -161,7 +176,7 @@ WRITE_ANYWHERE = [
     "application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy",
     "application-autoscaling:TagResource", "application-autoscaling:UntagResource",
     "logs:CreateLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-    "logs:PutResourcePolicy", "logs:DeleteResourcePolicy",
+    "logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "cognito-idp:CreateUserPool",
 ]  # fmt: skip
 # EC2 deletions: only of resources tagged with the environment.
 DELETE_TAGGED = [
@@ -185,7 +200,8 @@ API_WRITE = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigatewa
 
 
 def _sid(*words: str) -> str:
-    return "".join(w.capitalize() for w in words)
+    # Statement ids are alphanumeric: "cognito-idp" becomes "CognitoIdp".
+    return "".join(part.capitalize() for w in words for part in w.split("-"))
 
 
 def _state(scope: CiScope, deploy: bool) -> list[dict]:
@@ -240,11 +256,23 @@ def named_write_statements(scope: CiScope) -> list[dict]:
         for service, actions in WRITE_BY_NAME.items()
     ]
     if scope.integration_tests:
-        statements.append(
+        statements += [
             statement(
                 "dynamodb:DeleteItem", named["dynamodb"], Sid="IntegrationSuiteRemovesItsData"
-            )
-        )
+            ),
+            # The suite makes its own people in the pool and signs them in (tests/integration).
+            statement(
+                [
+                    "cognito-idp:AdminCreateUser",
+                    "cognito-idp:AdminSetUserPassword",
+                    "cognito-idp:AdminAddUserToGroup",
+                    "cognito-idp:AdminInitiateAuth",
+                    "cognito-idp:AdminDeleteUser",
+                ],
+                named["cognito-idp"],
+                Sid="IntegrationSuiteSignsItsPeopleIn",
+            ),
+        ]
     return statements
 
 
@@ -255,13 +283,13 @@ def platform_write_statements(scope: CiScope) -> list[dict]:
     partition = scope.partition
     return [
         statement(
-            ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
+            "iam:DetachRolePolicy",
             named["iam"],
-            Sid="AttachOnlyTheStacksManagedPolicies",
+            Sid="DetachEarlierManagedPolicies",
             Condition={
                 "ArnEquals": {
                     "iam:PolicyARN": [
-                        f"arn:{partition}:iam::aws:policy/{p}" for p in MANAGED_POLICIES
+                        f"arn:{partition}:iam::aws:policy/{p}" for p in DETACHED_POLICIES
                     ]
                 }
             },

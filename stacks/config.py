@@ -8,6 +8,11 @@ Overrides come from environment variables only (read by ``main.py`` and passed i
 this module reads no global state):
 
 - ``ECOMMERCE_REGION``: AWS region of every environment (default ``us-east-1``).
+- ``ECOMMERCE_ZONES``: comma-separated availability zones of the region, in place of its row in
+  ``REGION_ZONES`` (required for a region that table does not know); each environment takes the
+  first ``az_count`` of them.
+- ``ECOMMERCE_<ENV>_ALARM_EMAILS`` / ``ECOMMERCE_<ENV>_ALARM_HTTPS_ENDPOINT``: who the alarms of
+  one environment notify (comma-separated addresses; one HTTPS URL).
 - ``ECOMMERCE_<ENV>_CORS_ORIGINS``: comma-separated allowed origins of one environment.
 - ``ECOMMERCE_STATE_BUCKET`` (and optional ``ECOMMERCE_STATE_REGION``): S3 bucket for the
   Terraform state of dev, staging and prod, locked with an S3 lock file. Unset: local state.
@@ -19,6 +24,8 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+
+from handlers.store.cors import origin_pattern
 
 PROJECT = "ecommerce"
 ENVIRONMENTS = ("dev", "staging", "prod", "local")
@@ -39,10 +46,40 @@ AUTH_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_US
 USER_PASSWORD_AUTH = "ALLOW_USER_PASSWORD_AUTH"
 USER_POOL_TIERS = frozenset(("LITE", "ESSENTIALS", "PLUS"))
 MFA_MODES = frozenset(("OFF", "OPTIONAL", "ON"))
+_EMAIL = re.compile(r"^[^@\s,]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
 # Powertools for AWS Lambda (Python) v3, public layer published by AWS (account 017000801446).
-POWERTOOLS_LAYER = (
-    "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27"
+# The layer's version number and the Powertools release it ships, as explicit data: the release
+# must be the one Pipfile.lock pins (a unit test reads the lock), and the stack checks at plan
+# time that the layer's description names that release (stacks/functions.py), so a wrong number
+# fails `cdktf plan` instead of deploying other code than the tests ran.
+POWERTOOLS_LAYER = {"powertools": "3.37.0", "layer_version": 27}
+POWERTOOLS_LAYER_ARN = (
+    "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:"
+    f"{POWERTOOLS_LAYER['layer_version']}"
 )
+# Each region's availability zone names, for the regions this project has been checked against.
+# Letters are not always a, b, c (ap-northeast-1 has a, c, d), so zones are never derived from
+# letters; a region missing here needs ECOMMERCE_ZONES.
+REGION_ZONES = {
+    "us-east-1": ("us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e",
+                  "us-east-1f"),
+    "us-east-2": ("us-east-2a", "us-east-2b", "us-east-2c"),
+    "us-west-1": ("us-west-1b", "us-west-1c"),
+    "us-west-2": ("us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"),
+    "ca-central-1": ("ca-central-1a", "ca-central-1b", "ca-central-1d"),
+    "eu-west-1": ("eu-west-1a", "eu-west-1b", "eu-west-1c"),
+    "eu-west-2": ("eu-west-2a", "eu-west-2b", "eu-west-2c"),
+    "eu-west-3": ("eu-west-3a", "eu-west-3b", "eu-west-3c"),
+    "eu-central-1": ("eu-central-1a", "eu-central-1b", "eu-central-1c"),
+    "eu-north-1": ("eu-north-1a", "eu-north-1b", "eu-north-1c"),
+    "ap-northeast-1": ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"),
+    "ap-northeast-2": ("ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"),
+    "ap-southeast-1": ("ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"),
+    "ap-southeast-2": ("ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"),
+    "ap-south-1": ("ap-south-1a", "ap-south-1b", "ap-south-1c"),
+    "sa-east-1": ("sa-east-1a", "sa-east-1b", "sa-east-1c"),
+}  # fmt: skip
 
 
 class ConfigError(ValueError):
@@ -133,6 +170,13 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     ignore_rule_description_drift: bool = False
     state: StateBackend = field(default_factory=StateBackend)
     user_pool: UserPool = field(default_factory=UserPool)
+    # The region's usable zones (ECOMMERCE_ZONES); empty: its row in REGION_ZONES. The network
+    # spans the first az_count of them.
+    zones: tuple[str, ...] = ()
+    # Who the alarm topic notifies: email addresses (each confirms by mail) and/or one HTTPS
+    # endpoint (which must confirm the subscription). None at all is allowed, and said at synth.
+    alarm_emails: tuple[str, ...] = ()
+    alarm_https_endpoint: str | None = None
 
     @property
     def prefix(self) -> str:
@@ -142,7 +186,7 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     @property
     def availability_zones(self) -> tuple[str, ...]:
         """The zones the network spans: a fixed list, so it never grows when AWS adds a zone."""
-        return tuple(f"{self.region}{letter}" for letter in "abcdef"[: self.az_count])
+        return (self.zones or REGION_ZONES.get(self.region, ()))[: self.az_count]
 
     @property
     def stack_name(self) -> str:
@@ -176,6 +220,12 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 "must be '*' or a list of http(s)://host[:port] origins",
             ),
             (
+                "cors_allowed_origins",
+                len(origin_pattern(self.cors_allowed_origins)) <= 200,
+                "must fit the firewall's origin rule (a regular expression of at most 200 "
+                "characters, AWS WAF's limit): list fewer origins",
+            ),
+            (
                 "powertools_layer_arn",
                 self.powertools_layer_arn is None
                 or bool(_LAYER_ARN.match(self.powertools_layer_arn)),
@@ -198,7 +248,7 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 "must be a valid S3 bucket name",
             ),
         )
-        for name, ok, problem in checks:
+        for name, ok, problem in checks + self._zone_and_subscriber_checks():
             if not ok:
                 raise ConfigError(self.name, name, problem)
         if self.autoscaling is not None:
@@ -232,6 +282,42 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             if not ok:
                 raise ConfigError(self.name, f"user_pool.{name}", problem)
 
+    def _zone_and_subscriber_checks(self) -> tuple[tuple[str, bool, str], ...]:
+        known = REGION_ZONES.get(self.region)
+        zones = self.zones or known or ()
+        return (
+            (
+                "zones",
+                bool(self.zones) or known is not None,
+                f"must be set (ECOMMERCE_ZONES) for region {self.region}, whose zones this "
+                f"project does not know (known: {', '.join(sorted(REGION_ZONES))})",
+            ),
+            (
+                "zones",
+                len(zones) >= self.az_count and len(set(zones)) == len(zones),
+                f"must name at least {self.az_count} distinct zones of {self.region} "
+                f"(az_count {self.az_count})",
+            ),
+            (
+                "zones",
+                all(re.fullmatch(rf"{re.escape(self.region)}[a-z]", z) for z in zones)
+                and (known is None or set(zones) <= set(known)),
+                f"must be zones of {self.region}"
+                + (f": {', '.join(known)}" if known else " (e.g. us-east-1a)"),
+            ),
+            (
+                "alarm_emails",
+                all(_EMAIL.match(e) for e in self.alarm_emails),
+                "must be email addresses",
+            ),
+            (
+                "alarm_https_endpoint",
+                self.alarm_https_endpoint is None
+                or bool(_HTTPS_URL.match(self.alarm_https_endpoint)),
+                "must be an https:// URL",
+            ),
+        )
+
     def _validate_autoscaling(self, scaling: AutoScaling) -> None:
         if scaling.max_read < self.table_capacity.read:
             raise ConfigError(self.name, "autoscaling.max_read", "must be >= table_capacity.read")
@@ -261,7 +347,7 @@ def _base(name: str, region: str) -> dict:
         "point_in_time_recovery": True,
         "deletion_protection": False,
         "alarms_to_sns": True,
-        "powertools_layer_arn": POWERTOOLS_LAYER.format(region=region),
+        "powertools_layer_arn": POWERTOOLS_LAYER_ARN.format(region=region),
     }
 
 
@@ -337,15 +423,26 @@ def load(name: str, overrides: Mapping[str, str] | None = None) -> EnvironmentCo
     config = _defaults(name, region)
     origins = env.get(f"ECOMMERCE_{name.upper()}_CORS_ORIGINS")
     if origins is not None:
-        config = replace(
-            config, cors_allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip())
-        )
+        config = replace(config, cors_allowed_origins=_listed(origins))
+    config = replace(config, zones=_listed(env.get("ECOMMERCE_ZONES")))
+    prefix = f"ECOMMERCE_{name.upper()}_"
+    emails = _listed(env.get(f"{prefix}ALARM_EMAILS"))
+    endpoint = env.get(f"{prefix}ALARM_HTTPS_ENDPOINT", "").strip()
+    config = replace(
+        config,
+        alarm_emails=emails or config.alarm_emails,
+        alarm_https_endpoint=endpoint or config.alarm_https_endpoint,
+    )
     bucket = env.get("ECOMMERCE_STATE_BUCKET")
     if bucket and config.state.local_path is None:
         config = replace(
             config, state=StateBackend(bucket=bucket, region=env.get("ECOMMERCE_STATE_REGION"))
         )
     return config.validate()
+
+
+def _listed(raw: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (raw or "").split(",") if item.strip())
 
 
 def load_all(overrides: Mapping[str, str] | None = None) -> tuple[EnvironmentConfig, ...]:

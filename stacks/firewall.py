@@ -16,6 +16,8 @@ from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import (
 )
 from constructs import Construct
 
+from handlers.store import cors
+
 # AWS managed rule groups: OWASP-style common attacks, known bad inputs (Log4Shell among them),
 # SQL injection, addresses with a bad reputation, and anonymizing proxies (VPNs, Tor).
 MANAGED_RULE_GROUPS = (
@@ -36,6 +38,8 @@ class FirewallProps:
     rate_limit_per_5_minutes: int
     log_retention_days: int
     kms_key_arn: str
+    # Origins a browser may call from ("*": any); a request naming another origin is blocked.
+    allowed_origins: tuple[str, ...] = ("*",)
 
 
 def _visibility(name: str) -> Wafv2WebAclRuleVisibilityConfig:
@@ -44,9 +48,48 @@ def _visibility(name: str) -> Wafv2WebAclRuleVisibilityConfig:
     )
 
 
+def _foreign_origin(allowed: tuple[str, ...]) -> dict:
+    """Matches a request that carries an Origin header naming none of the allowed origins."""
+    origin = {"single_header": {"name": "origin"}}
+    none = [{"priority": 0, "type": "NONE"}]
+    return {
+        "and_statement": {
+            "statement": [
+                {
+                    "size_constraint_statement": {
+                        "field_to_match": origin,
+                        "comparison_operator": "GT",
+                        "size": 0,
+                        "text_transformation": none,
+                    }
+                },
+                {
+                    "not_statement": {
+                        "statement": [
+                            {
+                                "regex_match_statement": {
+                                    "regex_string": cors.origin_pattern(allowed),
+                                    "field_to_match": origin,
+                                    "text_transformation": none,
+                                }
+                            }
+                        ]
+                    }
+                },
+            ]
+        }
+    }
+
+
 class Firewall(Construct):
     """A regional WAFv2 web ACL on the stage: AWS managed rule groups plus a per-address rate
-    limit, with its logs in an encrypted log group."""
+    limit, with its logs in an encrypted log group.
+
+    Where only listed origins are allowed, a request from any other origin is blocked first:
+    API Gateway's own error responses cannot choose an origin (their templates are not run by
+    VTL), so they copy the request's Origin, which is safe only because foreign ones never
+    reach them.
+    """
 
     def __init__(self, scope: Construct, construct_id: str, props: FirewallProps):
         super().__init__(scope, construct_id)
@@ -60,6 +103,17 @@ class Firewall(Construct):
             )
             for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
         ]
+        if "*" not in props.allowed_origins:
+            rules.insert(
+                0,
+                Wafv2WebAclRule(
+                    name="foreign-origin",
+                    priority=0,
+                    action=Wafv2WebAclRuleAction(block={}),
+                    statement=_foreign_origin(props.allowed_origins),
+                    visibility_config=_visibility("foreign-origin"),
+                ),
+            )
         rules.append(
             Wafv2WebAclRule(
                 name="rate-limit-per-ip",

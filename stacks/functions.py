@@ -3,12 +3,12 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cdktf import AssetType, TerraformAsset
+from cdktf import AssetType, Postcondition, TerraformAsset, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_lambda_layer_version import DataAwsLambdaLayerVersion
 from cdktf_cdktf_provider_aws.dynamodb_table import DynamodbTable
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.lambda_function import (
     LambdaFunction,
     LambdaFunctionEnvironment,
@@ -21,20 +21,26 @@ from handlers.store import manifest, settings
 from stacks.iam import assume_role_policy, policy_document, statement
 
 RUNTIME = "python3.12"
-# AWS-managed policies whose actions take no resource-level permissions (ENIs, X-Ray segments).
-MANAGED_POLICIES = (
-    "service-role/AWSLambdaVPCAccessExecutionRole",
-    "AWSXRayDaemonWriteAccess",
+# Actions that accept no resource ARN, so "Resource": "*" is the only form IAM takes for them:
+# X-Ray's segment upload, and EC2's Describe* (Lambda's documentation: DescribeNetworkInterfaces
+# "only works if it's allowed on all resources").
+RESOURCELESS_ACTIONS = (
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
 )
 
 
 @dataclass(frozen=True)
-class FunctionsProps:
+class FunctionsProps:  # pylint: disable=too-many-instance-attributes  # one per setting
     """Inputs of ``Functions``."""
 
     prefix: str
     environment: str
     partition: str
+    region: str
+    account_id: str
     source_dir: str
     tables: Mapping[str, DynamodbTable]
     kms_key_arn: str
@@ -47,6 +53,8 @@ class FunctionsProps:
     log_level: str
     cors_allowed_origins: tuple[str, ...]
     layers: tuple[str, ...]
+    # The Powertools release each layer must ship (checked at plan time against its description).
+    layer_release: str
     specs: tuple[manifest.FunctionSpec, ...] = manifest.ALL
 
 
@@ -56,7 +64,9 @@ class Functions(Construct):
     Each function runs in the private subnets with X-Ray active and reserved concurrency, logs to
     its own encrypted log group, and assumes a role of its own whose inline policy grants exactly
     the DynamoDB actions that ``handlers/store/manifest.py`` lists, on exactly those tables and
-    their indexes, plus the key for pagination tokens and its own log group.
+    their indexes, plus the key for pagination tokens and its own log group. A second inline
+    policy grants what the platform needs: network interfaces in the functions' own subnets and
+    security groups, and X-Ray uploads. No AWS-managed policy is attached.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: FunctionsProps):
@@ -65,8 +75,33 @@ class Functions(Construct):
         self.functions: dict[str, LambdaFunction] = {}
         self.roles: dict[str, IamRole] = {}
         self.log_groups: dict[str, CloudwatchLogGroup] = {}
+        self._check_layers(props.layers, props.layer_release)
         for spec in props.specs:
             self._function(spec, props)
+
+    def _check_layers(self, layers: tuple[str, ...], release: str) -> None:
+        """Fail `terraform plan` when a layer does not ship the Powertools release the tests ran
+        against. The public layer's description ends with the release it ships."""
+        for index, arn in enumerate(layers):
+            name, _, version = arn.rpartition(":")
+            DataAwsLambdaLayerVersion(
+                self,
+                f"layer-{index}",
+                layer_name=name,
+                version=int(version),
+                lifecycle=TerraformResourceLifecycle(
+                    postcondition=[
+                        Postcondition(
+                            condition=f'${{endswith(self.description, " {release}")}}',
+                            error_message=(
+                                f"Lambda layer {arn} does not ship Powertools {release}, the "
+                                "release Pipfile.lock pins: set POWERTOOLS_LAYER in "
+                                "stacks/config.py to the layer version that does."
+                            ),
+                        )
+                    ]
+                ),
+            )
 
     def _function(self, spec: manifest.FunctionSpec, props: FunctionsProps) -> None:
         name = f"{props.prefix}-{spec.name}"
@@ -90,15 +125,13 @@ class Functions(Construct):
             name=f"{name}-access",
             policy=self.policy(spec, props, log_group.arn),
         )
-        attachments = [
-            IamRolePolicyAttachment(
-                self,
-                f"{spec.name}-{managed.rsplit('/', 1)[-1]}",
-                role=role.name,
-                policy_arn=f"arn:{props.partition}:iam::aws:policy/{managed}",
-            )
-            for managed in MANAGED_POLICIES
-        ]
+        runtime = IamRolePolicy(
+            self,
+            f"{spec.name}-runtime-policy",
+            role=role.id,
+            name=f"{name}-runtime",
+            policy=self.runtime_policy(props),
+        )
         variables = {
             grant.env_var: props.tables[grant.table.name].name for grant in spec.grants
         } | {
@@ -129,10 +162,39 @@ class Functions(Construct):
                 subnet_ids=props.subnet_ids, security_group_ids=props.security_group_ids
             ),
             # The log group must exist (with its retention and key) before Lambda creates one.
-            depends_on=[log_group, policy, *attachments],
+            depends_on=[log_group, policy, runtime],
         )
         self.roles[spec.name] = role
         self.log_groups[spec.name] = log_group
+
+    @staticmethod
+    def runtime_policy(props: FunctionsProps) -> str:
+        """What Lambda itself needs for the function: its network interfaces and X-Ray.
+
+        In place of AWSLambdaVPCAccessExecutionRole (logs:* and ec2 actions, all on "*"):
+        an interface may be created only in the functions' own subnets with their own security
+        groups; the interface actions name this account and region's interfaces, whose ids do
+        not exist before Lambda creates them.
+        """
+        ec2 = f"arn:{props.partition}:ec2:{props.region}:{props.account_id}"
+        interfaces = f"{ec2}:network-interface/*"
+        return policy_document(
+            statement(
+                "ec2:CreateNetworkInterface",
+                [interfaces]
+                + [f"{ec2}:subnet/{subnet}" for subnet in props.subnet_ids]
+                + [f"{ec2}:security-group/{group}" for group in props.security_group_ids],
+            ),
+            statement(
+                [
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                interfaces,
+            ),
+            statement(list(RESOURCELESS_ACTIONS), "*"),
+        )
 
     @staticmethod
     def policy(spec: manifest.FunctionSpec, props: FunctionsProps, log_group_arn: str) -> str:

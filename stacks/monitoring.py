@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
 
@@ -23,6 +24,9 @@ class MonitoringProps:
     stage_name: str
     table_names: Mapping[str, str]
     alarms_to_sns: bool
+    # Who the topic notifies: email addresses and at most one HTTPS endpoint.
+    alarm_emails: tuple[str, ...] = ()
+    alarm_https_endpoint: str | None = None
     api_latency_p99_ms: int = 2000
 
 
@@ -43,7 +47,8 @@ class Monitoring(Construct):
 
     Alarms: per function errors, throttles and p99 duration near the timeout; the API stage's 5XX
     and p99 latency; read and write throttles per table. Whether alarms notify the topic is the
-    environment's choice (the emulator has no one to page).
+    environment's choice (the emulator has no one to page), and so is who the topic notifies: one
+    subscription per configured email address and HTTPS endpoint (each must confirm it).
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: MonitoringProps):
@@ -51,6 +56,21 @@ class Monitoring(Construct):
         self.topic = SnsTopic(
             self, "alarms-topic", name=f"{props.prefix}-alarms", kms_master_key_id=props.kms_key_id
         )
+        endpoints = [("email", address) for address in props.alarm_emails]
+        if props.alarm_https_endpoint:
+            endpoints.append(("https", props.alarm_https_endpoint))
+        self.subscriptions = [
+            SnsTopicSubscription(
+                self,
+                f"alarms-{protocol}-{index}",
+                topic_arn=self.topic.arn,
+                protocol=protocol,
+                endpoint=endpoint,
+                # An HTTPS endpoint that cannot confirm yet must not stall the deploy.
+                endpoint_auto_confirms=protocol == "https" or None,
+            )
+            for index, (protocol, endpoint) in enumerate(endpoints)
+        ]
         actions = [self.topic.arn] if props.alarms_to_sns else []
         self.alarms = {
             alarm.key: CloudwatchMetricAlarm(

@@ -459,8 +459,10 @@ def document(
             "headers": {
                 "CorsOrigin": {
                     "description": (
-                        "The environment's allowed origin (CORS): on every response, errors of "
-                        "API Gateway's own included."
+                        "CORS: on every response to a request from an allowed origin, errors of "
+                        "API Gateway's own included, that origin (or * where any origin is "
+                        "allowed), with Vary: Origin. A request from no or a foreign origin gets "
+                        "none."
                     ),
                     "required": True,
                     "schema": {"type": "string", "minLength": 1},

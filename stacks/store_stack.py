@@ -7,7 +7,7 @@ from constructs import Construct
 
 from stacks.api import Api, ApiProps
 from stacks.aws_stack import AwsStack
-from stacks.config import EnvironmentConfig
+from stacks.config import POWERTOOLS_LAYER, EnvironmentConfig
 from stacks.encryption import Encryption, EncryptionProps
 from stacks.firewall import Firewall, FirewallProps
 from stacks.functions import Functions, FunctionsProps
@@ -77,6 +77,8 @@ class StoreStack(AwsStack):
                 prefix=prefix,
                 environment=config.name,
                 partition=partition,
+                region=config.region,
+                account_id=self.account_id,
                 source_dir=str(clean_copy(handlers_dir)),
                 tables=self.tables.tables,
                 kms_key_arn=key_arn,
@@ -89,6 +91,7 @@ class StoreStack(AwsStack):
                 log_level=config.log_level,
                 cors_allowed_origins=config.cors_allowed_origins,
                 layers=(config.powertools_layer_arn,) if config.powertools_layer_arn else (),
+                layer_release=POWERTOOLS_LAYER["powertools"],
             ),
         )
         self.identity = Identity(
@@ -123,6 +126,7 @@ class StoreStack(AwsStack):
                 prefix=prefix,
                 stage_arn=self.api.stage.arn,
                 rate_limit_per_5_minutes=config.waf_rate_limit_per_5_minutes,
+                allowed_origins=config.cors_allowed_origins,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=key_arn,
             ),
@@ -140,6 +144,8 @@ class StoreStack(AwsStack):
                 stage_name=self.api.stage.stage_name,
                 table_names={k: t.name for k, t in self.tables.tables.items()},
                 alarms_to_sns=config.alarms_to_sns,
+                alarm_emails=config.alarm_emails,
+                alarm_https_endpoint=config.alarm_https_endpoint,
             ),
         )
         self._outputs()
@@ -172,6 +178,7 @@ class StoreStack(AwsStack):
             "UserPoolId": self.identity.user_pool.id,
             "UserPoolArn": self.identity.user_pool.arn,
             "UserPoolClientId": self.identity.client.id,
+            "AlarmTopicArn": self.monitoring.topic.arn,
             "Environment": self.config.name,
             "Region": self.config.region,
         }

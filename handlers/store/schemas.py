@@ -23,8 +23,13 @@ EMAIL_PATTERN = (
     "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 CURRENCY_PATTERN = "^[A-Z]{3}$"
-# At least one visible character: a name of only spaces is as empty as "".
-NOT_BLANK_PATTERN = "\\S"
+# At least one character that is not white space: a name of only spaces is as empty as "".
+# Spelled out as ECMA-262's white space and line terminators (what JSON Schema's patterns mean):
+# "\\S" differs between regex dialects (Python counts U+001C..U+001F as space, ECMA-262 and
+# Java do not), so a client, the fuzzer and the handler would disagree on "\x1d".
+NOT_BLANK_PATTERN = (
+    "[^\\t\\n\\x0B\\f\\r \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF]"
+)
 TIMESTAMP_PATTERN = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$"
 
 # The Idempotency-Key header of POST /orders: printable ASCII, as header values are, 1..255.

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import re
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -15,8 +16,9 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from . import caller, routes, settings
+from . import cors as cors_rules
 from .errors import ApiError, BadRequest, NotFound, PayloadTooLarge, detail
-from .observability import logger
+from .observability import log_request, logger
 from .schemas import UUID_PATTERN
 from .validation import validate
 
@@ -64,8 +66,8 @@ def create_app() -> APIGatewayRestResolver:
     cors = CORSConfig(
         allow_origin=origins[0],
         extra_origins=origins[1:],
-        allow_headers=["Content-Type", "Idempotency-Key", "Authorization"],
-        max_age=300,
+        allow_headers=list(cors_rules.ALLOW_HEADERS),
+        max_age=cors_rules.MAX_AGE_SECONDS,
     )
     app = APIGatewayRestResolver(cors=cors, serializer=dumps)
     app.use(middlewares=[_enforce_access])
@@ -101,18 +103,22 @@ def _enforce_access(app: APIGatewayRestResolver, next_middleware: NextMiddleware
 
 
 def resolve(app: APIGatewayRestResolver, event: dict, context: Any) -> dict[str, Any]:
-    """Resolve the event and make sure the response carries CORS headers.
+    """Resolve the event and make sure the response carries the CORS headers it should.
 
-    Powertools adds them only when the request has an allowed ``Origin`` and a route matched; a
-    response without them (no Origin: curl, server-to-server; unmatched path) gets the
-    environment's origin, so that every response carries the headers as the contract says.
+    Powertools adds them only when a route matched; an allowed origin gets its own origin back
+    on every other response too (unmatched paths), a foreign origin or none gets no allow header
+    (unless any origin is allowed), and ``Vary: Origin`` tells caches the answer depends on it.
     """
+    started = time.perf_counter()
     response = app.resolve(event, context)
     headers = response.setdefault("multiValueHeaders", {})
     if "Access-Control-Allow-Origin" not in headers:
-        origins = allowed_origins()
-        headers["Access-Control-Allow-Origin"] = ["*" if "*" in origins else origins[0]]
-        headers.setdefault("Vary", ["Origin"])
+        request_headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+        origin = cors_rules.allow_origin(request_headers.get("origin"), allowed_origins())
+        if origin:
+            headers["Access-Control-Allow-Origin"] = [origin]
+    headers.setdefault("Vary", ["Origin"])
+    log_request(event, response, (time.perf_counter() - started) * 1000)
     return response
 
 

@@ -1,13 +1,16 @@
 """API Gateway's own responses (gateway responses), customised by what was deployed.
 
 A response type that the API did not customise inherits the deployed DEFAULT_4XX or DEFAULT_5XX
-(their headers, such as the CORS ones, and templates) and keeps its own status code.
+(their headers, such as the CORS ones, and templates) and keeps its own status code. Templates
+get simple variable substitution, as on AWS (``vtl.substitute``): no VTL directives.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+
+from localcloud.gateway.vtl import substitute
 
 # type: (status, message, x-amzn-ErrorType)
 BUILT_IN = {
@@ -78,15 +81,25 @@ def _headers(parameters: dict, request_headers: dict, query: dict, path: dict) -
     return headers
 
 
-def render_template(template: str, *, message: str, request_id: str, error: GatewayError) -> str:
-    """The few ``$context`` variables that gateway response templates use."""
-    return (
-        template.replace("$context.error.messageString", json.dumps(message))
-        .replace("$context.error.validationErrorString", error.validation_error)
-        .replace("$context.error.message", message)
-        .replace("$context.error.responseType", error.response_type)
-        .replace("$context.requestId", request_id)
-    )
+def render_template(
+    template: str,
+    *,
+    message: str,
+    request_id: str,
+    error: GatewayError,
+    context: dict[str, str] | None = None,
+) -> str:
+    """The template with its ``$context`` variables substituted: the request's, and the error's
+    (``message``, ``messageString`` (quoted), ``responseType``, ``validationErrorString``)."""
+    variables = {f"context.{k}": v for k, v in (context or {}).items()}
+    variables |= {
+        "context.requestId": request_id,
+        "context.error.message": message,
+        "context.error.messageString": json.dumps(message),
+        "context.error.responseType": error.response_type,
+        "context.error.validationErrorString": error.validation_error,
+    }
+    return substitute(template, variables)
 
 
 def gateway_response(
@@ -97,6 +110,7 @@ def gateway_response(
     request_headers: dict | None = None,
     query: dict | None = None,
     path_parameters: dict | None = None,
+    context: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
     """Status, headers and body of API Gateway's answer to ``error``."""
     status, default_message, error_type = BUILT_IN.get(error.response_type, BUILT_IN["DEFAULT_5XX"])
@@ -113,5 +127,7 @@ def gateway_response(
     template = templates.get("application/json") or DEFAULT_TEMPLATE
     headers = {"Content-Type": "application/json", "x-amzn-ErrorType": error_type}
     headers.update(_headers(parameters, request_headers or {}, query or {}, path_parameters or {}))
-    body = render_template(template, message=message, request_id=request_id, error=error).encode()
+    body = render_template(
+        template, message=message, request_id=request_id, error=error, context=context
+    ).encode()
     return status, headers, body

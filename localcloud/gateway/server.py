@@ -24,6 +24,7 @@ from botocore.config import Config
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from localcloud.errors import LocalCloudError
+from localcloud.gateway import vtl
 from localcloud.gateway.authorizers import Authorization, UserPools
 from localcloud.gateway.functions import (
     DEFAULT_CONCURRENCY_CAP,
@@ -34,7 +35,7 @@ from localcloud.gateway.functions import (
     InvokeFailed,
     InvokeTimeout,
 )
-from localcloud.gateway.model import DeployedApi, Method, load_api
+from localcloud.gateway.model import DeployedApi, load_api
 from localcloud.gateway.proxy import IncomingRequest, build_event, map_response
 from localcloud.gateway.responses import GatewayError, gateway_response
 from localcloud.gateway.routing import find_route
@@ -259,55 +260,77 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
             request_headers=request.single_headers(),
             query=request.single_query(),
             path_parameters=path_parameters,
+            context={
+                k: str(v)
+                for k, v in self._context(served, request).items()
+                if not isinstance(v, dict)
+            },
         )
         log = {"error": error.validation_error or error.message or error.response_type}
         return Answer(status, list(headers.items()), body, log)
 
-    def _mock(self, method: Method, request: IncomingRequest) -> Answer:
-        integration = method.integration
+    def _context(self, served: Served, request: IncomingRequest, resource=None) -> dict:
+        """``$context`` as API Gateway fills it for this request."""
+        return {
+            "requestId": request.request_id,
+            "extendedRequestId": request.request_id,
+            "apiId": served.api.id,
+            "accountId": served.account_id,
+            "stage": request.stage,
+            "httpMethod": request.method,
+            "resourcePath": resource.path if resource else request.path,
+            "resourceId": resource.id if resource else "",
+            "path": f"/{request.stage}{request.path}",
+            "protocol": request.protocol,
+            "domainName": request.host.split(":")[0],
+            "requestTimeEpoch": request.received_ms,
+            "identity": {
+                "sourceIp": request.source_ip,
+                "userAgent": request.header("User-Agent") or "",
+            },
+        }
+
+    def _mock(self, served: Served, route, request: IncomingRequest) -> Answer:
+        """A MOCK integration: the request template (VTL) picks the status code, the chosen
+        integration response maps headers and renders its template (VTL, with overrides)."""
+        integration = route.method.integration
         media = (request.header("Content-Type") or "application/json").split(";")[0].strip()
         template = integration.request_templates.get(
             media, integration.request_templates.get("application/json", "")
         )
-        found = re.search(r'"?statusCode"?\s*:\s*"?(\d{3})', template or "")
-        selector = found.group(1) if found else "200"
-        chosen = None
-        for response in integration.responses.values():
-            pattern = response.get("selectionPattern")
-            if pattern and re.fullmatch(pattern, selector):
-                chosen = response
-                break
-        if chosen is None:
-            chosen = integration.responses.get(selector) or next(
-                (r for r in integration.responses.values() if not r.get("selectionPattern")), None
-            )
-        if chosen is None:
+        context = self._context(served, request, route.resource)
+        variables = served.api.stages.get(request.stage) or {}
+        params = vtl.Input(
+            route.path_parameters,
+            request.single_query(),
+            request.single_headers(),
+            request.body.decode("utf-8", "replace"),
+        )
+        try:
+            mapped = vtl.render(template or "", context=context, request=params,
+                                stage_variables=variables)  # fmt: skip
+            selector = str(json.loads(mapped.body or "{}").get("statusCode", 200))
+        except (vtl.TemplateError, ValueError, AttributeError) as exc:
             raise GatewayError(
-                "API_CONFIGURATION_ERROR",
-                "Internal server error",
-                status=500,
-                validation_error="MOCK integration has no integration response",
-            )
-        headers = []
-        query, single = request.single_query(), request.single_headers()
-        lowered = {k.lower(): v for k, v in single.items()}
-        for key, expression in (chosen.get("responseParameters") or {}).items():
-            if not key.startswith("method.response.header."):
-                continue
-            if len(expression) >= 2 and expression[0] == expression[-1] == "'":
-                value = expression[1:-1]
-            elif expression.startswith("method.request.header."):
-                value = lowered.get(expression.rsplit(".", 1)[1].lower())
-            elif expression.startswith("method.request.querystring."):
-                value = query.get(expression.rsplit(".", 1)[1])
-            else:
-                value = None
-            if value is not None:
-                headers.append((key[len("method.response.header.") :], value))
+                "API_CONFIGURATION_ERROR", "Internal server error", status=500,
+                validation_error=f"MOCK request template: {exc}",
+            ) from None  # fmt: skip
+        chosen = _select_response(integration.responses, selector)
+        headers = _mapped_headers(chosen.get("responseParameters") or {}, request)
         templates = chosen.get("responseTemplates") or {}
-        body = (templates.get("application/json") or "").encode()
-        headers.append(("Content-Type", "application/json"))
-        return Answer(int(chosen.get("statusCode", 200)), headers, body)
+        try:
+            rendered = vtl.render(templates.get("application/json") or "", context=context,
+                                  request=params, stage_variables=variables)  # fmt: skip
+        except vtl.TemplateError as exc:
+            raise GatewayError(
+                "API_CONFIGURATION_ERROR", "Internal server error", status=500,
+                validation_error=f"MOCK response template: {exc}",
+            ) from None  # fmt: skip
+        # Overrides are applied after the standard mappings (AWS: "Overrides are final").
+        headers |= rendered.headers
+        headers.setdefault("Content-Type", "application/json")
+        status = rendered.status or int(chosen.get("statusCode", 200))
+        return Answer(status, list(headers.items()), rendered.body.encode())
 
     def handle(self, request: IncomingRequest) -> Answer:
         """Answer one request (API Gateway's behaviour, see the module docstring)."""
@@ -334,7 +357,7 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
             integration = method.integration
             log["integration"] = integration.type
             if integration.type == "MOCK":
-                answer = self._mock(method, request)
+                answer = self._mock(served, route, request)
             elif integration.type == "AWS_PROXY" and integration.function_name in served.pools:
                 answer = self._proxy(served, route, request, log, claims)
             else:
@@ -472,6 +495,46 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
             }
         )
         return [answer.body] if request.method != "HEAD" else [b""]
+
+
+def _select_response(responses: dict[str, dict], selector: str) -> dict:
+    """The integration response whose selection pattern matches, else the default one."""
+    for response in responses.values():
+        pattern = response.get("selectionPattern")
+        if pattern and re.fullmatch(pattern, selector):
+            return response
+    chosen = responses.get(selector) or next(
+        (r for r in responses.values() if not r.get("selectionPattern")), None
+    )
+    if chosen is None:
+        raise GatewayError(
+            "API_CONFIGURATION_ERROR",
+            "Internal server error",
+            status=500,
+            validation_error="MOCK integration has no integration response",
+        )
+    return chosen
+
+
+def _mapped_headers(parameters: dict[str, str], request: IncomingRequest) -> dict[str, str]:
+    """An integration response's header mappings: static values or request parameters."""
+    headers = {}
+    query = request.single_query()
+    lowered = {k.lower(): v for k, v in request.single_headers().items()}
+    for key, expression in parameters.items():
+        if not key.startswith("method.response.header."):
+            continue
+        if len(expression) >= 2 and expression[0] == expression[-1] == "'":
+            value = expression[1:-1]
+        elif expression.startswith("method.request.header."):
+            value = lowered.get(expression.rsplit(".", 1)[1].lower())
+        elif expression.startswith("method.request.querystring."):
+            value = query.get(expression.rsplit(".", 1)[1])
+        else:
+            value = None
+        if value is not None:
+            headers[key[len("method.response.header.") :]] = value
+    return headers
 
 
 _REASONS = {

@@ -22,7 +22,8 @@ placed (by the admin, for the customer), read and moved along their lifecycle to
 
 Environment: API_BASE_URL (required), FUZZ_SEED (default fixed: a reproducible gate),
 FUZZ_MIN_REQUESTS, FUZZ_REPORT_DIR (default: a temporary directory, kept and printed),
-OUTPUTS_FILE, STACK.
+OUTPUTS_FILE, STACK, FUZZ_ORIGIN (the Origin every request carries; default
+http://localhost:3000).
 """
 
 import collections
@@ -53,6 +54,10 @@ DEFAULT_OUTPUTS = "cfn-outputs/all-outputs.json"
 # The customer's run: what a customer may call is a subset of the admin's, already fuzzed in
 # depth; this run checks the refusals (401 probes, 403, 404) at a fraction of the cost.
 CUSTOMER_ARGS = ("--max-examples", "8", "--phases", "examples,coverage,fuzzing")
+# Requests come from a browser page on an allowed origin (the default is one that dev and the
+# local cloud allow), so that every response must carry Access-Control-Allow-Origin: a request
+# from no or a foreign origin gets none, by design. FUZZ_ORIGIN names another.
+DEFAULT_ORIGIN = "http://localhost:3000"
 
 
 def sign_in_people() -> tuple[UserPool, Person, Person]:
@@ -134,6 +139,8 @@ def run(name: str, person: Person, document: Path, report_dir: Path, argv: list[
         os.environ.get("FUZZ_SEED", DEFAULT_SEED),
         "--header",
         f"Authorization: {person.id_token}",
+        "--header",
+        f"Origin: {os.environ.get('FUZZ_ORIGIN', DEFAULT_ORIGIN)}",
         "--report",
         "har,junit",
         "--report-dir",

@@ -18,7 +18,7 @@ REQUIRED = (
     "UsersLambdaArn", "UsersLambdaName", "UsersLambdaInvokeArn",
     "ApiGatewayId", "ApiGatewayName", "ApiGatewayRootResourceId", "ApiGatewayExecutionArn",
     "ApiGatewayUrl", "ApiGatewayStageName", "UserPoolId", "UserPoolArn", "UserPoolClientId",
-    "Environment", "Region",
+    "AlarmTopicArn", "Environment", "Region",
 )  # fmt: skip
 
 

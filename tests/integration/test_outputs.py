@@ -24,6 +24,7 @@ PATTERNS = {
     "UserPoolId": rf"{REGION}_[0-9A-Za-z]+",
     "UserPoolArn": rf"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_[0-9A-Za-z]+",
     "UserPoolClientId": r"[0-9a-z]{20,128}",
+    "AlarmTopicArn": rf"arn:aws:sns:{REGION}:{ACCOUNT}:ecommerce-[a-z]+-alarms",
 }
 for _name in ("Products", "Orders", "Users"):
     _lambda = rf"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ecommerce-[a-z]+-{_name.lower()}"

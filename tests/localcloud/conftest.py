@@ -15,10 +15,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from localcloud.emulator import Emulator
+from handlers.store.cors import preflight_template
 from localcloud.gateway.server import Gateway, serve
 
 REGION = "us-east-1"
+CORS_ORIGINS = ("http://localhost:3000", "https://shop.example.com")
 
 APP_CODE = """
 import base64, json, os, sys, time
@@ -81,15 +82,6 @@ def make_zip(files: dict[str, str]) -> bytes:
         for name, text in files.items():
             archive.writestr(name, text)
     return buffer.getvalue()
-
-
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
-    """moto's server in a child process, as the runner starts it."""
-    server = Emulator("127.0.0.1", 0, tmp_path_factory.mktemp("emulator") / "emulator.log")
-    server.start()
-    yield server
-    server.stop()
 
 
 def clients(endpoint: str):
@@ -179,6 +171,22 @@ def integrate(apigw, api_id, resource_id, verb, function_arn, **method):
         type="AWS_PROXY",
         integrationHttpMethod="POST",
         uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+    )
+
+
+def _preflight(apigw, api_id, resource_id, request_template, *, mapped, template, declared):
+    """An OPTIONS method answered by a MOCK integration with one 204 integration response."""
+    method = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": "OPTIONS"}
+    apigw.put_method(**method, authorizationType="NONE")
+    apigw.put_integration(
+        **method, type="MOCK", requestTemplates={"application/json": request_template}
+    )
+    apigw.put_method_response(**method, statusCode="204", responseParameters=declared)
+    apigw.put_integration_response(
+        **method,
+        statusCode="204",
+        responseParameters=mapped,
+        responseTemplates={"application/json": template},
     )
 
 
@@ -328,35 +336,33 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
     integrate(apigw, api_id, resource(root, "iam"), "GET", app, authorizationType="AWS_IAM")
 
     # CORS preflight: a MOCK integration answered from its integration response.
-    apigw.put_method(
-        restApiId=api_id, resourceId=items, httpMethod="OPTIONS", authorizationType="NONE"
-    )
-    apigw.put_integration(
-        restApiId=api_id,
-        resourceId=items,
-        httpMethod="OPTIONS",
-        type="MOCK",
-        requestTemplates={"application/json": '{"statusCode": 200}'},
-    )
     cors = {
         "method.response.header.Access-Control-Allow-Origin": "'*'",
         "method.response.header.Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
         "method.response.header.Access-Control-Allow-Headers": "'Content-Type,Idempotency-Key'",
     }
-    apigw.put_method_response(
-        restApiId=api_id,
-        resourceId=items,
-        httpMethod="OPTIONS",
-        statusCode="204",
-        responseParameters=dict.fromkeys(cors, True),
+    _preflight(
+        apigw,
+        api_id,
+        items,
+        '{"statusCode": 200}',
+        mapped=cors,
+        template="",
+        declared=dict.fromkeys(cors, True),
     )
-    apigw.put_integration_response(
-        restApiId=api_id,
-        resourceId=items,
-        httpMethod="OPTIONS",
-        statusCode="204",
-        responseParameters=cors,
-        responseTemplates={"application/json": ""},
+    # A preflight whose template gives each of two origins its own (the stack's, stacks/api.py);
+    # its request template is Velocity too.
+    _preflight(
+        apigw,
+        api_id,
+        resource(root, "cors"),
+        '#if(true){"statusCode": 204}#end',
+        mapped={
+            "method.response.header.Vary": "'Origin'",
+            "method.response.header.Access-Control-Allow-Methods": "'GET,OPTIONS'",
+        },
+        template=preflight_template(CORS_ORIGINS),
+        declared={**dict.fromkeys(cors, True), "method.response.header.Vary": True},
     )
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
         apigw.put_gateway_response(

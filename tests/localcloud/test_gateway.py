@@ -17,8 +17,9 @@ import requests
 
 from localcloud import PROJECT_ROOT
 from localcloud.errors import LocalCloudError
+from localcloud.gateway.responses import GatewayError, gateway_response
 from localcloud.gateway.server import Gateway
-from tests.localcloud.conftest import APP_CODE, clients, integrate, make_zip
+from tests.localcloud.conftest import APP_CODE, CORS_ORIGINS, clients, integrate, make_zip
 
 
 def _get(served, path, **kwargs):
@@ -157,6 +158,60 @@ def test_mock_preflight_answers_from_the_integration_response(served):
     assert response.content == b""
     record = _records_for(served, response.headers["x-amzn-RequestId"])[0]
     assert record["integration"] == "MOCK"
+
+
+@pytest.mark.parametrize("origin", CORS_ORIGINS)
+def test_mock_preflight_runs_its_velocity_template(served, origin):
+    # The request template is VTL too (#if), and picks 204; the response template overrides
+    # Access-Control-Allow-Origin with the request's origin when it is one of the allowed.
+    response = requests.options(served.base + "/cors", headers={"Origin": origin}, timeout=10)
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+    assert response.headers["Vary"] == "Origin"
+    assert response.headers["Access-Control-Allow-Methods"] == "GET,OPTIONS"
+    assert response.content == b""
+
+
+@pytest.mark.parametrize("origin", [None, "https://evil.example"])
+def test_mock_preflight_gives_a_foreign_origin_no_allow_header(served, origin):
+    headers = {"Origin": origin} if origin else {}
+    response = requests.options(served.base + "/cors", headers=headers, timeout=10)
+    assert response.status_code == 204
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert response.headers["Vary"] == "Origin"
+
+
+def test_gateway_response_templates_get_substitution_not_velocity():
+    # AWS: "A GatewayResponse mapping template isn't processed by the VTL engine" (only simple
+    # variable substitution), so a directive stays as written and variables are replaced.
+    deployed = {
+        "DEFAULT_4XX": {
+            "responseParameters": {
+                "gatewayresponse.header.Access-Control-Allow-Origin": "method.request.header.Origin"
+            },
+            "responseTemplates": {
+                "application/json": '{"m":$context.error.messageString,'
+                '"p":"${context.resourcePath}","t":"$context.error.responseType",'
+                '"x":"$context.nothing","v":"#if(true)y#end"}'
+            },
+        }
+    }
+    status, headers, body = gateway_response(
+        deployed,
+        GatewayError("BAD_REQUEST_PARAMETERS", "Missing required request parameters: [email]"),
+        "req-1",
+        request_headers={"origin": "https://shop.example.com"},
+        context={"resourcePath": "/users"},
+    )
+    assert status == 400
+    assert headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    assert json.loads(body) == {
+        "m": "Missing required request parameters: [email]",
+        "p": "/users",
+        "t": "BAD_REQUEST_PARAMETERS",
+        "x": "",
+        "v": "#if(true)y#end",
+    }
 
 
 def test_multi_value_headers_both_ways(served):

@@ -1,16 +1,23 @@
 """Api: a method per route, proxy integrations, CORS, validation, stage, scoped permissions."""
 
+import copy
 import json
 import re
 
 import pytest
 from cdktf import TerraformStack, Testing
+from cdktf_cdktf_provider_aws.api_gateway_gateway_response import ApiGatewayGatewayResponse
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
+from handlers.store import cors, schemas
 from handlers.store.routes import ROUTES, Access, Route
 from handlers.store.schemas import BODIES
+from localcloud.gateway import vtl
+from stacks import api as api_module
 from stacks.api import CONTRACT_ERRORS, Api, ApiProps, permission_source_arn
+from stacks.config import load
+from stacks.store_stack import StoreStack
 
 PATHS = {r.path for r in ROUTES}
 _REF = re.compile(r"\$\{aws_api_gateway_resource\.([^.]+)\.id\}")
@@ -44,15 +51,14 @@ def test_proxy_integrations_target_the_right_function(env):
         assert found[0]["uri"].endswith(".invoke_arn}")
 
 
-def test_validation_on_every_method(env):
-    validators = env.resources("aws_api_gateway_request_validator")
-    assert len(validators) == 2
+def test_no_validation_at_the_edge_models_document_the_bodies(env):
+    # Was: two request validators (bodies and parameters). API Gateway's validation errors do
+    # not name the bad field, which the contract requires, so the handlers validate instead.
+    assert env.resources("aws_api_gateway_request_validator") == {}
     for method in _methods(env):
-        assert "aws_api_gateway_request_validator" in method["request_validator_id"]
+        assert "request_validator_id" not in method
     body_methods = [m for m in _methods(env) if "request_models" in m]
     assert len(body_methods) == len([r for r in ROUTES if r.body])
-    for method in body_methods:
-        assert "validate-body" in method["request_validator_id"]
 
 
 def test_models_are_the_shared_schemas(env):
@@ -85,14 +91,62 @@ def test_preflight_is_mock_with_cors_headers(env):
         v for v in env.resources("aws_api_gateway_integration").values() if v["type"] == "MOCK"
     ]
     assert len(mocks) == len(PATHS)
-    origin = env.config.cors_allowed_origins[0]
     responses = env.resources("aws_api_gateway_integration_response").values()
     assert len(responses) == len(PATHS)
     for response in responses:
         params = response["response_parameters"]
-        assert params["method.response.header.Access-Control-Allow-Origin"] == f"'{origin}'"
-        assert "PATCH" in params["method.response.header.Access-Control-Allow-Methods"]
-        assert "Idempotency-Key" in params["method.response.header.Access-Control-Allow-Headers"]
+        assert params["method.response.header.Access-Control-Allow-Methods"] == "'{}'".format(
+            ",".join(cors.ALLOW_METHODS)
+        )
+        assert params["method.response.header.Access-Control-Allow-Headers"] == "'{}'".format(
+            ",".join(cors.ALLOW_HEADERS)
+        )
+        assert params["method.response.header.Access-Control-Max-Age"] == (
+            f"'{cors.MAX_AGE_SECONDS}'"
+        )
+        assert params["method.response.header.Vary"] == "'Origin'"
+
+
+def _render_preflight(template: str, origin: str | None) -> vtl.Rendered:
+    headers = {"Origin": origin} if origin else {}
+    return vtl.render(template, context={}, request=vtl.Input({}, {}, headers, ""))
+
+
+@pytest.mark.parametrize("name", ["dev", "staging", "prod"])
+def test_preflight_gives_each_allowed_origin_its_own_and_a_foreign_one_none(synths, name):
+    env = synths[name]
+    for response in env.resources("aws_api_gateway_integration_response").values():
+        assert (
+            "method.response.header.Access-Control-Allow-Origin"
+            not in (response["response_parameters"])
+        )
+        template = response["response_templates"]["application/json"]
+        for origin in env.config.cors_allowed_origins:
+            rendered = _render_preflight(template, origin)
+            assert rendered.headers == {"Access-Control-Allow-Origin": origin}
+            assert rendered.body == ""
+        for foreign in (None, "https://evil.example", f"{env.config.cors_allowed_origins[0]}.x"):
+            assert _render_preflight(template, foreign).headers == {}
+
+
+def test_preflight_for_any_origin_is_a_static_star(synths):
+    for response in synths["local"].resources("aws_api_gateway_integration_response").values():
+        params = response["response_parameters"]
+        assert params["method.response.header.Access-Control-Allow-Origin"] == "'*'"
+        assert "response_templates" not in response
+
+
+def test_two_origins_from_the_environment_reach_the_preflight():
+    config = load(
+        "staging", {"ECOMMERCE_STAGING_CORS_ORIGINS": "https://a.example,https://b.example"}
+    )
+    synth = json.loads(Testing.synth(StoreStack(Testing.app(), config)))
+    response = next(iter(synth["resource"]["aws_api_gateway_integration_response"].values()))
+    template = response["response_templates"]["application/json"]
+    for origin in ("https://a.example", "https://b.example"):
+        assert _render_preflight(template, origin).headers == {
+            "Access-Control-Allow-Origin": origin
+        }
 
 
 def test_gateway_errors_carry_cors_and_the_contract_body(env):
@@ -100,13 +154,23 @@ def test_gateway_errors_carry_cors_and_the_contract_body(env):
         r["response_type"]: r for r in env.resources("aws_api_gateway_gateway_response").values()
     }
     assert set(responses) == {"DEFAULT_4XX", *CONTRACT_ERRORS}
+    # A gateway response cannot choose an origin: it copies the request's (foreign ones are
+    # blocked by the firewall before they get here), or says "*" where any origin is allowed.
+    expected = "'*'" if "*" in env.config.cors_allowed_origins else "method.request.header.Origin"
     for response in responses.values():
-        assert (
-            "gatewayresponse.header.Access-Control-Allow-Origin" in response["response_parameters"]
-        )
+        params = response["response_parameters"]
+        assert params["gatewayresponse.header.Access-Control-Allow-Origin"] == expected
+        assert params["gatewayresponse.header.Vary"] == "'Origin'"
     body = json.loads(responses["BAD_REQUEST_BODY"]["response_templates"]["application/json"])
     assert body["error"]["code"] == "BAD_REQUEST"
     assert responses["REQUEST_TOO_LARGE"]["status_code"] == "413"
+
+
+def test_gateway_response_templates_are_plain_substitution(env):
+    # AWS does not run VTL on gateway response templates: a directive would be sent as written.
+    for response in env.resources("aws_api_gateway_gateway_response").values():
+        for template in (response.get("response_templates") or {}).values():
+            assert "#" not in template
 
 
 def test_stage_named_after_environment(env):
@@ -135,6 +199,71 @@ def test_deployment_redeploys_on_change(env):
     deployment = env.one("aws_api_gateway_deployment")
     assert re.fullmatch(r"[0-9a-f]{64}", deployment["triggers"]["redeployment"])
     assert deployment["lifecycle"]["create_before_destroy"] is True
+
+
+def _trigger(stack: StoreStack) -> str:
+    synth = json.loads(Testing.synth(stack))
+    deployment = next(iter(synth["resource"]["aws_api_gateway_deployment"].values()))
+    return deployment["triggers"]["redeployment"]
+
+
+@pytest.fixture(scope="module")
+def dev_trigger() -> str:
+    """The dev deployment's trigger, unchanged."""
+    return _trigger(StoreStack(Testing.app(), load("dev", {})))
+
+
+def test_trigger_is_stable_when_nothing_changes(dev_trigger):
+    assert _trigger(StoreStack(Testing.app(), load("dev", {}))) == dev_trigger
+
+
+def test_a_schema_change_redeploys(dev_trigger, monkeypatch):
+    bodies = copy.deepcopy(schemas.BODIES)
+    bodies["ProductCreate"]["properties"]["name"]["maxLength"] = 201
+    monkeypatch.setattr(schemas, "BODIES", bodies)
+    assert _trigger(StoreStack(Testing.app(), load("dev", {}))) != dev_trigger
+
+
+def test_a_gateway_response_or_method_change_redeploys(dev_trigger, monkeypatch):
+    errors = dict(CONTRACT_ERRORS)
+    errors["DEFAULT_5XX"] = (None, "INTERNAL", "Something else.")
+    monkeypatch.setattr(api_module, "CONTRACT_ERRORS", errors)
+    assert _trigger(StoreStack(Testing.app(), load("dev", {}))) != dev_trigger
+    monkeypatch.undo()
+    # A method-level setting: the methods the preflights (and gateway responses) allow.
+    monkeypatch.setattr(api_module, "CORS_ALLOW_METHODS", "GET,OPTIONS")
+    assert _trigger(StoreStack(Testing.app(), load("dev", {}))) != dev_trigger
+
+
+def test_resources_added_after_the_deployment_are_covered(dev_trigger):
+    # As an authorizer or a gateway response added later to the construct would be.
+    stack = StoreStack(Testing.app(), load("dev", {}))
+    ApiGatewayGatewayResponse(
+        stack.api,
+        "gateway-added-later",
+        rest_api_id=stack.api.rest_api.id,
+        response_type="QUOTA_EXCEEDED",
+        status_code="429",
+    )
+    assert _trigger(stack) != dev_trigger
+
+
+def test_what_the_deployment_waits_for(env):
+    deployment = env.one("aws_api_gateway_deployment")
+    waits = set(deployment["depends_on"])
+    for kind in (
+        "aws_api_gateway_method",
+        "aws_api_gateway_integration",
+        "aws_api_gateway_method_response",
+        "aws_api_gateway_integration_response",
+        "aws_api_gateway_gateway_response",
+        "aws_api_gateway_model",
+        "aws_api_gateway_resource",
+    ):
+        ids = {f"{kind}.{key}" for key in env.resources(kind)}
+        assert ids and ids <= waits, kind
+    stage = env.one("aws_api_gateway_stage")
+    assert stage["deployment_id"].startswith("${aws_api_gateway_deployment.")
 
 
 def test_permissions_scoped_to_each_route(env):
@@ -219,7 +348,9 @@ def test_sign_in_errors_in_the_contract_shape(env):
         "ACCESS_DENIED": ("403", "FORBIDDEN"),
         "MISSING_AUTHENTICATION_TOKEN": ("404", "NOT_FOUND"),
     }
-    origin = f"'{env.config.cors_allowed_origins[0]}'"
+    # Gateway responses cannot choose an origin: they copy the request's (the firewall blocks
+    # foreign ones first), or say "*" where every origin is allowed.
+    origin = "'*'" if "*" in env.config.cors_allowed_origins else "method.request.header.Origin"
     for response_type, (status, code) in expected.items():
         response = responses[response_type]
         assert response["status_code"] == status

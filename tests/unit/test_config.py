@@ -1,10 +1,13 @@
 """The environment matrix as data, its validation and its overrides."""
 
+import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from stacks.config import (
+    POWERTOOLS_LAYER,
     AutoScaling,
     Capacity,
     ConfigError,
@@ -50,6 +53,82 @@ def test_zones_are_a_fixed_list_in_the_region():
         "eu-west-1a",
         "eu-west-1b",
     )
+
+
+def test_zones_come_from_the_region_table_not_from_letters():
+    # ap-northeast-1 has no zone "b" for new accounts: its zones are a, c and d.
+    tokyo = {"ECOMMERCE_REGION": "ap-northeast-1"}
+    assert load("prod", tokyo).availability_zones == (
+        "ap-northeast-1a",
+        "ap-northeast-1c",
+        "ap-northeast-1d",
+    )
+    assert load("dev", tokyo).availability_zones == ("ap-northeast-1a", "ap-northeast-1c")
+
+
+def test_zone_override_replaces_the_regions_row():
+    environ = {"ECOMMERCE_ZONES": "us-east-1b, us-east-1c, us-east-1d"}
+    assert load("prod", environ).availability_zones == ("us-east-1b", "us-east-1c", "us-east-1d")
+    assert load("dev", environ).availability_zones == ("us-east-1b", "us-east-1c")
+    unknown = {"ECOMMERCE_REGION": "me-central-1", "ECOMMERCE_ZONES": "me-central-1a,me-central-1b"}
+    assert load("dev", unknown).availability_zones == ("me-central-1a", "me-central-1b")
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"ECOMMERCE_REGION": "me-central-1"}, "must be set (ECOMMERCE_ZONES) for region"),
+        ({"ECOMMERCE_REGION": "ap-northeast-1",
+          "ECOMMERCE_ZONES": "ap-northeast-1b,ap-northeast-1c"},
+         "must be zones of ap-northeast-1: ap-northeast-1a, ap-northeast-1c, ap-northeast-1d"),
+        ({"ECOMMERCE_ZONES": "eu-west-1a,eu-west-1b"}, "must be zones of us-east-1"),
+        ({"ECOMMERCE_ZONES": "us-east-1a,us-east-1a"}, "distinct zones"),
+        ({"ECOMMERCE_ZONES": "us-east-1a"}, "zones must name at least 2 distinct zones"),
+    ],
+)  # fmt: skip
+def test_bad_zones_fail_naming_the_field(environ, message):
+    with pytest.raises(ConfigError) as raised:
+        load("dev", environ)
+    assert message in str(raised.value)
+
+
+def test_alarm_subscribers_are_configuration():
+    assert load("prod", {}).alarm_emails == () and load("prod", {}).alarm_https_endpoint is None
+    config = load(
+        "prod",
+        {
+            "ECOMMERCE_PROD_ALARM_EMAILS": "oncall@example.com, lead@example.com",
+            "ECOMMERCE_PROD_ALARM_HTTPS_ENDPOINT": "https://hooks.example.com/alarms",
+        },
+    )
+    assert config.alarm_emails == ("oncall@example.com", "lead@example.com")
+    assert config.alarm_https_endpoint == "https://hooks.example.com/alarms"
+    # Another environment's variables do not leak in.
+    assert load("dev", {"ECOMMERCE_PROD_ALARM_EMAILS": "oncall@example.com"}).alarm_emails == ()
+
+
+@pytest.mark.parametrize(
+    ("environ", "field_name"),
+    [
+        ({"ECOMMERCE_STAGING_ALARM_EMAILS": "not-an-address"}, "alarm_emails"),
+        ({"ECOMMERCE_STAGING_ALARM_HTTPS_ENDPOINT": "http://hooks.example.com"},
+         "alarm_https_endpoint"),
+        ({"ECOMMERCE_STAGING_ALARM_HTTPS_ENDPOINT": "https://x y"}, "alarm_https_endpoint"),
+    ],
+)  # fmt: skip
+def test_bad_alarm_subscribers_fail_naming_the_field(environ, field_name):
+    with pytest.raises(ConfigError) as raised:
+        load("staging", environ)
+    assert raised.value.field_name == field_name
+    assert "'staging'" in str(raised.value)
+
+
+def test_powertools_layer_ships_the_locked_powertools():
+    lock = json.loads(Path(__file__).resolve().parents[2].joinpath("Pipfile.lock").read_text())
+    locked = lock["default"]["aws-lambda-powertools"]["version"].removeprefix("==")
+    assert POWERTOOLS_LAYER["powertools"] == locked
+    arn = load("prod", {}).powertools_layer_arn
+    assert arn.endswith(f":{POWERTOOLS_LAYER['layer_version']}")
 
 
 def test_cors_origins_per_environment():

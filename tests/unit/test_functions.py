@@ -143,11 +143,35 @@ def test_indexes_named_not_wildcarded(synths):
     assert index_resources[0].endswith("/index/userId-createdAt-index")
 
 
-def test_managed_policies_only_for_eni_and_xray(env):
+def test_no_managed_policies_eni_and_xray_rights_are_inline(env):
+    # Was: AWSLambdaVPCAccessExecutionRole and AWSXRayDaemonWriteAccess attached (logs and ec2
+    # actions on "*"). Now an inline runtime policy (tests/unit/test_iam.py checks its scope).
     attachments = env.resources("aws_iam_role_policy_attachment")
-    arns = [a["policy_arn"] for k, a in attachments.items() if k.startswith("functions_")]
-    assert len(arns) == 6
-    assert {a.rsplit("/", 1)[-1] for a in arns} == {
-        "AWSLambdaVPCAccessExecutionRole",
-        "AWSXRayDaemonWriteAccess",
-    }
+    assert [k for k in attachments if k.startswith("functions_")] == []
+    runtime = [k for k in env.resources("aws_iam_role_policy") if "-runtime-policy" in k]
+    assert len(runtime) == 3
+
+
+def test_functions_wait_for_their_log_group_and_policies(env):
+    for spec in manifest.ALL:
+        waits = set(_function(env, spec.name)["depends_on"])
+        for kind, contains in (
+            ("aws_cloudwatch_log_group", f"functions_{spec.name}-logs"),
+            ("aws_iam_role_policy", f"functions_{spec.name}-policy"),
+            ("aws_iam_role_policy", f"functions_{spec.name}-runtime-policy"),
+        ):
+            ids = [f"{kind}.{k}" for k in env.resources(kind) if k.startswith(contains)]
+            assert len(ids) == 1 and ids[0] in waits, (spec.name, contains)
+
+
+def test_layer_release_is_checked_at_plan_time(env):
+    layers = env.json.get("data", {}).get("aws_lambda_layer_version", {})
+    if not env.config.powertools_layer_arn:
+        assert layers == {}
+        return
+    (layer,) = layers.values()
+    name, _, version = env.config.powertools_layer_arn.rpartition(":")
+    assert (layer["layer_name"], layer["version"]) == (name, int(version))
+    (check,) = layer["lifecycle"]["postcondition"]
+    assert check["condition"] == '${endswith(self.description, " 3.37.0")}'
+    assert "Pipfile.lock" in check["error_message"]

@@ -1,6 +1,11 @@
-"""Monitoring: the alarm topic, the alarms and the dashboard."""
+"""Monitoring: the alarm topic, who it notifies, the alarms and the dashboard."""
 
 import json
+
+from cdktf import Testing
+
+from stacks.config import load
+from stacks.store_stack import StoreStack
 
 
 def test_topic_is_encrypted(env):
@@ -37,3 +42,33 @@ def test_dashboard(env):
     body = json.loads(dashboard["dashboard_body"])
     titles = [w["properties"]["title"] for w in body["widgets"]]
     assert "API latency p99" in titles and "DynamoDB throttles" in titles
+
+
+def test_topic_arn_is_a_stack_output(env):
+    assert "aws_sns_topic.monitoring_alarms-topic" in env.json["output"]["AlarmTopicArn"]["value"]
+
+
+def test_no_subscribers_configured_means_no_subscriptions(env):
+    assert env.resources("aws_sns_topic_subscription") == {}
+
+
+def test_configured_subscribers_are_subscribed():
+    config = load(
+        "prod",
+        {
+            "ECOMMERCE_PROD_ALARM_EMAILS": "oncall@example.com,lead@example.com",
+            "ECOMMERCE_PROD_ALARM_HTTPS_ENDPOINT": "https://hooks.example.com/alarms",
+        },
+    )
+    synth = json.loads(Testing.synth(StoreStack(Testing.app(), config)))
+    subscriptions = synth["resource"]["aws_sns_topic_subscription"].values()
+    assert sorted((s["protocol"], s["endpoint"]) for s in subscriptions) == [
+        ("email", "lead@example.com"),
+        ("email", "oncall@example.com"),
+        ("https", "https://hooks.example.com/alarms"),
+    ]
+    for subscription in subscriptions:
+        assert "aws_sns_topic.monitoring_alarms-topic" in subscription["topic_arn"]
+        assert subscription.get("endpoint_auto_confirms") is (
+            True if subscription["protocol"] == "https" else None
+        )

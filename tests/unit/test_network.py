@@ -1,8 +1,13 @@
 """Network: subnets per zone, routes, endpoints, the functions' security group, flow logs."""
 
-import pytest
+import json
 
+import pytest
+from cdktf import Testing
+
+from stacks.config import load
 from stacks.network import subnet_cidrs
+from stacks.store_stack import StoreStack
 
 
 def test_subnets_per_zone(env):
@@ -89,3 +94,14 @@ def test_subnet_cidrs_do_not_overlap(zones):
     public, private = subnet_cidrs("10.0.0.0/16", zones)
     assert len(set(public + private)) == 2 * zones
     assert public[0] == "10.0.0.0/20" and private[0] == "10.0.128.0/20"
+
+
+def test_a_region_whose_zones_are_not_a_b_c():
+    config = load("prod", {"ECOMMERCE_REGION": "ap-northeast-1"})
+    synth = json.loads(Testing.synth(StoreStack(Testing.app(), config)))
+    zones = sorted(
+        s["availability_zone"]
+        for key, s in synth["resource"]["aws_subnet"].items()
+        if key.startswith("network_private-")
+    )
+    assert zones == ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 import products
 import pytest
 from conftest import ALLOWED_ORIGIN, invoke, make_event
-from store import products_table, web
+from store import cors, products_table, web
 
 PEN = {"name": "Pen", "price": 1, "category": "c", "stock": 1}
 
@@ -29,12 +29,33 @@ def test_second_allowed_origin(api):
     assert reply.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
 
 
-@pytest.mark.parametrize("origin", [None, "https://evil.example"])
-def test_without_a_matching_origin_the_environment_origin_is_sent(api, origin):
+@pytest.mark.parametrize("origin", [ALLOWED_ORIGIN, "http://localhost:3000"])
+def test_each_allowed_origin_gets_its_own_origin_on_success_and_errors(api, origin):
+    requests = (
+        ("GET", "/products", {}),  # 200
+        ("GET", "/nowhere", {}),  # no route: 404
+        ("GET", "/products/x", {}),  # 404 from the handler
+        ("POST", "/products", {"body": {"name": ""}}),  # 400
+    )
+    for method, path, extra in requests:
+        reply = api(method, path, headers={"Origin": origin}, **extra)
+        assert reply.headers["Access-Control-Allow-Origin"] == origin, (method, path)
+        assert reply.headers["Vary"] == "Origin"
+
+
+@pytest.mark.parametrize("origin", [None, "https://evil.example", "http://localhost:3000.evil"])
+def test_a_foreign_or_missing_origin_gets_no_allow_header(api, origin):
+    # Was: the environment's first origin was sent. A foreign origin must get no allow header.
     for method, path in (("GET", "/products"), ("GET", "/nowhere"), ("GET", "/products/x")):
         reply = api(method, path, headers={"Origin": origin})
-        assert reply.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+        assert "Access-Control-Allow-Origin" not in reply.headers, (origin, path)
         assert reply.headers["Vary"] == "Origin"
+
+
+def test_cors_headers_and_max_age_come_from_the_one_source(api):
+    reply = api("OPTIONS", "/products", headers={"Access-Control-Request-Method": "POST"})
+    assert reply.headers["Access-Control-Allow-Headers"] == ",".join(cors.ALLOW_HEADERS)
+    assert reply.headers["Access-Control-Max-Age"] == str(cors.MAX_AGE_SECONDS)
 
 
 def test_wildcard_origins(api, monkeypatch):
@@ -66,8 +87,9 @@ def test_unexpected_errors_are_500_without_internals(api, monkeypatch, caplog):
     assert (reply.status, reply.code) == (500, "INTERNAL")
     assert "secret" not in reply.raw["body"] and "Traceback" not in reply.raw["body"]
     assert reply.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
-    record = caplog.records[-1]
-    assert record.levelname == "ERROR" and "secret table" in str(record.exc_info[1])
+    # The error's record (the request's own log line follows it).
+    record = next(r for r in caplog.records if r.levelname == "ERROR")
+    assert "secret table" in str(record.exc_info[1])
 
 
 def test_aws_errors_are_500(aws, api):

@@ -1,0 +1,14 @@
+"""Fixtures shared by more than one suite."""
+
+import pytest
+
+from localcloud.emulator import Emulator
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    """moto's server in a child process, as the local cloud's runner starts it."""
+    server = Emulator("127.0.0.1", 0, tmp_path_factory.mktemp("emulator") / "emulator.log")
+    server.start()
+    yield server
+    server.stop()
