@@ -404,7 +404,7 @@ def order_cost(  # pylint: disable=too-many-locals
 def mau_cost(users: int, tiers: list[list[Any]], *, free_tier: bool = True) -> float:
     """The monthly cost of ``users`` MAU on a tiered price list (``[[up to, price], ...]``, the
     last tier unbounded). Without ``free_tier`` a free first tier is billed at the next price."""
-    steps = [(limit, price) for limit, price in tiers]
+    steps = [(tier[0], tier[1]) for tier in tiers]
     if not free_tier and len(steps) > 1 and steps[0][1] == 0:
         steps[0] = (steps[0][0], steps[1][1])
     cost, below = 0.0, 0

@@ -120,7 +120,7 @@ def _port_free(port: int) -> bool:
     return True
 
 
-class Soak:
+class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
     """Runs the cycles in project ``root``; their logs go to ``logs``."""
 
     def __init__(self, root: Path, logs: Path, extra_args: list[str]):
