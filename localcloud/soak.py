@@ -131,7 +131,8 @@ class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
 
     def _localcloud(self, *args: str, timeout: float) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "localcloud", "--project-dir", str(self.root), *args],
+            # The subcommand (`user add`, `token`) comes first, then the project's options.
+            [sys.executable, "-m", "localcloud", *args, "--project-dir", str(self.root)],
             cwd=PROJECT_ROOT,  # where the localcloud package is
             capture_output=True,
             text=True,

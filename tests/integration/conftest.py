@@ -87,9 +87,16 @@ def customer(pool) -> Person:
     return pool.person()
 
 
-class Api:
+def browser_origin(config: EnvironmentConfig) -> str:
+    """An origin the environment allows, as a page of the shop's would send it."""
+    listed = [origin for origin in config.cors_allowed_origins if origin != "*"]
+    return listed[0] if listed else "http://localhost:3000"
+
+
+class Api:  # pylint: disable=too-many-instance-attributes
     """A small HTTP client for the store API, signed in as ``person`` (None: no token), that
-    remembers what it created, to clean up."""
+    remembers what it created, to clean up. Requests come from ``origin`` (a browser page's),
+    unless a request says another Origin."""
 
     def __init__(
         self,
@@ -97,22 +104,26 @@ class Api:
         pool: UserPool,
         person: Person | None,
         created: list[tuple[str, str]] | None = None,
+        origin: str | None = None,
     ):
         self.base_url = base_url
         self.pool = pool
         self.person = person
+        self.origin = origin
         self.session = requests.Session()
         self.created = [] if created is None else created
 
     def as_(self, person: Person | None) -> "Api":
         """The same client signed in as ``person`` (None: without a token)."""
-        return Api(self.base_url, self.pool, person, self.created)
+        return Api(self.base_url, self.pool, person, self.created, self.origin)
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
         """Send one request; JSON bodies via ``json=``; the caller's token unless ``headers``
         already say Authorization."""
         kwargs.setdefault("timeout", TIMEOUT)
         headers = dict(kwargs.pop("headers", None) or {})
+        if self.origin is not None:
+            headers.setdefault("Origin", self.origin)
         if self.person is not None:
             headers.setdefault("Authorization", self.person.id_token)
         return self.session.request(method, f"{self.base_url}{path}", headers=headers, **kwargs)
@@ -168,10 +179,10 @@ class Api:
 
 
 @pytest.fixture
-def api(base_url, outputs, aws, pool, admin):
-    """The API client, signed in as an admin; everything created through it (or the clients
-    ``as_`` gives) is removed afterwards, by the admin."""
-    client = Api(base_url, pool, admin)
+def api(base_url, outputs, aws, pool, admin, config):
+    """The API client, signed in as an admin, from an allowed origin; everything created through
+    it (or the clients ``as_`` gives) is removed afterwards, by the admin."""
+    client = Api(base_url, pool, admin, origin=browser_origin(config))
     yield client
     for kind, item_id in reversed(client.created):
         if kind == "orders":
