@@ -35,6 +35,16 @@ def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
+def matches(path: Path, pattern: re.Pattern) -> list[tuple[int, re.Match]]:
+    """Every match of ``pattern`` in a page, code included, with its line number."""
+    text = path.read_text(encoding="utf-8")
+    return [
+        (number, match)
+        for number, line in enumerate(text.splitlines(), start=1)
+        for match in pattern.finditer(line)
+    ]
+
+
 def prose_lines(text: str) -> list[tuple[int, str]]:
     """The lines outside fenced code blocks, numbered from 1."""
     lines, fenced = [], None

@@ -14,6 +14,7 @@ from tests.docs.markdown import (
     ROOT,
     documents,
     heading_anchors,
+    matches,
     prose_lines,
     relative,
     without_code_spans,
@@ -33,6 +34,7 @@ _INLINE = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\"
 _REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+\"[^\"]*\")?\s*$")
 _AUTOLINK = re.compile(r"<([a-zA-Z][a-zA-Z0-9+.-]*:[^\s>]+)>")
 _BARE_URL = re.compile(r"(?<![<(\w])(https?://[^\s)<>`]+)")
+_BRIEF = re.compile(r"\.\./shared|shared/(API|DESIGN)\.md")
 
 
 def links(path: Path) -> list[tuple[int, str]]:
@@ -109,12 +111,7 @@ def test_every_link_resolves_inside_the_repository(page):
 
 @pytest.mark.parametrize("page", PAGES, ids=relative)
 def test_nothing_refers_to_the_brief(page):
-    text = page.read_text(encoding="utf-8")
-    mentions = [
-        f"{relative(page)} line {number}"
-        for number, line in enumerate(text.splitlines(), start=1)
-        if re.search(r"\.\./shared|shared/(API|DESIGN)\.md", line)
-    ]
+    mentions = [f"{relative(page)} line {number}" for number, _ in matches(page, _BRIEF)]
     assert not mentions, "the repository documents itself; no ../shared: " + ", ".join(mentions)
 
 

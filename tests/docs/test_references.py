@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.markdown import ROOT, documents, relative
+from tests.docs.markdown import ROOT, documents, matches, relative
 
 # The repository's own folders and files that pages refer to by path.
 TOP_LEVEL = (
@@ -51,14 +51,17 @@ _MODULE = re.compile(r"python3? -m ([\w.]+)")
 
 def references(path: Path) -> list[tuple[int, str, str | None]]:
     """Every repository path a page names (with a test name after ``::``), with its line."""
-    found = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        for match in _PATH.finditer(line):
-            target = match.group(1).rstrip(".,;:")
-            if not target.startswith(GENERATED) and INSTALLED not in target:
-                found.append((number, target, match.group(2)))
-        found += [(number, m.group(1), None) for m in _FILE.finditer(line)]
-    return found
+    found = [
+        (number, match.group(1).rstrip(".,;:"), match.group(2))
+        for number, match in matches(path, _PATH)
+    ]
+    found = [
+        (number, target, name)
+        for number, target, name in found
+        if not target.startswith(GENERATED) and INSTALLED not in target
+    ]
+    found += [(number, match.group(1), None) for number, match in matches(path, _FILE)]
+    return sorted(found, key=lambda reference: reference[0])
 
 
 def problem(target: str, name: str | None) -> str | None:
@@ -99,12 +102,10 @@ def test_every_named_file_and_test_exists(page):
 
 @pytest.mark.parametrize("page", PAGES, ids=relative)
 def test_every_project_module_runs(page):
-    text = page.read_text(encoding="utf-8")
     missing = [
         f"{relative(page)} line {number}: {why}"
-        for number, line in enumerate(text.splitlines(), start=1)
-        for module in _MODULE.findall(line)
-        if (why := module_problem(module))
+        for number, match in matches(page, _MODULE)
+        if (why := module_problem(match.group(1)))
     ]
     assert not missing, "\n".join(missing)
 
