@@ -191,11 +191,9 @@ class Api(Construct):
         slug = f"{route.method.lower()}{route.path.replace('/', '-')}".replace("{", "").replace(
             "}", ""
         )
-        parameters = {
-            f"method.request.path.{name}": True for name in re.findall(r"\{(\w+)\}", route.path)
-        }
-        parameters |= {f"method.request.querystring.{q}": req for q, req in route.query}
-        parameters |= {f"method.request.header.{h}": req for h, req in route.headers}
+        parameters = {f"method.request.path.{name}": True for name in route.path_parameters}
+        parameters |= {f"method.request.querystring.{q.name}": q.required for q in route.query}
+        parameters |= {f"method.request.header.{h.name}": h.required for h in route.headers}
         method = ApiGatewayMethod(
             self,
             slug,
