@@ -1,4 +1,5 @@
-"""Lambda function serving ``/orders`` (handler ``orders.handler``).
+"""Lambda function serving ``/orders`` (handler ``orders.handler``): the route table's
+``orders`` rows (``store/routes.py``), each served by the function its operation id maps to.
 
 Environment: ORDERS_TABLE_NAME, PRODUCTS_TABLE_NAME, USERS_TABLE_NAME, IDEMPOTENCY_TABLE_NAME,
 PAGINATION_KMS_KEY_ID, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOOLS_SERVICE_NAME,

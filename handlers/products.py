@@ -1,4 +1,5 @@
-"""Lambda function serving ``/products`` (handler ``products.handler``).
+"""Lambda function serving ``/products`` (handler ``products.handler``): the route table's
+``products`` rows (``store/routes.py``), each served by the function its operation id maps to.
 
 Environment: PRODUCTS_TABLE_NAME, PAGINATION_KMS_KEY_ID, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT,
 POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.

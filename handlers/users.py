@@ -1,4 +1,5 @@
-"""Lambda function serving ``/users`` (handler ``users.handler``).
+"""Lambda function serving ``/users`` (handler ``users.handler``): the route table's
+``users`` rows (``store/routes.py``), each served by the function its operation id maps to.
 
 Environment: USERS_TABLE_NAME, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOOLS_SERVICE_NAME,
 POWERTOOLS_LOG_LEVEL.
