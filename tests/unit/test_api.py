@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from handlers.store import cors, schemas
-from handlers.store.routes import ROUTES, Access, Route
+from handlers.store.routes import DELETED, ROUTES, Access, Route
 from handlers.store.schemas import BODIES
 from localcloud.gateway import vtl
 from stacks import api as api_module
@@ -361,6 +361,11 @@ def test_sign_in_errors_in_the_contract_shape(env):
         assert "Authorization" in headers["gatewayresponse.header.Access-Control-Allow-Headers"]
 
 
+def _route(method, path, operation_id, access):
+    """A route of the products function that no real table has."""
+    return Route(method, path, "products", operation_id, access, summary="Test.", success=DELETED)
+
+
 def _api_stack(routes, user_pool_arns):
     stack = TerraformStack(Testing.app(), "api-only")
     AwsProvider(stack, "aws", region="us-east-1")
@@ -392,8 +397,8 @@ def _api_stack(routes, user_pool_arns):
 
 def test_a_new_route_gets_the_sign_in_its_access_needs():
     routes = (
-        Route("GET", "/reports", "products", "getReports", Access.ADMIN),
-        Route("GET", "/catalogue", "products", "getCatalogue", Access.ANYONE),
+        _route("GET", "/reports", "getReports", Access.ADMIN),
+        _route("GET", "/catalogue", "getCatalogue", Access.ANYONE),
     )
     stack, props = _api_stack(routes, ("arn:aws:cognito-idp:us-east-1:123456789012:userpool/p",))
     Api(stack, "api", props)
@@ -403,14 +408,12 @@ def test_a_new_route_gets_the_sign_in_its_access_needs():
 
 
 def test_a_signed_in_route_without_a_pool_fails_synth():
-    stack, props = _api_stack(
-        (Route("DELETE", "/reports", "products", "deleteReports", Access.CUSTOMER),), ()
-    )
+    stack, props = _api_stack((_route("DELETE", "/reports", "deleteReports", Access.CUSTOMER),), ())
     with pytest.raises(ValueError, match="user_pool_arns is empty, but DELETE /reports need"):
         Api(stack, "api", props)
 
 
 def test_no_authorizer_when_no_route_needs_sign_in():
-    stack, props = _api_stack((Route("GET", "/catalogue", "products", "c", Access.ANYONE),), ())
+    stack, props = _api_stack((_route("GET", "/catalogue", "c", Access.ANYONE),), ())
     assert Api(stack, "api", props).authorizer is None
     assert "aws_api_gateway_authorizer" not in json.loads(Testing.synth(stack))["resource"]
