@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     document = PROJECT_ROOT / "openapi.json"
     try:
         if not document.is_file():
-            raise LocalCloudError(f"{document} is missing: run `python -m stacks.openapi`.")
+            raise LocalCloudError(f"{document} is missing: run `python -m contract.openapi`.")
         sock = listen(args.host, args.port, "reference page", "--port")
     except LocalCloudError as exc:
         print(exc, file=sys.stderr)

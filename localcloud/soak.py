@@ -4,11 +4,12 @@
 Each cycle starts ``python -m localcloud --port 0 --prewarm`` in the background in a session of
 its own (so it inherits SIGINT ignored, as from a CI step), waits with ``--wait``, checks the
 outputs files and the contract's basic calls through the gateway (a product created, read back
-and listed warm, the CORS preflight, an unknown route's 403, malformed JSON's 400), then sends
-SIGINT to the whole process group, as Ctrl-C would, and checks that nothing is left: the runner,
-the emulator and every worker gone, both ports free, ``.localcloud/state`` and the run files
-removed, no traceback in the output. It prints the times it saw (up, first answer, teardown) per
-cycle and a summary; exit status 1 if any cycle failed.
+and listed warm, the CORS preflight, an unknown route's 404, the 401s without a valid token,
+malformed JSON's 400), then sends SIGINT to the whole process group, as Ctrl-C would, and
+checks that nothing is left: the runner, the emulator and every worker gone, both ports free,
+``.localcloud/state`` and the run files removed, no traceback in the output. It prints the
+times it saw (up, first answer, teardown) per cycle and a summary; exit status 1 if any cycle
+failed.
 """
 
 from __future__ import annotations

