@@ -156,7 +156,8 @@ REQUESTS = {
 WHY = {
     "libraries": "used by every request; Logger and Tracer wrap the handler at import",
     "tracer": "X-Ray is Active everywhere: the first invocation needs it patched anyway",
-    "code": "store/ compiled from source (no bytecode in the zip), resolver and routes",
+    "code": "compiling all the package's sources alone takes {compile_ms:.0f} ms (the zip has no "
+    "bytecode, Lambda cannot write any); then the resolver and its routes",
     "first": "{calls}; makes the DynamoDB client ({client:.0f} ms alone) for the environment",
     "warm": "routing, validation, (de)serialization, logging: see requests_bench",
 }
@@ -321,7 +322,25 @@ def cold_starts(trees: dict[str, Path], runs: int, warm: int) -> dict[str, dict[
     results: dict[str, dict[str, Any]] = {}
     for (function, label), of_case in samples.items():
         results.setdefault(function, {})[label] = summary(of_case, warm)
+    for function, cases in results.items():
+        cases["parts"] = parts(samples, function, next(iter(trees)))
     return results
+
+
+def parts(samples: dict[tuple[str, str], list[dict[str, Any]]], function: str, label: str) -> dict:
+    """One tree's init split into steps, each the median of its differences within a round (the
+    cases of a round run back to back, so load cancels better than in a difference of medians)."""
+
+    def step(upper: str, lower: str) -> float:
+        pairs = zip(samples[(function, upper)], samples[(function, lower)], strict=True)
+        return median([high["init_ms"] - low["init_ms"] for high, low in pairs])
+
+    return {
+        "libraries_ms": median([s["init_ms"] for s in samples[(function, "libraries")]]),
+        "tracer_ms": step("+Tracer(botocore)", "libraries"),
+        "code_ms": step(label, "+Tracer(botocore)"),
+        "client_ms": step("+client", "+Tracer()"),
+    }
 
 
 def summary(samples: list[dict[str, Any]], warm: int) -> dict[str, Any]:
@@ -375,25 +394,20 @@ def reference_rows(results: dict[str, dict[str, Any]], labels: list[str]) -> lis
     return rows
 
 
-def anatomy_rows(results: dict[str, dict[str, Any]], label: str) -> list[list[Any]]:
+def anatomy_rows(
+    results: dict[str, dict[str, Any]], label: str, compile_ms: float
+) -> list[list[Any]]:
     """What one tree's cold start is made of, per function, where each part is paid and why."""
     rows = []
+    code = WHY["code"].format(compile_ms=compile_ms)
     for function, cases in results.items():
-        mine = cases[label]
-        libraries = cases["libraries"]["init_ms"]
-        traced = cases["+Tracer(botocore)"]["init_ms"]
-        client = cases["+client"]["init_ms"] - cases["+Tracer()"]["init_ms"]
+        mine, step = cases[label], cases["parts"]
+        first = WHY["first"].format(calls=REQUESTS[function].note, client=step["client_ms"])
         rows += [
-            [function, "libraries", libraries, "init", WHY["libraries"]],
-            [function, "Tracer(), botocore patched", traced - libraries, "init", WHY["tracer"]],
-            [function, "handler code", mine["init_ms"] - traced, "init", WHY["code"]],
-            [
-                function,
-                "first request",
-                mine["first_request_ms"],
-                "1st request",
-                WHY["first"].format(calls=REQUESTS[function].note, client=client),
-            ],
+            [function, "libraries", step["libraries_ms"], "init", WHY["libraries"]],
+            [function, "Tracer(), botocore patched", step["tracer_ms"], "init", WHY["tracer"]],
+            [function, "handler code", step["code_ms"], "init", code],
+            [function, "first request", mine["first_request_ms"], "1st request", first],
             [function, "each later request", mine["warm_request_ms"], "each", WHY["warm"]],
         ]
     return rows
@@ -415,6 +429,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             trees[args.compare_with] = checkout(args.compare_with, Path(scratch))
         results = cold_starts(trees, args.runs, args.requests)
     labels = list(trees)
+    compile_ms = compile_time(HANDLERS, args.runs)
     machine = describe_machine()
     print(
         table(
@@ -445,7 +460,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         table(
             f"What the cold start is made of ({labels[0]}), CPU ms",
             ["function", "part", "ms", "paid", "why there"],
-            anatomy_rows(results, labels[0]),
+            anatomy_rows(results, labels[0], compile_ms),
         )
     )
     sizes = package_sizes()
@@ -461,11 +476,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "runs": args.runs,
         "warm_requests": args.requests,
         "trees": {label: str(path) for label, path in trees.items()},
+        "compile_all_sources_ms": compile_ms,
         "cold_start": results,
         "package": sizes,
     }
     write_json("handlers", data)
     return data
+
+
+def compile_time(source: Path, runs: int) -> float:
+    """CPU milliseconds compiling every Python source of the package once, median of ``runs``."""
+    sources = [(path.read_text(encoding="utf-8"), str(path)) for path in source.rglob("*.py")]
+    samples = []
+    for _ in range(runs):
+        started = time.process_time()
+        for text, name in sources:
+            compile(text, name, "exec", dont_inherit=True)
+        samples.append((time.process_time() - started) * 1000)
+    return median(samples)
 
 
 def package_files(source: Path) -> list[Path]:
