@@ -59,9 +59,9 @@ from bench.common import (
     HANDLERS,
     PYTHON,
     RESULTS,
-    ROOT,
     child_env,
     describe_machine,
+    extract,
     median,
     ratio,
     table,
@@ -278,15 +278,7 @@ def stage(source: Path, into: Path) -> Path:
 
 def checkout(ref: str, into: Path) -> Path:
     """``handlers/`` of git commit ``ref``, extracted under ``into``."""
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", ref, "handlers"],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
-    if archive.returncode != 0:
-        raise RuntimeError(f"There is no handlers/ at git commit '{ref}' here.")
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    extract(ref, ["handlers"], into)
     return into / "handlers"
 
 
