@@ -54,6 +54,7 @@ from bench.common import (
     table,
     write_json,
 )
+from localcloud import aws
 from localcloud.progress import Progress
 
 COPIED = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "openapi.json")
@@ -392,13 +393,8 @@ def measure_load(ready: dict[str, Any], seconds: float) -> dict[str, Any]:
         return lambda: 200 if own.request("GET", f"{stage_path}/no-such-route")[0] == 403 else 0
 
     def bare_get_item():
-        import boto3  # noqa: PLC0415  pylint: disable=import-outside-toplevel
-
-        dynamodb = boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name=ready.get("region", "us-east-1"),
-        ).client("dynamodb", endpoint_url=ready["emulatorUrl"])
+        session = aws.session(ready.get("region", aws.DEFAULT_REGION))
+        dynamodb = session.client("dynamodb", endpoint_url=ready["emulatorUrl"])
         outputs = json.loads(Path(ready["flatOutputsFile"]).read_text(encoding="utf-8"))
         table_name = outputs["ProductsTableName"]
         key = {"productId": {"S": product_id}}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import signal
@@ -17,20 +16,12 @@ from pathlib import Path
 
 from localcloud.errors import LocalCloudError
 from localcloud.ports import ensure_free
+from localcloud.processes import die_with_parent, stop_process_group
 
 EMULATOR_ENV = {
     # AWS-managed policies (AWSLambdaBasicExecutionRole, ...) exist only when loaded.
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
 }
-
-
-def die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux, in a child before exec: SIGTERM when the runner dies without tearing down."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 UNIMPLEMENTED = re.compile(r"NotImplementedError: The (\w+) action has not been implemented")
@@ -170,14 +161,5 @@ class Emulator:
     def stop(self, grace: float = 10.0) -> None:
         """Stop the server and reap it."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process is not None:
+            stop_process_group(process, ((signal.SIGTERM, grace), (signal.SIGKILL, None)))

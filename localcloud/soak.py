@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from localcloud import PROJECT_ROOT, WORK_DIR_NAME
-from localcloud.runner import process_alive
+from localcloud import PROJECT_ROOT
+from localcloud.ports import port_free
+from localcloud.processes import descendants, process_alive, signal_group
+from localcloud.run_files import RunFiles
 
-LEFT_OVER = ("state", "ready.json", "run.json", "env", "functions", "packages")
 OUTPUT_KEYS = (
     "ApiGatewayId",
     "ApiGatewayUrl",
@@ -90,42 +90,12 @@ def _check(condition: bool, message: str) -> None:
         raise CycleFailed(message)
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (by parent), whatever its session."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(entry.name))
-    found, pending = set(), [pid]
-    while pending:
-        for child in children.get(pending.pop(), []):
-            if child not in found:
-                found.add(child)
-                pending.append(child)
-    return found
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
     """Runs the cycles in project ``root``; their logs go to ``logs``."""
 
     def __init__(self, root: Path, logs: Path, extra_args: list[str]):
         self.root = root
-        self.work = root / WORK_DIR_NAME
+        self.files = RunFiles(root)
         self.logs = logs
         self.extra_args = extra_args
 
@@ -170,9 +140,9 @@ class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
             )
         try:
             self._serve_checks(seen, started)
-            run = json.loads((self.work / "run.json").read_text(encoding="utf-8"))
-            ready = json.loads((self.work / "ready.json").read_text(encoding="utf-8"))
-            pids = {run["pid"], run["emulatorPid"], *_descendants(run["pid"])}
+            run = RunFiles.read_json(self.files.run_file)
+            ready = RunFiles.read_json(self.files.ready_file)
+            pids = {run["pid"], run["emulatorPid"], *descendants(run["pid"])}
             ports = [urlsplit(ready[key]).port for key in ("apiUrl", "emulatorUrl")]
             interrupted = time.monotonic()
             os.killpg(runner.pid, signal.SIGINT)  # Ctrl-C: the whole process group
@@ -185,8 +155,7 @@ class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
             seen.failure = f"{exc} (log: {log_path})"
         finally:
             if seen.failure and runner.poll() is None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(runner.pid, signal.SIGTERM)
+                signal_group(runner.pid, signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 runner.wait(300)
         if seen.failure:
@@ -197,7 +166,7 @@ class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
         waited = self._localcloud("--wait", "--timeout", "900", timeout=960)
         _check(waited.returncode == 0, f"--wait: {waited.stderr.strip()}")
         seen.up_s = time.monotonic() - started
-        ready = json.loads((self.work / "ready.json").read_text(encoding="utf-8"))
+        ready = RunFiles.read_json(self.files.ready_file)
         base = ready["apiUrl"]
         _check(base == waited.stdout.strip(), "--wait printed another URL than ready.json")
         seen.runner = ready.get("timings", {})
@@ -250,10 +219,10 @@ class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
     def _nothing_left(self, pids: set[int], ports: list[int], log_path: Path) -> None:
         alive = sorted(pid for pid in pids if process_alive(pid))
         _check(not alive, f"processes left running: {alive}")
-        taken = [port for port in ports if not _port_free(port)]
+        taken = [port for port in ports if not port_free("127.0.0.1", port)]
         _check(not taken, f"ports still taken: {taken}")
-        left = [name for name in LEFT_OVER if (self.work / name).exists()]
-        _check(not left, f"left in {self.work}: {left}")
+        left = [path.name for path in self.files.run_state() if path.exists()]
+        _check(not left, f"left in {self.files.work}: {left}")
         output = log_path.read_text(encoding="utf-8", errors="replace")
         _check("Traceback" not in output, "a traceback in the runner's output")
         _check("torn down in" in output, "the runner did not say it tore down")

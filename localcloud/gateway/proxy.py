@@ -199,12 +199,7 @@ def map_response(result) -> tuple[int, list[tuple[str, str]], bytes]:
         headers = _merge_headers(result)
         payload = _body(result)
     except (ValueError, TypeError) as exc:
-        raise GatewayError(
-            "DEFAULT_5XX",
-            "Internal server error",
-            status=502,
-            validation_error=f"Malformed Lambda proxy response: {exc}",
-        ) from None
+        raise GatewayError.bad_gateway(f"Malformed Lambda proxy response: {exc}") from None
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
     return status, headers, payload

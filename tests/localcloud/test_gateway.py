@@ -343,7 +343,7 @@ def test_code_mismatch_is_refused(served):
 
 def test_api_found_without_an_id_unless_ambiguous(emulator, hand_built_api, tmp_path):
     gateway = Gateway(
-        emulator.url, code_dirs=[hand_built_api.code_dir], work_dir=tmp_path, poll_interval=0
+        emulator.url, code_dirs=[hand_built_api.code_dir], extract_dir=tmp_path, poll_interval=0
     )
     assert gateway.served.api.id == hand_built_api.api_id
     gateway.close()
@@ -351,7 +351,7 @@ def test_api_found_without_an_id_unless_ambiguous(emulator, hand_built_api, tmp_
     other = apigw.create_rest_api(name="another")["id"]
     try:
         with pytest.raises(LocalCloudError, match=r"several REST APIs .*--api-id\.$"):
-            Gateway(emulator.url, work_dir=tmp_path, poll_interval=0)
+            Gateway(emulator.url, extract_dir=tmp_path, poll_interval=0)
     finally:
         apigw.delete_rest_api(restApiId=other)
 

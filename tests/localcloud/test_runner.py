@@ -19,15 +19,14 @@ import textwrap
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 
-from localcloud import PROJECT_ROOT
+from localcloud import PROJECT_ROOT, aws
 from localcloud.cdktf import flatten_outputs, terraform_error
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.functions import sha256_b64
-from localcloud.runner import process_alive
+from localcloud.processes import process_alive
 from localcloud.terraform import (
     check_terraform,
     find_mirror,
@@ -434,10 +433,7 @@ def test_watch_makes_saves_live(project, tmp_path):
 def boto3_lambda(project: Path):
     """boto3's Lambda client on the emulator of the local cloud running in ``project``."""
     url = json.loads((project / ".localcloud" / "ready.json").read_text())["emulatorUrl"]
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    )
-    return session.client("lambda", endpoint_url=url)
+    return aws.session().client("lambda", endpoint_url=url)
 
 
 def test_port_taken(project, tmp_path):
