@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import signal
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +24,7 @@ from localcloud.cdktf import classify_failure, echo_indented, run_cdktf, synthes
 from localcloud.emulator import UnimplementedWatch
 from localcloud.errors import LocalCloudError
 from localcloud.output import say
-from localcloud.processes import signal_group, stop_process_group
+from localcloud.processes import RunningChild
 from localcloud.progress import Progress
 from localcloud.run_files import RunFiles
 from localcloud.synth import WHAT, SynthRecord, inputs_fingerprint
@@ -57,8 +55,8 @@ class Outcome:
 
 class Deployer:
     """Deploys ``stack`` of the project at ``root`` onto the emulator ``env`` points at, with the
-    ``cdktf`` command; its logs and synth record are the run's (``files``). ``child`` is the
-    cdktf or Terraform process running now, if any."""
+    ``cdktf`` command; its logs and synth record are the run's (``files``). ``child``: the cdktf
+    or Terraform process running now, if any."""
 
     def __init__(
         self,
@@ -75,7 +73,7 @@ class Deployer:
         self.files = files
         self.parallelism = parallelism
         self.record = SynthRecord(files.synth_record)
-        self.child: subprocess.Popen | None = None
+        self.child = RunningChild()
 
     @property
     def stack_dir(self) -> Path:
@@ -149,38 +147,19 @@ class Deployer:
                 env,
                 log_path,
                 echo=_both(progress.feed, echo),
-                on_start=self._started,
+                on_start=self.child.started,
             )
         finally:
-            self.child = None
+            self.child.finished()
             if watch:
                 watch.stop()
             progress.finish()
         return status, lines, progress
 
-    def _started(self, process: subprocess.Popen) -> None:
-        self.child = process
-
     def _abort(self) -> None:
-        child = self.child
-        if child is not None:
+        if self.child.process is not None:
             say("the emulator cannot answer what Terraform keeps asking for; stopping the deploy")
-            stop_process_group(child)
-
-    def stop_child(self) -> None:
-        """Stop the running cdktf or Terraform, if any (Terraform gets to stop cleanly)."""
-        child = self.child
-        if child is not None:
-            stop_process_group(child)
-            self.child = None
-
-    def interrupt_child(self) -> bool:
-        """SIGTERM to the running cdktf or Terraform at once, if any; whether there was one."""
-        child = self.child
-        if child is None or child.poll() is not None:
-            return False
-        signal_group(child.pid, signal.SIGTERM)
-        return True
+            self.child.stop()
 
     def failure(self, outcome: Outcome) -> LocalCloudError:
         """The one-sentence error for a deploy that failed."""

@@ -87,3 +87,35 @@ def stop_process_group(process: subprocess.Popen, steps=GENTLE) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+class RunningChild:
+    """The child process that a step runs now, if any (cdktf, Terraform), so that another
+    thread or a signal handler can stop it."""
+
+    def __init__(self):
+        self.process: subprocess.Popen | None = None
+
+    def started(self, process: subprocess.Popen) -> None:
+        """``process`` runs now."""
+        self.process = process
+
+    def finished(self) -> None:
+        """No child runs any more."""
+        self.process = None
+
+    def stop(self) -> bool:
+        """Stop the child's group gently (``GENTLE``), if one runs; whether one did."""
+        process, self.process = self.process, None
+        if process is None:
+            return False
+        stop_process_group(process)
+        return True
+
+    def interrupt(self) -> bool:
+        """SIGTERM to the child's group at once, if one runs; whether one did."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return False
+        signal_group(process.pid, signal.SIGTERM)
+        return True

@@ -219,7 +219,7 @@ class Teardown:
 
     def _on_signal(self, _signum, _frame) -> None:
         stack = self.runner.stack
-        if stack is not None and stack.deployer.interrupt_child():
+        if stack is not None and stack.deployer.child.interrupt():
             say("interrupted again: stopping the destroy and dropping the emulator as it is")
 
     def _stop_watching(self) -> None:
@@ -235,7 +235,7 @@ class Teardown:
 
     def _stop_child(self) -> None:
         if self.runner.stack is not None:
-            self.runner.stack.deployer.stop_child()
+            self.runner.stack.deployer.child.stop()
 
     def _destroy(self) -> None:
         runner = self.runner

@@ -5,8 +5,11 @@ that API on a free port."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import subprocess
+import sys
 import threading
 import zipfile
 from dataclasses import dataclass, field
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from handlers.store.cors import preflight_template
-from localcloud import aws
+from localcloud import PROJECT_ROOT, aws
 from localcloud.gateway.server import Gateway, serve
 
 REGION = aws.DEFAULT_REGION
@@ -46,6 +49,8 @@ def handler(event, context):
         }
     if path.endswith("/malformed"):
         return {"statusCode": 200, "body": {"not": "a string"}}
+    if path.endswith("/line-break"):
+        return {"statusCode": 200, "headers": {"X-Split": "a\\r\\nX-Injected: 1"}, "body": ""}
     if path.endswith("/raise"):
         raise ValueError("boom")
     if path.endswith("/aws"):
@@ -432,7 +437,26 @@ class Served:
     log: LogCapture
 
 
-OPENAPI_DOCUMENT = Path(__file__).resolve().parents[2] / "openapi.json"
+OPENAPI_DOCUMENT = PROJECT_ROOT / "openapi.json"
+
+
+@contextlib.contextmanager
+def command_serving(module: str, *args: str):
+    """``python -m <module> <args>``, a server, running: the process and the first line it
+    printed (its banner). Killed afterwards if the test left it running."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        yield process, process.stdout.readline()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ import base64
 import http.client
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,11 +13,17 @@ from pathlib import Path
 import pytest
 import requests
 
-from localcloud import PROJECT_ROOT
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.responses import GatewayError, gateway_response
 from localcloud.gateway.server import Gateway
-from tests.localcloud.conftest import APP_CODE, CORS_ORIGINS, clients, integrate, make_zip
+from tests.localcloud.conftest import (
+    APP_CODE,
+    CORS_ORIGINS,
+    clients,
+    command_serving,
+    integrate,
+    make_zip,
+)
 
 
 def _get(served, path, **kwargs):
@@ -274,6 +278,16 @@ def test_malformed_response_and_function_error_are_502(served):
     assert "ValueError: boom" in record["error"]
 
 
+def test_a_line_break_in_a_response_header_is_a_malformed_response(served):
+    # It would end the header and start another one of the function's choosing.
+    response = _get(served, "/echo/line-break")
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+    assert "X-Injected" not in response.headers
+    record = _records_for(served, response.headers["x-amzn-RequestId"])[0]
+    assert "line breaks" in record["error"]
+
+
 def test_warm_workers_are_reused(served):
     first = _get(served, "/items/warm").json()["pid"]
     second = _get(served, "/items/warm").json()["pid"]
@@ -386,28 +400,12 @@ def test_a_redeploy_is_picked_up(served, emulator, hand_built_api):
     assert any("reloaded" in p for p in served.gateway.served.problems)
 
 
-def test_standalone_gateway_command(emulator, hand_built_api, tmp_path):
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "localcloud.gateway",
-            "--endpoint-url",
-            emulator.url,
-            "--api-id",
-            hand_built_api.api_id,
-            "--port",
-            "0",
-            "--code-dir",
-            str(hand_built_api.code_dir),
-        ],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        banner = process.stdout.readline()
+def test_standalone_gateway_command(emulator, hand_built_api):
+    with command_serving(
+        "localcloud.gateway",
+        *("--endpoint-url", emulator.url, "--api-id", hand_built_api.api_id),
+        *("--port", "0", "--code-dir", str(hand_built_api.code_dir)),
+    ) as (process, banner):
         assert banner.startswith("Local gateway serving hand-built at http://127.0.0.1:")
         url = banner.split(" at ")[1].strip()
         assert requests.get(url + "items/9", timeout=30).json()["event"]["pathParameters"] == {
@@ -417,8 +415,3 @@ def test_standalone_gateway_command(emulator, hand_built_api, tmp_path):
         assert process.wait(30) == 0
         log = json.loads(process.stdout.readline())
         assert log["status"] == 200
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.stdout.close()
-        process.stderr.close()
