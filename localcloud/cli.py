@@ -23,6 +23,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         ),
         epilog=users.USAGE,
     )
+    _add_other_shell(parser)
+    _add_what_and_where(parser)
+    _add_how(parser)
+    return parser.parse_args(argv)
+
+
+def _add_other_shell(parser: argparse.ArgumentParser) -> None:
+    """What another shell asks of a local cloud started in the background."""
     action = parser.add_mutually_exclusive_group()
     action.add_argument(
         "--down",
@@ -35,6 +43,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="wait until a local cloud started in the background serves; "
         "print its API URL (exit 1 if it failed)",
     )
+
+
+def _add_what_and_where(parser: argparse.ArgumentParser) -> None:
+    """What is deployed, and where it is served and written."""
     parser.add_argument("--stack", default="ecommerce-local", help="the stack to deploy")
     parser.add_argument(
         "--project-dir",
@@ -55,6 +67,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         type=Path,
         help="where to write the URLs once serving (default .localcloud/ready.json)",
     )
+
+
+def _add_how(parser: argparse.ArgumentParser) -> None:
+    """How the run goes."""
     command.add_prewarm(parser)
     parser.add_argument(
         "--no-destroy",
@@ -74,7 +90,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds --wait and --down wait (default 900)"
     )
-    return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:

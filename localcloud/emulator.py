@@ -89,40 +89,7 @@ class Emulator:
         """Start the server and wait until it answers; return how long that took."""
         started = time.monotonic()
         self.port = ensure_free(self.host, self.port, "AWS emulator", "--emulator-port")
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        # The log file is handed to the child; the Popen lives as long as the emulator runs.
-        # pylint: disable-next=consider-using-with
-        log = open(self.log_path, "wb")  # noqa: SIM115
-        env = {**os.environ, **EMULATOR_ENV}
-        # The child imports localcloud.moto_server whatever its working directory.
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
-        try:
-            self.process = subprocess.Popen(  # pylint: disable=consider-using-with,W1509
-                [
-                    sys.executable,
-                    "-m",
-                    "localcloud.moto_server",
-                    "-H",
-                    self.host,
-                    "-p",
-                    str(self.port),
-                    *(["--warm", self.warm_region] if self.warm_region else []),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-                # Started from the main thread before any other thread exists.
-                preexec_fn=die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
-            )
-        except OSError as exc:
-            raise LocalCloudError(
-                f"The AWS emulator (moto) did not start: {exc.strerror}."
-            ) from None
-        finally:
-            log.close()
+        self.process = self._spawn()
         deadline = started + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -138,6 +105,38 @@ class Emulator:
             f"The AWS emulator (moto) did not start: it did not answer on {self.url} within "
             f"{timeout:.0f} s (log: {self.log_path})."
         )
+
+    def _spawn(self) -> subprocess.Popen:
+        """The server's process, in a session of its own, logging to ``log_path``."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # The log file is handed to the child; the Popen lives as long as the emulator runs.
+        # pylint: disable-next=consider-using-with
+        log = open(self.log_path, "wb")  # noqa: SIM115
+        env = {**os.environ, **EMULATOR_ENV}
+        # The child imports localcloud.moto_server whatever its working directory.
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
+        command = [sys.executable, "-m", "localcloud.moto_server", "-H", self.host]
+        command += ["-p", str(self.port)]
+        if self.warm_region:
+            command += ["--warm", self.warm_region]
+        try:
+            return subprocess.Popen(  # pylint: disable=consider-using-with,W1509
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                # Started from the main thread before any other thread exists.
+                preexec_fn=die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+            )
+        except OSError as exc:
+            raise LocalCloudError(
+                f"The AWS emulator (moto) did not start: {exc.strerror}."
+            ) from None
+        finally:
+            log.close()
 
     def answers(self) -> bool:
         """Whether the server answers HTTP."""
