@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from localcloud.errors import LocalCloudError
+from localcloud.polling import Poller
 from localcloud.ports import ensure_free
 from localcloud.processes import die_with_parent, stop_process_group
 
@@ -27,46 +27,41 @@ EMULATOR_ENV = {
 UNIMPLEMENTED = re.compile(r"NotImplementedError: The (\w+) action has not been implemented")
 
 
-class UnimplementedWatch(threading.Thread):
+class UnimplementedWatch(Poller):
     """Watches the emulator's log for an action it does not implement but keeps being asked for
     (Terraform retries such a call for many minutes), and calls ``on_stuck`` once."""
 
     def __init__(self, log_path: Path, on_stuck, threshold: int = 20, interval: float = 1.0):
-        super().__init__(name="emulator-watch", daemon=True)
+        super().__init__("emulator-watch", interval, self._read)
         self.log_path = Path(log_path)
         self.on_stuck = on_stuck
         self.threshold = threshold
-        self.interval = interval
         self.action: str | None = None
-        self._halt = threading.Event()
+        self._counts: Counter[str] = Counter()
+        self._rest = ""
         try:
             self._offset = self.log_path.stat().st_size
         except OSError:
             self._offset = 0
 
-    def run(self) -> None:
-        counts: Counter[str] = Counter()
-        rest = ""
-        while not self._halt.wait(self.interval):
-            try:
-                with open(self.log_path, "rb") as log:
-                    log.seek(self._offset)
-                    chunk = log.read()
-            except OSError:
-                continue
-            self._offset += len(chunk)
-            text = rest + chunk.decode("utf-8", errors="replace")
-            text, _, rest = text.rpartition("\n")
-            counts.update(UNIMPLEMENTED.findall(text))
-            worst = counts.most_common(1)
-            if worst and worst[0][1] >= self.threshold:
-                self.action = worst[0][0]
-                self.on_stuck()
-                return
-
-    def stop(self) -> None:
-        """Stop watching."""
-        self._halt.set()
+    def _read(self) -> bool:
+        """Count what the log says since the last read; True once stuck."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self._offset)
+                chunk = log.read()
+        except OSError:
+            return False
+        self._offset += len(chunk)
+        text = self._rest + chunk.decode("utf-8", errors="replace")
+        text, _, self._rest = text.rpartition("\n")
+        self._counts.update(UNIMPLEMENTED.findall(text))
+        worst = self._counts.most_common(1)
+        if worst and worst[0][1] >= self.threshold:
+            self.action = worst[0][0]
+            self.on_stuck()
+            return True
+        return False
 
 
 class Emulator:

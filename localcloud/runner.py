@@ -58,6 +58,8 @@ class Runner:
         self.root = Path(options.root)
         self.files = RunFiles(self.root, options.ready_file)
         self.region = aws.region_of(os.environ, options.region)
+        self.port = options.port
+        """The gateway's port (a free one once checked, when ``options.port`` is 0)."""
         self.env: dict[str, str] = {}
         self.emulator: Emulator | None = None
         self.stack: Stack | None = None
@@ -96,7 +98,7 @@ class Runner:
         command = cdktf.cdktf_command(self.root, env)
         check_terraform(env)
         options = self.options
-        options.port = ensure_free(options.host, options.port, "local gateway", "--port")
+        self.port = ensure_free(options.host, options.port, "local gateway", "--port")
         if options.emulator_port:
             ensure_free(options.host, options.emulator_port, "AWS emulator", "--emulator-port")
         changes, note = provider_setup(env, self.files.terraform_config)
@@ -108,8 +110,12 @@ class Runner:
 
     def record_phase(self, phase: str) -> None:
         """``run.json`` in ``phase``."""
-        data = {"pid": os.getpid(), "phase": phase, "stack": self.options.stack}
-        data["root"] = str(self.root)
+        data = {
+            "pid": os.getpid(),
+            "phase": phase,
+            "stack": self.options.stack,
+            "root": str(self.root),
+        }
         if self.emulator and self.emulator.process:
             data["emulatorPid"] = self.emulator.process.pid
             data["emulatorUrl"] = self.emulator.url
@@ -134,7 +140,7 @@ class Runner:
             self.emulator.url,
             self.stack.deployer.stack_dir,
             host=options.host,
-            port=options.port,
+            port=self.port,
         )
         region = outputs.get("Region") or self.region
         self.serving.start(outputs, region, prewarm=options.prewarm)

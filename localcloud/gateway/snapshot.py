@@ -31,6 +31,7 @@ from localcloud.gateway.log import GatewayLog
 from localcloud.gateway.model import DeployedApi, Resource, load_api
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.validation import BodyValidator
+from localcloud.polling import Poller
 
 DEFAULT_ACCOUNT = "123456789012"
 """The account of an API with no functions to tell it (moto's default account)."""
@@ -196,8 +197,7 @@ class LiveSnapshot:
         self.poll_interval = poll_interval
         self.current = reader.read()
         self._swap_lock = threading.Lock()  # one reload at a time: the poller, the watch mode
-        self._stop = threading.Event()
-        self._poller: threading.Thread | None = None
+        self._poller: Poller | None = None
         self._reload_error: str | None = None
 
     def refresh(self) -> bool:
@@ -222,12 +222,11 @@ class LiveSnapshot:
     def start_polling(self) -> None:
         """Watch the emulator for redeploys in a background thread."""
         if self.poll_interval > 0 and self._poller is None:
-            self._poller = threading.Thread(target=self._poll, name="gateway-poll", daemon=True)
+            self._poller = Poller("gateway-poll", self.poll_interval, self._poll)
             self._poller.start()
 
     def _poll(self) -> None:
-        while not self._stop.wait(self.poll_interval):
-            self.refresh()
+        self.refresh()  # whatever it found, polling goes on
 
     def prewarm(self) -> None:
         """Start one worker per servable function."""
@@ -241,5 +240,6 @@ class LiveSnapshot:
 
     def close(self) -> None:
         """Stop polling and every worker."""
-        self._stop.set()
+        if self._poller is not None:
+            self._poller.stop()
         self.current.close()

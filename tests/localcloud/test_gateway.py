@@ -19,6 +19,7 @@ from localcloud.gateway.server import Gateway
 from tests.localcloud.conftest import (
     APP_CODE,
     CORS_ORIGINS,
+    LogCapture,
     clients,
     command_serving,
     integrate,
@@ -398,6 +399,29 @@ def test_a_redeploy_is_picked_up(served, emulator, hand_built_api):
     assert served.gateway.refresh() is True
     assert _get(served, "/reloaded").status_code == 502
     assert any("reloaded" in p for p in served.gateway.served.problems)
+
+
+def test_polling_picks_up_each_redeploy_by_itself(emulator, hand_built_api, tmp_path):
+    gateway = Gateway(
+        emulator.url,
+        api_id=hand_built_api.api_id,
+        code_dirs=[hand_built_api.code_dir],
+        extract_dir=tmp_path,
+        log_stream=LogCapture(),
+        poll_interval=0.1,
+    )
+    apigw = clients(emulator.url)[0]
+    try:
+        gateway.start_polling()
+        for _ in range(2):  # and it goes on polling after a reload
+            before = gateway.served
+            apigw.create_deployment(restApiId=hand_built_api.api_id)
+            deadline = time.monotonic() + 10
+            while gateway.served is before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert gateway.served is not before
+    finally:
+        gateway.close()
 
 
 def test_standalone_gateway_command(emulator, hand_built_api):
