@@ -157,6 +157,9 @@ def test_missing_required_query_parameter_is_rejected(served):
 def test_mock_preflight_answers_from_the_integration_response(served):
     response = requests.options(served.base + "/items", timeout=10)
     assert response.status_code == 204
+    assert response.reason == "No Content"
+    assert response.headers["Content-Length"] == "0"  # as API Gateway sends it on a 204
+    assert len(response.headers["x-amz-apigw-id"]) == 16
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["Access-Control-Allow-Methods"] == "GET,POST,OPTIONS"
     assert response.headers["Access-Control-Allow-Headers"] == "Content-Type,Idempotency-Key"
