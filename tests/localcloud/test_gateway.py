@@ -268,6 +268,19 @@ def test_base64_bodies_both_ways(served):
     assert binary.headers["Content-Type"] == "application/octet-stream"
 
 
+def test_a_chunked_body_reaches_the_function_whole(served):
+    # No Content-Length: the client streams the body in chunks.
+    response = requests.post(
+        served.base + "/echo",
+        data=iter([b'{"name": ', b'"chunked"}']),
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.json()["event"]["headers"]["Transfer-Encoding"] == "chunked"
+    assert json.loads(response.json()["event"]["body"]) == {"name": "chunked"}
+
+
 def test_malformed_response_and_function_error_are_502(served):
     for path in ("/echo/malformed", "/echo/raise"):
         response = _get(served, path)
