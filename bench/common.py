@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from handlers.store import settings
+
 ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ROOT / "handlers"
 RESULTS = ROOT / "bench" / "results"
@@ -34,16 +36,16 @@ HANDLER_ENV = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_SESSION_TOKEN": "bench",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "INFO",
-    "POWERTOOLS_SERVICE_NAME": "bench",
-    "STORE_ENVIRONMENT": "bench",
-    "PRODUCTS_TABLE_NAME": "bench-products",
-    "USERS_TABLE_NAME": "bench-users",
-    "ORDERS_TABLE_NAME": "bench-orders",
-    "IDEMPOTENCY_TABLE_NAME": "bench-idempotency",
-    "PAGINATION_KMS_KEY_ID": "set-at-run-time",
-    "CORS_ALLOWED_ORIGINS": "*",
+    settings.TRACE_DISABLED: "true",
+    settings.LOG_LEVEL: "INFO",
+    settings.SERVICE_NAME: "bench",
+    settings.ENVIRONMENT: "bench",
+    settings.PRODUCTS_TABLE: "bench-products",
+    settings.USERS_TABLE: "bench-users",
+    settings.ORDERS_TABLE: "bench-orders",
+    settings.IDEMPOTENCY_TABLE: "bench-idempotency",
+    settings.PAGINATION_KEY_ID: "set-at-run-time",
+    settings.CORS_ALLOWED_ORIGINS: "*",
 }
 # Variables that could point a child at a real account or at another emulator.
 _SCRUBBED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN")

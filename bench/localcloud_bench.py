@@ -55,6 +55,7 @@ from bench.common import (
     table,
     write_json,
 )
+from localcloud import aws
 from localcloud.progress import Progress
 
 COPIED = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "openapi.json")
@@ -221,15 +222,19 @@ class LocalCloud:
         self.lines: list[tuple[float, str]] = []
         self._reader: threading.Thread | None = None
 
-    def start(self) -> None:
-        """Start the runner in its own process group (so it can be stopped as a whole)."""
+    def start(self, *options: str) -> None:
+        """Start the runner (with ``options``, e.g. ``--watch``) in its own process group (so it
+        can be stopped as a whole)."""
         env = child_env(PIPENV_VENV_IN_PROJECT="1", PIPENV_VERBOSITY="-1")
         env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}"
         env["PYTHONPATH"] = str(self.runner_dir)
         self.lines = []
         self.started = time.perf_counter()
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [PYTHON, "-m", "localcloud", "--project-dir", str(self.project), "--port", "0"],
+            [
+                *(PYTHON, "-m", "localcloud", "--project-dir", str(self.project), "--port", "0"),
+                *options,
+            ],
             cwd=self.runner_dir,
             env=env,
             stdout=subprocess.PIPE,
@@ -378,13 +383,8 @@ def measure_load(ready: dict[str, Any], seconds: float) -> dict[str, Any]:
         return lambda: 200 if own.request("GET", f"{stage_path}/no-such-route")[0] == 403 else 0
 
     def bare_get_item():
-        import boto3  # noqa: PLC0415  pylint: disable=import-outside-toplevel
-
-        dynamodb = boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name=ready.get("region", "us-east-1"),
-        ).client("dynamodb", endpoint_url=ready["emulatorUrl"])
+        session = aws.session(ready.get("region", aws.DEFAULT_REGION))
+        dynamodb = session.client("dynamodb", endpoint_url=ready["emulatorUrl"])
         outputs = json.loads(Path(ready["flatOutputsFile"]).read_text(encoding="utf-8"))
         table_name = outputs["ProductsTableName"]
         key = {"productId": {"S": product_id}}

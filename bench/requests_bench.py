@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.common import HANDLER_ENV, HANDLERS, describe_machine, median, ratio, table, write_json
+from handlers.store import settings
 
 WARMUP = 3
 
@@ -218,7 +219,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         import boto3  # noqa: PLC0415
 
         aws.create_tables(boto3.client("dynamodb"))
-        os.environ["PAGINATION_KMS_KEY_ID"] = boto3.client("kms").create_key()["KeyMetadata"][
+        os.environ[settings.PAGINATION_KEY_ID] = boto3.client("kms").create_key()["KeyMetadata"][
             "KeyId"
         ]
         functions = {name: importlib.import_module(name) for name in aws.FUNCTIONS}

@@ -53,7 +53,7 @@ CASES = {
     "all four environments": "4 x StoreStack, one synth",
     "every stack": "main.py with the delivery stacks configured, one synth",
 }
-# What a team sets once it adopts the delivery stacks (README, Delivery).
+# What a team sets once it adopts the delivery stacks (docs/delivery.md).
 DELIVERY_ENV = {
     "ECOMMERCE_STATE_BUCKET": "acme-tf-state",
     "ECOMMERCE_GITHUB_REPOSITORY": "acme/api",

@@ -1,4 +1,5 @@
-"""Lambda function serving ``/orders`` (handler ``orders.handler``).
+"""Lambda function serving ``/orders`` (handler ``orders.handler``): the route table's
+``orders`` rows (``store/routes.py``), each served by the function its operation id maps to.
 
 Environment: ORDERS_TABLE_NAME, PRODUCTS_TABLE_NAME, USERS_TABLE_NAME, IDEMPOTENCY_TABLE_NAME,
 PAGINATION_KMS_KEY_ID, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOOLS_SERVICE_NAME,
@@ -41,7 +42,6 @@ _idempotency = IdempotencyConfig(
 )
 
 
-@app.post("/orders")
 def create_order() -> Response:
     """Place an order: 201; 409 (stock), 422 (unknown user/product); idempotent by header.
 
@@ -128,7 +128,6 @@ def _key_in_flight(_exc: IdempotencyAlreadyInProgressError) -> Response:
     )
 
 
-@app.get("/orders")
 def list_orders() -> Response:
     """A user's orders, newest first (index Query): the caller's own, or anyone's for an admin."""
     limit, token = web.page_params(app)
@@ -140,7 +139,6 @@ def list_orders() -> Response:
     return web.page(*orders_table.list_by_user(user_id, limit, token))
 
 
-@app.get("/orders/<order_id>")
 def get_order(order_id: str) -> Response:
     """One order: the caller's own, or any for an admin (another's is a 404)."""
     order = orders_table.get(web.path_id(order_id))
@@ -149,7 +147,6 @@ def get_order(order_id: str) -> Response:
     return web.ok(order)
 
 
-@app.patch("/orders/<order_id>")
 def update_order_status(order_id: str) -> Response:
     """Move an order along its lifecycle: 200, or 409 when the move is not allowed.
 
@@ -167,6 +164,18 @@ def update_order_status(order_id: str) -> Response:
             [detail("status", "an order's owner may only set CANCELLED")],
         )
     return web.ok(orders_table.advance(order_id, status, clock.now()))
+
+
+web.serve(
+    app,
+    "orders",
+    {
+        "createOrder": create_order,
+        "listOrders": list_orders,
+        "getOrder": get_order,
+        "updateOrderStatus": update_order_status,
+    },
+)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

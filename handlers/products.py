@@ -1,4 +1,5 @@
-"""Lambda function serving ``/products`` (handler ``products.handler``).
+"""Lambda function serving ``/products`` (handler ``products.handler``): the route table's
+``products`` rows (``store/routes.py``), each served by the function its operation id maps to.
 
 Environment: PRODUCTS_TABLE_NAME, PAGINATION_KMS_KEY_ID, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT,
 POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.
@@ -16,14 +17,12 @@ from store.observability import logger, tracer
 app = web.create_app()
 
 
-@app.post("/products")
 def create_product() -> Response:
     """Create a product: 201 with it."""
     fields = web.validated_body(app, "ProductCreate")
     return web.ok(products_table.create(fields, clock.new_id(), clock.now()), 201)
 
 
-@app.get("/products")
 def list_products() -> Response:
     """List products, by category (index Query) or all (paginated Scan)."""
     limit, token = web.page_params(app)
@@ -38,13 +37,11 @@ def list_products() -> Response:
     return web.page(*products_table.list_by_category(category, limit, token))
 
 
-@app.get("/products/<product_id>")
 def get_product(product_id: str) -> Response:
     """One product."""
     return web.ok(products_table.get(web.path_id(product_id)))
 
 
-@app.patch("/products/<product_id>")
 def update_product(product_id: str) -> Response:
     """Change some of a product's attributes: 200 with the updated product."""
     product_id = web.path_id(product_id)
@@ -52,11 +49,23 @@ def update_product(product_id: str) -> Response:
     return web.ok(products_table.update(product_id, changes, clock.now()))
 
 
-@app.delete("/products/<product_id>")
 def delete_product(product_id: str) -> Response:
     """Delete a product: 204."""
     products_table.delete(web.path_id(product_id))
     return web.no_content()
+
+
+web.serve(
+    app,
+    "products",
+    {
+        "createProduct": create_product,
+        "listProducts": list_products,
+        "getProduct": get_product,
+        "updateProduct": update_product,
+        "deleteProduct": delete_product,
+    },
+)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

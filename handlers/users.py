@@ -1,4 +1,5 @@
-"""Lambda function serving ``/users`` (handler ``users.handler``).
+"""Lambda function serving ``/users`` (handler ``users.handler``): the route table's
+``users`` rows (``store/routes.py``), each served by the function its operation id maps to.
 
 Environment: USERS_TABLE_NAME, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOOLS_SERVICE_NAME,
 POWERTOOLS_LOG_LEVEL.
@@ -16,7 +17,6 @@ from store.observability import logger, tracer
 app = web.create_app()
 
 
-@app.post("/users")
 def create_user() -> Response:
     """Create the caller's profile, keyed by its ``sub``: 201, or 409 when the caller has one
     already or the address (in any case) is taken."""
@@ -26,7 +26,6 @@ def create_user() -> Response:
     return web.ok(users_table.public(user), 201)
 
 
-@app.get("/users")
 def find_users() -> Response:
     """Find the user with an address: a list of 0 or 1 item (index Query). Admins only."""
     email = web.query(app, "email")
@@ -44,14 +43,12 @@ def _visible(user_id: str) -> str:
     return user_id
 
 
-@app.get("/users/<user_id>")
 def get_user(user_id: str) -> Response:
     """One user: the caller's own profile, or any for an admin."""
     user_id = _visible(web.path_id(user_id))
     return web.ok(users_table.public(users_table.get(user_id)))
 
 
-@app.patch("/users/<user_id>")
 def update_user(user_id: str) -> Response:
     """Change a user's name or address: 200, 404, or 409 when the new address is taken.
 
@@ -67,11 +64,23 @@ def update_user(user_id: str) -> Response:
     return web.ok(users_table.public(users_table.update(user, changes, clock.now())))
 
 
-@app.delete("/users/<user_id>")
 def delete_user(user_id: str) -> Response:
     """Delete a user and release the address: 204."""
     users_table.delete(users_table.get(_visible(web.path_id(user_id))))
     return web.no_content()
+
+
+web.serve(
+    app,
+    "users",
+    {
+        "createUser": create_user,
+        "findUsers": find_users,
+        "getUser": get_user,
+        "updateUser": update_user,
+        "deleteUser": delete_user,
+    },
+)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

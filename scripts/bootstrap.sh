@@ -9,7 +9,10 @@ if ! python3 -m pipenv --version >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check pipenv
 fi
 export PIPENV_VENV_IN_PROJECT=1 PIPENV_NOSPIN=1 PIPENV_VERBOSITY=-1
-echo "==> python packages (Pipfile.lock)"
+# The two installs share nothing: the cdktf CLI's runs beside the Python packages'.
+echo "==> cdktf CLI (package-lock.json) and python packages (Pipfile.lock)"
+npm_log=$(mktemp)
+npm ci --no-audit --no-fund --loglevel=error >"$npm_log" 2>&1 &
+npm_pid=$!
 python3 -m pipenv sync --dev >/dev/null
-echo "==> cdktf CLI (package-lock.json)"
-npm ci --no-audit --no-fund --loglevel=error >/dev/null
+wait "$npm_pid" || { cat "$npm_log"; exit 1; }

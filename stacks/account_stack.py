@@ -1,6 +1,5 @@
 """The account-level stack: what exists once per AWS account and region, for every environment."""
 
-from cdktf import TerraformOutput
 from constructs import Construct
 
 from stacks.api_gateway_logging import ApiGatewayLogging, ApiGatewayLoggingProps
@@ -42,11 +41,10 @@ class AccountStack(AwsStack):
                     role_name=f"{PROJECT}-apigateway-cloudwatch", partition=self.partition
                 ),
             )
-            TerraformOutput(
-                self,
+            self.output(
                 "ApiGatewayCloudWatchRoleArn",
-                value=self.api_gateway_logging.role.arn,
-                static_id=True,
+                self.api_gateway_logging.role.arn,
+                "The role API Gateway writes every stage's logs in this account and region with.",
             )
         if config.github_repository:
             self._github(config)
@@ -86,16 +84,17 @@ class AccountStack(AwsStack):
                 roles=tuple(specs),
             ),
         )
-        TerraformOutput(
-            self, "GitHubOidcProviderArn", value=self.github.provider.arn, static_id=True
+        self.output(
+            "GitHubOidcProviderArn",
+            self.github.provider.arn,
+            "GitHub Actions' OpenID Connect provider, which the CI roles trust.",
         )
         for access in config.ci:
-            for duty in ("deploy", "plan"):
-                TerraformOutput(
-                    self,
+            for duty, does in (("deploy", "deploys"), ("plan", "plans (diff, drift)")):
+                self.output(
                     f"{access.environment.capitalize()}{duty.capitalize()}RoleArn",
-                    value=self.github.roles[ci_role_name(access.environment, duty)].arn,
-                    static_id=True,
+                    self.github.roles[ci_role_name(access.environment, duty)].arn,
+                    f"The role CI assumes when it {does} {access.environment}.",
                 )
 
     def _scope(self, access: CiAccess) -> CiScope:

@@ -62,7 +62,7 @@ CONTRACT_ERRORS = {
     "BAD_REQUEST_BODY": ("400", "BAD_REQUEST", "The request body does not match its schema."),
     "BAD_REQUEST_PARAMETERS": ("400", "BAD_REQUEST", "A required request parameter is missing."),
     "REQUEST_TOO_LARGE": ("413", "PAYLOAD_TOO_LARGE", "The request body is too large."),
-    # Sign-in (API.md, "Who may call what"): no token, or one that fails a check.
+    # Sign-in (the contract's "Who may call what"): no token, or one that fails a check.
     "UNAUTHORIZED": ("401", "UNAUTHORIZED", "Sign in: a valid ID token is required."),
     "EXPIRED_TOKEN": ("401", "UNAUTHORIZED", "The ID token has expired; sign in again."),
     "ACCESS_DENIED": ("403", "FORBIDDEN", "Access denied."),
@@ -109,6 +109,11 @@ class ApiProps:
 def model_name(body: str) -> str:
     """API Gateway model names are alphanumeric."""
     return re.sub(r"[^A-Za-z0-9]", "", body)
+
+
+def construct_slug(method: str, path: str) -> str:
+    """``GET /products/{productId}`` -> ``get-products-productId``: a construct id per method."""
+    return f"{method.lower()}{path.replace('/', '-')}".replace("{", "").replace("}", "")
 
 
 def permission_source_arn(execution_arn: str, route: route_table.Route) -> str:
@@ -179,7 +184,7 @@ class Api(Construct):
             parent, _, part = path.rpartition("/")
             self.resources[path] = ApiGatewayResource(
                 self,
-                f"resource{path.replace('/', '-').replace('{', '').replace('}', '')}",
+                construct_slug("resource", path),
                 rest_api_id=self.rest_api.id,
                 parent_id=self._resource(parent or "/"),
                 path_part=part,
@@ -188,14 +193,10 @@ class Api(Construct):
 
     def _route(self, route: route_table.Route) -> None:
         resource_id = self._resource(route.path)
-        slug = f"{route.method.lower()}{route.path.replace('/', '-')}".replace("{", "").replace(
-            "}", ""
-        )
-        parameters = {
-            f"method.request.path.{name}": True for name in re.findall(r"\{(\w+)\}", route.path)
-        }
-        parameters |= {f"method.request.querystring.{q}": req for q, req in route.query}
-        parameters |= {f"method.request.header.{h}": req for h, req in route.headers}
+        slug = construct_slug(route.method, route.path)
+        parameters = {f"method.request.path.{name}": True for name in route.path_parameters}
+        parameters |= {f"method.request.querystring.{q.name}": q.required for q in route.query}
+        parameters |= {f"method.request.header.{h.name}": h.required for h in route.headers}
         method = ApiGatewayMethod(
             self,
             slug,
@@ -209,12 +210,10 @@ class Api(Construct):
             else None,
         )
         function = self.props.functions[route.function]
-        integration = ApiGatewayIntegration(
-            self,
-            f"{slug}-integration",
-            rest_api_id=self.rest_api.id,
-            resource_id=resource_id,
-            http_method=method.http_method,
+        integration = self._integration(
+            method,
+            slug,
+            resource_id,
             type="AWS_PROXY",
             integration_http_method="POST",
             uri=function.invoke_arn,
@@ -229,6 +228,19 @@ class Api(Construct):
             source_arn=permission_source_arn(self.rest_api.execution_arn, route),
         )
         self.methods += [method, integration]
+
+    def _integration(
+        self, method: ApiGatewayMethod, slug: str, resource_id: str, **how: str | dict[str, str]
+    ) -> ApiGatewayIntegration:
+        """The integration of ``method``: ``how`` says what kind and where it goes."""
+        return ApiGatewayIntegration(
+            self,
+            f"{slug}-integration",
+            rest_api_id=self.rest_api.id,
+            resource_id=resource_id,
+            http_method=method.http_method,
+            **how,
+        )
 
     def _authorizer(self) -> ApiGatewayAuthorizer | None:
         """The API's one Cognito user pool authorizer (None when no route needs sign-in).
@@ -274,7 +286,7 @@ class Api(Construct):
 
     def _preflight(self, path: str) -> None:
         resource_id = self.resources[path].id
-        slug = f"options{path.replace('/', '-')}".replace("{", "").replace("}", "")
+        slug = construct_slug("OPTIONS", path)
         method = ApiGatewayMethod(
             self,
             slug,
@@ -283,12 +295,10 @@ class Api(Construct):
             http_method="OPTIONS",
             authorization="NONE",
         )
-        integration = ApiGatewayIntegration(
-            self,
-            f"{slug}-integration",
-            rest_api_id=self.rest_api.id,
-            resource_id=resource_id,
-            http_method=method.http_method,
+        integration = self._integration(
+            method,
+            slug,
+            resource_id,
             type="MOCK",
             request_templates={"application/json": '{"statusCode": 204}'},
         )

@@ -1,7 +1,9 @@
 """What every stack of the project starts with: its state backend, the AWS provider, and who
 and where it deploys (account id and partition, resolved by Terraform)."""
 
-from cdktf import TerraformStack
+from typing import Any
+
+from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -28,3 +30,8 @@ class AwsStack(TerraformStack):
         AwsProvider(self, "aws", region=region, default_tags=[AwsProviderDefaultTags(tags=tags)])
         self.account_id = DataAwsCallerIdentity(self, "identity").account_id
         self.partition = DataAwsPartition(self, "partition").partition
+
+    def output(self, name: str, value: Any, description: str) -> TerraformOutput:
+        """A stack output under its own name (``cdktf deploy --outputs-file`` writes it flat,
+        under the stack's name), with a line saying what it is."""
+        return TerraformOutput(self, name, value=value, description=description, static_id=True)

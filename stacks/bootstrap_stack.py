@@ -1,6 +1,5 @@
 """The bootstrap stack: the bucket every other stack keeps its Terraform state in."""
 
-from cdktf import TerraformOutput
 from constructs import Construct
 
 from stacks.aws_stack import AwsStack
@@ -13,7 +12,7 @@ class BootstrapStack(AwsStack):
     """``ecommerce-bootstrap``: the state bucket and its key, deployed once per account by hand.
 
     Its own state is a local file (the bucket cannot hold the state of its own creation); keep
-    that file, or move it into the bucket afterwards (see the README's delivery section).
+    that file, or move it into the bucket afterwards (see docs/delivery.md).
     """
 
     def __init__(self, scope: Construct, config: BootstrapConfig):
@@ -25,7 +24,12 @@ class BootstrapStack(AwsStack):
             tags=config.tags,
         )
         self.config = config
-        self.state_bucket = StateBucket(
+        self.state_bucket = self._state_bucket()
+        self._outputs()
+
+    def _state_bucket(self) -> StateBucket:
+        config = self.config
+        return StateBucket(
             self,
             "state",
             StateBucketProps(
@@ -39,12 +43,15 @@ class BootstrapStack(AwsStack):
                 prevent_destroy=config.prevent_destroy,
             ),
         )
-        outputs = {
-            "StateBucketName": self.state_bucket.bucket.bucket,
-            "StateBucketArn": self.state_bucket.bucket.arn,
-            "StateKeyArn": self.state_bucket.key.arn,
-            "StateKeyAlias": self.state_bucket.alias.name,
-            "Region": config.region,
-        }
-        for name, value in outputs.items():
-            TerraformOutput(self, name, value=value, static_id=True)
+
+    def _outputs(self) -> None:
+        state = self.state_bucket
+        self.output(
+            "StateBucketName",
+            state.bucket.bucket,
+            "The bucket every other stack keeps its state in (ECOMMERCE_STATE_BUCKET).",
+        )
+        self.output("StateBucketArn", state.bucket.arn, "The state bucket's ARN.")
+        self.output("StateKeyArn", state.key.arn, "The KMS key that encrypts the state.")
+        self.output("StateKeyAlias", state.alias.name, "The state key's alias.")
+        self.output("Region", self.config.region, "The AWS region of the bucket and its key.")

@@ -7,7 +7,7 @@ service's ARNs carry a name. Where they carry a generated id instead (EC2, API G
 Application Auto Scaling) or the action takes no resource at all (``Describe*``, vended log
 deliveries, ``kms:CreateKey``), the resource is ``*`` limited to the environment's region, and,
 where AWS supports it, to resources tagged with the environment (EC2 deletions, KMS keys). The
-README's delivery section lists these places.
+docs/delivery.md lists these places.
 
 The plan role only reads (``cdktf diff``, the drift check) and may write nothing but the lock
 file beside the state; the deploy role reads and writes.

@@ -55,7 +55,7 @@ GITHUB_OIDC_THUMBPRINTS = (
 # GitHub: owner (user or organization) 1..39 characters, repository 1..100.
 _REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 # The `sub` claim's context after `repo:<owner>/<repo>:`, in GitHub's default format. Exact
-# values only: a wildcard would widen the trust beyond what the README promises.
+# values only: a wildcard would widen the trust beyond what docs/delivery.md promises.
 _SUBJECT = re.compile(
     r"^(environment:[A-Za-z0-9_.-]+|ref:refs/heads/[A-Za-z0-9_./-]+|pull_request)$"
 )

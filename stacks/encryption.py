@@ -1,11 +1,12 @@
 """The environment's customer-managed KMS key."""
 
-import json
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
+
+from stacks.iam import account_administers_key, policy_document
 
 
 @dataclass(frozen=True)
@@ -30,54 +31,48 @@ class Encryption(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: EncryptionProps):
         super().__init__(scope, construct_id)
-        account_root = f"arn:{props.partition}:iam::{props.account_id}:root"
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "AccountAdministersThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": account_root},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsForThisAccount",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{props.region}.amazonaws.com"},
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": (
-                                f"arn:{props.partition}:logs:{props.region}:"
-                                f"{props.account_id}:log-group:*"
-                            )
-                        }
-                    },
-                },
-                {
-                    "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id}},
-                },
-            ],
-        }
         self.key = KmsKey(
             self,
             "key",
             description=f"{props.prefix}: tables, logs, topic, function environment, tokens",
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
-            policy=json.dumps(policy),
+            policy=key_policy(props),
         )
         KmsAlias(self, "alias", name=f"alias/{props.prefix}", target_key_id=self.key.key_id)
+
+
+def key_policy(props: EncryptionProps) -> str:
+    """The account's IAM policies, CloudWatch Logs for this account's log groups, and CloudWatch
+    alarms publishing to the encrypted topic (of this account only)."""
+    return policy_document(
+        account_administers_key(props.partition, props.account_id),
+        {
+            "Sid": "CloudWatchLogsForThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": f"logs.{props.region}.amazonaws.com"},
+            "Action": [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{props.partition}:logs:{props.region}:{props.account_id}:log-group:*"
+                    )
+                }
+            },
+        },
+        {
+            "Sid": "CloudWatchAlarmsPublishToEncryptedTopic",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": props.account_id}},
+        },
+    )

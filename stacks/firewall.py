@@ -93,48 +93,13 @@ class Firewall(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: FirewallProps):
         super().__init__(scope, construct_id)
-        rules = [
-            Wafv2WebAclRule(
-                name=group,
-                priority=priority,
-                override_action=Wafv2WebAclRuleOverrideAction(none={}),
-                statement={"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
-                visibility_config=_visibility(group),
-            )
-            for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
-        ]
-        if "*" not in props.allowed_origins:
-            rules.insert(
-                0,
-                Wafv2WebAclRule(
-                    name="foreign-origin",
-                    priority=0,
-                    action=Wafv2WebAclRuleAction(block={}),
-                    statement=_foreign_origin(props.allowed_origins),
-                    visibility_config=_visibility("foreign-origin"),
-                ),
-            )
-        rules.append(
-            Wafv2WebAclRule(
-                name="rate-limit-per-ip",
-                priority=len(rules) + 1,
-                action=Wafv2WebAclRuleAction(block={}),
-                statement={
-                    "rate_based_statement": {
-                        "limit": props.rate_limit_per_5_minutes,
-                        "aggregate_key_type": "IP",
-                    }
-                },
-                visibility_config=_visibility("rate-limit-per-ip"),
-            )
-        )
         self.web_acl = Wafv2WebAcl(
             self,
             "web-acl",
             name=f"{props.prefix}-api",
             scope="REGIONAL",
             default_action={"allow": {}},
-            rule=rules,
+            rule=rules(props),
             visibility_config={
                 "cloudwatch_metrics_enabled": True,
                 "metric_name": f"{props.prefix}-api",
@@ -144,6 +109,9 @@ class Firewall(Construct):
         Wafv2WebAclAssociation(
             self, "association", resource_arn=props.stage_arn, web_acl_arn=self.web_acl.arn
         )
+        self._logging(props)
+
+    def _logging(self, props: FirewallProps) -> None:
         # WAF only writes to log groups whose name starts with aws-waf-logs-.
         log_group = CloudwatchLogGroup(
             self,
@@ -158,3 +126,44 @@ class Firewall(Construct):
             resource_arn=self.web_acl.arn,
             log_destination_configs=[log_group.arn],
         )
+
+
+def rules(props: FirewallProps) -> list[Wafv2WebAclRule]:
+    """In priority order: foreign origins blocked (where only listed origins are allowed), the
+    managed rule groups, then the per-address rate limit."""
+    managed = [
+        Wafv2WebAclRule(
+            name=group,
+            priority=priority,
+            override_action=Wafv2WebAclRuleOverrideAction(none={}),
+            statement={"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
+            visibility_config=_visibility(group),
+        )
+        for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)
+    ]
+    foreign_origin = (
+        []
+        if "*" in props.allowed_origins
+        else [_block(0, "foreign-origin", _foreign_origin(props.allowed_origins))]
+    )
+    rate_limit = _block(
+        len(foreign_origin) + len(managed) + 1,
+        "rate-limit-per-ip",
+        {
+            "rate_based_statement": {
+                "limit": props.rate_limit_per_5_minutes,
+                "aggregate_key_type": "IP",
+            }
+        },
+    )
+    return [*foreign_origin, *managed, rate_limit]
+
+
+def _block(priority: int, name: str, statement: dict) -> Wafv2WebAclRule:
+    return Wafv2WebAclRule(
+        name=name,
+        priority=priority,
+        action=Wafv2WebAclRuleAction(block={}),
+        statement=statement,
+        visibility_config=_visibility(name),
+    )

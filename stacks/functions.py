@@ -112,35 +112,7 @@ class Functions(Construct):
             retention_in_days=props.log_retention_days,
             kms_key_id=props.kms_key_arn,
         )
-        role = IamRole(
-            self,
-            f"{spec.name}-role",
-            name=f"{name}-role",
-            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
-        )
-        policy = IamRolePolicy(
-            self,
-            f"{spec.name}-policy",
-            role=role.id,
-            name=f"{name}-access",
-            policy=self.policy(spec, props, log_group.arn),
-        )
-        runtime = IamRolePolicy(
-            self,
-            f"{spec.name}-runtime-policy",
-            role=role.id,
-            name=f"{name}-runtime",
-            policy=self.runtime_policy(props),
-        )
-        variables = {
-            grant.env_var: props.tables[grant.table.name].name for grant in spec.grants
-        } | {
-            settings.PAGINATION_KEY_ID: props.kms_key_arn,
-            settings.CORS_ALLOWED_ORIGINS: ",".join(props.cors_allowed_origins),
-            settings.ENVIRONMENT: props.environment,
-            settings.LOG_LEVEL: props.log_level,
-            settings.SERVICE_NAME: name,
-        }
+        role, policies = self._role(spec, props, log_group.arn)
         self.functions[spec.name] = LambdaFunction(
             self,
             spec.name,
@@ -156,16 +128,54 @@ class Functions(Construct):
             reserved_concurrent_executions=props.reserved_concurrency,
             layers=list(props.layers) or None,
             kms_key_arn=props.kms_key_arn,
-            environment=LambdaFunctionEnvironment(variables=variables),
+            environment=LambdaFunctionEnvironment(variables=self.environment(spec, props)),
             tracing_config=LambdaFunctionTracingConfig(mode="Active"),
             vpc_config=LambdaFunctionVpcConfig(
                 subnet_ids=props.subnet_ids, security_group_ids=props.security_group_ids
             ),
             # The log group must exist (with its retention and key) before Lambda creates one.
-            depends_on=[log_group, policy, runtime],
+            depends_on=[log_group, *policies],
         )
         self.roles[spec.name] = role
         self.log_groups[spec.name] = log_group
+
+    def _role(
+        self, spec: manifest.FunctionSpec, props: FunctionsProps, log_group_arn: str
+    ) -> tuple[IamRole, list[IamRolePolicy]]:
+        """The function's own role and its two inline policies: its access, and the runtime's."""
+        name = f"{props.prefix}-{spec.name}"
+        role = IamRole(
+            self,
+            f"{spec.name}-role",
+            name=f"{name}-role",
+            assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+        )
+        access = IamRolePolicy(
+            self,
+            f"{spec.name}-policy",
+            role=role.id,
+            name=f"{name}-access",
+            policy=self.policy(spec, props, log_group_arn),
+        )
+        runtime = IamRolePolicy(
+            self,
+            f"{spec.name}-runtime-policy",
+            role=role.id,
+            name=f"{name}-runtime",
+            policy=self.runtime_policy(props),
+        )
+        return role, [access, runtime]
+
+    @staticmethod
+    def environment(spec: manifest.FunctionSpec, props: FunctionsProps) -> dict[str, str]:
+        """The function's configuration, by the names in ``handlers/store/settings.py``."""
+        return {grant.env_var: props.tables[grant.table.name].name for grant in spec.grants} | {
+            settings.PAGINATION_KEY_ID: props.kms_key_arn,
+            settings.CORS_ALLOWED_ORIGINS: ",".join(props.cors_allowed_origins),
+            settings.ENVIRONMENT: props.environment,
+            settings.LOG_LEVEL: props.log_level,
+            settings.SERVICE_NAME: f"{props.prefix}-{spec.name}",
+        }
 
     @staticmethod
     def runtime_policy(props: FunctionsProps) -> str:

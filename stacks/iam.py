@@ -18,3 +18,15 @@ def assume_role_policy(service: str) -> str:
     return policy_document(
         {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
     )
+
+
+def account_administers_key(partition: str, account_id: str) -> dict:
+    """The key policy statement that hands a KMS key to the account's IAM policies: without it
+    only the key policy could grant its use, and nobody could administer it."""
+    return {
+        "Sid": "AccountAdministersThroughIam",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }

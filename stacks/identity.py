@@ -48,8 +48,21 @@ class Identity(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: IdentityProps):
         super().__init__(scope, construct_id)
+        self.user_pool = self._user_pool(props)
+        self.admins = CognitoUserGroup(
+            self,
+            "admins",
+            name=ADMIN_GROUP,
+            user_pool_id=self.user_pool.id,
+            description="Administrators of the store API: products, any profile, any order.",
+            precedence=0,
+        )
+        self.client = self._client(props)
+
+    def _user_pool(self, props: IdentityProps) -> CognitoUserPool:
+        """Sign-in by verified email address, the password rules and recovery by email."""
         pool = props.pool
-        self.user_pool = CognitoUserPool(
+        return CognitoUserPool(
             self,
             "user-pool",
             name=f"{props.prefix}-users",
@@ -94,15 +107,11 @@ class Identity(Construct):
             ),
             deletion_protection="ACTIVE" if props.deletion_protection else "INACTIVE",
         )
-        self.admins = CognitoUserGroup(
-            self,
-            "admins",
-            name=ADMIN_GROUP,
-            user_pool_id=self.user_pool.id,
-            description="Administrators of the store API: products, any profile, any order.",
-            precedence=0,
-        )
-        self.client = CognitoUserPoolClient(
+
+    def _client(self, props: IdentityProps) -> CognitoUserPoolClient:
+        """The one public app client (no secret), its flows and token lifetimes."""
+        pool = props.pool
+        return CognitoUserPoolClient(
             self,
             "client",
             name=f"{props.prefix}-app",

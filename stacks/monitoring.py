@@ -56,10 +56,24 @@ class Monitoring(Construct):
         self.topic = SnsTopic(
             self, "alarms-topic", name=f"{props.prefix}-alarms", kms_master_key_id=props.kms_key_id
         )
+        self.subscriptions = self._subscriptions(props)
+        actions = [self.topic.arn] if props.alarms_to_sns else []
+        self.alarms = {
+            alarm.key: self._alarm(props.prefix, alarm, actions) for alarm in self._alarms(props)
+        }
+        self.dashboard = CloudwatchDashboard(
+            self,
+            "dashboard",
+            dashboard_name=f"{props.prefix}-overview",
+            dashboard_body=json.dumps(self._dashboard(props)),
+        )
+
+    def _subscriptions(self, props: MonitoringProps) -> list[SnsTopicSubscription]:
+        """One per configured email address, and one for the HTTPS endpoint if there is one."""
         endpoints = [("email", address) for address in props.alarm_emails]
         if props.alarm_https_endpoint:
             endpoints.append(("https", props.alarm_https_endpoint))
-        self.subscriptions = [
+        return [
             SnsTopicSubscription(
                 self,
                 f"alarms-{protocol}-{index}",
@@ -71,36 +85,29 @@ class Monitoring(Construct):
             )
             for index, (protocol, endpoint) in enumerate(endpoints)
         ]
-        actions = [self.topic.arn] if props.alarms_to_sns else []
-        self.alarms = {
-            alarm.key: CloudwatchMetricAlarm(
-                self,
-                alarm.key,
-                alarm_name=f"{props.prefix}-{alarm.key}",
-                alarm_description=alarm.description,
-                namespace=alarm.namespace,
-                metric_name=alarm.metric,
-                dimensions=alarm.dimensions,
-                statistic=alarm.statistic,
-                extended_statistic=alarm.extended_statistic,
-                period=60,
-                evaluation_periods=5,
-                datapoints_to_alarm=3,
-                threshold=alarm.threshold,
-                comparison_operator="GreaterThanOrEqualToThreshold"
-                if alarm.statistic == "Sum"
-                else "GreaterThanThreshold",
-                treat_missing_data="notBreaching",
-                alarm_actions=actions,
-                ok_actions=actions,
-            )
-            for alarm in self._alarms(props)
-        }
-        self.dashboard = CloudwatchDashboard(
+
+    def _alarm(self, prefix: str, alarm: _Alarm, actions: list[str]) -> CloudwatchMetricAlarm:
+        """3 of 5 one-minute periods over the threshold (or at it, for a count)."""
+        return CloudwatchMetricAlarm(
             self,
-            "dashboard",
-            dashboard_name=f"{props.prefix}-overview",
-            dashboard_body=json.dumps(self._dashboard(props)),
+            alarm.key,
+            alarm_name=f"{prefix}-{alarm.key}",
+            alarm_description=alarm.description,
+            namespace=alarm.namespace,
+            metric_name=alarm.metric,
+            dimensions=alarm.dimensions,
+            statistic=alarm.statistic,
+            extended_statistic=alarm.extended_statistic,
+            period=60,
+            evaluation_periods=5,
+            datapoints_to_alarm=3,
+            threshold=alarm.threshold,
+            comparison_operator="GreaterThanOrEqualToThreshold"
+            if alarm.statistic == "Sum"
+            else "GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=actions,
+            ok_actions=actions,
         )
 
     @staticmethod

@@ -62,18 +62,44 @@ class Network(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: NetworkProps):
         super().__init__(scope, construct_id)
-        prefix = props.prefix
-        self.vpc = Vpc(
+        self.props = props
+        self.vpc = self._vpc()
+        self.public_subnets: list[Subnet] = []
+        self.private_subnets: list[Subnet] = []
+        self.private_route_tables: list[RouteTable] = []
+        self._subnets()
+        self.dynamodb_endpoint = self._dynamodb_endpoint()
+        self.security_group = self._security_group(
+            "functions-sg",
+            "functions",
+            "Store API functions: no inbound, HTTPS out to DynamoDB and KMS only",
+        )
+        endpoints_sg = self._security_group(
+            "endpoints-sg", "endpoints", "Interface endpoints: HTTPS in from the functions only"
+        )
+        self._https_rules(endpoints_sg)
+        self.kms_endpoint = self._kms_endpoint(endpoints_sg)
+        self._flow_logs()
+
+    def _vpc(self) -> Vpc:
+        """The VPC, its emptied default security group and its internet gateway."""
+        prefix = self.props.prefix
+        vpc = Vpc(
             self,
             "vpc",
-            cidr_block=props.cidr,
+            cidr_block=self.props.cidr,
             enable_dns_hostnames=True,
             enable_dns_support=True,
             tags={"Name": f"{prefix}-vpc"},
         )
-        DefaultSecurityGroup(self, "default-sg", vpc_id=self.vpc.id, ingress=[], egress=[])
-        igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-igw"})
+        DefaultSecurityGroup(self, "default-sg", vpc_id=vpc.id, ingress=[], egress=[])
+        return vpc
 
+    def _subnets(self) -> None:
+        """A public and a private subnet per zone: the publics share one route table to the
+        internet gateway, each private has a route table of its own with no route out."""
+        prefix = self.props.prefix
+        igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-igw"})
         public_rt = RouteTable(
             self, "public-rt", vpc_id=self.vpc.id, tags={"Name": f"{prefix}-public"}
         )
@@ -84,31 +110,13 @@ class Network(Construct):
             destination_cidr_block="0.0.0.0/0",
             gateway_id=igw.id,
         )
-        public_cidrs, private_cidrs = subnet_cidrs(props.cidr, len(props.zones))
-        self.public_subnets: list[Subnet] = []
-        self.private_subnets: list[Subnet] = []
-        self.private_route_tables: list[RouteTable] = []
-        for index, zone in enumerate(props.zones):
-            public = Subnet(
-                self,
-                f"public-{index}",
-                vpc_id=self.vpc.id,
-                cidr_block=public_cidrs[index],
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{prefix}-public-{index}", "tier": "public"},
-            )
+        public_cidrs, private_cidrs = subnet_cidrs(self.props.cidr, len(self.props.zones))
+        for index, zone in enumerate(self.props.zones):
+            public = self._subnet(f"public-{index}", zone, public_cidrs[index], "public")
             RouteTableAssociation(
                 self, f"public-{index}-rta", subnet_id=public.id, route_table_id=public_rt.id
             )
-            private = Subnet(
-                self,
-                f"private-{index}",
-                vpc_id=self.vpc.id,
-                cidr_block=private_cidrs[index],
-                availability_zone=zone,
-                tags={"Name": f"{prefix}-private-{index}", "tier": "private"},
-            )
+            private = self._subnet(f"private-{index}", zone, private_cidrs[index], "private")
             private_rt = RouteTable(
                 self,
                 f"private-{index}-rt",
@@ -122,83 +130,111 @@ class Network(Construct):
             self.private_subnets.append(private)
             self.private_route_tables.append(private_rt)
 
-        self.dynamodb_endpoint = VpcEndpoint(
+    def _subnet(self, name: str, zone: str, cidr: str, tier: str) -> Subnet:
+        return Subnet(
+            self,
+            name,
+            vpc_id=self.vpc.id,
+            cidr_block=cidr,
+            availability_zone=zone,
+            map_public_ip_on_launch=False if tier == "public" else None,
+            tags={"Name": f"{self.props.prefix}-{name}", "tier": tier},
+        )
+
+    def _dynamodb_endpoint(self) -> VpcEndpoint:
+        """DynamoDB through a (free) gateway endpoint on the private route tables."""
+        return VpcEndpoint(
             self,
             "dynamodb-endpoint",
             vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{props.region}.dynamodb",
+            service_name=f"com.amazonaws.{self.props.region}.dynamodb",
             vpc_endpoint_type="Gateway",
             route_table_ids=[rt.id for rt in self.private_route_tables],
-            tags={"Name": f"{prefix}-dynamodb"},
+            tags={"Name": f"{self.props.prefix}-dynamodb"},
         )
-        self.security_group = SecurityGroup(
+
+    def _security_group(self, construct_id: str, name: str, description: str) -> SecurityGroup:
+        """A security group without rules (each rule is a resource of its own)."""
+        prefix = self.props.prefix
+        return SecurityGroup(
             self,
-            "functions-sg",
-            name=f"{prefix}-functions",
-            description="Store API functions: no inbound, HTTPS out to DynamoDB and KMS only",
+            construct_id,
+            name=f"{prefix}-{name}",
+            description=description,
             vpc_id=self.vpc.id,
-            tags={"Name": f"{prefix}-functions"},
+            tags={"Name": f"{prefix}-{name}"},
         )
-        rule_lifecycle = (
+
+    def _https_rules(self, endpoints_sg: SecurityGroup) -> None:
+        """HTTPS from the functions to DynamoDB's prefix list and to the interface endpoints,
+        and into the endpoints from the functions only."""
+        functions_sg = self.security_group.id
+        self._https_rule(
+            VpcSecurityGroupIngressRule,
+            "endpoints-in",
+            endpoints_sg.id,
+            "HTTPS from the store functions",
+            referenced_security_group_id=functions_sg,
+        )
+        self._https_rule(
+            VpcSecurityGroupEgressRule,
+            "functions-to-dynamodb",
+            functions_sg,
+            "HTTPS to DynamoDB through the gateway endpoint",
+            prefix_list_id=self.dynamodb_endpoint.prefix_list_id,
+        )
+        self._https_rule(
+            VpcSecurityGroupEgressRule,
+            "functions-to-endpoints",
+            functions_sg,
+            "HTTPS to the KMS interface endpoint",
+            referenced_security_group_id=endpoints_sg.id,
+        )
+
+    def _https_rule(
+        self,
+        kind: type[VpcSecurityGroupIngressRule] | type[VpcSecurityGroupEgressRule],
+        construct_id: str,
+        group_id: str,
+        description: str,
+        **peer: str,
+    ) -> None:
+        # Rule descriptions the platform may not report back must not show as drift.
+        lifecycle = (
             TerraformResourceLifecycle(ignore_changes=["description"])
-            if props.ignore_rule_description_drift
+            if self.props.ignore_rule_description_drift
             else None
         )
-        endpoints_sg = SecurityGroup(
+        kind(
             self,
-            "endpoints-sg",
-            name=f"{prefix}-endpoints",
-            description="Interface endpoints: HTTPS in from the functions only",
-            vpc_id=self.vpc.id,
-            tags={"Name": f"{prefix}-endpoints"},
-        )
-        VpcSecurityGroupIngressRule(
-            self,
-            "endpoints-in",
-            security_group_id=endpoints_sg.id,
-            description="HTTPS from the store functions",
+            construct_id,
+            security_group_id=group_id,
+            description=description,
             ip_protocol="tcp",
             from_port=HTTPS,
             to_port=HTTPS,
-            referenced_security_group_id=self.security_group.id,
-            lifecycle=rule_lifecycle,
+            lifecycle=lifecycle,
+            **peer,
         )
-        VpcSecurityGroupEgressRule(
-            self,
-            "functions-to-dynamodb",
-            security_group_id=self.security_group.id,
-            description="HTTPS to DynamoDB through the gateway endpoint",
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            prefix_list_id=self.dynamodb_endpoint.prefix_list_id,
-            lifecycle=rule_lifecycle,
-        )
-        VpcSecurityGroupEgressRule(
-            self,
-            "functions-to-endpoints",
-            security_group_id=self.security_group.id,
-            description="HTTPS to the KMS interface endpoint",
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            referenced_security_group_id=endpoints_sg.id,
-            lifecycle=rule_lifecycle,
-        )
-        self.kms_endpoint = VpcEndpoint(
+
+    def _kms_endpoint(self, endpoints_sg: SecurityGroup) -> VpcEndpoint:
+        """KMS through an interface endpoint in the private subnets, with private DNS, so the
+        functions' KMS calls never leave the VPC."""
+        return VpcEndpoint(
             self,
             "kms-endpoint",
             vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{props.region}.kms",
+            service_name=f"com.amazonaws.{self.props.region}.kms",
             vpc_endpoint_type="Interface",
             private_dns_enabled=True,
             subnet_ids=[s.id for s in self.private_subnets],
             security_group_ids=[endpoints_sg.id],
-            tags={"Name": f"{prefix}-kms"},
+            tags={"Name": f"{self.props.prefix}-kms"},
         )
-        self._flow_logs(props)
 
-    def _flow_logs(self, props: NetworkProps) -> None:
+    def _flow_logs(self) -> None:
+        """Every flow of the VPC, into an encrypted log group, through a role of its own."""
+        props = self.props
         log_group = CloudwatchLogGroup(
             self,
             "flow-logs",

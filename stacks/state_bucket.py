@@ -33,7 +33,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
 )
 from constructs import Construct
 
-from stacks.iam import policy_document
+from stacks.iam import account_administers_key, policy_document
 
 SSE_HEADER = "s3:x-amz-server-side-encryption"
 
@@ -63,6 +63,8 @@ class StateBucket(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: StateBucketProps):
         super().__init__(scope, construct_id)
+        self.props = props
+        # Both refuse `destroy` where the configuration says so: losing them loses every state.
         protect = TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy)
         self.key = KmsKey(
             self,
@@ -70,45 +72,46 @@ class StateBucket(Construct):
             description=f"Terraform state in s3://{props.bucket}",
             enable_key_rotation=True,
             deletion_window_in_days=props.deletion_window_days,
-            policy=policy_document(
-                {
-                    "Sid": "AccountAdministersThroughIam",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{props.partition}:iam::{props.account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                }
-            ),
+            policy=policy_document(account_administers_key(props.partition, props.account_id)),
             lifecycle=protect,
         )
         self.alias = KmsAlias(self, "alias", name=props.key_alias, target_key_id=self.key.key_id)
         self.bucket = S3Bucket(self, "bucket", bucket=props.bucket, lifecycle=protect)
-        bucket_id = self.bucket.id
+        self._private()
+        self.versioning = S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=self.bucket.id,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        self._encryption()
+        self._old_versions_expire()
+        self._policy()
+
+    def _private(self) -> None:
+        """ACLs off (the bucket owner owns every object) and all public access blocked."""
         S3BucketOwnershipControls(
             self,
             "ownership",
-            bucket=bucket_id,
+            bucket=self.bucket.id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
         S3BucketPublicAccessBlock(
             self,
             "public-access",
-            bucket=bucket_id,
+            bucket=self.bucket.id,
             block_public_acls=True,
             block_public_policy=True,
             ignore_public_acls=True,
             restrict_public_buckets=True,
         )
-        self.versioning = S3BucketVersioningA(
-            self,
-            "versioning",
-            bucket=bucket_id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
+
+    def _encryption(self) -> None:
+        """Every object encrypted with the key by default (with S3 bucket keys, fewer KMS calls)."""
         S3BucketServerSideEncryptionConfigurationA(
             self,
             "encryption",
-            bucket=bucket_id,
+            bucket=self.bucket.id,
             rule=[
                 S3BucketServerSideEncryptionConfigurationRuleA(
                     apply_server_side_encryption_by_default=ByDefault(
@@ -118,10 +121,15 @@ class StateBucket(Construct):
                 )
             ],
         )
+
+    def _old_versions_expire(self) -> None:
+        """Earlier versions of a state expire after a while, never the newest few; delete markers
+        and abandoned uploads are cleaned up."""
+        props = self.props
         S3BucketLifecycleConfiguration(
             self,
             "lifecycle",
-            bucket=bucket_id,
+            bucket=self.bucket.id,
             rule=[
                 S3BucketLifecycleConfigurationRule(
                     id="old-state-versions",
@@ -148,12 +156,15 @@ class StateBucket(Construct):
             # S3 refuses noncurrent-version rules until versioning is on.
             depends_on=[self.versioning],
         )
+
+    def _policy(self) -> None:
+        """Refuse plain HTTP, TLS older than 1.2, and uploads asking for another encryption."""
         bucket_arn = self.bucket.arn
         objects = f"{bucket_arn}/*"
         S3BucketPolicy(
             self,
             "policy",
-            bucket=bucket_id,
+            bucket=self.bucket.id,
             policy=policy_document(
                 _deny(
                     "DenyPlainHttp",

@@ -1,6 +1,7 @@
 """Names of the environment variables through which the stacks configure the functions.
 
-The Functions construct sets these; the handlers read them. Nothing else defines them.
+The Functions construct sets these; the handlers read them; the tests and benchmarks that run
+the handlers outside Lambda set them by these names. Nothing else defines them.
 """
 
 PRODUCTS_TABLE = "PRODUCTS_TABLE_NAME"
@@ -15,3 +16,6 @@ ENVIRONMENT = "STORE_ENVIRONMENT"
 # Read by Powertools itself.
 LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+# Also Powertools': the stacks leave tracing on (X-Ray is active on every function); tests and
+# benchmarks turn it off, having no X-Ray daemon to send to.
+TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"

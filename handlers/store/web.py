@@ -1,6 +1,7 @@
-"""HTTP plumbing shared by the three functions: resolver, JSON in and out, errors, CORS.
+"""HTTP plumbing shared by the three functions: resolver, routes, JSON in and out, errors, CORS.
 
-Thin wrappers over Powertools' ``APIGatewayRestResolver``; the entry modules only declare routes.
+Thin wrappers over Powertools' ``APIGatewayRestResolver``; the entry modules only map the route
+table's operations to their functions (``serve``).
 """
 
 import base64
@@ -8,6 +9,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -23,8 +25,6 @@ from .schemas import UUID_PATTERN
 from .validation import validate
 
 MAX_BODY_BYTES = 64 * 1024
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
 _UUID = re.compile(UUID_PATTERN)
 _LIMIT = re.compile(r"[0-9]{1,4}")
 _JSON = "application/json"
@@ -87,6 +87,37 @@ def create_app() -> APIGatewayRestResolver:
         return error_response(404, "NOT_FOUND", "No such resource.")
 
     return app
+
+
+def resolver_path(path: str) -> str:
+    """A route table path in Powertools' syntax: ``/products/{productId}`` is
+    ``/products/<product_id>`` (the function takes ``product_id``)."""
+    return re.sub(
+        r"\{(\w+)\}", lambda name: "<" + re.sub(r"([A-Z])", r"_\1", name[1]).lower() + ">", path
+    )
+
+
+def serve(
+    app: APIGatewayRestResolver, function: str, operations: Mapping[str, Callable[..., Response]]
+) -> None:
+    """Register on ``app`` every row of the route table that ``function`` serves, each calling
+    the function ``operations`` maps its operation id to.
+
+    A row without a function, or a function without a row, fails the import (and so the
+    handler tests) with both lists, rather than becoming a 404 or dead code.
+    """
+    rows = [route for route in routes.ROUTES if route.function == function]
+    declared = {route.operation_id for route in rows}
+    if declared != set(operations):
+        raise ValueError(
+            f"{function}: the route table's operations {sorted(declared)} are not the ones "
+            f"mapped to functions {sorted(operations)}"
+        )
+    for route in rows:
+        register = app.route(
+            resolver_path(route.path), method=route.method, operation_id=route.operation_id
+        )
+        register(operations[route.operation_id])
 
 
 def _enforce_access(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
@@ -168,15 +199,16 @@ def query(app: APIGatewayRestResolver, name: str) -> str | None:
 def page_params(app: APIGatewayRestResolver) -> tuple[int, str | None]:
     """``limit`` (1..100, default 20) and ``nextToken`` from the query string."""
     raw = query(app, "limit")
-    limit = DEFAULT_LIMIT if raw is None else _parse_limit(raw)
+    limit = routes.DEFAULT_LIMIT if raw is None else _parse_limit(raw)
     return limit, query(app, "nextToken")
 
 
 def _parse_limit(raw: str) -> int:
-    if _LIMIT.fullmatch(raw) and 1 <= int(raw) <= MAX_LIMIT:
+    if _LIMIT.fullmatch(raw) and 1 <= int(raw) <= routes.MAX_LIMIT:
         return int(raw)
     raise BadRequest(
-        "Invalid query parameter.", [detail("limit", f"must be an integer from 1 to {MAX_LIMIT}")]
+        "Invalid query parameter.",
+        [detail("limit", f"must be an integer from 1 to {routes.MAX_LIMIT}")],
     )
 
 

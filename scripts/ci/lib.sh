@@ -23,7 +23,7 @@ stack_of() {  # stack_of <env or stack>: ecommerce-<env>
 
 require_state_bucket() {
   [ -n "${ECOMMERCE_STATE_BUCKET:-}" ] \
-    || die "ECOMMERCE_STATE_BUCKET is not set; the environments' state lives in that bucket (see README, Delivery)"
+    || die "ECOMMERCE_STATE_BUCKET is not set; the environments' state lives in that bucket (see docs/delivery.md)"
 }
 
 synth_once() {  # cdktf synth, unless this job already did

@@ -30,7 +30,6 @@ import collections
 import copy
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -101,11 +100,8 @@ def run_document(user_id: str) -> dict:
 
 def operation_of(method: str, path: str) -> str | None:
     """The operationId of the route that serves ``method path`` (a path below the base URL)."""
-    for route in routes.ROUTES:
-        pattern = re.sub(r"\{\w+\}", "[^/]+", route.path)
-        if route.method == method and re.fullmatch(pattern, path):
-            return route.operation_id
-    return None
+    route = routes.find(method, path)
+    return None if route is None else route.operation_id
 
 
 def summarize(har_path: Path, base_path: str) -> tuple[int, dict[str, collections.Counter]]:

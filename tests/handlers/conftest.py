@@ -25,6 +25,8 @@ import pytest
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 sys.path.insert(0, str(HANDLERS))
 
+from store import settings  # noqa: E402  # pure data: safe before the environment is set
+
 TABLE_NAMES = {
     "products": "test-products",
     "users": "test-users",
@@ -41,16 +43,16 @@ os.environ.update(
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_SERVICE_NAME": "store-test",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-        "STORE_ENVIRONMENT": "test",
-        "CORS_ALLOWED_ORIGINS": f"{ALLOWED_ORIGIN}, http://localhost:3000",
-        "PRODUCTS_TABLE_NAME": TABLE_NAMES["products"],
-        "USERS_TABLE_NAME": TABLE_NAMES["users"],
-        "ORDERS_TABLE_NAME": TABLE_NAMES["orders"],
-        "IDEMPOTENCY_TABLE_NAME": TABLE_NAMES["idempotency"],
-        "PAGINATION_KMS_KEY_ID": "set-per-test",
+        settings.TRACE_DISABLED: "true",
+        settings.SERVICE_NAME: "store-test",
+        settings.LOG_LEVEL: "INFO",
+        settings.ENVIRONMENT: "test",
+        settings.CORS_ALLOWED_ORIGINS: f"{ALLOWED_ORIGIN}, http://localhost:3000",
+        settings.PRODUCTS_TABLE: TABLE_NAMES["products"],
+        settings.USERS_TABLE: TABLE_NAMES["users"],
+        settings.ORDERS_TABLE: TABLE_NAMES["orders"],
+        settings.IDEMPOTENCY_TABLE: TABLE_NAMES["idempotency"],
+        settings.PAGINATION_KEY_ID: "set-per-test",
     }
 )
 
@@ -73,7 +75,7 @@ def aws_fixture():
         for spec in tables.ALL:
             create_table(dynamodb, spec, TABLE_NAMES[spec.name])
         kms = boto3.client("kms")
-        os.environ["PAGINATION_KMS_KEY_ID"] = kms.create_key()["KeyMetadata"]["KeyId"]
+        os.environ[settings.PAGINATION_KEY_ID] = kms.create_key()["KeyMetadata"]["KeyId"]
         yield dynamodb
 
 

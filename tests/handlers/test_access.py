@@ -1,5 +1,6 @@
-"""Who may call what (API.md): every row of the table, allowed and refused, for anyone (no
-token), a customer, the owner and an admin. A refused request writes nothing.
+"""Who may call what (the contract, as handlers/store/routes.py holds it): every row of the
+table, allowed and refused, for anyone (no token), a customer, the owner and an admin. A refused
+request writes nothing.
 
 The functions see what API Gateway's Cognito authorizer passes them (``tests.events.Person``);
 API Gateway itself answers a missing or bad token with 401 before any function runs, and the

@@ -28,7 +28,7 @@ QUERY = {"email": "nobody@example.com", "userId": SAMPLE_ID}
 def _request(route) -> dict:
     return {
         "json": BODIES[route.body] if route.body else None,
-        "params": {name: QUERY[name] for name, required in route.query if required},
+        "params": {q.name: QUERY[q.name] for q in route.query if q.required},
     }
 
 

@@ -1,4 +1,4 @@
-"""The contract's conventions over HTTP: CORS, validation at the edge, 404s, pagination,
+"""The contract's conventions over HTTP: CORS per origin, every bad field named, 404s, pagination,
 idempotency."""
 
 import json
@@ -80,8 +80,9 @@ def test_a_foreign_origin_gets_no_allow_header(api, config, outputs):
         assert ORIGIN_HEADER not in response.headers, dict(response.headers)
     unknown = api.get("/nowhere", headers=headers)
     if outputs["Environment"] == "local":
-        # The local gateway does not run the firewall (README: differences from AWS); there the
-        # gateway's own error copies the request's Origin, which AWS's firewall never lets in.
+        # The local gateway does not run the firewall (docs/architecture.md, differences from
+        # AWS); there the gateway's own error copies the request's Origin, which AWS's firewall
+        # never lets in.
         assert unknown.status_code == 404
         assert unknown.headers.get(ORIGIN_HEADER) == headers["Origin"]
     else:

@@ -39,7 +39,7 @@ from stacks.store_stack import StoreStack  # noqa: E402
 
 # pylint: enable=wrong-import-position
 
-# What a team sets once it adopts the delivery stacks (see the README's delivery section).
+# What a team sets once it adopts the delivery stacks (see docs/delivery.md).
 DELIVERY_ENV = {
     "ECOMMERCE_STATE_BUCKET": "acme-tf-state",
     "ECOMMERCE_GITHUB_REPOSITORY": "acme/store-api",

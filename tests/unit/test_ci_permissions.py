@@ -81,7 +81,7 @@ def test_resources_are_scoped(role):
                 or ":layer:AWSLambdaPowertoolsPythonV3-" in resource
                 or "aws-service-role/dynamodb.application-autoscaling" in resource
                 or (resource.endswith(":key/*") and "Condition" in grant)
-                # Pool ids are generated: the account's pools in the region (README, Delivery).
+                # Pool ids are generated: the account's pools in the region (docs/delivery.md).
                 or re.fullmatch(r"arn:aws:cognito-idp:us-east-1:\d{12}:userpool/\*", resource)
             )
             assert scoped, (grant["Sid"], resource)

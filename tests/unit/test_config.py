@@ -27,7 +27,7 @@ from stacks.config import (
         ("local", (5, 5), 2, 1, "DEBUG", True, False, False),
     ],
 )
-def test_matrix(name, capacity, zones, retention, level, pitr, protection, alarms):  # noqa: PLR0917  pylint: disable=too-many-arguments,too-many-positional-arguments
+def test_matrix(name, capacity, zones, retention, level, pitr, protection, alarms):  # pylint: disable=too-many-arguments,too-many-positional-arguments
     config = load(name, {})
     assert (config.table_capacity.read, config.table_capacity.write) == capacity
     assert config.az_count == zones

@@ -18,7 +18,7 @@ ENI_ACTIONS = {
     "ec2:UnassignPrivateIpAddresses",
 }
 # API Gateway's account-wide logging role (the account stack's, stacks/api_gateway_logging.py).
-# AWS's document, as published: its `*` is a known exception, listed in the README. An
+# AWS's document, as published: its `*` is a known exception, listed in docs/security.md. An
 # environment that attached it would be caught by the checks below.
 MANAGED_DOCUMENTS = {
     "service-role/AmazonAPIGatewayPushToCloudWatchLogs": {

@@ -12,7 +12,7 @@ from stacks.config import load
 from stacks.store_stack import StoreStack
 from tests.integration.outputs import REQUIRED
 
-# DESIGN.md's outputs, the list the integration suite also requires.
+# The outputs the README lists, which the integration suite also requires.
 OUTPUTS = REQUIRED
 
 

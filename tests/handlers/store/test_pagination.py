@@ -2,7 +2,7 @@
 
 import pytest
 from botocore.exceptions import ClientError
-from store import errors, pagination
+from store import errors, pagination, settings
 
 KEY = {"productId": {"S": "abc"}}
 CONTEXT = {"query": "products-all"}
@@ -25,7 +25,7 @@ def test_other_context_is_rejected(aws):  # pylint: disable=unused-argument
 def test_token_from_another_key_is_rejected(aws, monkeypatch):  # pylint: disable=unused-argument
     token = pagination.encode(KEY, CONTEXT)
     other = pagination._kms().create_key()["KeyMetadata"]["KeyId"]  # pylint: disable=protected-access
-    monkeypatch.setenv("PAGINATION_KMS_KEY_ID", other)
+    monkeypatch.setenv(settings.PAGINATION_KEY_ID, other)
     with pytest.raises(errors.BadRequest):
         pagination.decode(token, CONTEXT)
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import products
 import pytest
 from conftest import ALLOWED_ORIGIN, invoke, make_event
-from store import cors, products_table, web
+from store import cors, products_table, settings, web
 
 PEN = {"name": "Pen", "price": 1, "category": "c", "stock": 1}
 
@@ -59,10 +59,10 @@ def test_cors_headers_and_max_age_come_from_the_one_source(api):
 
 
 def test_wildcard_origins(api, monkeypatch):
-    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "*")
+    monkeypatch.setenv(settings.CORS_ALLOWED_ORIGINS, "*")
     reply = api("GET", "/nowhere", headers={"Origin": None})
     assert reply.headers["Access-Control-Allow-Origin"] == "*"
-    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", " , ")
+    monkeypatch.setenv(settings.CORS_ALLOWED_ORIGINS, " , ")
     assert web.allowed_origins() == ["*"]
 
 

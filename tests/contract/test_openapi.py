@@ -1,5 +1,6 @@
 """The OpenAPI document: fresh, valid OpenAPI 3.0, and made of the route table and the schemas."""
 
+import dataclasses
 import json
 import re
 import runpy
@@ -8,8 +9,8 @@ import sys
 import pytest
 from openapi_spec_validator import validate
 
+from contract import openapi
 from handlers.store import routes, schemas
-from stacks import openapi
 
 DOC = openapi.document()
 OPERATIONS = {
@@ -30,7 +31,7 @@ def _resolve(ref: str) -> dict:
 def test_checked_in_document_is_fresh():
     checked_in = openapi.DEFAULT_PATH.read_text(encoding="utf-8")
     assert checked_in == openapi.render(DOC), (
-        "openapi.json is stale: run `python -m stacks.openapi` and commit the result"
+        "openapi.json is stale: run `python -m contract.openapi` and commit the result"
     )
 
 
@@ -95,8 +96,8 @@ def test_parameters_follow_the_route_table():
             for place in ("path", "query", "header")
         }
         assert by_place["path"] == dict.fromkeys(re.findall(r"\{(\w+)\}", route.path), True)
-        assert by_place["query"] == dict(route.query)
-        assert by_place["header"] == dict(route.headers)
+        assert by_place["query"] == {p.name: p.required for p in route.query}
+        assert by_place["header"] == {p.name: p.required for p in route.headers}
 
 
 def test_page_parameters_and_query_fields():
@@ -251,9 +252,22 @@ def test_to_openapi_converts_and_refuses():
 def test_document_refuses_what_it_cannot_describe():
     with pytest.raises(ValueError, match="both requests and responses"):
         openapi.document(bodies={"Product": {}})
-    odd = routes.Route("PUT", "/products", "products", "createProduct", routes.Access.ADMIN)
-    with pytest.raises(ValueError, match="no rule for its success response"):
+    odd = routes.Route(
+        "PUT",
+        "/products",
+        "products",
+        "replaceProducts",
+        routes.Access.ADMIN,
+        summary="Replace every product.",
+        success=routes.listed("Widget"),
+    )
+    with pytest.raises(ValueError, match="replaceProducts: no response schema 'WidgetList'"):
         openapi.document(route_table=(odd,))
+    unknown_body = dataclasses.replace(odd, success=routes.DELETED, body="ProductReplace")
+    with pytest.raises(
+        ValueError, match="replaceProducts: no request body schema 'ProductReplace'"
+    ):
+        openapi.document(route_table=(unknown_body,))
 
 
 def test_command_writes_the_document(tmp_path, capsys):
@@ -272,10 +286,32 @@ def test_command_writes_the_default_path_without_an_argument(tmp_path, monkeypat
 
 def test_module_entry_point_reads_its_arguments(tmp_path, monkeypatch):
     target = tmp_path / "module.json"
-    monkeypatch.setattr(sys, "argv", ["stacks.openapi", str(target)])
-    # Run as ``python -m stacks.openapi`` would: a fresh module named __main__.
-    monkeypatch.delitem(sys.modules, "stacks.openapi")
+    monkeypatch.setattr(sys, "argv", ["contract.openapi", str(target)])
+    # Run as ``python -m contract.openapi`` would: a fresh module named __main__.
+    monkeypatch.delitem(sys.modules, "contract.openapi")
     with pytest.raises(SystemExit) as stopped:
-        runpy.run_module("stacks.openapi", run_name="__main__", alter_sys=False)
+        runpy.run_module("contract.openapi", run_name="__main__", alter_sys=False)
     assert stopped.value.code == 0
     assert json.loads(target.read_text(encoding="utf-8")) == DOC
+
+
+def test_each_operation_says_what_its_row_of_the_table_says():
+    for key, route in ROUTES.items():
+        operation = OPERATIONS[key]
+        responses = operation["responses"]
+        assert operation["summary"] == route.summary
+        assert operation["description"].startswith(route.access.who_may_call)
+        assert (route.access_rule or "") in operation["description"]
+        success = responses[str(route.success.status)]
+        assert success["description"] == route.success.description
+        for status, why, code in (
+            ("409", route.conflict, "CONFLICT"),
+            ("422", route.unprocessable, "UNPROCESSABLE"),
+        ):
+            assert responses.get(status, {}).get("description") == (why and f"{code}: {why}")
+        if route.forbidden:
+            assert responses["403"]["description"] == f"FORBIDDEN: {route.forbidden}"
+        links = success.get("links", {})
+        assert [(name, link["operationId"]) for name, link in links.items()] == [
+            (link.name, link.operation_id) for link in route.links
+        ]
