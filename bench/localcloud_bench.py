@@ -48,6 +48,7 @@ from bench.common import (
     ROOT,
     child_env,
     describe_machine,
+    extract,
     median,
     percentile,
     ratio,
@@ -81,14 +82,7 @@ def make_project(ref: str | None = None) -> Path:
         )
         if listed.returncode != 0:
             raise RuntimeError(f"There is no git commit '{ref}' here: {listed.stderr.strip()}")
-        paths = [p for p in (*COPIED, *COPIED_DIRS) if p in listed.stdout.split()]
-        archive = subprocess.run(
-            ["git", "archive", "--format=tar", ref, *paths],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        )
-        subprocess.run(["tar", "-x", "-C", str(project)], input=archive.stdout, check=True)
+        extract(ref, [p for p in (*COPIED, *COPIED_DIRS) if p in listed.stdout.split()], project)
     else:
         for name in COPIED:
             if (ROOT / name).exists():
@@ -324,15 +318,7 @@ def runner_package(ref: str | None) -> Path:
     if not ref:
         return ROOT
     target = Path(tempfile.mkdtemp(prefix="bench-runner-"))
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", ref, "localcloud"],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
-    if archive.returncode != 0:
-        raise RuntimeError(f"There is no localcloud package at git commit '{ref}'.")
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    extract(ref, ["localcloud"], target)
     return target
 
 
