@@ -20,6 +20,7 @@ from bench import (
     localcloud_bench,
     requests_bench,
     synth_bench,
+    watch_bench,
 )
 from bench.common import RESULTS, describe_machine, write_json
 
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.localcloud_ref:
             local_args += ["--ref", args.localcloud_ref]
         steps.append(("local cloud", localcloud_bench.main, local_args))
+        steps.append(("watch mode", watch_bench.main, ["--saves", "3" if args.quick else "5"]))
     print(f"Machine: {describe_machine()}\n", flush=True)
     began = time.perf_counter()
     failed = []

@@ -51,6 +51,22 @@ HANDLER_ENV = {
 _SCRUBBED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_ROLE_ARN")
 
 
+def extract(ref: str, paths: Sequence[str], into: Path) -> None:
+    """Extract ``paths`` as they are at git commit ``ref`` into ``into``.
+
+    Raises ``RuntimeError`` naming the commit when it is not here or lacks one of ``paths``.
+    """
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", ref, *paths],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        raise RuntimeError(f"Git commit '{ref}' is not here or has no {', '.join(paths)}.")
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """This process's environment, scrubbed of AWS account settings, plus quiet jsii."""
     env = {key: value for key, value in os.environ.items() if key not in _SCRUBBED}

@@ -27,15 +27,14 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from bench.common import describe_machine, percentile, ratio, table, write_json
+from localcloud import aws
 from localcloud.emulator import Emulator
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.routing import find_route
 from localcloud.gateway.server import Gateway, serve
 
-REGION = "us-east-1"
+REGION = aws.DEFAULT_REGION
 STAGE = "bench"
 WARMUP = 30
 HANDLER = 'def handler(event, context):\n    return {"statusCode": 200, "body": "{}"}\n'
@@ -81,9 +80,7 @@ def _signed_in_user(idp) -> tuple[dict, str]:
 
 def deploy(endpoint: str, code_dir: Path) -> tuple[str, str, str]:
     """The two-route API, the pool and a signed-in user: (api id, ID token, pool id)."""
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
+    session = aws.session(REGION)
     apigw, lam, iam, idp = (
         session.client(s, endpoint_url=endpoint)
         for s in ("apigateway", "lambda", "iam", "cognito-idp")
@@ -191,7 +188,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 region=REGION,
                 api_id=api_id,
                 code_dirs=[work],
-                work_dir=work,
+                extract_dir=work / "functions",
                 log_stream=quiet,
                 poll_interval=0,
             )

@@ -48,12 +48,14 @@ from bench.common import (
     ROOT,
     child_env,
     describe_machine,
+    extract,
     median,
     percentile,
     ratio,
     table,
     write_json,
 )
+from localcloud import aws
 from localcloud.progress import Progress
 
 COPIED = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "openapi.json")
@@ -80,14 +82,7 @@ def make_project(ref: str | None = None) -> Path:
         )
         if listed.returncode != 0:
             raise RuntimeError(f"There is no git commit '{ref}' here: {listed.stderr.strip()}")
-        paths = [p for p in (*COPIED, *COPIED_DIRS) if p in listed.stdout.split()]
-        archive = subprocess.run(
-            ["git", "archive", "--format=tar", ref, *paths],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-        )
-        subprocess.run(["tar", "-x", "-C", str(project)], input=archive.stdout, check=True)
+        extract(ref, [p for p in (*COPIED, *COPIED_DIRS) if p in listed.stdout.split()], project)
     else:
         for name in COPIED:
             if (ROOT / name).exists():
@@ -227,15 +222,19 @@ class LocalCloud:
         self.lines: list[tuple[float, str]] = []
         self._reader: threading.Thread | None = None
 
-    def start(self) -> None:
-        """Start the runner in its own process group (so it can be stopped as a whole)."""
+    def start(self, *options: str) -> None:
+        """Start the runner (with ``options``, e.g. ``--watch``) in its own process group (so it
+        can be stopped as a whole)."""
         env = child_env(PIPENV_VENV_IN_PROJECT="1", PIPENV_VERBOSITY="-1")
         env["PATH"] = f"{ROOT / '.venv' / 'bin'}:{ROOT / 'node_modules' / '.bin'}:{env['PATH']}"
         env["PYTHONPATH"] = str(self.runner_dir)
         self.lines = []
         self.started = time.perf_counter()
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [PYTHON, "-m", "localcloud", "--project-dir", str(self.project), "--port", "0"],
+            [
+                *(PYTHON, "-m", "localcloud", "--project-dir", str(self.project), "--port", "0"),
+                *options,
+            ],
             cwd=self.runner_dir,
             env=env,
             stdout=subprocess.PIPE,
@@ -319,15 +318,7 @@ def runner_package(ref: str | None) -> Path:
     if not ref:
         return ROOT
     target = Path(tempfile.mkdtemp(prefix="bench-runner-"))
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", ref, "localcloud"],
-        cwd=ROOT,
-        capture_output=True,
-        check=False,
-    )
-    if archive.returncode != 0:
-        raise RuntimeError(f"There is no localcloud package at git commit '{ref}'.")
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    extract(ref, ["localcloud"], target)
     return target
 
 
@@ -392,13 +383,8 @@ def measure_load(ready: dict[str, Any], seconds: float) -> dict[str, Any]:
         return lambda: 200 if own.request("GET", f"{stage_path}/no-such-route")[0] == 403 else 0
 
     def bare_get_item():
-        import boto3  # noqa: PLC0415  pylint: disable=import-outside-toplevel
-
-        dynamodb = boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name=ready.get("region", "us-east-1"),
-        ).client("dynamodb", endpoint_url=ready["emulatorUrl"])
+        session = aws.session(ready.get("region", aws.DEFAULT_REGION))
+        dynamodb = session.client("dynamodb", endpoint_url=ready["emulatorUrl"])
         outputs = json.loads(Path(ready["flatOutputsFile"]).read_text(encoding="utf-8"))
         table_name = outputs["ProductsTableName"]
         key = {"productId": {"S": product_id}}

@@ -7,12 +7,12 @@ pattern needs.
 The functions run in this process as the Lambda runtime runs them (``handlers/`` on the path, an
 API Gateway REST proxy event, a Lambda context), against moto's in-process DynamoDB and KMS with
 the tables built from ``store.tables``. The calls are observed with botocore's event hooks on the
-functions' own clients (``store.dynamo.client``, the idempotency layer's client, the pagination
-KMS client): ``before-call`` counts each operation; ``provide-client-params`` to ``after-call``
-times it. So each request's time splits into its DynamoDB calls (the same calls, made by the same
-client, in the same state) and the handler's own work (routing, validation, (de)serialization,
-Powertools). As an independent check, a bare ``get_item`` made outside any handler is timed next to
-``GET /products/{id}``.
+functions' own clients (``store.dynamo.client()``, which the idempotency layer shares, and the
+pagination KMS client): ``before-call`` counts each operation; ``provide-client-params`` to
+``after-call`` times it. So each request's time splits into its DynamoDB calls (the same calls,
+made by the same client, in the same state) and the handler's own work (routing, validation,
+(de)serialization, Powertools). As an independent check, a bare ``get_item`` made outside any
+handler is timed next to ``GET /products/{id}``.
 
 The handler helpers of ``tests/handlers/conftest.py`` import pytest, which the benchmarks must not
 need, so the tables, events and Lambda context come from the pytest-free ``tests/moto_tables.py``
@@ -226,9 +226,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         from store import dynamo, pagination, products_table  # noqa: PLC0415  # pylint: disable=import-error
 
         observer = Observer()
-        observer.attach(dynamo.client)
-        # pylint: disable-next=protected-access
-        observer.attach(functions["orders"]._persistence.client)
+        # The idempotency layer makes its calls through this client too.
+        observer.attach(dynamo.client())
         observer.attach(pagination._kms())  # pylint: disable=protected-access
         bare_client = boto3.client("dynamodb")  # not observed: the independent reference
 

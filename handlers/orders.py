@@ -6,8 +6,10 @@ PAGINATION_KMS_KEY_ID, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOOLS_SERVI
 POWERTOOLS_LOG_LEVEL.
 """
 
+import functools
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -23,6 +25,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from store import caller, clock, orders_table, products_table, schemas, settings, validation, web
+from store.dynamo import client as dynamodb_client
 from store.errors import BadRequest, Forbidden, NotFound, detail
 from store.observability import logger, tracer
 
@@ -30,7 +33,6 @@ app = web.create_app()
 # Printable ASCII, as HTTP header values are; long enough for a UUID or a client's own scheme.
 _KEY = schemas.IDEMPOTENCY_KEY
 _KEY_PATTERN = re.compile(_KEY["pattern"])
-_persistence = DynamoDBPersistenceLayer(table_name=os.environ[settings.IDEMPOTENCY_TABLE])
 # The key is the caller's and the header's together (one caller's key never answers another's);
 # the body is the payload a retry must repeat (else 422).
 _idempotency = IdempotencyConfig(
@@ -68,13 +70,27 @@ def create_order() -> Response:
             "Invalid header.", [detail("Idempotency-Key", "must be 1..255 printable characters")]
         )
     # The first response is stored as its JSON text: a retry gets the very same bytes back.
-    result = _place_once(request={"caller": who.sub, "key": key, "userId": user_id, "body": body})
+    result = _idempotent()(request={"caller": who.sub, "key": key, "userId": user_id, "body": body})
     return Response(status_code=201, content_type="application/json", body=result["json"])
 
 
-@idempotent_function(
-    data_keyword_argument="request", persistence_store=_persistence, config=_idempotency
-)
+@functools.cache
+def _idempotent() -> Callable[..., dict[str, str]]:
+    # Built on the first request with an Idempotency-Key, on the function's own DynamoDB client:
+    # a persistence layer left to itself makes a second client, loading botocore's model again.
+    persistence = DynamoDBPersistenceLayer(
+        table_name=os.environ[settings.IDEMPOTENCY_TABLE], boto3_client=dynamodb_client()
+    )
+    return idempotent_function(
+        _place_once,
+        data_keyword_argument="request",
+        persistence_store=persistence,
+        config=_idempotency,
+    )
+
+
+# Its module and name are part of every idempotency record's key: renaming it would let a retry
+# made across a deployment place its order again.
 def _place_once(request: dict[str, Any]) -> dict[str, str]:
     return {"json": web.dumps(_place(request["userId"], request["body"]["items"]))}
 

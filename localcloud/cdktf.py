@@ -1,4 +1,5 @@
-"""Running the project's pinned cdktf CLI (deploy, destroy) and reading what it wrote."""
+"""Running the project's pinned cdktf CLI (deploy, destroy): where it is, its environment (the
+emulator's, never a real account's), its lines, and reading what it wrote."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from collections import deque
 from pathlib import Path
 
-from localcloud.emulator import die_with_parent
+from localcloud import aws
 from localcloud.errors import LocalCloudError
+from localcloud.processes import die_with_parent, stop_process_group
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 BOX = "│╷╵┃"
@@ -39,6 +40,43 @@ def cdktf_command(root: Path, env: dict[str, str]) -> list[str]:
     if not (root / "cdktf.json").exists():
         raise LocalCloudError(f"There is no cdktf.json in {root}, so there is no stack to deploy.")
     return [str(binary)]
+
+
+def environment(region: str, extra: dict[str, str]) -> dict[str, str]:
+    """The environment of cdktf and Terraform runs: the emulator's, never a real account's
+    (``extra``: the caller's additions, last)."""
+    env = {k: v for k, v in os.environ.items() if k not in aws.SCRUBBED}
+    env.update(aws.DUMMY_CREDENTIALS)
+    env.update(aws.region_env(region))
+    env.update(
+        {
+            "CHECKPOINT_DISABLE": "1",
+            "TF_IN_AUTOMATION": "1",
+            "CI": "true",  # cdktf streams plain lines instead of redrawing a terminal UI
+            "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": str(_node_major(env)),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def _node_major(env: dict[str, str]) -> str:
+    node = shutil.which("node", path=env.get("PATH"))
+    if not node:
+        return ""
+    try:
+        version = subprocess.run(
+            [node, "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return version.strip().lstrip("v").split(".")[0]
+
+
+def synthesized_stack(root: Path, stack: str) -> Path:
+    """Where ``cdktf synth`` writes ``stack`` of the project at ``root`` (and Terraform runs)."""
+    return root / "cdktf.out" / "stacks" / stack
 
 
 def _clean(line: str) -> str:
@@ -113,22 +151,6 @@ def run_cdktf(
             raise
         finally:
             process.stdout.close()
-
-
-def stop_process_group(process: subprocess.Popen, grace: float = 15.0) -> None:
-    """Interrupt a child's process group (Terraform stops cleanly on SIGINT), then kill it."""
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGINT, grace), (signal.SIGTERM, 5.0), (signal.SIGKILL, None)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def classify_failure(stack: str, lines: list[str]) -> LocalCloudError:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
 
-from localcloud import PROJECT_ROOT, users
+from localcloud import PROJECT_ROOT, command, users
+from localcloud.control import down, wait_ready
 from localcloud.errors import LocalCloudError
-from localcloud.runner import Options, Runner, down, wait_ready
+from localcloud.output import say_error
+from localcloud.runner import Options, Runner
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -22,6 +23,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         ),
         epilog=users.USAGE,
     )
+    _add_other_shell(parser)
+    _add_what_and_where(parser)
+    _add_how(parser)
+    return parser.parse_args(argv)
+
+
+def _add_other_shell(parser: argparse.ArgumentParser) -> None:
+    """What another shell asks of a local cloud started in the background."""
     action = parser.add_mutually_exclusive_group()
     action.add_argument(
         "--down",
@@ -34,6 +43,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="wait until a local cloud started in the background serves; "
         "print its API URL (exit 1 if it failed)",
     )
+
+
+def _add_what_and_where(parser: argparse.ArgumentParser) -> None:
+    """What is deployed, and where it is served and written."""
     parser.add_argument("--stack", default="ecommerce-local", help="the stack to deploy")
     parser.add_argument(
         "--project-dir",
@@ -41,32 +54,24 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=PROJECT_ROOT,
         help="the project (cdktf.json, node_modules); default: this repository",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=3000,
-        help="port of the local API (default 3000; 0 picks a free one)",
-    )
+    command.add_address(parser, "the local API")
     parser.add_argument(
         "--emulator-port",
         type=int,
         default=0,
         help="port of the AWS emulator (default: a free one)",
     )
-    parser.add_argument(
-        "--region",
-        default="",
-        help="AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1)",
-    )
+    command.add_region(parser)
     parser.add_argument(
         "--ready-file",
         type=Path,
         help="where to write the URLs once serving (default .localcloud/ready.json)",
     )
-    parser.add_argument(
-        "--prewarm", action="store_true", help="start one warm worker per function before serving"
-    )
+
+
+def _add_how(parser: argparse.ArgumentParser) -> None:
+    """How the run goes."""
+    command.add_prewarm(parser)
     parser.add_argument(
         "--no-destroy",
         action="store_true",
@@ -85,11 +90,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds --wait and --down wait (default 900)"
     )
-    return parser.parse_args(argv)
-
-
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 def main(argv=None) -> int:
@@ -107,9 +107,7 @@ def main(argv=None) -> int:
             )
         # SIGINT too: a runner started in the background by a script or a supervisor inherits
         # it ignored, and Python then leaves it ignored, so Ctrl-C sent to its group did nothing.
-        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), _interrupt)
+        command.interrupt_on("SIGINT", "SIGTERM", "SIGHUP")
         runner = Runner(
             Options(
                 stack=args.stack,
@@ -127,7 +125,6 @@ def main(argv=None) -> int:
         )
         return runner.up()
     except LocalCloudError as error:
-        print(f"localcloud: {error}", file=sys.stderr, flush=True)
-        return error.exit_code
+        return say_error(error)
     except KeyboardInterrupt:
         return 130

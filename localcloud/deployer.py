@@ -20,10 +20,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localcloud.cdktf import classify_failure, echo_indented, run_cdktf
+from localcloud.cdktf import classify_failure, echo_indented, run_cdktf, synthesized_stack
 from localcloud.emulator import UnimplementedWatch
 from localcloud.errors import LocalCloudError
+from localcloud.output import say
+from localcloud.processes import RunningChild
 from localcloud.progress import Progress
+from localcloud.run_files import RunFiles
 from localcloud.synth import WHAT, SynthRecord, inputs_fingerprint
 
 PARALLELISM = 30
@@ -50,42 +53,36 @@ class Outcome:
         return ", ".join(parts)
 
 
-class Deployer:  # pylint: disable=too-many-instance-attributes
-    """Deploys ``stack`` of the project at ``root`` onto the emulator ``env`` points at."""
+class Deployer:
+    """Deploys ``stack`` of the project at ``root`` onto the emulator ``env`` points at, with the
+    ``cdktf`` command; its logs and synth record are the run's (``files``). ``child``: the cdktf
+    or Terraform process running now, if any."""
 
     def __init__(
         self,
         root: Path,
         stack: str,
         cdktf: list[str],
-        work: Path,
+        files: RunFiles,
         *,
         parallelism: int = PARALLELISM,
-        on_start=None,
     ):
         self.root = Path(root)
         self.stack = stack
         self.cdktf = cdktf
-        self.work = Path(work)
+        self.files = files
         self.parallelism = parallelism
-        self.on_start = on_start
-        self.record = SynthRecord(self.work / "synth.json")
+        self.record = SynthRecord(files.synth_record)
+        self.child = RunningChild()
 
     @property
     def stack_dir(self) -> Path:
         """Where the synth writes the stack (and Terraform runs)."""
-        return self.root / "cdktf.out" / "stacks" / self.stack
+        return synthesized_stack(self.root, self.stack)
 
-    def deploy(
-        self,
-        env: dict[str, str],
-        outputs_file: Path,
-        *,
-        emulator_log: Path | None = None,
-        abort=None,
-        echo=echo_indented,
-    ) -> Outcome:
-        """Run ``cdktf deploy``; the synth is skipped when its inputs did not change."""
+    def deploy(self, env: dict[str, str], echo=echo_indented) -> Outcome:
+        """Run ``cdktf deploy`` (its outputs file: the run's); the synth is skipped when its
+        inputs did not change. A deploy stuck on an action the emulator lacks is stopped."""
         inputs = inputs_fingerprint(self.root, env)
         skip = self.record.current(inputs, self.stack_dir)
         notes = []
@@ -102,31 +99,18 @@ class Deployer:  # pylint: disable=too-many-instance-attributes
             "--terraform-parallelism",
             str(self.parallelism),
             "--outputs-file",
-            str(outputs_file.relative_to(self.root)),
+            str(self.files.all_outputs.relative_to(self.root)),
             *(["--skip-synth"] if skip else []),
         ]
-        progress = Progress()
-        watch = UnimplementedWatch(emulator_log, abort) if emulator_log and abort else None
-        if watch:
-            watch.start()
-        try:
-            status, lines = run_cdktf(
-                command,
-                self.root,
-                env,
-                self.work / "deploy.log",
-                echo=_both(progress.feed, echo),
-                on_start=self.on_start,
-            )
-        finally:
-            if watch:
-                watch.stop()
-            progress.finish()
+        watch = UnimplementedWatch(self.files.emulator_log, self._abort)
+        status, lines, progress = self._run(
+            command, self.root, self.files.deploy_log, env=env, echo=echo, watch=watch
+        )
         if "synth" in progress.marks:  # the synth (or its skip) got as far as terraform init
             self.record.save(inputs, self.stack_dir)
         else:
             self.record.forget()
-        return Outcome(status, lines, progress, skip, watch.action if watch else None, notes)
+        return Outcome(status, lines, progress, skip, watch.action, notes)
 
     def destroy(self, env: dict[str, str], echo=echo_indented) -> Outcome:
         """Run ``terraform destroy`` in the deployed stack, without a refresh."""
@@ -144,21 +128,40 @@ class Deployer:  # pylint: disable=too-many-instance-attributes
             f"-parallelism={self.parallelism}",
             *([] if sys.stdout.isatty() else ["-no-color"]),
         ]
+        status, lines, progress = self._run(
+            command, self.stack_dir, self.files.destroy_log, env=env, echo=echo
+        )
+        return Outcome(status, lines, progress)
+
+    def _run(
+        self, command: list[str], cwd: Path, log_path: Path, *, env, echo, watch=None
+    ) -> tuple[int, list[str], Progress]:
+        """Run ``command`` as ``child``, its lines stamped by a Progress (and watched)."""
         progress = Progress()
+        if watch:
+            watch.start()
         try:
             status, lines = run_cdktf(
                 command,
-                self.stack_dir,
+                cwd,
                 env,
-                self.work / "destroy.log",
+                log_path,
                 echo=_both(progress.feed, echo),
-                on_start=self.on_start,
+                on_start=self.child.started,
             )
         finally:
+            self.child.finished()
+            if watch:
+                watch.stop()
             progress.finish()
-        return Outcome(status, lines, progress)
+        return status, lines, progress
 
-    def failure(self, outcome: Outcome, emulator_log: Path | None = None) -> LocalCloudError:
+    def _abort(self) -> None:
+        if self.child.process is not None:
+            say("the emulator cannot answer what Terraform keeps asking for; stopping the deploy")
+            self.child.stop()
+
+    def failure(self, outcome: Outcome) -> LocalCloudError:
         """The one-sentence error for a deploy that failed."""
         if outcome.stuck_on:
             text = "\n".join(outcome.lines)
@@ -167,7 +170,8 @@ class Deployer:  # pylint: disable=too-many-instance-attributes
             return LocalCloudError(
                 f"The deploy of {self.stack} cannot finish on the emulator: moto does not "
                 f"implement the {outcome.stuck_on} action that Terraform keeps retrying"
-                f"{needed_by} (see {emulator_log}); leave that resource out of the local stack."
+                f"{needed_by} (see {self.files.emulator_log}); leave that resource out of the "
+                "local stack."
             )
         return classify_failure(self.stack, outcome.lines)
 

@@ -13,18 +13,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import signal
 import sys
 from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from werkzeug.serving import make_server
-
-from localcloud import PROJECT_ROOT
+from localcloud import PROJECT_ROOT, command
 from localcloud.errors import LocalCloudError
 from localcloud.gateway import docs
-from localcloud.ports import listen
+from localcloud.ports import wsgi_server
 
 _JSON = [("Content-Type", "application/json"), ("Cache-Control", "no-store")]
 _NOT_FOUND = json.dumps({"message": "Not Found"}).encode()
@@ -74,8 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         required=True,
         help="the stage URL, e.g. the ApiGatewayUrl output of `cdktf deploy ecommerce-dev`",
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    command.add_address(parser, "the page")
     args = parser.parse_args(argv)
     try:
         args.api_url = stage_url(args.api_url)
@@ -91,29 +87,15 @@ def main(argv=None) -> int:
     try:
         if not document.is_file():
             raise LocalCloudError(f"{document} is missing: run `python -m contract.openapi`.")
-        sock = listen(args.host, args.port, "reference page", "--port")
+        app = application(args.api_url, document)
+        server = wsgi_server(app, args.host, args.port, "reference page", "--port")
     except LocalCloudError as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code
-    port = sock.getsockname()[1]
-    server = make_server(
-        args.host, port, application(args.api_url, document), threaded=True, fd=sock.fileno()
-    )
-    sock.close()  # the server listens on its own duplicate of the socket
     host = "localhost" if args.host == "127.0.0.1" else args.host
-    print(f"API reference of {args.api_url} at http://{host}:{port}{docs.PATH}", flush=True)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    print(f"API reference of {args.api_url} at http://{host}:{server.port}{docs.PATH}", flush=True)
+    command.serve_until_interrupted(server)
     return 0
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

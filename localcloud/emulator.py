@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 from localcloud.errors import LocalCloudError
+from localcloud.polling import Poller
 from localcloud.ports import ensure_free
+from localcloud.processes import die_with_parent, stop_process_group
 
 EMULATOR_ENV = {
     # AWS-managed policies (AWSLambdaBasicExecutionRole, ...) exist only when loaded.
@@ -24,58 +24,44 @@ EMULATOR_ENV = {
 }
 
 
-def die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Linux, in a child before exec: SIGTERM when the runner dies without tearing down."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 UNIMPLEMENTED = re.compile(r"NotImplementedError: The (\w+) action has not been implemented")
 
 
-class UnimplementedWatch(threading.Thread):
+class UnimplementedWatch(Poller):
     """Watches the emulator's log for an action it does not implement but keeps being asked for
     (Terraform retries such a call for many minutes), and calls ``on_stuck`` once."""
 
     def __init__(self, log_path: Path, on_stuck, threshold: int = 20, interval: float = 1.0):
-        super().__init__(name="emulator-watch", daemon=True)
+        super().__init__("emulator-watch", interval, self._read)
         self.log_path = Path(log_path)
         self.on_stuck = on_stuck
         self.threshold = threshold
-        self.interval = interval
         self.action: str | None = None
-        self._halt = threading.Event()
+        self._counts: Counter[str] = Counter()
+        self._rest = ""
         try:
             self._offset = self.log_path.stat().st_size
         except OSError:
             self._offset = 0
 
-    def run(self) -> None:
-        counts: Counter[str] = Counter()
-        rest = ""
-        while not self._halt.wait(self.interval):
-            try:
-                with open(self.log_path, "rb") as log:
-                    log.seek(self._offset)
-                    chunk = log.read()
-            except OSError:
-                continue
-            self._offset += len(chunk)
-            text = rest + chunk.decode("utf-8", errors="replace")
-            text, _, rest = text.rpartition("\n")
-            counts.update(UNIMPLEMENTED.findall(text))
-            worst = counts.most_common(1)
-            if worst and worst[0][1] >= self.threshold:
-                self.action = worst[0][0]
-                self.on_stuck()
-                return
-
-    def stop(self) -> None:
-        """Stop watching."""
-        self._halt.set()
+    def _read(self) -> bool:
+        """Count what the log says since the last read; True once stuck."""
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self._offset)
+                chunk = log.read()
+        except OSError:
+            return False
+        self._offset += len(chunk)
+        text = self._rest + chunk.decode("utf-8", errors="replace")
+        text, _, self._rest = text.rpartition("\n")
+        self._counts.update(UNIMPLEMENTED.findall(text))
+        worst = self._counts.most_common(1)
+        if worst and worst[0][1] >= self.threshold:
+            self.action = worst[0][0]
+            self.on_stuck()
+            return True
+        return False
 
 
 class Emulator:
@@ -98,40 +84,7 @@ class Emulator:
         """Start the server and wait until it answers; return how long that took."""
         started = time.monotonic()
         self.port = ensure_free(self.host, self.port, "AWS emulator", "--emulator-port")
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        # The log file is handed to the child; the Popen lives as long as the emulator runs.
-        # pylint: disable-next=consider-using-with
-        log = open(self.log_path, "wb")  # noqa: SIM115
-        env = {**os.environ, **EMULATOR_ENV}
-        # The child imports localcloud.moto_server whatever its working directory.
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
-        try:
-            self.process = subprocess.Popen(  # pylint: disable=consider-using-with,W1509
-                [
-                    sys.executable,
-                    "-m",
-                    "localcloud.moto_server",
-                    "-H",
-                    self.host,
-                    "-p",
-                    str(self.port),
-                    *(["--warm", self.warm_region] if self.warm_region else []),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                start_new_session=True,
-                # Started from the main thread before any other thread exists.
-                preexec_fn=die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
-            )
-        except OSError as exc:
-            raise LocalCloudError(
-                f"The AWS emulator (moto) did not start: {exc.strerror}."
-            ) from None
-        finally:
-            log.close()
+        self.process = self._spawn()
         deadline = started + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -147,6 +100,38 @@ class Emulator:
             f"The AWS emulator (moto) did not start: it did not answer on {self.url} within "
             f"{timeout:.0f} s (log: {self.log_path})."
         )
+
+    def _spawn(self) -> subprocess.Popen:
+        """The server's process, in a session of its own, logging to ``log_path``."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # The log file is handed to the child; the Popen lives as long as the emulator runs.
+        # pylint: disable-next=consider-using-with
+        log = open(self.log_path, "wb")  # noqa: SIM115
+        env = {**os.environ, **EMULATOR_ENV}
+        # The child imports localcloud.moto_server whatever its working directory.
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))
+        command = [sys.executable, "-m", "localcloud.moto_server", "-H", self.host]
+        command += ["-p", str(self.port)]
+        if self.warm_region:
+            command += ["--warm", self.warm_region]
+        try:
+            return subprocess.Popen(  # pylint: disable=consider-using-with,W1509
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+                # Started from the main thread before any other thread exists.
+                preexec_fn=die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+            )
+        except OSError as exc:
+            raise LocalCloudError(
+                f"The AWS emulator (moto) did not start: {exc.strerror}."
+            ) from None
+        finally:
+            log.close()
 
     def answers(self) -> bool:
         """Whether the server answers HTTP."""
@@ -170,14 +155,5 @@ class Emulator:
     def stop(self, grace: float = 10.0) -> None:
         """Stop the server and reap it."""
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process is not None:
+            stop_process_group(process, ((signal.SIGTERM, grace), (signal.SIGKILL, None)))

@@ -41,7 +41,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import moto_fixes
+from localcloud import aws, moto_fixes
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
 ATTEMPT = re.compile(r"attempt=(\d+)")
@@ -268,11 +268,7 @@ def application():
 def warm(endpoint_url: str, region: str) -> float:
     """Build the backends of ``WARMED`` with one read each; seconds it took."""
     started = time.monotonic()
-    import boto3  # noqa: PLC0415  pylint: disable=import-outside-toplevel
-
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
-    )
+    session = aws.session(region)
     for service, operation, kwargs in WARMED:
         client = session.client(service, endpoint_url=endpoint_url)
         getattr(client, operation)(**kwargs)

@@ -1,9 +1,11 @@
-"""Loopback ports: finding a free one, and holding one for a server."""
+"""Loopback ports: finding a free one, holding one for a server, and a werkzeug server on one."""
 
 from __future__ import annotations
 
 import errno
 import socket
+
+from werkzeug.serving import make_server
 
 from localcloud.errors import LocalCloudError
 
@@ -36,3 +38,26 @@ def ensure_free(host: str, port: int, what: str, option: str) -> int:
     chosen = sock.getsockname()[1]
     sock.close()
     return chosen
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether ``host:port`` can be listened on now."""
+    try:
+        ensure_free(host, port, "probe", "--port")
+    except LocalCloudError:
+        return False
+    return True
+
+
+def wsgi_server(app, host: str, port: int, what: str, option: str, **options):
+    """A threaded werkzeug server of ``app`` bound to ``host:port`` (port 0: any free one; a
+    taken one is a one-sentence error naming ``what`` and ``option``); call ``serve_forever``."""
+    sock = listen(host, port, what, option)
+    try:
+        server = make_server(
+            host, sock.getsockname()[1], app, threaded=True, fd=sock.fileno(), **options
+        )
+    finally:
+        sock.close()  # the server listens on its own duplicate of the socket
+    server.daemon_threads = True
+    return server

@@ -20,7 +20,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,10 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from localcloud import PROJECT_ROOT, WORK_DIR_NAME
-from localcloud.runner import process_alive
+from localcloud import PROJECT_ROOT
+from localcloud.ports import port_free
+from localcloud.processes import descendants, process_alive, signal_group
+from localcloud.run_files import RunFiles
 
-LEFT_OVER = ("state", "ready.json", "run.json", "env", "functions", "packages")
 OUTPUT_KEYS = (
     "ApiGatewayId",
     "ApiGatewayUrl",
@@ -91,42 +91,12 @@ def _check(condition: bool, message: str) -> None:
         raise CycleFailed(message)
 
 
-def _descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (by parent), whatever its session."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(entry.name))
-    found, pending = set(), [pid]
-    while pending:
-        for child in children.get(pending.pop(), []):
-            if child not in found:
-                found.add(child)
-                pending.append(child)
-    return found
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
     """Runs the cycles in project ``root``; their logs go to ``logs``."""
 
     def __init__(self, root: Path, logs: Path, extra_args: list[str]):
         self.root = root
-        self.work = root / WORK_DIR_NAME
+        self.files = RunFiles(root)
         self.logs = logs
         self.extra_args = extra_args
 
@@ -146,59 +116,40 @@ class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
         seen = Cycle(number)
         log_path = self.logs / f"cycle-{number}.log"
         started = time.monotonic()
-        with open(log_path, "w", encoding="utf-8") as log:
-            runner = subprocess.Popen(  # pylint: disable=consider-using-with
-                [
-                    "bash",
-                    "-c",
-                    'exec "$@" & wait',  # in the background, as a script does: SIGINT ignored
-                    "soak",
-                    sys.executable,
-                    "-m",
-                    "localcloud",
-                    "--project-dir",
-                    str(self.root),
-                    "--port",
-                    "0",
-                    "--prewarm",
-                    *self.extra_args,
-                ],
-                cwd=PROJECT_ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        runner = self._start(log_path)
         try:
             self._serve_checks(seen, started)
-            run = json.loads((self.work / "run.json").read_text(encoding="utf-8"))
-            ready = json.loads((self.work / "ready.json").read_text(encoding="utf-8"))
-            pids = {run["pid"], run["emulatorPid"], *_descendants(run["pid"])}
-            ports = [urlsplit(ready[key]).port for key in ("apiUrl", "emulatorUrl")]
-            interrupted = time.monotonic()
-            os.killpg(runner.pid, signal.SIGINT)  # Ctrl-C: the whole process group
-            deadline = interrupted + 300
-            while process_alive(run["pid"]) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            seen.teardown_s = time.monotonic() - interrupted
-            self._nothing_left(pids, ports, log_path)
+            self._interrupt_and_check(runner, seen, log_path)
         except (CycleFailed, OSError, ValueError, KeyError) as exc:
             seen.failure = f"{exc} (log: {log_path})"
         finally:
             if seen.failure and runner.poll() is None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(runner.pid, signal.SIGTERM)
+                signal_group(runner.pid, signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 runner.wait(300)
         if seen.failure:
             self._localcloud("--down", "--timeout", "300", timeout=330)
         return seen
 
+    def _start(self, log_path: Path) -> subprocess.Popen:
+        """The local cloud, started as a script does: in the background, so SIGINT ignored."""
+        command = [sys.executable, "-m", "localcloud", "--project-dir", str(self.root)]
+        command += ["--port", "0", "--prewarm", *self.extra_args]
+        with open(log_path, "w", encoding="utf-8") as log:
+            return subprocess.Popen(  # pylint: disable=consider-using-with
+                ["bash", "-c", 'exec "$@" & wait', "soak", *command],
+                cwd=PROJECT_ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
     def _serve_checks(self, seen: Cycle, started: float) -> None:
         waited = self._localcloud("--wait", "--timeout", "900", timeout=960)
         _check(waited.returncode == 0, f"--wait: {waited.stderr.strip()}")
         seen.up_s = time.monotonic() - started
-        ready = json.loads((self.work / "ready.json").read_text(encoding="utf-8"))
+        ready = RunFiles.read_json(self.files.ready_file)
         base = ready["apiUrl"]
         _check(base == waited.stdout.strip(), "--wait printed another URL than ready.json")
         seen.runner = ready.get("timings", {})
@@ -209,55 +160,72 @@ class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
         _check(flat.get("ApiGatewayStageName") == ready["stage"] == "local", "stage is not local")
         missing = [key for key in OUTPUT_KEYS if not flat.get(key)]
         _check(not missing, f"outputs missing: {missing}")
-        self._contract(seen, base, started)
-
-    def _contract(self, seen: Cycle, base: str, started: float) -> None:
         added = self._localcloud("user", "add", "soak@example.com", "--admin", timeout=120)
         _check(added.returncode == 0, f"user add --admin: {added.stderr.strip()}")
-        browser = {"Origin": ORIGIN}
-        json_type = {"Content-Type": "application/json", **browser}
-        admin = {"Authorization": added.stdout.strip(), **json_type}
-        product = json.dumps(
-            {"name": "Soak widget", "price": 12.5, "category": "soak", "stock": 3}
-        ).encode()
-        for refused in (json_type, {**json_type, "Authorization": "Bearer not-a-token"}):
-            status, headers, body = _request(base, "POST", "/products", product, refused)
-            _check(status == 401, f"POST /products without a valid token answered {status}")
-            _check(json.loads(body)["error"]["code"] == "UNAUTHORIZED", f"the 401 said {body!r}")
-            _check("Access-Control-Allow-Origin" in headers, "the 401 has no CORS header")
-        status, headers, body = _request(base, "POST", "/products", product, admin)
-        seen.first_answer_s = time.monotonic() - started
-        _check(status == 201, f"POST /products answered {status}: {body[:200]!r}")
-        _check("Access-Control-Allow-Origin" in headers, "POST /products has no CORS header")
-        product_id = json.loads(body)["productId"]
-        warm = []
-        for _ in range(20):
-            begun = time.monotonic()
-            status, _, body = _request(base, "GET", f"/products/{product_id}", headers=browser)
-            warm.append((time.monotonic() - begun) * 1000)
-            _check(status == 200, f"GET /products/{{id}} answered {status}")
-            _check(json.loads(body)["productId"] == product_id, "GET returned another product")
-        seen.warm_get_ms = statistics.median(warm)
-        status, headers, _ = _request(base, "OPTIONS", "/products", headers=browser)
-        _check(status in (200, 204), f"the CORS preflight answered {status}")
-        _check("Access-Control-Allow-Origin" in headers, "the preflight has no CORS header")
-        status, headers, body = _request(base, "GET", "/no-such-route", headers=browser)
-        _check(status == 404, f"an unknown route answered {status}")
-        _check(json.loads(body)["error"]["code"] == "NOT_FOUND", f"an unknown route said {body!r}")
-        _check("Access-Control-Allow-Origin" in headers, "the 404 has no CORS header")
-        status, _, _ = _request(base, "POST", "/products", b"{not json", admin)
-        _check(status == 400, f"malformed JSON answered {status}")
+        _contract(seen, base, added.stdout.strip(), started)
 
-    def _nothing_left(self, pids: set[int], ports: list[int], log_path: Path) -> None:
+    def _interrupt_and_check(self, runner: subprocess.Popen, seen: Cycle, log_path: Path) -> None:
+        """Ctrl-C to the whole process group; then nothing may be left."""
+        run = RunFiles.read_json(self.files.run_file)
+        ready = RunFiles.read_json(self.files.ready_file)
+        pids = {run["pid"], run["emulatorPid"], *descendants(run["pid"])}
+        ports = [urlsplit(ready[key]).port for key in ("apiUrl", "emulatorUrl")]
+        interrupted = time.monotonic()
+        os.killpg(runner.pid, signal.SIGINT)
+        deadline = interrupted + 300
+        while process_alive(run["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        seen.teardown_s = time.monotonic() - interrupted
         alive = sorted(pid for pid in pids if process_alive(pid))
         _check(not alive, f"processes left running: {alive}")
-        taken = [port for port in ports if not _port_free(port)]
+        taken = [port for port in ports if not port_free("127.0.0.1", port)]
         _check(not taken, f"ports still taken: {taken}")
-        left = [name for name in LEFT_OVER if (self.work / name).exists()]
-        _check(not left, f"left in {self.work}: {left}")
+        left = [path.name for path in self.files.run_state() if path.exists()]
+        _check(not left, f"left in {self.files.work}: {left}")
         output = log_path.read_text(encoding="utf-8", errors="replace")
         _check("Traceback" not in output, "a traceback in the runner's output")
         _check("torn down in" in output, "the runner did not say it tore down")
+
+
+def _contract(seen: Cycle, base: str, token: str, started: float) -> None:
+    """The contract's basic calls, from a browser's origin, as an admin (``token``)."""
+    browser = {"Origin": ORIGIN}
+    json_type = {"Content-Type": "application/json", **browser}
+    admin = {"Authorization": token, **json_type}
+    product = json.dumps(
+        {"name": "Soak widget", "price": 12.5, "category": "soak", "stock": 3}
+    ).encode()
+    for refused in (json_type, {**json_type, "Authorization": "Bearer not-a-token"}):
+        status, headers, body = _request(base, "POST", "/products", product, refused)
+        _check(status == 401, f"POST /products without a valid token answered {status}")
+        _check(json.loads(body)["error"]["code"] == "UNAUTHORIZED", f"the 401 said {body!r}")
+        _check("Access-Control-Allow-Origin" in headers, "the 401 has no CORS header")
+    status, headers, body = _request(base, "POST", "/products", product, admin)
+    seen.first_answer_s = time.monotonic() - started
+    _check(status == 201, f"POST /products answered {status}: {body[:200]!r}")
+    _check("Access-Control-Allow-Origin" in headers, "POST /products has no CORS header")
+    seen.warm_get_ms = _warm_gets(base, json.loads(body)["productId"], browser)
+    status, headers, _ = _request(base, "OPTIONS", "/products", headers=browser)
+    _check(status in (200, 204), f"the CORS preflight answered {status}")
+    _check("Access-Control-Allow-Origin" in headers, "the preflight has no CORS header")
+    status, headers, body = _request(base, "GET", "/no-such-route", headers=browser)
+    _check(status == 404, f"an unknown route answered {status}")
+    _check(json.loads(body)["error"]["code"] == "NOT_FOUND", f"an unknown route said {body!r}")
+    _check("Access-Control-Allow-Origin" in headers, "the 404 has no CORS header")
+    status, _, _ = _request(base, "POST", "/products", b"{not json", admin)
+    _check(status == 400, f"malformed JSON answered {status}")
+
+
+def _warm_gets(base: str, product_id: str, headers: dict) -> float:
+    """The median milliseconds of 20 reads of the product."""
+    warm = []
+    for _ in range(20):
+        begun = time.monotonic()
+        status, _, body = _request(base, "GET", f"/products/{product_id}", headers=headers)
+        warm.append((time.monotonic() - begun) * 1000)
+        _check(status == 200, f"GET /products/{{id}} answered {status}")
+        _check(json.loads(body)["productId"] == product_id, "GET returned another product")
+    return statistics.median(warm)
 
 
 def _summary(cycles: list[Cycle]) -> str:

@@ -18,7 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from localcloud import PROJECT_ROOT, WORK_DIR_NAME
+from localcloud import PROJECT_ROOT
+from localcloud.cdktf import synthesized_stack
+from localcloud.run_files import RunFiles
 
 INPUT_FILES = ("main.py", "cdktf.json", "Pipfile.lock", "package-lock.json")
 INPUT_DIRS = ("stacks", "handlers")
@@ -113,11 +115,11 @@ def main(argv=None) -> int:
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT)
     args = parser.parse_args(argv)
     root = args.project_dir.resolve()
-    stack_dir = root / "cdktf.out" / "stacks" / args.stack
+    stack_dir = synthesized_stack(root, args.stack)
     if output_fingerprint(stack_dir) is None:
         print(f"localcloud: nothing synthesized in {stack_dir} to record", file=sys.stderr)
         return 1
-    SynthRecord(root / WORK_DIR_NAME / "synth.json").save(
+    SynthRecord(RunFiles(root).synth_record).save(
         inputs_fingerprint(root, dict(os.environ)), stack_dir
     )
     print(f"localcloud: recorded the synth of {args.stack}; the next deploy reuses it")

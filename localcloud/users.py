@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from localcloud import PROJECT_ROOT, WORK_DIR_NAME
+from localcloud import PROJECT_ROOT, aws
 from localcloud.errors import LocalCloudError
+from localcloud.output import say_error
+from localcloud.run_files import RunFiles
 
 COMMANDS = ("user", "token")
 """First words of the command line that this module answers."""
@@ -97,9 +98,9 @@ class LocalPool:
     @classmethod
     def of_running(cls, root: Path, ready_file: Path | None = None) -> LocalPool:
         """The pool of the local cloud that runs in project ``root``."""
-        ready_path = Path(ready_file or Path(root) / WORK_DIR_NAME / "ready.json")
+        ready_path = RunFiles(root, ready_file).ready_file
         try:
-            ready = json.loads(ready_path.read_text(encoding="utf-8"))
+            ready = RunFiles.read_json(ready_path)
             emulator = ready["emulatorUrl"]
             outputs_path = Path(ready["flatOutputsFile"])
         except (OSError, ValueError, KeyError, TypeError):
@@ -120,11 +121,7 @@ class LocalPool:
                 f"{' and '.join(missing)}."
             )
         pool_id = outputs["UserPoolId"]
-        session = boto3.session.Session(
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name=outputs.get("Region") or pool_id.split("_")[0],
-        )
+        session = aws.session(outputs.get("Region") or pool_id.split("_")[0])
         config = Config(retries={"max_attempts": 1}, connect_timeout=3, read_timeout=30)
         idp = session.client("cognito-idp", endpoint_url=emulator, config=config)
         return cls(pool_id, outputs["UserPoolClientId"], idp)
@@ -234,7 +231,6 @@ def main(argv: list[str]) -> int:
         else:
             token = pool.token(args.email)
     except LocalCloudError as error:
-        print(f"localcloud: {error}", file=sys.stderr, flush=True)
-        return error.exit_code
+        return say_error(error)
     print(token, flush=True)
     return 0

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.functions import CodeMismatch, InvokeFailed, InvokeTimeout
+from localcloud.polling import Poller
 
 CODE_DIR = "handlers"
 STACK_PATHS = ("stacks", "main.py", "cdktf.json")
@@ -78,17 +79,15 @@ class Change:
     stack: tuple[str, ...]
 
 
-class Watcher(threading.Thread):
+class Watcher(Poller):
     """Polls the project and calls ``on_change(Change)`` for each burst of saves, one at a time
     (a change saved while the previous one is applied is picked up next)."""
 
     def __init__(self, root: Path, on_change, interval: float = 0.25, settle: float = 0.2):
-        super().__init__(name="localcloud-watch", daemon=True)
+        super().__init__("localcloud-watch", interval, self._look)
         self.root = Path(root)
         self.on_change = on_change
-        self.interval = interval
         self.settle = settle
-        self._halt = threading.Event()
         self._seen = self._scan()
 
     def _scan(self) -> dict[Path, tuple[int, int]]:
@@ -97,28 +96,22 @@ class Watcher(threading.Thread):
     def _diff(self, now: dict) -> set[Path]:
         return {p for p in set(now) | set(self._seen) if now.get(p) != self._seen.get(p)}
 
-    def run(self) -> None:
-        while not self._halt.wait(self.interval):
-            now = self._scan()
-            changed = self._diff(now)
-            if not changed:
-                continue
-            while not self._halt.wait(self.settle):  # let an editor finish writing
-                later = self._scan()
-                if later == now:
-                    break
-                now = later
-            changed = self._diff(now)
-            self._seen = now
-            if changed and not self._halt.is_set():
-                relative = sorted(str(p.relative_to(self.root)) for p in changed)
-                code = tuple(p for p in relative if Path(p).parts[0] == CODE_DIR)
-                stack = tuple(p for p in relative if Path(p).parts[0] in STACK_PATHS)
-                self.on_change(Change(code, stack))
-
-    def stop(self) -> None:
-        """Stop after the change being applied, if any."""
-        self._halt.set()
+    def _look(self) -> None:
+        now = self._scan()
+        if not self._diff(now):
+            return
+        while self.pause(self.settle):  # let an editor finish writing
+            later = self._scan()
+            if later == now:
+                break
+            now = later
+        changed = self._diff(now)
+        self._seen = now
+        if changed and not self.stopped:
+            relative = sorted(str(p.relative_to(self.root)) for p in changed)
+            code = tuple(p for p in relative if Path(p).parts[0] == CODE_DIR)
+            stack = tuple(p for p in relative if Path(p).parts[0] in STACK_PATHS)
+            self.on_change(Change(code, stack))
 
 
 def archive_hashes(directory: Path) -> set[str]:

@@ -5,6 +5,7 @@ The low-level client (not the boto3 resource) keeps cold starts short; ``TypeSer
 ``Decimal`` into DynamoDB numbers and refuses floats, so binary floats never reach a table.
 """
 
+import functools
 import os
 import time
 from typing import Any
@@ -16,12 +17,23 @@ from botocore.config import Config
 from . import tables
 from .errors import Conflict
 
-# Created at import: Lambda runs the init phase once per execution environment.
-client = boto3.client("dynamodb", config=Config(retries={"mode": "standard"}))
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 # A transaction cancelled only because another one held an item is retried this many times.
 TRANSACTION_ATTEMPTS = 3
+
+
+@functools.cache
+def client() -> Any:
+    """The function's one DynamoDB client, created on first use and kept for the execution
+    environment's life (as one created at import would be).
+
+    Not at import: creating it loads botocore's DynamoDB model, tens of milliseconds of CPU that
+    a request which never reaches a table (a 400, a 404 on a malformed id) need not pay. Created
+    when first called, it reads ``AWS_ENDPOINT_URL`` then, and moto intercepts it as any other.
+    The idempotency layer of the orders function shares it.
+    """
+    return boto3.client("dynamodb", config=Config(retries={"mode": "standard"}))
 
 
 def table_name(env_var: str) -> str:
@@ -65,7 +77,7 @@ def page(
         request["IndexName"] = index.name
     if start is not None:
         request["ExclusiveStartKey"] = start
-    response = getattr(client, operation)(**request)
+    response = getattr(client(), operation)(**request)
     items = response["Items"]
     if len(items) > limit:
         items = items[:limit]
@@ -102,9 +114,9 @@ def transact(items: list[dict[str, Any]]) -> None:
     """
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
-            client.transact_write_items(TransactItems=items)
+            client().transact_write_items(TransactItems=items)
             return
-        except client.exceptions.TransactionCanceledException as exc:
+        except client().exceptions.TransactionCanceledException as exc:
             reasons = exc.response.get("CancellationReasons", [])
             codes = {reason.get("Code") for reason in reasons}
             if "ConditionalCheckFailed" in codes or "TransactionConflict" not in codes:

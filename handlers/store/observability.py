@@ -15,7 +15,9 @@ from . import settings
 
 logger = Logger()
 logger.append_keys(environment=os.environ.get(settings.ENVIRONMENT, "unknown"))
-tracer = Tracer()
+# The functions call out only through botocore: patching X-Ray's other supported libraries
+# (sqlite3, requests, ...) would only import them at init for nothing.
+tracer = Tracer(patch_modules=("botocore",))
 
 
 def log_request(event: dict[str, Any], response: dict[str, Any], latency_ms: float) -> None:

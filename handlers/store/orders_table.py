@@ -33,7 +33,7 @@ TRANSITIONS = {
 
 def get(order_id: str) -> dict[str, Any]:
     """The order, or 404."""
-    response = dynamo.client.get_item(
+    response = dynamo.client().get_item(
         TableName=TABLE, Key={"orderId": {"S": order_id}}, ConsistentRead=True
     )
     if "Item" not in response:
@@ -169,7 +169,7 @@ def advance(order_id: str, status: str, now: str) -> dict[str, Any]:
         raise _not_allowed(get(order_id)["status"], status)
     names = [f":from{position}" for position in range(len(allowed_from))]
     try:
-        response = dynamo.client.update_item(
+        response = dynamo.client().update_item(
             TableName=TABLE,
             Key={"orderId": {"S": order_id}},
             UpdateExpression="SET #status = :new, updatedAt = :now",
@@ -183,7 +183,7 @@ def advance(order_id: str, status: str, now: str) -> dict[str, Any]:
             ReturnValues="ALL_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
-    except dynamo.client.exceptions.ConditionalCheckFailedException as exc:
+    except dynamo.client().exceptions.ConditionalCheckFailedException as exc:
         old_item = exc.response.get("Item")
         if old_item is None:
             raise NotFound("Order not found.") from exc

@@ -33,7 +33,7 @@ def _key(product_id: str) -> dict[str, Any]:
 
 def get(product_id: str) -> dict[str, Any]:
     """The product, or 404."""
-    item = dynamo.client.get_item(TableName=TABLE, Key=_key(product_id)).get("Item")
+    item = dynamo.client().get_item(TableName=TABLE, Key=_key(product_id)).get("Item")
     if item is None:
         raise NotFound("Product not found.")
     return dynamo.from_item(item)
@@ -49,7 +49,7 @@ def create(fields: dict[str, Any], product_id: str, now: str) -> dict[str, Any]:
         "createdAt": now,
         "updatedAt": now,
     }
-    dynamo.client.put_item(
+    dynamo.client().put_item(
         TableName=TABLE,
         Item=dynamo.to_item(product),
         ConditionExpression="attribute_not_exists(productId)",
@@ -62,7 +62,7 @@ def update(product_id: str, changes: dict[str, Any], now: str) -> dict[str, Any]
     changes = {**changes, "updatedAt": now}
     names = [name for name in (*MUTABLE, "updatedAt") if name in changes]
     try:
-        response = dynamo.client.update_item(
+        response = dynamo.client().update_item(
             TableName=TABLE,
             Key=_key(product_id),
             UpdateExpression="SET " + ", ".join(f"#{name} = :{name}" for name in names),
@@ -71,7 +71,7 @@ def update(product_id: str, changes: dict[str, Any], now: str) -> dict[str, Any]
             ExpressionAttributeValues=dynamo.values(**{name: changes[name] for name in names}),
             ReturnValues="ALL_NEW",
         )
-    except dynamo.client.exceptions.ConditionalCheckFailedException as exc:
+    except dynamo.client().exceptions.ConditionalCheckFailedException as exc:
         raise NotFound("Product not found.") from exc
     return dynamo.from_item(response["Attributes"])
 
@@ -79,12 +79,12 @@ def update(product_id: str, changes: dict[str, Any], now: str) -> dict[str, Any]
 def delete(product_id: str) -> None:
     """Delete the product; 404 if it does not exist."""
     try:
-        dynamo.client.delete_item(
+        dynamo.client().delete_item(
             TableName=TABLE,
             Key=_key(product_id),
             ConditionExpression="attribute_exists(productId)",
         )
-    except dynamo.client.exceptions.ConditionalCheckFailedException as exc:
+    except dynamo.client().exceptions.ConditionalCheckFailedException as exc:
         raise NotFound("Product not found.") from exc
 
 
@@ -122,7 +122,7 @@ def get_many(product_ids: list[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     request = {TABLE: {"Keys": keys, "ConsistentRead": True}}
     while request:
-        response = dynamo.client.batch_get_item(RequestItems=request)
+        response = dynamo.client().batch_get_item(RequestItems=request)
         for item in response["Responses"].get(TABLE, []):
             product = dynamo.from_item(item)
             found[product["productId"]] = product

@@ -45,7 +45,7 @@ def public(user: dict[str, Any]) -> dict[str, Any]:
 
 def get(user_id: str) -> dict[str, Any]:
     """The user, or 404."""
-    item = dynamo.client.get_item(TableName=TABLE, Key=_key(user_id), ConsistentRead=True)
+    item = dynamo.client().get_item(TableName=TABLE, Key=_key(user_id), ConsistentRead=True)
     if "Item" not in item:
         raise NotFound("User not found.")
     return dynamo.from_item(item["Item"])
@@ -53,7 +53,7 @@ def get(user_id: str) -> dict[str, Any]:
 
 def find_by_email(email: str) -> list[dict[str, Any]]:
     """The user with this address, whatever its case (0 or 1 item; Query on emailLower-index)."""
-    response = dynamo.client.query(
+    response = dynamo.client().query(
         TableName=TABLE,
         IndexName=BY_EMAIL.name,
         KeyConditionExpression="emailLower = :email",
@@ -117,7 +117,7 @@ def rename(user_id: str, name: str, now: str) -> dict[str, Any]:
     """Change only the user's name: one conditional UpdateItem (the address and its claim stay
     as they are, so nothing needs reading first); 404 if there is no such user."""
     try:
-        response = dynamo.client.update_item(
+        response = dynamo.client().update_item(
             TableName=TABLE,
             Key=_key(user_id),
             UpdateExpression="SET #name = :name, updatedAt = :now",
@@ -127,7 +127,7 @@ def rename(user_id: str, name: str, now: str) -> dict[str, Any]:
             ExpressionAttributeValues=dynamo.values(name=name, now=now),
             ReturnValues="ALL_NEW",
         )
-    except dynamo.client.exceptions.ConditionalCheckFailedException as exc:
+    except dynamo.client().exceptions.ConditionalCheckFailedException as exc:
         raise NotFound("User not found.") from exc
     return dynamo.from_item(response["Attributes"])
 

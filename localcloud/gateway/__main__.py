@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from pathlib import Path
 
-from localcloud import PROJECT_ROOT, WORK_DIR_NAME
+from localcloud import PROJECT_ROOT, aws, command
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.functions import DEFAULT_CONCURRENCY_CAP
-from localcloud.gateway.server import Gateway, serve
+from localcloud.gateway.server import Gateway, start
+from localcloud.run_files import RunFiles
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -25,13 +25,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=os.environ.get("AWS_ENDPOINT_URL"),
         help="the emulator (default: $AWS_ENDPOINT_URL)",
     )
-    parser.add_argument(
-        "--region",
-        default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-    )
+    command.add_region(parser)
     parser.add_argument("--api-id", help="the REST API to serve (default: the only one)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=3000, help="0 picks a free port")
+    command.add_address(parser, "the local API")
     parser.add_argument(
         "--code-dir",
         action="append",
@@ -45,7 +41,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=DEFAULT_CONCURRENCY_CAP,
         help="workers per function without reserved concurrency",
     )
-    parser.add_argument("--prewarm", action="store_true", help="start one worker per function")
+    command.add_prewarm(parser)
     return parser.parse_args(argv)
 
 
@@ -59,38 +55,30 @@ def main(argv=None) -> int:
     try:
         gateway = Gateway(
             args.endpoint_url,
-            region=args.region,
+            region=aws.region_of(os.environ, args.region),
             api_id=args.api_id,
             code_dirs=args.code_dir or [PROJECT_ROOT / "cdktf.out"],
-            work_dir=PROJECT_ROOT / WORK_DIR_NAME,
+            extract_dir=RunFiles(PROJECT_ROOT).functions,
             concurrency_cap=args.concurrency_cap,
             openapi_document=PROJECT_ROOT / "openapi.json",
         )
         for problem in gateway.served.problems:
             print(f"Warning: {problem}", file=sys.stderr)
-        server = serve(gateway, args.host, args.port)
-        if args.prewarm:
-            gateway.prewarm()
-        gateway.start_polling()
+        server = start(gateway, args.host, args.port, prewarm=args.prewarm)
         stages = ", ".join(
             f"http://{args.host}:{server.port}/{stage}/" for stage in gateway.served.api.stages
         )
         print(f"Local gateway serving {gateway.served.api.name} at {stages}", flush=True)
-        signal.signal(signal.SIGTERM, _raise_interrupt)
-        server.serve_forever()
+        command.serve_until_interrupted(server)
     except LocalCloudError as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # while it was starting
         pass
     finally:
         if gateway is not None:
             gateway.close()
     return 0
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

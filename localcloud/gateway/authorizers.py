@@ -37,7 +37,7 @@ from joserfc.jwk import RSAKey
 
 from localcloud.gateway.model import Authorizer, DeployedApi, Method, load_authorizers
 from localcloud.gateway.proxy import IncomingRequest
-from localcloud.gateway.responses import GatewayError
+from localcloud.gateway.responses import INTERNAL, GatewayError
 
 COGNITO = "COGNITO_USER_POOLS"
 ISSUER = "https://cognito-idp.{region}.amazonaws.com/{pool_id}"
@@ -310,7 +310,7 @@ class Authorization:
             kind = "AUTHORIZER_CONFIGURATION_ERROR"
             if method.authorization_type != COGNITO:
                 kind = "API_CONFIGURATION_ERROR"
-            raise GatewayError(kind, "Internal server error", status=500)
+            raise GatewayError(kind, INTERNAL, status=500)
         authorizer = self.api.authorizers[method.authorizer_id]
         try:
             claims = self._verify(authorizer, request.header(header_of(authorizer.identity_source)))
@@ -319,9 +319,7 @@ class Authorization:
             raise GatewayError("UNAUTHORIZED", exc.message) from None
         except KeysUnavailable as exc:
             log["authError"] = str(exc)
-            raise GatewayError(
-                "AUTHORIZER_CONFIGURATION_ERROR", "Internal server error", status=500
-            ) from None
+            raise GatewayError("AUTHORIZER_CONFIGURATION_ERROR", INTERNAL, status=500) from None
         return claims_as_strings(claims)
 
     def _verify(self, authorizer: Authorizer, value: str | None) -> dict:

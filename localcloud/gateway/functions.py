@@ -25,6 +25,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from localcloud import aws
+
 WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
 INIT_TIMEOUT_S = 10.0
 """Lambda's limit on a function's init phase (importing the handler module)."""
@@ -162,11 +164,8 @@ def worker_environment(spec: FunctionSpec, endpoint_url: str, code_dir: Path) ->
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
         "HOME": os.environ.get("HOME", "/tmp"),
-        "AWS_REGION": spec.region,
-        "AWS_DEFAULT_REGION": spec.region,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        **aws.region_env(spec.region),
+        **aws.DUMMY_CREDENTIALS,
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),

@@ -161,7 +161,31 @@ def load_authorizers(apigateway, api_id: str) -> dict[str, Authorizer]:
 def load_api(apigateway, api_id: str, region: str) -> DeployedApi:
     """Read a REST API, its stages, models, validators, gateway responses and authorizers."""
     api = apigateway.get_rest_api(restApiId=api_id)
-    validators = {
+    resources = _load_resources(apigateway, api_id, _load_validators(apigateway, api_id))
+    stages = {
+        stage["stageName"]: dict(stage.get("variables") or {})
+        for stage in apigateway.get_stages(restApiId=api_id).get("item", [])
+    }
+    gateway_responses = {
+        item["responseType"]: item
+        for item in _pages(apigateway.get_gateway_responses, "items", restApiId=api_id)
+    }
+    return DeployedApi(
+        id=api_id,
+        name=api.get("name", ""),
+        region=region,
+        binary_media_types=[t for t in api.get("binaryMediaTypes") or [] if t],
+        root=_tree(resources, api.get("rootResourceId", "")),
+        resources=resources,
+        stages=stages,
+        models=_load_models(apigateway, api_id),
+        gateway_responses=gateway_responses,
+        authorizers=load_authorizers(apigateway, api_id),
+    )
+
+
+def _load_validators(apigateway, api_id: str) -> dict[str, RequestValidator]:
+    return {
         v["id"]: RequestValidator(
             name=v.get("name", ""),
             body=bool(v.get("validateRequestBody")),
@@ -169,12 +193,23 @@ def load_api(apigateway, api_id: str, region: str) -> DeployedApi:
         )
         for v in _pages(apigateway.get_request_validators, "items", restApiId=api_id)
     }
+
+
+def _load_models(apigateway, api_id: str) -> dict[str, dict]:
+    """Each model's schema, by name (an unreadable one: no constraint)."""
     models = {}
     for model in _pages(apigateway.get_models, "items", restApiId=api_id):
         try:
             models[model["name"]] = json.loads(model.get("schema") or "{}")
         except ValueError:
             models[model["name"]] = {}
+    return models
+
+
+def _load_resources(
+    apigateway, api_id: str, validators: dict[str, RequestValidator]
+) -> dict[str, Resource]:
+    """The API's resources and their methods, by id (not linked into a tree yet)."""
     resources: dict[str, Resource] = {}
     for item in _pages(apigateway.get_resources, "items", restApiId=api_id, embed=["methods"]):
         resource = Resource(
@@ -191,6 +226,11 @@ def load_api(apigateway, api_id: str, region: str) -> DeployedApi:
                 )
             resource.methods[verb] = _method(data, validators)
         resources[resource.id] = resource
+    return resources
+
+
+def _tree(resources: dict[str, Resource], root_id: str) -> Resource:
+    """Link each resource to its parent's children; the root (``/``)."""
     root = None
     for resource in resources.values():
         parent = resources.get(resource.parent_id or "")
@@ -199,24 +239,5 @@ def load_api(apigateway, api_id: str, region: str) -> DeployedApi:
         else:
             parent.children.append(resource)
     if root is None:
-        root = Resource(id=api.get("rootResourceId", ""), path="/", path_part="", parent_id=None)
-    stages = {
-        stage["stageName"]: dict(stage.get("variables") or {})
-        for stage in apigateway.get_stages(restApiId=api_id).get("item", [])
-    }
-    gateway_responses = {
-        item["responseType"]: item
-        for item in _pages(apigateway.get_gateway_responses, "items", restApiId=api_id)
-    }
-    return DeployedApi(
-        id=api_id,
-        name=api.get("name", ""),
-        region=region,
-        binary_media_types=[t for t in api.get("binaryMediaTypes") or [] if t],
-        root=root,
-        resources=resources,
-        stages=stages,
-        models=models,
-        gateway_responses=gateway_responses,
-        authorizers=load_authorizers(apigateway, api_id),
-    )
+        root = Resource(id=root_id, path="/", path_part="", parent_id=None)
+    return root

@@ -94,7 +94,6 @@ def build_event(
         if key.lower() not in names:
             headers.append((key, value))
     single = dict(headers)
-    user_agent = request.header("User-Agent")
     content_type = request.header("Content-Type")
     if not request.body:
         body, encoded = None, False
@@ -102,7 +101,6 @@ def build_event(
         body, encoded = base64.b64encode(request.body).decode(), True
     else:
         body, encoded = request.body.decode("utf-8", errors="replace"), False
-    when = datetime.fromtimestamp(request.received_ms / 1000, UTC)
     return {
         "resource": resource_path,
         "path": request.path,
@@ -113,38 +111,48 @@ def build_event(
         "multiValueQueryStringParameters": _multi(request.query_pairs),
         "pathParameters": path_parameters or None,
         "stageVariables": stage_variables or None,
-        "requestContext": {
-            "resourceId": resource_id,
-            "resourcePath": resource_path,
-            "httpMethod": request.method,
-            "extendedRequestId": uuid.uuid4().hex[:16],
-            "requestTime": when.strftime("%d/%b/%Y:%H:%M:%S +0000"),
-            "path": f"/{request.stage}{request.path}",
-            "accountId": account_id,
-            "protocol": request.protocol,
-            "stage": request.stage,
-            "domainPrefix": request.host.split(".")[0].split(":")[0],
-            "requestTimeEpoch": request.received_ms,
-            "requestId": request.request_id,
-            "identity": {
-                "cognitoIdentityPoolId": None,
-                "accountId": None,
-                "cognitoIdentityId": None,
-                "caller": None,
-                "sourceIp": request.source_ip,
-                "principalOrgId": None,
-                "accessKey": None,
-                "cognitoAuthenticationType": None,
-                "cognitoAuthenticationProvider": None,
-                "userArn": None,
-                "userAgent": user_agent,
-                "user": None,
-            },
-            "domainName": request.host,
-            "apiId": api_id,
-        },
+        "requestContext": _request_context(
+            request, api_id, account_id, resource_id=resource_id, resource_path=resource_path
+        ),
         "body": body,
         "isBase64Encoded": encoded,
+    }
+
+
+def _request_context(
+    request: IncomingRequest, api_id: str, account_id: str, *, resource_id: str, resource_path: str
+) -> dict:
+    """The event's ``requestContext`` (no ``authorizer``: the caller adds the claims)."""
+    when = datetime.fromtimestamp(request.received_ms / 1000, UTC)
+    return {
+        "resourceId": resource_id,
+        "resourcePath": resource_path,
+        "httpMethod": request.method,
+        "extendedRequestId": uuid.uuid4().hex[:16],
+        "requestTime": when.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "path": f"/{request.stage}{request.path}",
+        "accountId": account_id,
+        "protocol": request.protocol,
+        "stage": request.stage,
+        "domainPrefix": request.host.split(".")[0].split(":")[0],
+        "requestTimeEpoch": request.received_ms,
+        "requestId": request.request_id,
+        "identity": {
+            "cognitoIdentityPoolId": None,
+            "accountId": None,
+            "cognitoIdentityId": None,
+            "caller": None,
+            "sourceIp": request.source_ip,
+            "principalOrgId": None,
+            "accessKey": None,
+            "cognitoAuthenticationType": None,
+            "cognitoAuthenticationProvider": None,
+            "userArn": None,
+            "userAgent": request.header("User-Agent"),
+            "user": None,
+        },
+        "domainName": request.host,
+        "apiId": api_id,
     }
 
 
@@ -152,7 +160,10 @@ def _header_text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (str, int, float)):
-        return str(value)
+        text = str(value)
+        if "\r" in text or "\n" in text:  # it would end the header and start another
+            raise ValueError("header values must not contain line breaks")
+        return text
     raise ValueError("header values must be strings or numbers")
 
 
@@ -199,12 +210,7 @@ def map_response(result) -> tuple[int, list[tuple[str, str]], bytes]:
         headers = _merge_headers(result)
         payload = _body(result)
     except (ValueError, TypeError) as exc:
-        raise GatewayError(
-            "DEFAULT_5XX",
-            "Internal server error",
-            status=502,
-            validation_error=f"Malformed Lambda proxy response: {exc}",
-        ) from None
+        raise GatewayError.bad_gateway(f"Malformed Lambda proxy response: {exc}") from None
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
     return status, headers, payload

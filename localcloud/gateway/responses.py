@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from localcloud.gateway.vtl import substitute
 
+INTERNAL = "Internal server error"
 # type: (status, message, x-amzn-ErrorType)
 BUILT_IN = {
     "MISSING_AUTHENTICATION_TOKEN": (
@@ -21,11 +22,7 @@ BUILT_IN = {
     ),
     "ACCESS_DENIED": (403, "Forbidden", "AccessDeniedException"),
     "UNAUTHORIZED": (401, "Unauthorized", "UnauthorizedException"),
-    "AUTHORIZER_CONFIGURATION_ERROR": (
-        500,
-        "Internal server error",
-        "AuthorizerConfigurationException",
-    ),
+    "AUTHORIZER_CONFIGURATION_ERROR": (500, INTERNAL, "AuthorizerConfigurationException"),
     "INVALID_API_KEY": (403, "Forbidden", "ForbiddenException"),
     "BAD_REQUEST_BODY": (400, "Invalid request body", "BadRequestException"),
     "BAD_REQUEST_PARAMETERS": (400, None, "BadRequestException"),
@@ -34,10 +31,10 @@ BUILT_IN = {
     "RESOURCE_NOT_FOUND": (404, "Not Found", "NotFoundException"),
     "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
     "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out", "InternalServerErrorException"),
-    "INTEGRATION_FAILURE": (504, "Internal server error", "InternalServerErrorException"),
-    "API_CONFIGURATION_ERROR": (500, "Internal server error", "InternalServerErrorException"),
+    "INTEGRATION_FAILURE": (504, INTERNAL, "InternalServerErrorException"),
+    "API_CONFIGURATION_ERROR": (500, INTERNAL, "InternalServerErrorException"),
     "DEFAULT_4XX": (400, "Bad Request", "BadRequestException"),
-    "DEFAULT_5XX": (502, "Internal server error", "InternalServerErrorException"),
+    "DEFAULT_5XX": (502, INTERNAL, "InternalServerErrorException"),
 }
 DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'
 
@@ -53,6 +50,17 @@ class GatewayError(Exception):
 
     def __str__(self) -> str:
         return f"{self.response_type}: {self.message}"
+
+    @classmethod
+    def misconfigured(cls, reason: str) -> GatewayError:
+        """A 500 for what was deployed but cannot be served (``reason`` goes to the log)."""
+        return cls("API_CONFIGURATION_ERROR", INTERNAL, status=500, validation_error=reason)
+
+    @classmethod
+    def bad_gateway(cls, reason: str) -> GatewayError:
+        """API Gateway's 502 for a function that failed or answered nonsense (``reason`` goes
+        to the log)."""
+        return cls("DEFAULT_5XX", INTERNAL, status=502, validation_error=reason)
 
 
 def _parameter_value(expression: str, request_headers: dict, query: dict, path: dict):

@@ -5,20 +5,23 @@ that API on a free port."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import subprocess
+import sys
 import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
 import pytest
 
 from handlers.store.cors import preflight_template
+from localcloud import PROJECT_ROOT, aws
 from localcloud.gateway.server import Gateway, serve
 
-REGION = "us-east-1"
+REGION = aws.DEFAULT_REGION
 CORS_ORIGINS = ("http://localhost:3000", "https://shop.example.com")
 
 APP_CODE = """
@@ -46,6 +49,8 @@ def handler(event, context):
         }
     if path.endswith("/malformed"):
         return {"statusCode": 200, "body": {"not": "a string"}}
+    if path.endswith("/line-break"):
+        return {"statusCode": 200, "headers": {"X-Split": "a\\r\\nX-Injected: 1"}, "body": ""}
     if path.endswith("/raise"):
         raise ValueError("boom")
     if path.endswith("/aws"):
@@ -86,18 +91,13 @@ def make_zip(files: dict[str, str]) -> bytes:
 
 def clients(endpoint: str):
     """apigateway, lambda and iam clients of the emulator."""
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
+    session = aws.session(REGION)
     return tuple(session.client(s, endpoint_url=endpoint) for s in ("apigateway", "lambda", "iam"))
 
 
 def cognito(endpoint: str):
     """A cognito-idp client of the emulator."""
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
-    return session.client("cognito-idp", endpoint_url=endpoint)
+    return aws.session(REGION).client("cognito-idp", endpoint_url=endpoint)
 
 
 @dataclass
@@ -174,136 +174,149 @@ def integrate(apigw, api_id, resource_id, verb, function_arn, **method):
     )
 
 
-def _preflight(apigw, api_id, resource_id, request_template, *, mapped, template, declared):
-    """An OPTIONS method answered by a MOCK integration with one 204 integration response."""
-    method = {"restApiId": api_id, "resourceId": resource_id, "httpMethod": "OPTIONS"}
-    apigw.put_method(**method, authorizationType="NONE")
-    apigw.put_integration(
-        **method, type="MOCK", requestTemplates={"application/json": request_template}
-    )
-    apigw.put_method_response(**method, statusCode="204", responseParameters=declared)
-    apigw.put_integration_response(
-        **method,
-        statusCode="204",
-        responseParameters=mapped,
-        responseTemplates={"application/json": template},
-    )
+class RestApi:
+    """A REST API being built in the emulator, a resource and a method at a time."""
+
+    def __init__(self, apigw, name: str):
+        self.apigw = apigw
+        self.id = apigw.create_rest_api(name=name)["id"]
+        # moto 5 drops binaryMediaTypes on create and mis-reads AWS's "add" patch; "replace" works.
+        apigw.update_rest_api(
+            restApiId=self.id,
+            patchOperations=[
+                {"op": "replace", "path": "/binaryMediaTypes", "value": "application/octet-stream"}
+            ],
+        )
+        self.resources = {"": apigw.get_resources(restApiId=self.id)["items"][0]["id"]}
+
+    def resource(self, path: str) -> str:
+        """The id of the resource at ``path`` (``/items/{itemId}``), created with its parents
+        the first time."""
+        if path not in self.resources:
+            parent, _, part = path.rpartition("/")
+            self.resources[path] = self.apigw.create_resource(
+                restApiId=self.id, parentId=self.resource(parent), pathPart=part
+            )["id"]
+        return self.resources[path]
+
+    def integrate(self, path: str, verb: str, function_arn: str, **method) -> None:
+        """A Lambda proxy method at ``path`` (see ``integrate``)."""
+        integrate(self.apigw, self.id, self.resource(path), verb, function_arn, **method)
+
+    def preflight(self, path: str, request_template: str, *, mapped, template, declared) -> None:
+        """An OPTIONS method at ``path`` answered by a MOCK integration with one 204
+        integration response."""
+        method = {"restApiId": self.id, "resourceId": self.resource(path), "httpMethod": "OPTIONS"}
+        self.apigw.put_method(**method, authorizationType="NONE")
+        self.apigw.put_integration(
+            **method, type="MOCK", requestTemplates={"application/json": request_template}
+        )
+        self.apigw.put_method_response(**method, statusCode="204", responseParameters=declared)
+        self.apigw.put_integration_response(
+            **method,
+            statusCode="204",
+            responseParameters=mapped,
+            responseTemplates={"application/json": template},
+        )
 
 
-@pytest.fixture(scope="session")
-def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
-    """A REST API like the stack's, built directly with boto3 in the emulator."""
-    apigw, lam, iam = clients(emulator.url)
-    code_dir = tmp_path_factory.mktemp("code")
-    role = iam.create_role(
-        RoleName="fn-role",
-        AssumeRolePolicyDocument=json.dumps(
+def _lambda_role(iam) -> str:
+    """A role the functions can be created with."""
+    assume = {
+        "Version": "2012-10-17",
+        "Statement": [
             {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": "sts:AssumeRole",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                    }
-                ],
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": "lambda.amazonaws.com"},
             }
-        ),
-    )["Role"]["Arn"]
+        ],
+    }
+    return iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(assume))["Role"][
+        "Arn"
+    ]
+
+
+def _functions(lam, role: str, code_dir: Path) -> dict[str, str]:
+    """The ARNs of ``app`` (its package in ``code_dir``), ``slow`` (1 s timeout, reserved
+    concurrency 1) and ``stale`` (deployed from a package no longer in ``code_dir``)."""
     app_zip = make_zip({"app.py": APP_CODE})
     (code_dir / "app.zip").write_bytes(app_zip)
     functions = {}
 
-    def function(name, package, **extra):
-        arn = lam.create_function(
+    def function(name, package, timeout=5, reserved=None):
+        functions[name] = lam.create_function(
             FunctionName=name,
             Runtime="python3.12",
             Role=role,
             Handler="app.handler",
             Code={"ZipFile": package},
-            Timeout=extra.pop("Timeout", 5),
+            Timeout=timeout,
             MemorySize=256,
             Environment={"Variables": {"GREETING": f"hello from {name}"}},
         )["FunctionArn"]
-        if "reserved" in extra:
-            lam.put_function_concurrency(
-                FunctionName=name, ReservedConcurrentExecutions=extra["reserved"]
-            )
-        functions[name] = arn
-        return arn
+        if reserved is not None:
+            lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=reserved)
 
-    app = function("app", app_zip)
-    slow = function("slow", app_zip, Timeout=1, reserved=1)
-    # Deployed from a package that no longer exists locally (the source changed since).
-    stale = function("stale", make_zip({"app.py": APP_CODE + "\n# an older version\n"}))
+    function("app", app_zip)
+    function("slow", app_zip, timeout=1, reserved=1)
+    function("stale", make_zip({"app.py": APP_CODE + "\n# an older version\n"}))
+    return functions
 
-    api_id = apigw.create_rest_api(name="hand-built")["id"]
-    # moto 5 drops binaryMediaTypes on create and mis-reads AWS's "add" patch; "replace" works.
-    apigw.update_rest_api(
-        restApiId=api_id,
-        patchOperations=[
-            {"op": "replace", "path": "/binaryMediaTypes", "value": "application/octet-stream"}
-        ],
-    )
-    root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
 
-    def resource(parent, part):
-        return apigw.create_resource(restApiId=api_id, parentId=parent, pathPart=part)["id"]
-
-    items = resource(root, "items")
-    item = resource(items, "{itemId}")
-    proxy = resource(root, "{proxy+}")
-    slow_res = resource(root, "slow")
-    slow_sleep = resource(slow_res, "sleep")
-    stale_res = resource(root, "stale")
-
-    validator = apigw.create_request_validator(
-        restApiId=api_id,
+def _new_item_validation(api: RestApi) -> dict:
+    """A request validator of body and parameters, and the model NewItem: a method's request
+    settings to validate its body as a NewItem (add the validator's ``requestValidatorId`` to
+    validate parameters only)."""
+    validator = api.apigw.create_request_validator(
+        restApiId=api.id,
         name="body-and-params",
         validateRequestBody=True,
         validateRequestParameters=True,
     )["id"]
-    apigw.create_model(
-        restApiId=api_id,
-        name="NewItem",
-        contentType="application/json",
-        schema=json.dumps(
-            {
-                "$schema": "http://json-schema.org/draft-04/schema#",
-                "type": "object",
-                "required": ["name"],
-                "properties": {"name": {"type": "string", "minLength": 1}},
-                "additionalProperties": False,
-            }
-        ),
+    schema = {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string", "minLength": 1}},
+        "additionalProperties": False,
+    }
+    api.apigw.create_model(
+        restApiId=api.id, name="NewItem", contentType="application/json", schema=json.dumps(schema)
     )
-    new_item = {"requestValidatorId": validator, "requestModels": {"application/json": "NewItem"}}
-    integrate(apigw, api_id, items, "POST", app, **new_item)
-    integrate(
-        apigw,
-        api_id,
-        items,
+    return {"requestValidatorId": validator, "requestModels": {"application/json": "NewItem"}}
+
+
+def _public_routes(api: RestApi, functions: dict[str, str], new_item: dict) -> None:
+    """/items (POST validated as a NewItem, GET with a required query parameter),
+    /items/{itemId}, the greedy /{proxy+}, /slow/sleep and /stale."""
+    app = functions["app"]
+    api.integrate("/items", "POST", app, **new_item)
+    api.integrate(
+        "/items",
         "GET",
         app,
-        requestValidatorId=validator,
+        requestValidatorId=new_item["requestValidatorId"],
         requestParameters={"method.request.querystring.category": True},
     )
-    integrate(apigw, api_id, item, "GET", app)
-    integrate(apigw, api_id, proxy, "ANY", app)
-    integrate(apigw, api_id, slow_sleep, "GET", slow)
-    integrate(apigw, api_id, stale_res, "GET", stale)
+    api.integrate("/items/{itemId}", "GET", app)
+    api.integrate("/{proxy+}", "ANY", app)
+    api.integrate("/slow/sleep", "GET", functions["slow"])
+    api.integrate("/stale", "GET", functions["stale"])
 
-    # Sign-in: a Cognito user pool authorizer, as the stack's, on /private; one that admits only
-    # the first app client (identity validation expression) on /pinned; AWS_IAM on /iam.
-    idp = cognito(emulator.url)
+
+def _signed_in_routes(api: RestApi, idp, app: str, new_item: dict) -> dict:
+    """A Cognito user pool authorizer, as the stack's, on /private; one that admits only the
+    pool's first app client (an identity validation expression) on /pinned; AWS_IAM on /iam.
+    The pools, for ``HandBuiltApi``."""
     pool = user_pool(idp, "hand-built-users", groups=("admins", "editors"))
     second_client = idp.create_user_pool_client(UserPoolId=pool.id, ClientName="second")[
         "UserPoolClient"
     ]["ClientId"]
     other_pool = user_pool(idp, "other-users")
     authorizer, pinned_authorizer = (
-        apigw.create_authorizer(
-            restApiId=api_id,
+        api.apigw.create_authorizer(
+            restApiId=api.id,
             name=name,
             type="COGNITO_USER_POOLS",
             providerARNs=[pool.arn],
@@ -313,49 +326,40 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
     )
     # moto 5 drops identityValidationExpression on create (a typo in its argument name), but
     # takes it as an update.
-    apigw.update_authorizer(
-        restApiId=api_id,
+    api.apigw.update_authorizer(
+        restApiId=api.id,
         authorizerId=pinned_authorizer,
         patchOperations=[
             {"op": "replace", "path": "/identityValidationExpression", "value": pool.client_id}
         ],
     )
     signed_in = {"authorizationType": "COGNITO_USER_POOLS", "authorizerId": authorizer}
-    private = resource(root, "private")
-    integrate(apigw, api_id, private, "GET", app, **signed_in)
-    integrate(apigw, api_id, private, "POST", app, **new_item, **signed_in)
-    integrate(
-        apigw,
-        api_id,
-        resource(root, "pinned"),
-        "GET",
-        app,
-        authorizationType="COGNITO_USER_POOLS",
-        authorizerId=pinned_authorizer,
-    )
-    integrate(apigw, api_id, resource(root, "iam"), "GET", app, authorizationType="AWS_IAM")
+    api.integrate("/private", "GET", app, **signed_in)
+    api.integrate("/private", "POST", app, **new_item, **signed_in)
+    pinned = {"authorizationType": "COGNITO_USER_POOLS", "authorizerId": pinned_authorizer}
+    api.integrate("/pinned", "GET", app, **pinned)
+    api.integrate("/iam", "GET", app, authorizationType="AWS_IAM")
+    return {"pool": pool, "second_client_id": second_client, "other_pool": other_pool}
 
-    # CORS preflight: a MOCK integration answered from its integration response.
+
+def _preflights(api: RestApi) -> None:
+    """CORS preflights: MOCK integrations answered from their integration response; on /cors,
+    one whose template gives each of two origins its own (the stack's, stacks/api.py), its
+    request template Velocity too."""
     cors = {
         "method.response.header.Access-Control-Allow-Origin": "'*'",
         "method.response.header.Access-Control-Allow-Methods": "'GET,POST,OPTIONS'",
         "method.response.header.Access-Control-Allow-Headers": "'Content-Type,Idempotency-Key'",
     }
-    _preflight(
-        apigw,
-        api_id,
-        items,
+    api.preflight(
+        "/items",
         '{"statusCode": 200}',
         mapped=cors,
         template="",
         declared=dict.fromkeys(cors, True),
     )
-    # A preflight whose template gives each of two origins its own (the stack's, stacks/api.py);
-    # its request template is Velocity too.
-    _preflight(
-        apigw,
-        api_id,
-        resource(root, "cors"),
+    api.preflight(
+        "/cors",
         '#if(true){"statusCode": 204}#end',
         mapped={
             "method.response.header.Vary": "'Origin'",
@@ -364,16 +368,20 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
         template=preflight_template(CORS_ORIGINS),
         declared={**dict.fromkeys(cors, True), "method.response.header.Vary": True},
     )
+
+
+def _gateway_responses(api: RestApi) -> None:
+    """DEFAULT_4XX and DEFAULT_5XX with a CORS header; UNAUTHORIZED with its own body and
+    DEFAULT_4XX's headers."""
     for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
-        apigw.put_gateway_response(
-            restApiId=api_id,
+        api.apigw.put_gateway_response(
+            restApiId=api.id,
             responseType=kind,
             responseParameters={"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"},
             responseTemplates={"application/json": '{"message":$context.error.messageString}'},
         )
-    # Its own body; its headers (CORS) come from DEFAULT_4XX.
-    apigw.put_gateway_response(
-        restApiId=api_id,
+    api.apigw.put_gateway_response(
+        restApiId=api.id,
         responseType="UNAUTHORIZED",
         statusCode="401",
         responseTemplates={
@@ -382,21 +390,28 @@ def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
             )
         },
     )
-    deployment = apigw.create_deployment(restApiId=api_id)["id"]
+
+
+@pytest.fixture(scope="session")
+def hand_built_api(emulator, tmp_path_factory) -> HandBuiltApi:
+    """A REST API like the stack's, built directly with boto3 in the emulator."""
+    apigw, lam, iam = clients(emulator.url)
+    code_dir = tmp_path_factory.mktemp("code")
+    functions = _functions(lam, _lambda_role(iam), code_dir)
+    api = RestApi(apigw, "hand-built")
+    new_item = _new_item_validation(api)
+    _public_routes(api, functions, new_item)
+    pools = _signed_in_routes(api, cognito(emulator.url), functions["app"], new_item)
+    _preflights(api)
+    _gateway_responses(api)
+    deployment = apigw.create_deployment(restApiId=api.id)["id"]
     apigw.create_stage(
-        restApiId=api_id,
+        restApiId=api.id,
         stageName="local",
         deploymentId=deployment,
         variables={"flavour": "vanilla"},
     )
-    return HandBuiltApi(
-        api_id=api_id,
-        code_dir=code_dir,
-        functions=functions,
-        pool=pool,
-        second_client_id=second_client,
-        other_pool=other_pool,
-    )
+    return HandBuiltApi(api_id=api.id, code_dir=code_dir, functions=functions, **pools)
 
 
 class LogCapture(io.StringIO):
@@ -422,7 +437,26 @@ class Served:
     log: LogCapture
 
 
-OPENAPI_DOCUMENT = Path(__file__).resolve().parents[2] / "openapi.json"
+OPENAPI_DOCUMENT = PROJECT_ROOT / "openapi.json"
+
+
+@contextlib.contextmanager
+def command_serving(module: str, *args: str):
+    """``python -m <module> <args>``, a server, running: the process and the first line it
+    printed (its banner). Killed afterwards if the test left it running."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        yield process, process.stdout.readline()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
 
 
 @pytest.fixture(scope="module")
@@ -434,7 +468,7 @@ def served(emulator, hand_built_api, tmp_path_factory):
         region=REGION,
         api_id=hand_built_api.api_id,
         code_dirs=[hand_built_api.code_dir],
-        work_dir=tmp_path_factory.mktemp("work"),
+        extract_dir=tmp_path_factory.mktemp("functions"),
         log_stream=log,
         poll_interval=0,
         openapi_document=OPENAPI_DOCUMENT,

@@ -322,7 +322,7 @@ def test_the_jwks_is_fetched_once_and_again_once_for_an_unknown_key(
         region=REGION,
         api_id=hand_built_api.api_id,
         code_dirs=[hand_built_api.code_dir],
-        work_dir=tmp_path,
+        extract_dir=tmp_path,
         log_stream=io.StringIO(),
         poll_interval=0,
     )

@@ -19,19 +19,18 @@ import sys
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 
-from localcloud import PROJECT_ROOT
+from localcloud import PROJECT_ROOT, aws
+from localcloud.aws import DUMMY_CREDENTIALS, SCRUBBED
 from localcloud.cdktf import cdktf_command, run_cdktf, terraform_error
 from localcloud.emulator import Emulator
-from localcloud.runner import DUMMY_CREDENTIALS, SCRUBBED
 from localcloud.terraform import provider_setup
 from stacks.delivery_config import GITHUB_OIDC_THUMBPRINTS
 
 pytestmark = pytest.mark.localcloud
 
-REGION = "us-east-1"
+REGION = aws.DEFAULT_REGION
 BUCKET = "ecommerce-delivery-test-state"
 REPOSITORY = "acme/store-api"
 STACKS = ("ecommerce-bootstrap", "ecommerce-account")
@@ -48,17 +47,19 @@ done
 
 def _env(emulator: Emulator, work: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED and not k.startswith("AWS_")}
-    env |= DUMMY_CREDENTIALS | {
-        "AWS_ENDPOINT_URL": emulator.url,
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-        "CI": "true",
-        "CHECKPOINT_DISABLE": "1",
-        "TF_IN_AUTOMATION": "1",
-        "ECOMMERCE_STATE_BUCKET": BUCKET,
-        "ECOMMERCE_GITHUB_REPOSITORY": REPOSITORY,
-        "DELIVERY_STATE_DIR": str(work / "state"),
-    }
+    env |= (
+        DUMMY_CREDENTIALS
+        | aws.region_env(REGION)
+        | {
+            "AWS_ENDPOINT_URL": emulator.url,
+            "CI": "true",
+            "CHECKPOINT_DISABLE": "1",
+            "TF_IN_AUTOMATION": "1",
+            "ECOMMERCE_STATE_BUCKET": BUCKET,
+            "ECOMMERCE_GITHUB_REPOSITORY": REPOSITORY,
+            "DELIVERY_STATE_DIR": str(work / "state"),
+        }
+    )
     changes, _ = provider_setup(env, work / "terraformrc")
     return env | changes
 
@@ -93,7 +94,7 @@ def test_deploy_plan_drift_destroy(emulator, tmp_path):
     _cdktf(env, tmp_path, "deploy", "--skip-provider-lock")
     timings["deploy_s"] = time.monotonic() - started
     try:
-        session = boto3.session.Session(region_name=REGION, **_keys())
+        session = aws.session(REGION)
         s3, iam, apigw = (
             session.client(s, endpoint_url=emulator.url) for s in ("s3", "iam", "apigateway")
         )
@@ -144,13 +145,6 @@ def test_deploy_plan_drift_destroy(emulator, tmp_path):
     names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert BUCKET not in names
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
-
-
-def _keys() -> dict[str, str]:
-    return {
-        "aws_access_key_id": DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    }
 
 
 def _check_state_bucket(s3) -> None:

@@ -12,20 +12,14 @@ import requests
 
 from localcloud import PROJECT_ROOT
 from localcloud.docs import stage_url
+from tests.localcloud.conftest import command_serving
 
 STAGE = "https://abc123.execute-api.us-east-1.amazonaws.com/dev"
 
 
 def test_serves_the_page_for_the_stage():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "localcloud.docs", "--api-url", STAGE + "/", "--port", "0"],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        banner = process.stdout.readline()
+    page_command = command_serving("localcloud.docs", "--api-url", STAGE + "/", "--port", "0")
+    with page_command as (process, banner):
         assert banner.startswith(f"API reference of {STAGE} at http://localhost:")
         page_url = banner.split(" at ")[1].strip()
         base = page_url.removesuffix("/docs").replace("localhost", "127.0.0.1")
@@ -47,10 +41,6 @@ def test_serves_the_page_for_the_stage():
             assert missing.json() == {"message": "Not Found"}
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.stdout.close()
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,6 @@ import base64
 import http.client
 import json
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,11 +13,18 @@ from pathlib import Path
 import pytest
 import requests
 
-from localcloud import PROJECT_ROOT
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.responses import GatewayError, gateway_response
 from localcloud.gateway.server import Gateway
-from tests.localcloud.conftest import APP_CODE, CORS_ORIGINS, clients, integrate, make_zip
+from tests.localcloud.conftest import (
+    APP_CODE,
+    CORS_ORIGINS,
+    LogCapture,
+    clients,
+    command_serving,
+    integrate,
+    make_zip,
+)
 
 
 def _get(served, path, **kwargs):
@@ -152,6 +157,9 @@ def test_missing_required_query_parameter_is_rejected(served):
 def test_mock_preflight_answers_from_the_integration_response(served):
     response = requests.options(served.base + "/items", timeout=10)
     assert response.status_code == 204
+    assert response.reason == "No Content"
+    assert response.headers["Content-Length"] == "0"  # as API Gateway sends it on a 204
+    assert len(response.headers["x-amz-apigw-id"]) == 16
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["Access-Control-Allow-Methods"] == "GET,POST,OPTIONS"
     assert response.headers["Access-Control-Allow-Headers"] == "Content-Type,Idempotency-Key"
@@ -260,6 +268,19 @@ def test_base64_bodies_both_ways(served):
     assert binary.headers["Content-Type"] == "application/octet-stream"
 
 
+def test_a_chunked_body_reaches_the_function_whole(served):
+    # No Content-Length: the client streams the body in chunks.
+    response = requests.post(
+        served.base + "/echo",
+        data=iter([b'{"name": ', b'"chunked"}']),
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    assert response.json()["event"]["headers"]["Transfer-Encoding"] == "chunked"
+    assert json.loads(response.json()["event"]["body"]) == {"name": "chunked"}
+
+
 def test_malformed_response_and_function_error_are_502(served):
     for path in ("/echo/malformed", "/echo/raise"):
         response = _get(served, path)
@@ -272,6 +293,16 @@ def test_malformed_response_and_function_error_are_502(served):
     record = _records_for(served, again.headers["x-amzn-RequestId"])[0]
     assert record["start"] == "warm"
     assert "ValueError: boom" in record["error"]
+
+
+def test_a_line_break_in_a_response_header_is_a_malformed_response(served):
+    # It would end the header and start another one of the function's choosing.
+    response = _get(served, "/echo/line-break")
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+    assert "X-Injected" not in response.headers
+    record = _records_for(served, response.headers["x-amzn-RequestId"])[0]
+    assert "line breaks" in record["error"]
 
 
 def test_warm_workers_are_reused(served):
@@ -343,7 +374,7 @@ def test_code_mismatch_is_refused(served):
 
 def test_api_found_without_an_id_unless_ambiguous(emulator, hand_built_api, tmp_path):
     gateway = Gateway(
-        emulator.url, code_dirs=[hand_built_api.code_dir], work_dir=tmp_path, poll_interval=0
+        emulator.url, code_dirs=[hand_built_api.code_dir], extract_dir=tmp_path, poll_interval=0
     )
     assert gateway.served.api.id == hand_built_api.api_id
     gateway.close()
@@ -351,7 +382,7 @@ def test_api_found_without_an_id_unless_ambiguous(emulator, hand_built_api, tmp_
     other = apigw.create_rest_api(name="another")["id"]
     try:
         with pytest.raises(LocalCloudError, match=r"several REST APIs .*--api-id\.$"):
-            Gateway(emulator.url, work_dir=tmp_path, poll_interval=0)
+            Gateway(emulator.url, extract_dir=tmp_path, poll_interval=0)
     finally:
         apigw.delete_rest_api(restApiId=other)
 
@@ -386,28 +417,35 @@ def test_a_redeploy_is_picked_up(served, emulator, hand_built_api):
     assert any("reloaded" in p for p in served.gateway.served.problems)
 
 
-def test_standalone_gateway_command(emulator, hand_built_api, tmp_path):
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "localcloud.gateway",
-            "--endpoint-url",
-            emulator.url,
-            "--api-id",
-            hand_built_api.api_id,
-            "--port",
-            "0",
-            "--code-dir",
-            str(hand_built_api.code_dir),
-        ],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+def test_polling_picks_up_each_redeploy_by_itself(emulator, hand_built_api, tmp_path):
+    gateway = Gateway(
+        emulator.url,
+        api_id=hand_built_api.api_id,
+        code_dirs=[hand_built_api.code_dir],
+        extract_dir=tmp_path,
+        log_stream=LogCapture(),
+        poll_interval=0.1,
     )
+    apigw = clients(emulator.url)[0]
     try:
-        banner = process.stdout.readline()
+        gateway.start_polling()
+        for _ in range(2):  # and it goes on polling after a reload
+            before = gateway.served
+            apigw.create_deployment(restApiId=hand_built_api.api_id)
+            deadline = time.monotonic() + 10
+            while gateway.served is before and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert gateway.served is not before
+    finally:
+        gateway.close()
+
+
+def test_standalone_gateway_command(emulator, hand_built_api):
+    with command_serving(
+        "localcloud.gateway",
+        *("--endpoint-url", emulator.url, "--api-id", hand_built_api.api_id),
+        *("--port", "0", "--code-dir", str(hand_built_api.code_dir)),
+    ) as (process, banner):
         assert banner.startswith("Local gateway serving hand-built at http://127.0.0.1:")
         url = banner.split(" at ")[1].strip()
         assert requests.get(url + "items/9", timeout=30).json()["event"]["pathParameters"] == {
@@ -417,8 +455,3 @@ def test_standalone_gateway_command(emulator, hand_built_api, tmp_path):
         assert process.wait(30) == 0
         log = json.loads(process.stdout.readline())
         assert log["status"] == 200
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.stdout.close()
-        process.stderr.close()

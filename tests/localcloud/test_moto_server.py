@@ -9,10 +9,10 @@ import threading
 import time
 import uuid
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from localcloud import aws as localcloud_aws
 from localcloud.moto_server import IdempotencyTokens, SdkRetries, Serialized
 from tests.localcloud.conftest import REGION, make_zip
 
@@ -41,9 +41,7 @@ def test_requests_never_overlap_inside_moto():
 @pytest.fixture(scope="module")
 def aws(emulator):
     """A boto3 client factory for the emulator."""
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
+    session = localcloud_aws.session(REGION)
     return lambda service: session.client(service, endpoint_url=emulator.url)
 
 

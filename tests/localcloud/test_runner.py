@@ -19,15 +19,14 @@ import textwrap
 import time
 from pathlib import Path
 
-import boto3
 import pytest
 import requests
 
-from localcloud import PROJECT_ROOT
+from localcloud import PROJECT_ROOT, aws
 from localcloud.cdktf import flatten_outputs, terraform_error
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.functions import sha256_b64
-from localcloud.runner import process_alive
+from localcloud.processes import process_alive
 from localcloud.terraform import (
     check_terraform,
     find_mirror,
@@ -202,6 +201,22 @@ def start(project: Path, env: dict[str, str], *args: str) -> subprocess.Popen:
     )
 
 
+def failed_start(project: Path, env: dict[str, str], timeout: float = 60) -> str:
+    """The output of ``python -m localcloud`` started in the background and failing (status 1,
+    no traceback)."""
+    process = start(project, env)
+    output, _ = process.communicate(timeout=timeout)
+    assert process.returncode == 1, output
+    assert "Traceback" not in output
+    return output
+
+
+def assert_nothing_left(project: Path) -> None:
+    """Nothing of a run is left in the project's ``.localcloud``."""
+    for leftover in ("state", "ready.json", "run.json", "env", "functions"):
+        assert not (project / ".localcloud" / leftover).exists(), leftover
+
+
 def assert_one_sentence(result, fragment: str) -> None:
     """A failure reported as one line on stderr, without a traceback."""
     assert result.returncode == 1, result.stdout + result.stderr
@@ -252,8 +267,7 @@ def test_lifecycle_with_down(project, tmp_path):
     assert calls[1].startswith("terraform destroy -auto-approve -input=false -refresh=false")
     assert "-parallelism=" in calls[1]
     assert not process_alive(emulator_pid)
-    for leftover in ("state", "ready.json", "run.json", "env", "functions"):
-        assert not (project / ".localcloud" / leftover).exists(), leftover
+    assert_nothing_left(project)
     with pytest.raises(requests.ConnectionError):
         requests.get(api_url, timeout=5)
     again = localcloud("--project-dir", str(project), "--down", env=env)
@@ -318,8 +332,7 @@ def test_sigint_to_the_group_of_a_runner_started_by_a_script(project, tmp_path):
         "deploy ecommerce-local",
         "terraform destroy",
     ]
-    for leftover in ("state", "ready.json", "run.json", "env", "functions"):
-        assert not (project / ".localcloud" / leftover).exists(), leftover
+    assert_nothing_left(project)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # the gateway's port is free again
 
@@ -394,11 +407,11 @@ def test_watch_makes_saves_live(project, tmp_path):
         url = waited.stdout.strip() + "hello"
         assert requests.get(url, timeout=30).json() == {"v": 1, "g": "hello"}
 
-        # A saved handler is live within 2 s, the deployed CodeSha256 being its package.
+        # A saved handler goes live (how fast: bench/watch_bench.py), the deployed CodeSha256
+        # being its package.
         time.sleep(0.3)  # a distinct modification time from the first write
         app.write_text(WATCHED_APP % 2)
-        live = _answer(url, lambda r: r.ok and r.json()["v"] == 2, timeout=10)
-        assert live < 2.0, f"the saved handler took {live:.2f} s to answer"
+        _answer(url, lambda r: r.ok and r.json()["v"] == 2, timeout=10)
         functions = boto3_lambda(project).list_functions()["Functions"]
         [deployed] = [f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-app")]
         packages = list((project / ".localcloud" / "packages").glob("handlers-*.zip"))
@@ -428,16 +441,12 @@ def test_watch_makes_saves_live(project, tmp_path):
         and "(Plan: 0 to add, 1 to change, 0 to destroy: aws_lambda_function.app updated in-place)"
         in output
     )
-    print(f"watch: a saved handler answered after {live:.2f} s")
 
 
 def boto3_lambda(project: Path):
     """boto3's Lambda client on the emulator of the local cloud running in ``project``."""
     url = json.loads((project / ".localcloud" / "ready.json").read_text())["emulatorUrl"]
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    )
-    return session.client("lambda", endpoint_url=url)
+    return aws.session().client("lambda", endpoint_url=url)
 
 
 def test_port_taken(project, tmp_path):
@@ -522,10 +531,7 @@ def test_deploy_failed_with_terraforms_message(project, tmp_path):
         "                 ╵\n"
     )
     env = runner_env(tmp_path, FAKE_DEPLOY_OUTPUT=str(failure))
-    process = start(project, env)
-    output, _ = process.communicate(timeout=60)
-    assert process.returncode == 1
-    assert "Traceback" not in output
+    output = failed_start(project, env)
     assert f"localcloud: The deploy of ecommerce-local failed: {message}\n" in output
     assert "emulator stopped" in output
     # A failed deploy is not destroyed (the emulator is dropped instead).
@@ -535,15 +541,12 @@ def test_deploy_failed_with_terraforms_message(project, tmp_path):
 
 
 def test_deploy_stuck_on_an_action_the_emulator_lacks(project, tmp_path):
-    process = start(project, runner_env(tmp_path, FAKE_STUCK="1"))
-    output, _ = process.communicate(timeout=120)
-    assert process.returncode == 1
+    output = failed_start(project, runner_env(tmp_path, FAKE_STUCK="1"), timeout=120)
     assert (
         "localcloud: The deploy of ecommerce-local cannot finish on the emulator: moto does not "
         "implement the list_tags_for_resource action that Terraform keeps retrying for "
         "aws_appautoscaling_target (see "
     ) in output
-    assert "Traceback" not in output
     assert "emulator stopped" in output
 
 
@@ -561,9 +564,7 @@ def test_provider_failure_during_init(project, tmp_path):
                          ╵
         """)
     )
-    process = start(project, runner_env(tmp_path, FAKE_DEPLOY_OUTPUT=str(failure)))
-    output, _ = process.communicate(timeout=60)
-    assert process.returncode == 1
+    output = failed_start(project, runner_env(tmp_path, FAKE_DEPLOY_OUTPUT=str(failure)))
     assert (
         "localcloud: The Terraform AWS provider is not installable: Failed to query available "
         "provider packages Could not retrieve the list of available versions for provider "

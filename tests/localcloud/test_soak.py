@@ -6,7 +6,11 @@ import subprocess
 import sys
 
 from localcloud import PROJECT_ROOT
-from tests.localcloud.test_runner import project, runner_env  # noqa: F401  (fixture)
+from tests.localcloud.test_runner import (  # noqa: F401  (project: a fixture)
+    assert_nothing_left,
+    project,
+    runner_env,
+)
 
 
 def test_a_failing_cycle_is_reported_and_cleaned_up(project, tmp_path):  # noqa: F811
@@ -29,6 +33,4 @@ def test_a_failing_cycle_is_reported_and_cleaned_up(project, tmp_path):  # noqa:
     assert f"soak: cycle 1/1: FAILED: outputs missing: {missing}" in result.stdout
     assert "soak: 1 cycles, 1 failed" in result.stdout
     assert (logs / "cycle-1.log").is_file()
-    work = project / ".localcloud"
-    for leftover in ("state", "ready.json", "run.json", "env", "functions"):
-        assert not (work / leftover).exists(), leftover
+    assert_nothing_left(project)

@@ -15,7 +15,7 @@ def cancelled(*codes):
         },
         "TransactWriteItems",
     )
-    error.__class__ = dynamo.client.exceptions.TransactionCanceledException
+    error.__class__ = dynamo.client().exceptions.TransactionCanceledException
     return error
 
 
@@ -29,7 +29,7 @@ def test_transaction_conflicts_are_retried(monkeypatch):
         if outcome:
             raise outcome
 
-    monkeypatch.setattr(dynamo.client, "transact_write_items", transact_write_items)
+    monkeypatch.setattr(dynamo.client(), "transact_write_items", transact_write_items)
     monkeypatch.setattr(dynamo.time, "sleep", lambda seconds: None)
     dynamo.transact([{"ConditionCheck": {}}])
     assert len(calls) == 2
@@ -39,7 +39,7 @@ def test_persistent_conflicts_become_409(monkeypatch):
     def transact_write_items(**_):
         raise cancelled("TransactionConflict")
 
-    monkeypatch.setattr(dynamo.client, "transact_write_items", transact_write_items)
+    monkeypatch.setattr(dynamo.client(), "transact_write_items", transact_write_items)
     monkeypatch.setattr(dynamo.time, "sleep", lambda seconds: None)
     with pytest.raises(errors.Conflict):
         dynamo.transact([{"ConditionCheck": {}}])
@@ -53,7 +53,7 @@ def test_condition_failures_are_not_retried(monkeypatch, codes):
         calls.append(1)
         raise cancelled(*codes)
 
-    monkeypatch.setattr(dynamo.client, "transact_write_items", transact_write_items)
+    monkeypatch.setattr(dynamo.client(), "transact_write_items", transact_write_items)
     with pytest.raises(dynamo.Cancelled) as caught:
         dynamo.transact([{"ConditionCheck": {}}])
     assert len(calls) == 1 and caught.value.failed(0) == (codes[0] == "ConditionalCheckFailed")
@@ -67,7 +67,7 @@ def test_unprocessed_batch_keys_are_fetched_again(api, monkeypatch):
         ).body["productId"]
         for i in range(3)
     ]
-    real = dynamo.client.batch_get_item
+    real = dynamo.client().batch_get_item
     calls = []
 
     def batch_get_item(RequestItems):  # pylint: disable=invalid-name
@@ -79,14 +79,15 @@ def test_unprocessed_batch_keys_are_fetched_again(api, monkeypatch):
         unprocessed = {products_table.TABLE: {"Keys": keys[1:], "ConsistentRead": True}}
         return {**response, "UnprocessedKeys": unprocessed}
 
-    monkeypatch.setattr(dynamo.client, "batch_get_item", batch_get_item)
+    monkeypatch.setattr(dynamo.client(), "batch_get_item", batch_get_item)
     assert set(products_table.get_many(ids)) == set(ids)
     assert len(calls) == 2
 
 
 def test_a_short_page_with_more_data_keeps_the_key(monkeypatch):
     last = {"productId": {"S": "p"}}
-    monkeypatch.setattr(dynamo.client, "scan", lambda **_: {"Items": [], "LastEvaluatedKey": last})
+    client = dynamo.client()
+    monkeypatch.setattr(client, "scan", lambda **_: {"Items": [], "LastEvaluatedKey": last})
     assert dynamo.page("scan", "t", spec=products_table.SPEC, index=None, limit=5, start=None) == (
         [],
         last,

@@ -1,0 +1,245 @@
+"""What the gateway serves: one consistent snapshot of what is deployed on the emulator, read back
+from it, and swapped for a fresh one when a redeploy changes it.
+
+A snapshot holds the REST API (resources, methods, integrations, validators, models, gateway
+responses, stages, authorizers), a warm-worker pool per function behind it, the API keys and who
+may call what (``authorizers``). Its fingerprint (deployments, stages, the functions' code and
+configuration dates, the authorizers and their pools' app clients) is read again at every poll;
+when it differs, the whole snapshot is read again and replaces the old one, whose workers stop.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from dataclasses import dataclass, field
+
+from botocore.config import Config
+
+from localcloud import aws
+from localcloud.errors import LocalCloudError
+from localcloud.gateway.authorizers import Authorization, UserPools
+from localcloud.gateway.functions import (
+    CodeMismatch,
+    CodeStore,
+    FunctionPool,
+    FunctionSpec,
+    InvokeFailed,
+    InvokeTimeout,
+)
+from localcloud.gateway.log import GatewayLog
+from localcloud.gateway.model import DeployedApi, Resource, load_api
+from localcloud.gateway.proxy import IncomingRequest
+from localcloud.gateway.validation import BodyValidator
+from localcloud.polling import Poller
+
+DEFAULT_ACCOUNT = "123456789012"
+"""The account of an API with no functions to tell it (moto's default account)."""
+CLIENT_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)
+
+
+@dataclass
+class Snapshot:  # pylint: disable=too-many-instance-attributes  # one field per part of the API
+    """One consistent snapshot of what is deployed: the API and its functions' pools."""
+
+    api: DeployedApi
+    validator: BodyValidator
+    pools: dict[str, FunctionPool]
+    account_id: str
+    api_keys: set[str]
+    fingerprint: tuple
+    problems: list[str] = field(default_factory=list)
+    authorization: Authorization = field(kw_only=True)
+
+    def context(self, request: IncomingRequest, resource: Resource | None = None) -> dict:
+        """``$context`` as API Gateway fills it for ``request`` (on ``resource``, once routed)."""
+        return {
+            "requestId": request.request_id,
+            "extendedRequestId": request.request_id,
+            "apiId": self.api.id,
+            "accountId": self.account_id,
+            "stage": request.stage,
+            "httpMethod": request.method,
+            "resourcePath": resource.path if resource else request.path,
+            "resourceId": resource.id if resource else "",
+            "path": f"/{request.stage}{request.path}",
+            "protocol": request.protocol,
+            "domainName": request.host.split(":")[0],
+            "requestTimeEpoch": request.received_ms,
+            "identity": {
+                "sourceIp": request.source_ip,
+                "userAgent": request.header("User-Agent") or "",
+            },
+        }
+
+    def close(self) -> None:
+        """Stop the workers of this snapshot."""
+        for pool in self.pools.values():
+            pool.close()
+
+
+class SnapshotReader:
+    """Reads snapshots from the emulator at ``endpoint_url``: of the REST API ``api_id`` (default:
+    the only one there), its functions' code found in ``code_store``."""
+
+    def __init__(  # pylint: disable=too-many-arguments
+        self,
+        endpoint_url: str,
+        region: str,
+        api_id: str | None,
+        code_store: CodeStore,
+        concurrency_cap: int,
+    ):
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.api_id = api_id
+        self.code_store = code_store
+        self.concurrency_cap = concurrency_cap
+        session = aws.session(region)
+        config = CLIENT_CONFIG
+        self.apigateway = session.client("apigateway", endpoint_url=endpoint_url, config=config)
+        self.lambda_ = session.client("lambda", endpoint_url=endpoint_url, config=config)
+        self.user_pools = UserPools(endpoint_url, session, config)
+
+    def read(self) -> Snapshot:
+        """A snapshot of what is deployed now; a one-sentence error when it cannot be read."""
+        try:
+            api_id = self.api_id = self._resolve_api_id()
+            fingerprint = self.fingerprint(api_id)
+            api = load_api(self.apigateway, api_id, self.region)
+            pools, problems, account_id = self._pools(api)
+            api_keys = self._api_keys()
+            authorization = self.user_pools.authorization(api)
+        except LocalCloudError:
+            raise
+        except Exception as exc:
+            raise LocalCloudError(
+                f"Could not read the deployed API from the emulator at {self.endpoint_url}: {exc}"
+            ) from None
+        return Snapshot(
+            api,
+            BodyValidator(api),
+            pools,
+            account_id,
+            api_keys,
+            fingerprint,
+            problems + authorization.problems,
+            authorization=authorization,
+        )
+
+    def fingerprint(self, api_id: str) -> tuple:
+        """What changes with any redeploy of the API, its functions or who may call it."""
+        deployments = self.apigateway.get_deployments(restApiId=api_id, limit=500).get("items", [])
+        stages = self.apigateway.get_stages(restApiId=api_id).get("item", [])
+        functions = self.lambda_.list_functions(MaxItems=1000).get("Functions", [])
+        return (
+            tuple(sorted(d["id"] for d in deployments)),
+            tuple(sorted((s["stageName"], s.get("deploymentId", "")) for s in stages)),
+            tuple(
+                sorted(
+                    (f["FunctionName"], f.get("CodeSha256", ""), f.get("LastModified", ""))
+                    for f in functions
+                )
+            ),
+            self.user_pools.fingerprint(self.apigateway, api_id),
+        )
+
+    def _resolve_api_id(self) -> str:
+        if self.api_id:
+            return self.api_id
+        apis = self.apigateway.get_rest_apis(limit=500).get("items", [])
+        if len(apis) == 1:
+            return apis[0]["id"]
+        if not apis:
+            raise LocalCloudError(
+                "The emulator holds no REST API to serve; deploy the stack first."
+            )
+        names = ", ".join(f"{a['id']} ({a.get('name')})" for a in apis)
+        raise LocalCloudError(
+            f"The emulator holds several REST APIs ({names}); pick one with --api-id."
+        )
+
+    def _pools(self, api: DeployedApi) -> tuple[dict[str, FunctionPool], list[str], str]:
+        """A pool per function of ``api``, what stops one from being served as deployed, and
+        the account the functions live in."""
+        pools: dict[str, FunctionPool] = {}
+        problems: list[str] = []
+        account_id = DEFAULT_ACCOUNT
+        local = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        for name in sorted(api.function_names()):
+            spec = FunctionSpec.from_emulator(self.lambda_, name, self.region)
+            account_id = spec.arn.split(":")[4]
+            pool = FunctionPool(spec, self.code_store, self.endpoint_url, self.concurrency_cap)
+            if spec.runtime != local:
+                problems.append(
+                    f"Function {name} is deployed for {spec.runtime or 'no runtime'}; "
+                    f"it runs here on the project's {local}."
+                )
+            try:
+                pool.code_dir()
+            except CodeMismatch as exc:
+                problems.append(str(exc))
+            pools[name] = pool
+        return pools, problems, account_id
+
+    def _api_keys(self) -> set[str]:
+        keys = self.apigateway.get_api_keys(includeValues=True, limit=500).get("items", [])
+        return {k["value"] for k in keys if k.get("enabled", True) and k.get("value")}
+
+
+class LiveSnapshot:
+    """The snapshot being served (``current``), replaced when the emulator's fingerprint changes:
+    at each ``refresh()``, which a background thread calls every ``poll_interval`` seconds."""
+
+    def __init__(self, reader: SnapshotReader, log: GatewayLog, poll_interval: float = 2.0):
+        self.reader = reader
+        self.log = log
+        self.poll_interval = poll_interval
+        self.current = reader.read()
+        self._swap_lock = threading.Lock()  # one reload at a time: the poller, the watch mode
+        self._poller: Poller | None = None
+        self._reload_error: str | None = None
+
+    def refresh(self) -> bool:
+        """Reload when the emulator's API or functions changed (a redeploy); True if reloaded."""
+        with self._swap_lock:
+            current = self.current
+            try:
+                if self.reader.fingerprint(current.api.id) == current.fingerprint:
+                    return False
+                fresh = self.reader.read()
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                if str(exc) != self._reload_error:  # say it once, not at every poll
+                    self._reload_error = str(exc)
+                    self.log.write({"event": "reload-failed", "error": str(exc)})
+                return False
+            self._reload_error = None
+            self.current = fresh
+            current.close()
+            self.log.write({"event": "reloaded", "apiId": fresh.api.id, "problems": fresh.problems})
+            return True
+
+    def start_polling(self) -> None:
+        """Watch the emulator for redeploys in a background thread."""
+        if self.poll_interval > 0 and self._poller is None:
+            self._poller = Poller("gateway-poll", self.poll_interval, self._poll)
+            self._poller.start()
+
+    def _poll(self) -> None:
+        self.refresh()  # whatever it found, polling goes on
+
+    def prewarm(self) -> None:
+        """Start one worker per servable function."""
+        for pool in self.current.pools.values():
+            try:
+                pool.prewarm()
+            except (CodeMismatch, InvokeFailed, InvokeTimeout) as exc:
+                self.log.write(
+                    {"event": "prewarm-failed", "function": pool.spec.name, "error": str(exc)}
+                )
+
+    def close(self) -> None:
+        """Stop polling and every worker."""
+        if self._poller is not None:
+            self._poller.stop()
+        self.current.close()
