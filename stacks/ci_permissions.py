@@ -37,10 +37,14 @@ PASSED_TO = ("lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com")
 MAX_POLICY_CHARS = 6144
 # What gives a role its permissions: allowed only on roles under the environment's boundary
 # (the condition is the boundary a created role gets, or the one a written role carries).
-BOUNDED_ROLE_WRITES = ["iam:CreateRole", "iam:PutRolePolicy"]
-# Never: changing any role's boundary, or any managed policy (the boundaries are the account
-# stack's, deployed by an administrator). Denied outright, so that no later grant can allow them.
-BOUNDARY_CHANGES = ["iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"]
+# Setting that same boundary is allowed too: it only narrows a role, and it is how the roles
+# created before boundaries existed get theirs on the first deploy that names it.
+BOUNDED_ROLE_WRITES = ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"]
+# Never: removing a role's boundary, setting any other, or changing any managed policy (the
+# boundaries are the account stack's, deployed by an administrator). Denied outright, so that no
+# later grant can allow them.
+BOUNDARY_REMOVAL = "iam:DeleteRolePermissionsBoundary"
+BOUNDARY_CHANGE = "iam:PutRolePermissionsBoundary"
 POLICY_CHANGES = ["iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy",
                   "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy",
                   "iam:UntagPolicy"]  # fmt: skip
@@ -276,7 +280,13 @@ def platform_write_statements(scope: CiScope) -> list[dict]:
     named = _named(scope)
     partition = scope.partition
     return [
-        denial(BOUNDARY_CHANGES, "*", Sid="NeverChangeABoundary"),
+        denial(BOUNDARY_REMOVAL, "*", Sid="NeverRemoveABoundary"),
+        denial(
+            BOUNDARY_CHANGE,
+            "*",
+            Sid="NeverSetAnotherBoundary",
+            Condition={"StringNotEquals": {"iam:PermissionsBoundary": scope.permissions_boundary}},
+        ),
         denial(
             POLICY_CHANGES,
             scope.arn("iam", "policy/*", region=False),

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import fnmatch
 
-# Operator -> how the request's value(s) must meet the statement's: one of them equal to one of
-# the statement's values (ArnEquals compares ARNs as strings, without wildcards).
+# Operators whose request value(s) must meet the statement's: one of them equal to one of the
+# statement's values (ArnEquals compares ARNs as strings, without wildcards).
 OPERATORS = frozenset(("StringEquals", "ArnEquals", "ForAnyValue:StringEquals"))
+# Negated: the request's single value equals none of the statement's; a key the request lacks
+# meets it (IAM: a negated operator matches when the key is absent).
+NEGATED = frozenset(("StringNotEquals",))
 
 
 def as_list(value) -> list:
@@ -27,9 +30,13 @@ def as_list(value) -> list:
 def condition_holds(condition: dict | None, context: dict) -> bool:
     """Whether every key of every operator is met by ``context`` (a missing key is not)."""
     for operator, keys in (condition or {}).items():
-        assert operator in OPERATORS, f"the test's evaluator does not know {operator}"
+        assert operator in OPERATORS | NEGATED, f"the test's evaluator does not know {operator}"
         for key, expected in keys.items():
             actual = context.get(key)
+            if operator in NEGATED:
+                if actual is not None and set(as_list(actual)) & set(as_list(expected)):
+                    return False
+                continue
             if actual is None or not set(as_list(actual)) & set(as_list(expected)):
                 return False
     return True

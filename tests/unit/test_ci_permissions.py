@@ -49,7 +49,7 @@ def grants(documents: dict[str, str]) -> list[dict]:
 
 
 # The deploy role's two outright denials: boundaries and managed policies are the account's.
-DENIALS = {"NeverChangeABoundary", "NeverChangeAManagedPolicy"}
+DENIALS = {"NeverRemoveABoundary", "NeverSetAnotherBoundary", "NeverChangeAManagedPolicy"}
 
 
 def as_list(value) -> list[str]:
@@ -162,7 +162,7 @@ def test_no_managed_policy_is_attached_and_earlier_ones_may_only_be_detached(syn
         a
         for g in grants(ROLES["dev-deploy"])
         for a in as_list(g["Action"])
-        if a in ("iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:CreatePolicy")
+        if a in ("iam:AttachRolePolicy", "iam:CreatePolicy")
     ]
 
 
@@ -240,16 +240,35 @@ def test_deploy_role_attaches_no_policy_even_under_its_boundary(env):
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-@pytest.mark.parametrize(
-    "action", ["iam:PutRolePermissionsBoundary", "iam:DeleteRolePermissionsBoundary"]
-)
-def test_deploy_role_never_changes_a_boundary(env, action):
+def test_deploy_role_never_removes_a_boundary(env):
     for role in (f"ecommerce-{env}-products-role", f"ecommerce-ci-{env}-deploy"):
         arn = f"arn:aws:iam::{ACCOUNT}:role/{role}"
         for given in ({}, {"iam:PermissionsBoundary": boundary(env)}):
-            assert not allowed(deploy_documents(env), action, arn, given)
             # Denied outright: no other grant of the role could allow it.
-            assert not allowed([*deploy_documents(env), EVERYTHING], action, arn, given)
+            for documents in (deploy_documents(env), [*deploy_documents(env), EVERYTHING]):
+                assert not allowed(documents, "iam:DeleteRolePermissionsBoundary", arn, given)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_deploy_role_sets_no_boundary_but_its_own_and_only_on_its_roles(env):
+    action = "iam:PutRolePermissionsBoundary"
+    own = f"arn:aws:iam::{ACCOUNT}:role/ecommerce-{env}-products-role"
+    # The environment's own boundary on its own role: how a role older than boundaries gets one.
+    assert allowed(deploy_documents(env), action, own, {"iam:PermissionsBoundary": boundary(env)})
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    other = "prod" if env == "dev" else "dev"
+    for documents in (deploy_documents(env), [*deploy_documents(env), EVERYTHING]):
+        # Any other boundary is denied outright, whatever else the role were granted.
+        for given in (
+            {"iam:PermissionsBoundary": boundary(other)},
+            {"iam:PermissionsBoundary": admin},
+        ):
+            assert not allowed(documents, action, own, given), given
+    for role in (f"ecommerce-ci-{env}-deploy", f"ecommerce-{other}-products-role"):
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{role}"
+        assert not allowed(
+            deploy_documents(env), action, arn, {"iam:PermissionsBoundary": boundary(env)}
+        )
 
 
 @pytest.mark.parametrize("env", ["dev", "staging", "prod"])
