@@ -1,11 +1,14 @@
 """The account-level stack: what exists once per AWS account and region, for every environment."""
 
+from dataclasses import asdict
+
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from constructs import Construct
 
 from stacks.api_gateway_logging import ApiGatewayLogging, ApiGatewayLoggingProps
 from stacks.aws_stack import AwsStack
 from stacks.ci_permissions import CiScope, deploy_policies, plan_policies
-from stacks.config import PROJECT
+from stacks.config import PROJECT, EnvironmentConfig
 from stacks.delivery_config import (
     GITHUB_OIDC_AUDIENCE,
     GITHUB_OIDC_URL,
@@ -13,6 +16,8 @@ from stacks.delivery_config import (
     CiAccess,
 )
 from stacks.github_ci import CiRoleSpec, GitHubCi, GitHubCiProps
+from stacks.iam import PolicyScope, managed_policy_arn
+from stacks.role_boundary import boundary_document
 
 
 def ci_role_name(environment: str, duty: str) -> str:
@@ -22,9 +27,10 @@ def ci_role_name(environment: str, duty: str) -> str:
 
 
 class AccountStack(AwsStack):
-    """``ecommerce-account``: API Gateway's CloudWatch role and account setting, GitHub's OIDC
-    provider and, per environment, the plan and deploy roles CI assumes. Deployed by hand by an
-    administrator, before the environments (their stages log through the account setting)."""
+    """``ecommerce-account``: API Gateway's CloudWatch role and account setting, each
+    environment's permissions boundary, GitHub's OIDC provider and, per environment, the plan and
+    deploy roles CI assumes. Deployed by hand by an administrator, before the environments (their
+    stages log through the account setting, and their roles carry the boundaries)."""
 
     def __init__(self, scope: Construct, config: AccountConfig):
         super().__init__(
@@ -33,6 +39,7 @@ class AccountStack(AwsStack):
         self.config = config
         self.api_gateway_logging = None
         self.github = None
+        self.boundaries: dict[str, IamPolicy] = {}
         if config.manage_api_gateway_account:
             self.api_gateway_logging = ApiGatewayLogging(
                 self,
@@ -46,12 +53,31 @@ class AccountStack(AwsStack):
                 self.api_gateway_logging.role.arn,
                 "The role API Gateway writes every stage's logs in this account and region with.",
             )
+        self._boundaries(config)
         if config.github_repository:
             self._github(config)
         else:
             print(
                 f"{config.stack_name}: no ECOMMERCE_GITHUB_REPOSITORY set, so no GitHub OIDC "
                 "provider and no CI roles"
+            )
+
+    def _boundaries(self, config: AccountConfig) -> None:
+        """Each environment's permissions boundary, under the name its configuration gives."""
+        for environment in config.environments:
+            if environment.permissions_boundary is None:
+                continue
+            self.boundaries[environment.name] = IamPolicy(
+                self,
+                f"{environment.name}-role-boundary",
+                name=environment.permissions_boundary,
+                description=f"The most any IAM role of {environment.prefix} may do",
+                policy=boundary_document(self._where(environment)),
+            )
+            self.output(
+                f"{environment.name.capitalize()}RoleBoundaryArn",
+                self.boundaries[environment.name].arn,
+                f"The permissions boundary of every IAM role of {environment.prefix}.",
             )
 
     def _github(self, config: AccountConfig) -> None:
@@ -97,17 +123,26 @@ class AccountStack(AwsStack):
                     f"The role CI assumes when it {does} {access.environment}.",
                 )
 
-    def _scope(self, access: CiAccess) -> CiScope:
-        environment = self.config.environment(access.environment)
-        state = self.config.state
-        return CiScope(
+    def _where(self, environment: EnvironmentConfig) -> PolicyScope:
+        return PolicyScope(
             partition=self.partition,
             region=environment.region,
             account_id=self.account_id,
             environment=environment.name,
             prefix=environment.prefix,
+        )
+
+    def _scope(self, access: CiAccess) -> CiScope:
+        environment = self.config.environment(access.environment)
+        state = self.config.state
+        return CiScope(
+            **asdict(self._where(environment)),
             layer_arns=tuple(filter(None, (environment.powertools_layer_arn,))),
             state_bucket=self.config.state_bucket,
             state_region=state.region or self.config.region,
+            # Validated to be set for every environment CI deploys (stacks/delivery_config.py).
+            permissions_boundary=managed_policy_arn(
+                self.partition, self.account_id, environment.permissions_boundary
+            ),
             integration_tests=access.integration_tests,
         )

@@ -10,16 +10,17 @@ where AWS supports it, to resources tagged with the environment (EC2 deletions, 
 docs/delivery.md lists these places.
 
 The plan role only reads (``cdktf diff``, the drift check) and may write nothing but the lock
-file beside the state; the deploy role reads and writes.
+file beside the state; the deploy role reads and writes, and gives permissions to the
+environment's roles only under the environment's permissions boundary
+(``stacks/role_boundary.py``), which it may never change nor remove.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stacks.config import PROJECT
 from stacks.delivery_config import STATE_KEY_ALIAS
-from stacks.iam import policy_document, statement
+from stacks.iam import PolicyScope, denial, policy_document, statement
 from stacks.state_backend import state_key
 
 # AWS-managed policies the environment stacks attach to their roles: none (every role's policies
@@ -34,42 +35,32 @@ DETACHED_POLICIES = (
 PASSED_TO = ("lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com")
 # IAM's limit on one managed policy document, whitespace excluded.
 MAX_POLICY_CHARS = 6144
+# What gives a role its permissions: allowed only on roles under the environment's boundary
+# (the condition is the boundary a created role gets, or the one a written role carries).
+# Setting that same boundary is allowed too: it only narrows a role, and it is how the roles
+# created before boundaries existed get theirs on the first deploy that names it.
+BOUNDED_ROLE_WRITES = ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"]
+# Never: removing a role's boundary, setting any other, or changing any managed policy (the
+# boundaries are the account stack's, deployed by an administrator). Denied outright, so that no
+# later grant can allow them.
+BOUNDARY_REMOVAL = "iam:DeleteRolePermissionsBoundary"
+BOUNDARY_CHANGE = "iam:PutRolePermissionsBoundary"
+POLICY_CHANGES = ["iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy",
+                  "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy",
+                  "iam:UntagPolicy"]  # fmt: skip
 
 
 @dataclass(frozen=True)
-class CiScope:  # pylint: disable=too-many-instance-attributes  # one environment's coordinates
+class CiScope(PolicyScope):
     """Where one environment's CI roles may act."""
 
-    partition: str
-    region: str
-    account_id: str
-    environment: str
-    prefix: str
     layer_arns: tuple[str, ...]
     state_bucket: str
     state_region: str
+    # ARN of the policy that must bound every role the deploy role creates or writes to
+    # (stacks/role_boundary.py).
+    permissions_boundary: str
     integration_tests: bool = False
-
-    def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
-        """An ARN of ``service`` in this partition (and region and account)."""
-        where_region = self.region if region else ""
-        where_account = self.account_id if account else ""
-        return f"arn:{self.partition}:{service}:{where_region}:{where_account}:{resource}"
-
-    @property
-    def tagged(self) -> dict:
-        """Condition: the resource carries this environment's tags (the provider's default)."""
-        return {
-            "StringEquals": {
-                "aws:ResourceTag/project": PROJECT,
-                "aws:ResourceTag/environment": self.environment,
-            }
-        }
-
-    @property
-    def in_region(self) -> dict:
-        """Condition: the request goes to this environment's region."""
-        return {"StringEquals": {"aws:RequestedRegion": self.region}}
 
 
 def _named(scope: CiScope) -> dict[str, list[str]]:
@@ -133,9 +124,8 @@ WRITE_BY_NAME = {
                "lambda:DeleteFunctionConcurrency", "lambda:AddPermission",
                "lambda:RemovePermission", "lambda:PublishVersion", "lambda:TagResource",
                "lambda:UntagResource"],
-    "iam": ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
-            "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
-            "iam:TagRole", "iam:UntagRole"],
+    "iam": ["iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+            "iam:UpdateAssumeRolePolicy", "iam:DeleteRolePolicy", "iam:TagRole", "iam:UntagRole"],
     "logs": ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy",
              "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey",
              "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"],
@@ -255,6 +245,14 @@ def named_write_statements(scope: CiScope) -> list[dict]:
         statement(actions, named[service], Sid=_sid("write", service))
         for service, actions in WRITE_BY_NAME.items()
     ]
+    statements.append(
+        statement(
+            BOUNDED_ROLE_WRITES,
+            named["iam"],
+            Sid="WriteRolesOnlyUnderTheBoundary",
+            Condition={"StringEquals": {"iam:PermissionsBoundary": scope.permissions_boundary}},
+        )
+    )
     if scope.integration_tests:
         statements += [
             statement(
@@ -277,11 +275,23 @@ def named_write_statements(scope: CiScope) -> list[dict]:
 
 
 def platform_write_statements(scope: CiScope) -> list[dict]:
-    """What only the deploy role may do beyond named resources: IAM hand-offs, the network,
-    the REST API, auto scaling and the environment's key."""
+    """What only the deploy role may do beyond named resources: IAM hand-offs (and what it may
+    never do to boundaries), the network, the REST API, auto scaling and the environment's key."""
     named = _named(scope)
     partition = scope.partition
     return [
+        denial(BOUNDARY_REMOVAL, "*", Sid="NeverRemoveABoundary"),
+        denial(
+            BOUNDARY_CHANGE,
+            "*",
+            Sid="NeverSetAnotherBoundary",
+            Condition={"StringNotEquals": {"iam:PermissionsBoundary": scope.permissions_boundary}},
+        ),
+        denial(
+            POLICY_CHANGES,
+            scope.arn("iam", "policy/*", region=False),
+            Sid="NeverChangeAManagedPolicy",
+        ),
         statement(
             "iam:DetachRolePolicy",
             named["iam"],

@@ -39,6 +39,8 @@ LOG_LEVELS = frozenset(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _ORIGIN = re.compile(r"^(\*|https?://[A-Za-z0-9.-]+(:\d{1,5})?)$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# An IAM policy name: IAM's characters and length.
+_POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 _LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
 # The app client's sign-in flows everywhere: SRP for apps, refresh, and the admin API's password
 # flow for operators and tests; plain USER_PASSWORD_AUTH only where ``allow_user_password_auth``.
@@ -177,6 +179,11 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     # endpoint (which must confirm the subscription). None at all is allowed, and said at synth.
     alarm_emails: tuple[str, ...] = ()
     alarm_https_endpoint: str | None = None
+    # The customer-managed policy (by name) that bounds every IAM role the stack creates: at most
+    # what the environment's roles may ever do, so that CI, which writes those roles' policies,
+    # cannot grant more (docs/delivery.md). ``ecommerce-account`` creates it. None: no boundary
+    # (`local`, whose emulator runs no account stack).
+    permissions_boundary: str | None = None
 
     @property
     def prefix(self) -> str:
@@ -246,6 +253,12 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 "state.bucket",
                 self.state.bucket is None or bool(_BUCKET.match(self.state.bucket)),
                 "must be a valid S3 bucket name",
+            ),
+            (
+                "permissions_boundary",
+                self.permissions_boundary is None
+                or bool(_POLICY_NAME.match(self.permissions_boundary)),
+                "must be an IAM policy name (1..128 of letters, digits and +=,.@_-)",
             ),
         )
         for name, ok, problem in checks + self._zone_and_subscriber_checks():
@@ -348,6 +361,7 @@ def _base(name: str, region: str) -> dict:
         "deletion_protection": False,
         "alarms_to_sns": True,
         "powertools_layer_arn": POWERTOOLS_LAYER_ARN.format(region=region),
+        "permissions_boundary": f"{PROJECT}-{name}-role-boundary",
     }
 
 
@@ -411,6 +425,8 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 # Always a throwaway file of its own, never beside the real environments' state.
                 "state": StateBackend(local_path=".localcloud/state/terraform.tfstate"),
                 "user_pool": UserPool(allow_user_password_auth=True),
+                # The emulator runs no account stack, so there is no boundary to carry.
+                "permissions_boundary": None,
             }
         )
     raise ConfigError(name, "name", f"must be one of {', '.join(ENVIRONMENTS)}")

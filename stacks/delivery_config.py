@@ -199,12 +199,22 @@ class AccountConfig(_AccountLevel):  # pylint: disable=too-many-instance-attribu
                 "must be SHA-1 fingerprints (40 lower-case hex digits)",
             ),
         ]
-        known = {e.name for e in self.environments}
+        bounded = {e.name: e.permissions_boundary is not None for e in self.environments}
         for index, access in enumerate(self.ci):
             where = f"ci[{index}]"
             subjects = access.deploy_subjects + access.plan_subjects
             checks += [
-                (f"{where}.environment", access.environment in known, f"must be one of {known}"),
+                (
+                    f"{where}.environment",
+                    access.environment in bounded,
+                    f"must be one of {set(bounded)}",
+                ),
+                (
+                    f"{where}.environment",
+                    bounded.get(access.environment, True),
+                    f"'{access.environment}' must have a permissions_boundary: its deploy role "
+                    "gives the environment's roles permissions only under it",
+                ),
                 (f"{where}.deploy_subjects", bool(access.deploy_subjects), "must not be empty"),
                 (f"{where}.plan_subjects", bool(access.plan_subjects), "must not be empty"),
                 (

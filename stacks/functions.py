@@ -21,6 +21,17 @@ from handlers.store import manifest, settings
 from stacks.iam import assume_role_policy, policy_document, statement
 
 RUNTIME = "python3.12"
+# What a function's role grants besides its tables (stacks/role_boundary.py bounds every role
+# of the environment by the same actions): the environment's key, its own log group's streams,
+# and what Lambda does with the role to place the function in the network.
+KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt")
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+CREATE_INTERFACE = "ec2:CreateNetworkInterface"
+INTERFACE_ACTIONS = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:DeleteNetworkInterface",
+    "ec2:UnassignPrivateIpAddresses",
+)
 # Actions that accept no resource ARN, so "Resource": "*" is the only form IAM takes for them:
 # X-Ray's segment upload, and EC2's Describe* (Lambda's documentation: DescribeNetworkInterfaces
 # "only works if it's allowed on all resources").
@@ -30,6 +41,11 @@ RESOURCELESS_ACTIONS = (
     "xray:PutTelemetryRecords",
     "xray:PutTraceSegments",
 )
+
+
+def log_group_name(prefix: str, spec: manifest.FunctionSpec) -> str:
+    """The function's log group: Lambda's default name for ``<prefix>-<name>``."""
+    return f"/aws/lambda/{prefix}-{spec.name}"
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,8 @@ class FunctionsProps:  # pylint: disable=too-many-instance-attributes  # one per
     layers: tuple[str, ...]
     # The Powertools release each layer must ship (checked at plan time against its description).
     layer_release: str
+    # ARN of the managed policy bounding each function's role; None: no boundary.
+    permissions_boundary: str | None
     specs: tuple[manifest.FunctionSpec, ...] = manifest.ALL
 
 
@@ -108,7 +126,7 @@ class Functions(Construct):
         log_group = CloudwatchLogGroup(
             self,
             f"{spec.name}-logs",
-            name=f"/aws/lambda/{name}",
+            name=log_group_name(props.prefix, spec),
             retention_in_days=props.log_retention_days,
             kms_key_id=props.kms_key_arn,
         )
@@ -149,6 +167,7 @@ class Functions(Construct):
             f"{spec.name}-role",
             name=f"{name}-role",
             assume_role_policy=assume_role_policy("lambda.amazonaws.com"),
+            permissions_boundary=props.permissions_boundary,
         )
         access = IamRolePolicy(
             self,
@@ -190,19 +209,12 @@ class Functions(Construct):
         interfaces = f"{ec2}:network-interface/*"
         return policy_document(
             statement(
-                "ec2:CreateNetworkInterface",
+                CREATE_INTERFACE,
                 [interfaces]
                 + [f"{ec2}:subnet/{subnet}" for subnet in props.subnet_ids]
                 + [f"{ec2}:security-group/{group}" for group in props.security_group_ids],
             ),
-            statement(
-                [
-                    "ec2:AssignPrivateIpAddresses",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:UnassignPrivateIpAddresses",
-                ],
-                interfaces,
-            ),
+            statement(list(INTERFACE_ACTIONS), interfaces),
             statement(list(RESOURCELESS_ACTIONS), "*"),
         )
 
@@ -220,8 +232,6 @@ class Functions(Construct):
                         [f"{table_arn}/index/{index.name}" for index in grant.table.indexes],
                     )
                 )
-        statements.append(statement(["kms:Decrypt", "kms:Encrypt"], props.kms_key_arn))
-        statements.append(
-            statement(["logs:CreateLogStream", "logs:PutLogEvents"], f"{log_group_arn}:*")
-        )
+        statements.append(statement(list(KEY_ACTIONS), props.kms_key_arn))
+        statements.append(statement(list(LOG_ACTIONS), f"{log_group_arn}:*"))
         return policy_document(*statements)

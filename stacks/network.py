@@ -24,6 +24,13 @@ from constructs import Construct
 from stacks.iam import assume_role_policy, policy_document, statement
 
 HTTPS = 443
+# What VPC Flow Logs does with its role, on the flow log group's streams only.
+FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams")
+
+
+def flow_log_group_name(prefix: str) -> str:
+    """The log group the VPC's flow logs go to."""
+    return f"/vpc/{prefix}/flow-logs"
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,8 @@ class NetworkProps:
     zones: tuple[str, ...]
     log_retention_days: int
     kms_key_arn: str
+    # ARN of the managed policy bounding the flow logs' role; None: no boundary.
+    permissions_boundary: str | None
     # Rule descriptions the platform may not report back (the emulator's, for rules that name a
     # prefix list or a security group): Terraform must not see that as drift.
     ignore_rule_description_drift: bool = False
@@ -238,7 +247,7 @@ class Network(Construct):
         log_group = CloudwatchLogGroup(
             self,
             "flow-logs",
-            name=f"/vpc/{props.prefix}/flow-logs",
+            name=flow_log_group_name(props.prefix),
             retention_in_days=props.log_retention_days,
             kms_key_id=props.kms_key_arn,
         )
@@ -247,18 +256,14 @@ class Network(Construct):
             "flow-logs-role",
             name=f"{props.prefix}-flow-logs",
             assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),
+            permissions_boundary=props.permissions_boundary,
         )
         IamRolePolicy(
             self,
             "flow-logs-policy",
             role=role.id,
             name="write-flow-logs",
-            policy=policy_document(
-                statement(
-                    ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                    f"{log_group.arn}:*",
-                )
-            ),
+            policy=policy_document(statement(list(FLOW_LOG_ACTIONS), f"{log_group.arn}:*")),
         )
         self.flow_log = FlowLog(
             self,

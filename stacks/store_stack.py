@@ -10,6 +10,7 @@ from stacks.config import POWERTOOLS_LAYER, EnvironmentConfig
 from stacks.encryption import Encryption, EncryptionProps
 from stacks.firewall import Firewall, FirewallProps
 from stacks.functions import Functions, FunctionsProps
+from stacks.iam import managed_policy_arn
 from stacks.identity import Identity, IdentityProps
 from stacks.monitoring import Monitoring, MonitoringProps
 from stacks.network import Network, NetworkProps
@@ -48,6 +49,12 @@ class StoreStack(AwsStack):
     def _key_arn(self) -> str:
         return self.encryption.key.arn
 
+    @property
+    def _permissions_boundary(self) -> str | None:
+        """The ARN of the policy bounding every role of the stack (ecommerce-account's)."""
+        name = self.config.permissions_boundary
+        return managed_policy_arn(self.partition, self.account_id, name) if name else None
+
     def _encryption(self) -> Encryption:
         config = self.config
         return Encryption(
@@ -74,6 +81,7 @@ class StoreStack(AwsStack):
                 zones=config.availability_zones,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=self._key_arn,
+                permissions_boundary=self._permissions_boundary,
                 ignore_rule_description_drift=config.ignore_rule_description_drift,
             ),
         )
@@ -117,6 +125,7 @@ class StoreStack(AwsStack):
                 cors_allowed_origins=config.cors_allowed_origins,
                 layers=(config.powertools_layer_arn,) if config.powertools_layer_arn else (),
                 layer_release=POWERTOOLS_LAYER["powertools"],
+                permissions_boundary=self._permissions_boundary,
             ),
         )
 

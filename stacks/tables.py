@@ -29,6 +29,11 @@ _DIMENSIONS = (
 )
 
 
+def table_name(prefix: str, spec: table_specs.TableSpec) -> str:
+    """A table's name in the environment: ``<prefix>-<logical name>``."""
+    return f"{prefix}-{spec.name}"
+
+
 @dataclass(frozen=True)
 class TablesProps:
     """Inputs of ``Tables``."""
@@ -69,7 +74,7 @@ class Tables(Construct):
         table = DynamodbTable(
             self,
             spec.name,
-            name=f"{props.prefix}-{spec.name}",
+            name=table_name(props.prefix, spec),
             billing_mode="PROVISIONED" if capacity else "PAY_PER_REQUEST",
             read_capacity=capacity.read if capacity else None,
             write_capacity=capacity.write if capacity else None,

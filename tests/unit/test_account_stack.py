@@ -10,6 +10,7 @@ from cdktf import Testing
 
 from stacks.account_stack import AccountStack, ci_role_name
 from stacks.config import StateBackend
+from stacks.delivery_config import CI_ENVIRONMENTS as ENVIRONMENTS
 from stacks.delivery_config import load_account
 
 
@@ -36,6 +37,7 @@ def test_outputs_name_every_role(account_synth):
                 for env in ("Dev", "Staging", "Prod")
                 for duty in ("Deploy", "Plan")
             ),
+            *(f"{env}RoleBoundaryArn" for env in ("Dev", "Staging", "Prod")),
         ]
     )
 
@@ -62,16 +64,38 @@ def test_without_a_repository_no_oidc_and_it_says_so():
     synth = json.loads(Testing.synth(stack))
     assert set(synth["resource"]) == {
         "aws_api_gateway_account",
+        "aws_iam_policy",
         "aws_iam_role",
         "aws_iam_role_policy_attachment",
     }
+    # The environments' boundaries are there with or without CI: every environment's roles
+    # carry one, whoever deploys them.
+    assert _policy_names(synth) == {f"ecommerce-{e}-role-boundary" for e in ENVIRONMENTS}
     assert "backend" not in synth["terraform"]
+
+
+def _policy_names(synth: dict) -> set[str]:
+    return {p["name"] for p in synth["resource"].get("aws_iam_policy", {}).values()}
 
 
 def test_the_api_gateway_setting_is_configuration():
     config = load_account({})
     stack = AccountStack(Testing.app(), replace(config, manage_api_gateway_account=False))
-    assert "resource" not in json.loads(Testing.synth(stack))
+    assert set(json.loads(Testing.synth(stack))["resource"]) == {"aws_iam_policy"}
+
+
+def test_boundaries_are_configuration():
+    config = load_account({})
+    unbounded = replace(config.environment("dev"), permissions_boundary=None)
+    renamed = replace(config.environment("prod"), permissions_boundary="acme-prod-boundary")
+    environments = (unbounded, config.environment("staging"), renamed)
+    stack = AccountStack(Testing.app(), replace(config, environments=environments))
+    synth = json.loads(Testing.synth(stack))
+    assert _policy_names(synth) == {"ecommerce-staging-role-boundary", "acme-prod-boundary"}
+    assert "DevRoleBoundaryArn" not in synth["output"]
+    assert synth["output"]["ProdRoleBoundaryArn"]["value"] == (
+        "${aws_iam_policy.prod-role-boundary.arn}"
+    )
 
 
 def test_valid_terraform():

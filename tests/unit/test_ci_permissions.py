@@ -10,11 +10,13 @@ import pytest
 from stacks.ci_permissions import (
     DETACHED_POLICIES,
     MAX_POLICY_CHARS,
+    POLICY_CHANGES,
     CiScope,
     deploy_policies,
     plan_policies,
 )
 from stacks.config import load
+from tests.unit.policy_evaluation import allowed
 
 ACCOUNT = "123456789012"
 BUCKET = "acme-tf-state"
@@ -31,6 +33,7 @@ def scope_of(name: str, **change) -> CiScope:
         layer_arns=(config.powertools_layer_arn,),
         state_bucket=BUCKET,
         state_region="us-east-1",
+        permissions_boundary=f"arn:aws:iam::{ACCOUNT}:policy/{config.permissions_boundary}",
         integration_tests=name == "dev",
     )
     return replace(scope, **change)
@@ -38,6 +41,15 @@ def scope_of(name: str, **change) -> CiScope:
 
 def statements(documents: dict[str, str]) -> list[dict]:
     return [s for d in documents.values() for s in json.loads(d)["Statement"]]
+
+
+def grants(documents: dict[str, str]) -> list[dict]:
+    """The Allow statements (a Deny only ever narrows)."""
+    return [s for s in statements(documents) if s["Effect"] == "Allow"]
+
+
+# The deploy role's two outright denials: boundaries and managed policies are the account's.
+DENIALS = {"NeverRemoveABoundary", "NeverSetAnotherBoundary", "NeverChangeAManagedPolicy"}
 
 
 def as_list(value) -> list[str]:
@@ -53,8 +65,9 @@ ROLES = {
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_action_is_named(role):
+    denials = {s["Sid"] for s in statements(ROLES[role]) if s["Effect"] != "Allow"}
+    assert denials == (DENIALS if role.endswith("-deploy") else set())
     for grant in statements(ROLES[role]):
-        assert grant["Effect"] == "Allow"
         for action in as_list(grant["Action"]):
             service, _, name = action.partition(":")
             assert service and name and name != "*", action
@@ -66,7 +79,7 @@ def test_every_action_is_named(role):
 def test_resources_are_scoped(role):
     env = role.split("-")[0]
     prefix = f"ecommerce-{env}"
-    for grant in statements(ROLES[role]):
+    for grant in grants(ROLES[role]):
         for resource in as_list(grant["Resource"]):
             if resource == "*":
                 # Only with a condition: this region, or this environment's tags.
@@ -91,7 +104,7 @@ def test_resources_are_scoped(role):
 def test_no_role_reaches_another_environment_or_the_ci_roles(env):
     others = [f"ecommerce-{o}" for o in ("dev", "staging", "prod", "local") if o != env]
     for duty in ("plan", "deploy"):
-        for grant in statements(ROLES[f"{env}-{duty}"]):
+        for grant in grants(ROLES[f"{env}-{duty}"]):
             resources = as_list(grant["Resource"])
             assert not [r for r in resources for o in others if o + "-" in r or o + "/" in r]
             iam_actions = [a for a in as_list(grant["Action"]) if a.startswith("iam:")]
@@ -147,9 +160,9 @@ def test_no_managed_policy_is_attached_and_earlier_ones_may_only_be_detached(syn
     ]
     assert not [
         a
-        for g in statements(ROLES["dev-deploy"])
+        for g in grants(ROLES["dev-deploy"])
         for a in as_list(g["Action"])
-        if a in ("iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:CreatePolicy")
+        if a in ("iam:AttachRolePolicy", "iam:CreatePolicy")
     ]
 
 
@@ -182,3 +195,103 @@ def test_each_document_fits_iams_limit(role):
     long = scope_of(role.split("-")[0], state_bucket="b" * 63, partition="aws-us-gov")
     for document in (*deploy_policies(long).values(), *plan_policies(long).values()):
         assert len(json.dumps(json.loads(document), separators=(",", ":"))) < MAX_POLICY_CHARS
+
+
+def boundary(env: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT}:policy/ecommerce-{env}-role-boundary"
+
+
+def deploy_documents(env: str) -> list[dict]:
+    return [json.loads(d) for d in ROLES[f"{env}-deploy"].values()]
+
+
+# What a policy granting everything would add: the denials must hold against it too.
+EVERYTHING = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("action", ["iam:CreateRole", "iam:PutRolePolicy"])
+def test_deploy_role_gives_permissions_only_under_its_boundary(env, action):
+    documents = deploy_documents(env)
+    other = "prod" if env == "dev" else "dev"
+    role = f"arn:aws:iam::{ACCOUNT}:role/ecommerce-{env}-products-role"
+    assert allowed(documents, action, role, {"iam:PermissionsBoundary": boundary(env)})
+    # Without a boundary, under another environment's, under AWS's administrator policy.
+    for given in (
+        {},
+        {"iam:PermissionsBoundary": boundary(other)},
+        {"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    ):
+        assert not allowed(documents, action, role, given), given
+    # Only the environment's roles, even under its boundary.
+    under = {"iam:PermissionsBoundary": boundary(env)}
+    for name in (f"ecommerce-{other}-products-role", f"ecommerce-ci-{env}-deploy", "admin"):
+        assert not allowed(documents, action, f"arn:aws:iam::{ACCOUNT}:role/{name}", under)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_deploy_role_attaches_no_policy_even_under_its_boundary(env):
+    role = f"arn:aws:iam::{ACCOUNT}:role/ecommerce-{env}-products-role"
+    under = {
+        "iam:PermissionsBoundary": boundary(env),
+        "iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess",
+    }
+    assert not allowed(deploy_documents(env), "iam:AttachRolePolicy", role, under)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_deploy_role_never_removes_a_boundary(env):
+    for role in (f"ecommerce-{env}-products-role", f"ecommerce-ci-{env}-deploy"):
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{role}"
+        for given in ({}, {"iam:PermissionsBoundary": boundary(env)}):
+            # Denied outright: no other grant of the role could allow it.
+            for documents in (deploy_documents(env), [*deploy_documents(env), EVERYTHING]):
+                assert not allowed(documents, "iam:DeleteRolePermissionsBoundary", arn, given)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_deploy_role_sets_no_boundary_but_its_own_and_only_on_its_roles(env):
+    action = "iam:PutRolePermissionsBoundary"
+    own = f"arn:aws:iam::{ACCOUNT}:role/ecommerce-{env}-products-role"
+    # The environment's own boundary on its own role: how a role older than boundaries gets one.
+    assert allowed(deploy_documents(env), action, own, {"iam:PermissionsBoundary": boundary(env)})
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    other = "prod" if env == "dev" else "dev"
+    for documents in (deploy_documents(env), [*deploy_documents(env), EVERYTHING]):
+        # Any other boundary is denied outright, whatever else the role were granted.
+        for given in (
+            {"iam:PermissionsBoundary": boundary(other)},
+            {"iam:PermissionsBoundary": admin},
+        ):
+            assert not allowed(documents, action, own, given), given
+    for role in (f"ecommerce-ci-{env}-deploy", f"ecommerce-{other}-products-role"):
+        arn = f"arn:aws:iam::{ACCOUNT}:role/{role}"
+        assert not allowed(
+            deploy_documents(env), action, arn, {"iam:PermissionsBoundary": boundary(env)}
+        )
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+@pytest.mark.parametrize("action", POLICY_CHANGES)
+def test_deploy_role_never_changes_its_boundary_policy(env, action):
+    for documents in (deploy_documents(env), [*deploy_documents(env), EVERYTHING]):
+        assert not allowed(documents, action, boundary(env))
+        assert not allowed(documents, action, boundary("prod"))
+    assert set(POLICY_CHANGES) >= {
+        "iam:CreatePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:DeletePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+    }
+
+
+def test_the_evaluator_knows_deny_wins_and_refuses_unknown_operators():
+    allow = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}
+    assert allowed([{"Statement": [allow]}], "s3:GetObject", "arn:aws:s3:::b/k")
+    assert not allowed([{"Statement": [allow]}], "s3:GetObject", "arn:aws:s3:::c/k")
+    assert not allowed([{"Statement": [allow, deny]}], "s3:GetObject", "arn:aws:s3:::b/k")
+    like = dict(allow, Condition={"StringLike": {"aws:PrincipalTag/team": "x*"}})
+    with pytest.raises(AssertionError, match="does not know StringLike"):
+        allowed([{"Statement": [like]}], "s3:GetObject", "arn:aws:s3:::b/k")

@@ -146,6 +146,13 @@ def test_local_takes_no_public_layer_and_real_environments_do():
         assert "AWSLambdaPowertoolsPythonV3-python312" in configs[name].powertools_layer_arn
 
 
+def test_real_environments_roles_are_bounded_and_locals_are_not():
+    configs = {c.name: c for c in load_all({})}
+    assert configs["local"].permissions_boundary is None
+    for name in ("dev", "staging", "prod"):
+        assert configs[name].permissions_boundary == f"ecommerce-{name}-role-boundary"
+
+
 def test_region_and_cors_overrides():
     config = load(
         "staging",
@@ -191,6 +198,9 @@ def test_state_bucket_applies_to_real_environments_only():
         ({"kms_deletion_window_days": 3}, "kms_deletion_window_days"),
         ({"waf_rate_limit_per_5_minutes": 99}, "waf_rate_limit_per_5_minutes"),
         ({"state": StateBackend(bucket="Bad_Bucket")}, "state.bucket"),
+        ({"permissions_boundary": "arn:aws:iam::1:policy/b"}, "permissions_boundary"),
+        ({"permissions_boundary": ""}, "permissions_boundary"),
+        ({"permissions_boundary": "b" * 129}, "permissions_boundary"),
         ({"autoscaling": AutoScaling(max_read=1, max_write=500)}, "autoscaling.max_read"),
         ({"autoscaling": AutoScaling(max_read=500, max_write=1)}, "autoscaling.max_write"),
         (

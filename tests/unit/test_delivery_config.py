@@ -128,6 +128,22 @@ def test_bad_account_values_name_the_field(change, field_name):
     assert field_name in str(raised.value) and "'ecommerce-account'" in str(raised.value)
 
 
+def test_every_environment_ci_deploys_must_have_a_boundary():
+    config = load_account(REPO)
+    prod = replace(config.environment("prod"), permissions_boundary=None)
+    environments = (config.environment("dev"), config.environment("staging"), prod)
+    with pytest.raises(ConfigError) as raised:
+        replace(config, environments=environments).validate()
+    assert raised.value.field_name == "ci[2].environment"
+    assert str(raised.value) == (
+        "invalid configuration for stack 'ecommerce-account': ci[2].environment 'prod' must "
+        "have a permissions_boundary: its deploy role gives the environment's roles "
+        "permissions only under it"
+    )
+    # Without CI for it, an environment may go without one.
+    assert replace(config, environments=environments, ci=config.ci[:2]).validate()
+
+
 def test_an_unprotected_environment_may_deploy_from_pull_requests():
     config = load_account(REPO)
     dev = replace(default_ci()[0], deploy_subjects=("pull_request",))

@@ -82,7 +82,11 @@ def test_roles_carry_only_their_own_policies(account_synth):
     assert attachments and all(
         a["policy_arn"].startswith("${aws_iam_policy.github_") for a in attachments
     )
-    policies = {p["name"] for p in account_synth.resources("aws_iam_policy").values()}
+    policies = {
+        p["name"]
+        for p in account_synth.resources("aws_iam_policy").values()
+        if p["name"].startswith("ecommerce-ci-")
+    }
     assert policies == {
         f"ecommerce-ci-{env}-{doc}"
         for env in ("dev", "staging", "prod")
