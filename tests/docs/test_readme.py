@@ -33,3 +33,15 @@ def test_the_map_reaches_every_page():
     pages = {f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")}
     assert pages, "docs/ has no pages"
     assert pages <= linked, f"README.md does not link {sorted(pages - linked)}"
+
+
+def test_the_differences_it_names_are_rows_of_the_full_table():
+    [short] = [t for t in tables(TEXT) if t.header == ("what", "on AWS", "on the local cloud")]
+    architecture = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    [full] = [t for t in tables(architecture) if t.header[:3] == short.header]
+    rows = {cells[0]: cells for _, cells in full.rows}
+    assert len(short.rows) >= 5
+    for _, cells in short.rows:
+        assert cells[0] in rows, f"README's row {cells[0]!r} is not in docs/architecture.md"
+        # The README shortens a row, never says something else: its AWS side is the same.
+        assert cells[1] == rows[cells[0]][1], cells[0]
