@@ -28,6 +28,7 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from handlers.store.routes import ADMIN_GROUP
 from localcloud import PROJECT_ROOT, aws
 from localcloud.errors import LocalCloudError
 from localcloud.output import say_error
@@ -35,7 +36,6 @@ from localcloud.run_files import RunFiles
 
 COMMANDS = ("user", "token")
 """First words of the command line that this module answers."""
-ADMINS = "admins"
 SYMBOLS = "^$*.[]{}()?!@#%&/,><:;|_~=+-"
 """Symbols Cognito counts as special characters (a subset without quotes and backslash)."""
 USAGE = (
@@ -65,7 +65,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "add", parents=[common], help="create a user and print an ID token for them"
     )
     add.add_argument("email", help="the user's email address (they sign in with it)")
-    add.add_argument("--admin", action="store_true", help=f"put the user in group {ADMINS}")
+    add.add_argument("--admin", action="store_true", help=f"put the user in group {ADMIN_GROUP}")
     token = commands.add_parser(
         "token", parents=[common], help="print a fresh ID token for an existing user"
     )
@@ -141,7 +141,7 @@ class LocalPool:
     def add(self, email: str, admin: bool) -> str:
         """Create ``email`` (in group admins when ``admin``); an ID token for them."""
         if admin:  # before creating anything: a refused command changes nothing
-            self.call("get_group", UserPoolId=self.pool_id, GroupName=ADMINS)
+            self.call("get_group", UserPoolId=self.pool_id, GroupName=ADMIN_GROUP)
         self.call(
             "admin_create_user",
             UserPoolId=self.pool_id,
@@ -157,7 +157,7 @@ class LocalPool:
                 "admin_add_user_to_group",
                 UserPoolId=self.pool_id,
                 Username=email,
-                GroupName=ADMINS,
+                GroupName=ADMIN_GROUP,
             )
         return self.token(email)
 
@@ -226,7 +226,7 @@ def main(argv: list[str]) -> int:
         pool = LocalPool.of_running(args.project_dir.resolve(), args.ready_file)
         if args.command == "user":
             token = pool.add(args.email, args.admin)
-            role = f" in group {ADMINS}" if args.admin else ""
+            role = f" in group {ADMIN_GROUP}" if args.admin else ""
             print(f"localcloud: created {args.email}{role}", file=sys.stderr, flush=True)
         else:
             token = pool.token(args.email)

@@ -7,12 +7,12 @@ suite needs no email inbox, no hosted UI and no client secret. Everything create
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-ADMIN_GROUP = "admins"
+from handlers.store.routes import ADMIN_GROUP
+from localcloud.users import generate_password
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ class UserPool:
     def person(self, admin: bool = False) -> Person:
         """A new user with a verified address and a permanent password, signed in."""
         email = f"{self.prefix}-{uuid.uuid4().hex[:12]}@example.com"
-        # Meets the pool's policy (12+ characters, lower, upper, digit) with room to spare, and
-        # carries a symbol: moto requires one when the policy leaves RequireSymbols out.
-        password = f"Pw{secrets.token_urlsafe(18)}7a!"
+        # 24 characters of every class: the pool's policy (12+, lower, upper, digit) with room
+        # to spare, and a symbol, which moto requires when the policy leaves RequireSymbols out.
+        password = generate_password({})
         user = self.cognito.admin_create_user(
             UserPoolId=self.pool_id,
             Username=email,
