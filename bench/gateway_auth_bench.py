@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import io
-import json
 import os
 import shutil
 import tempfile
@@ -33,21 +32,12 @@ from localcloud.emulator import Emulator
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.routing import find_route
 from localcloud.gateway.server import Gateway, serve
+from stacks.iam import assume_role_policy
 
 REGION = aws.DEFAULT_REGION
 STAGE = "bench"
 WARMUP = 30
 HANDLER = 'def handler(event, context):\n    return {"statusCode": 200, "body": "{}"}\n'
-ASSUME = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": "sts:AssumeRole",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-        }
-    ],
-}
 
 
 def _package(code_dir: Path) -> bytes:
@@ -85,7 +75,9 @@ def deploy(endpoint: str, code_dir: Path) -> tuple[str, str, str]:
         session.client(s, endpoint_url=endpoint)
         for s in ("apigateway", "lambda", "iam", "cognito-idp")
     )
-    role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(ASSUME))
+    role = iam.create_role(
+        RoleName="bench", AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com")
+    )
     function = lam.create_function(
         FunctionName="bench",
         Runtime="python3.12",

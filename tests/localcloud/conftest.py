@@ -20,6 +20,7 @@ import pytest
 from handlers.store.cors import preflight_template
 from localcloud import PROJECT_ROOT, aws
 from localcloud.gateway.server import Gateway, serve
+from stacks.iam import assume_role_policy
 
 REGION = aws.DEFAULT_REGION
 CORS_ORIGINS = ("http://localhost:3000", "https://shop.example.com")
@@ -222,19 +223,9 @@ class RestApi:
 
 def _lambda_role(iam) -> str:
     """A role the functions can be created with."""
-    assume = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "sts:AssumeRole",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-            }
-        ],
-    }
-    return iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(assume))["Role"][
-        "Arn"
-    ]
+    return iam.create_role(
+        RoleName="fn-role", AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com")
+    )["Role"]["Arn"]
 
 
 def _functions(lam, role: str, code_dir: Path) -> dict[str, str]:
