@@ -71,7 +71,7 @@ def live_lines(what: str, log: str, snapshot: Snapshot, verb: str) -> Group:
     row.add_row(
         Spinner("dots", style="cyan"),
         Text(f"{what}: {phase_name(snapshot, verb)}", style="bold"),
-        ProgressBar(total=snapshot.total or None, completed=snapshot.done, width=24),
+        ProgressBar(total=snapshot.total or None, completed=snapshot.done, width=20),
         Text(counted(snapshot)),
         Text(time.strftime("%M:%S", time.gmtime(snapshot.elapsed)), style="yellow"),
         Text(in_flight(snapshot), style="dim", overflow="ellipsis", no_wrap=True),

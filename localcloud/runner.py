@@ -151,8 +151,8 @@ class Runner:
         timings["ready_s"] = round(time.monotonic() - begun, 2)
         self.serving.publish(options.stack, region, self.env, timings)
         say(
-            f"ready in {timings['ready_s']:.1f} s (emulator {timings['emulator_s']:.1f} s, "
-            f"deploy {timings['deploy_s']:.1f} s, gateway {timings['gateway_s']:.1f} s); "
+            f"ready in {timings['ready_s']:.1f} s (emulator {timings['emulator_s']:.1f}, "
+            f"deploy {timings['deploy_s']:.1f}, gateway {timings['gateway_s']:.1f} s); "
             "stop: Ctrl-C or python -m localcloud --down"
         )
         self.record_phase("serving")

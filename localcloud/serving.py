@@ -13,7 +13,7 @@ from localcloud.output import say, shown
 from localcloud.run_files import RunFiles
 
 TOKEN = "python -m localcloud user add EMAIL [--admin]"
-"""The next step once it serves: a person of the local pool, and their ID token."""
+"""The next step once it serves: a person of the local pool, and their ID token (printed)."""
 
 
 class Serving:
@@ -97,7 +97,7 @@ class Serving:
             ("emulator", self.emulator_url),
             ("outputs", f"{shown(files.flat_outputs)} (and {files.all_outputs.name})"),
             ("env", f"source {shown(files.env_file)}  # for terraform or tests; logs beside it"),
-            ("token", f"{TOKEN} (prints an ID token; later: python -m localcloud token EMAIL)"),
+            ("token", f"{TOKEN}, later: python -m localcloud token EMAIL"),
         ):
             say(f"{name:<10} {value}")
 
