@@ -163,16 +163,16 @@ def test_in_a_pipe_the_progress_is_plain_lines(project, tmp_path):
 
 
 class Screen:
-    """A terminal (tmux, on a socket of its own, with the environment ``env``): a shell at the
-    project's root."""
+    """A terminal (tmux, on a socket of its own, with the environment ``env``): a shell in
+    ``cwd`` (the project's root)."""
 
-    def __init__(self, socket: Path, env: dict[str, str]):
+    def __init__(self, socket: Path, env: dict[str, str], cwd: Path = PROJECT_ROOT):
         if not shutil.which("tmux"):
             pytest.fail("tmux is missing: run scripts/chromium.sh (Debian's chromium and tmux).")
         self.socket, self.env = str(socket), env
         shell = "env PS1='$ ' bash --norc --noprofile"
         size = ("-x", str(WIDTH), "-y", str(HEIGHT))
-        self.tmux("new-session", "-d", *size, "-c", str(PROJECT_ROOT), shell)
+        self.tmux("new-session", "-d", *size, "-c", str(cwd), shell)
 
     def tmux(self, *args: str) -> str:
         """One tmux command on this terminal's server."""
