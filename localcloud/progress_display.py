@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.spinner import Spinner
@@ -65,18 +65,46 @@ def describe(what: str, snapshot: Snapshot, verb: str) -> str:
     return ", ".join(parts)
 
 
-def live_lines(what: str, log: str, snapshot: Snapshot, verb: str) -> Group:
+def live_lines(what: str, log: str, snapshot: Snapshot, verb: str) -> LiveLines:
     """The terminal's live lines."""
-    row = Table.grid(padding=(0, 1))
-    row.add_row(
-        Spinner("dots", style="cyan"),
-        Text(f"{what}: {phase_name(snapshot, verb)}", style="bold"),
-        ProgressBar(total=snapshot.total or None, completed=snapshot.done, width=20),
-        Text(counted(snapshot)),
-        Text(time.strftime("%M:%S", time.gmtime(snapshot.elapsed)), style="yellow"),
-        Text(in_flight(snapshot), style="dim", overflow="ellipsis", no_wrap=True),
-    )
-    return Group(Text(f"localcloud: {what} (Terraform's output: {log})"), row)
+    return LiveLines(what, log, snapshot, verb)
+
+
+class LiveLines:  # pylint: disable=too-few-public-methods  # a rich renderable
+    """Two lines, each on one row whatever the terminal's width: the bar, then the resource in
+    flight, give way first."""
+
+    BAR = 20
+
+    def __init__(self, what: str, log: str, snapshot: Snapshot, verb: str):
+        self.header = f"localcloud: {what} (Terraform's output: {log})"
+        self.label = f"{what}: {phase_name(snapshot, verb)}"
+        self.snapshot = snapshot
+
+    def __rich_console__(self, _console, options):
+        width, snapshot = options.max_width, self.snapshot
+        header = Text(self.header, no_wrap=True, overflow="ellipsis")
+        header.truncate(width, overflow="ellipsis")
+        yield header
+        cells = [
+            (Spinner("dots", style="cyan"), 1),
+            (Text(self.label, style="bold"), len(self.label)),
+            (Text(counted(snapshot)), len(counted(snapshot))),
+            (Text(time.strftime("%M:%S", time.gmtime(snapshot.elapsed)), style="yellow"), 5),
+        ]
+        room = width - sum(size + 1 for _, size in cells)
+        if room >= self.BAR + 1 + 20:  # the bar, if the resource in flight keeps some room
+            done = ProgressBar(total=snapshot.total or None, completed=snapshot.done)
+            cells.insert(2, (done, self.BAR))
+            room -= self.BAR + 1
+        flying = in_flight(snapshot)
+        if flying and room > 10:
+            cells.append((Text(flying, style="dim"), min(len(flying), room)))
+        row = Table.grid(padding=(0, 1))
+        for _, size in cells:
+            row.add_column(width=size, no_wrap=True, overflow="ellipsis")
+        row.add_row(*(cell for cell, _ in cells))
+        yield row
 
 
 class PlainPace:  # pylint: disable=too-few-public-methods  # one question, with memory
