@@ -8,6 +8,7 @@ import queue
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -251,3 +252,29 @@ def test_a_start_in_a_terminal_fits_on_one_screen(project, tmp_path, screen):
     assert re.search(r"^localcloud: destroyed 1 resources in [\d.]+ s \(", after, re.M), after
     assert not [raw for raw in RAW_DESTROY if raw in after], after
     assert "Traceback" not in "\n".join(rows)
+
+
+def test_verbose_shows_terraforms_lines_as_they_come_and_not_again(project, tmp_path):
+    failure = tmp_path / "failure.txt"
+    failure.write_text("ecommerce-local  │ Error: creating VPC: boom\n")
+    env = runner_env(tmp_path, FAKE_DEPLOY_OUTPUT=str(failure))
+    process = start(project, env, "--verbose")
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 1, output
+    assert output.count("    ecommerce-local  │ Error: creating VPC: boom\n") == 1, output
+    assert "(Terraform's output: ~/project/.localcloud/deploy.log)\n" in output  # where it goes
+    assert "Terraform's output (~/project/.localcloud/deploy.log):" not in output  # no replay
+
+
+def test_verbose_and_quiet_exclude_each_other(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "localcloud", "--verbose", "--quiet"],
+        cwd=PROJECT_ROOT,
+        env=runner_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "not allowed with argument" in result.stderr
