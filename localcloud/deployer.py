@@ -43,12 +43,12 @@ class Outcome:
     stuck_on: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def breakdown(self) -> str:
-        """The phases, on one line: ``synth 0.0 s (skipped), init 2.1 s, ...``."""
+    def breakdown(self, verb: str = "apply") -> str:
+        """The phases, on one line: ``synth 3.9 s, init 2.1 s, ...`` (the apply named by
+        ``verb``; a skipped synth is said on a line of its own, ``notes``)."""
         parts = []
         for phase, seconds in self.progress.phases().items():
-            note = " (skipped)" if phase == "synth" and self.synth_skipped else ""
-            parts.append(f"{phase} {seconds:.1f} s{note}")
+            parts.append(f"{verb if phase == 'apply' else phase} {seconds:.1f} s")
         return ", ".join(parts)
 
 

@@ -104,7 +104,7 @@ class Stack:
         if outcome.status == 0:
             say(
                 f"destroyed {outcome.progress.done} resources in {timings['destroy_s']:.1f} s "
-                f"({outcome.breakdown()})"
+                f"({outcome.breakdown('destroy')})"
             )
         else:
             self._failed(log, outcome)

@@ -249,7 +249,8 @@ def test_a_start_in_a_terminal_fits_on_one_screen(project, tmp_path, screen):
     screen.tmux("send-keys", "C-c")
     rows = screen.wait_for(r"^localcloud: torn down in ")
     after = "\n".join(rows[ready + 1 :])
-    assert re.search(r"^localcloud: destroyed 1 resources in [\d.]+ s \(", after, re.M), after
+    destroyed = r"^localcloud: destroyed 1 resources in [\d.]+ s \(plan [\d.]+ s, destroy [\d.]+ s"
+    assert re.search(destroyed, after, re.M), after
     assert not [raw for raw in RAW_DESTROY if raw in after], after
     assert "Traceback" not in "\n".join(rows)
 
