@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,8 @@ def test_a_sign_of_life_while_a_step_runs(project, tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    deadline = threading.Timer(60, process.kill)  # no sign of life: the step is never released
+    deadline.start()
     try:
         seen = []
         for line in process.stdout:  # the step waits until released: a line must come first
@@ -126,6 +129,7 @@ def test_a_sign_of_life_while_a_step_runs(project, tmp_path):
                 release.touch()
         assert process.wait(60) == 0, "".join(seen)
     finally:
+        deadline.cancel()
         if process.poll() is None:
             process.kill()
     assert "\r" not in "".join(seen)
