@@ -10,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections import deque
 from pathlib import Path
 
 from localcloud import aws
@@ -120,9 +119,9 @@ def run_cdktf(
     echo=None,
     on_start=None,
 ) -> tuple[int, list[str]]:
-    """Run cdktf, streaming its lines to ``echo`` and ``log_path``; return (status, last lines)."""
+    """Run cdktf, streaming its lines to ``echo`` and ``log_path``; return (status, its lines)."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    tail: deque[str] = deque(maxlen=400)
+    lines: list[str] = []
     with open(log_path, "a", encoding="utf-8") as log:
         log.write(f"$ {' '.join(command)}\n")
         process = subprocess.Popen(  # pylint: disable=consider-using-with,W1509
@@ -142,10 +141,10 @@ def run_cdktf(
             for raw in process.stdout:
                 line = raw.decode("utf-8", errors="replace").rstrip("\n")
                 log.write(line + "\n")
-                tail.append(line)
+                lines.append(line)
                 if echo and line.strip():
                     echo(line)
-            return process.wait(), list(tail)
+            return process.wait(), lines
         except BaseException:
             stop_process_group(process)
             raise

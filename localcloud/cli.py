@@ -82,10 +82,17 @@ def _add_how(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="make saved changes live: handlers/ in place, stacks/ with an incremental deploy",
     )
-    parser.add_argument(
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument(
         "--quiet",
         action="store_true",
-        help="do not echo cdktf's and Terraform's lines (.localcloud/deploy.log keeps them)",
+        help="no progress display for the deploy and destroy, only the runner's own lines",
+    )
+    shown.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show cdktf's and Terraform's own lines too "
+        "(.localcloud/deploy.log and destroy.log keep them in any case)",
     )
     parser.add_argument(
         "--timeout", type=float, default=900.0, help="seconds --wait and --down wait (default 900)"
@@ -121,6 +128,7 @@ def main(argv=None) -> int:
                 destroy=not args.no_destroy,
                 watch=args.watch,
                 quiet=args.quiet,
+                verbose=args.verbose,
             )
         )
         return runner.up()

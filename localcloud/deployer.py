@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,12 +43,12 @@ class Outcome:
     stuck_on: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def breakdown(self) -> str:
-        """The phases, on one line: ``synth 0.0 s (skipped), init 2.1 s, ...``."""
+    def breakdown(self, verb: str = "apply") -> str:
+        """The phases, on one line: ``synth 3.9 s, init 2.1 s, ...`` (the apply named by
+        ``verb``; a skipped synth is said on a line of its own, ``notes``)."""
         parts = []
         for phase, seconds in self.progress.phases().items():
-            note = " (skipped)" if phase == "synth" and self.synth_skipped else ""
-            parts.append(f"{phase} {seconds:.1f} s{note}")
+            parts.append(f"{verb if phase == 'apply' else phase} {seconds:.1f} s")
         return ", ".join(parts)
 
 
@@ -80,16 +79,17 @@ class Deployer:
         """Where the synth writes the stack (and Terraform runs)."""
         return synthesized_stack(self.root, self.stack)
 
-    def deploy(self, env: dict[str, str], echo=echo_indented) -> Outcome:
+    def deploy(
+        self, env: dict[str, str], echo=echo_indented, progress: Progress | None = None
+    ) -> Outcome:
         """Run ``cdktf deploy`` (its outputs file: the run's); the synth is skipped when its
-        inputs did not change. A deploy stuck on an action the emulator lacks is stopped."""
+        inputs did not change. A deploy stuck on an action the emulator lacks is stopped.
+        ``progress``: what reads its lines (the display's), else a new one."""
         inputs = inputs_fingerprint(self.root, env)
         skip = self.record.current(inputs, self.stack_dir)
         notes = []
         if skip:
-            notes.append(
-                f"synth skipped: {WHAT} are unchanged since the synth of {self.record.since()}"
-            )
+            notes.append(f"synth skipped: {WHAT} unchanged since {self.record.since()}")
         command = [
             *self.cdktf,
             "deploy",
@@ -104,7 +104,13 @@ class Deployer:
         ]
         watch = UnimplementedWatch(self.files.emulator_log, self._abort)
         status, lines, progress = self._run(
-            command, self.root, self.files.deploy_log, env=env, echo=echo, watch=watch
+            command,
+            self.root,
+            self.files.deploy_log,
+            env=env,
+            echo=echo,
+            watch=watch,
+            progress=progress,
         )
         if "synth" in progress.marks:  # the synth (or its skip) got as far as terraform init
             self.record.save(inputs, self.stack_dir)
@@ -112,7 +118,9 @@ class Deployer:
             self.record.forget()
         return Outcome(status, lines, progress, skip, watch.action, notes)
 
-    def destroy(self, env: dict[str, str], echo=echo_indented) -> Outcome:
+    def destroy(
+        self, env: dict[str, str], echo=echo_indented, progress: Progress | None = None
+    ) -> Outcome:
         """Run ``terraform destroy`` in the deployed stack, without a refresh."""
         terraform = shutil.which("terraform", path=env.get("PATH"))
         if not terraform or not (self.stack_dir / ".terraform").is_dir():
@@ -126,18 +134,18 @@ class Deployer:
             "-input=false",
             "-refresh=false",
             f"-parallelism={self.parallelism}",
-            *([] if sys.stdout.isatty() else ["-no-color"]),
+            "-no-color",  # for destroy.log; the runner shows its progress
         ]
         status, lines, progress = self._run(
-            command, self.stack_dir, self.files.destroy_log, env=env, echo=echo
+            command, self.stack_dir, self.files.destroy_log, env=env, echo=echo, progress=progress
         )
         return Outcome(status, lines, progress)
 
     def _run(
-        self, command: list[str], cwd: Path, log_path: Path, *, env, echo, watch=None
+        self, command: list[str], cwd: Path, log_path: Path, *, env, echo, watch=None, progress=None
     ) -> tuple[int, list[str], Progress]:
-        """Run ``command`` as ``child``, its lines stamped by a Progress (and watched)."""
-        progress = Progress()
+        """Run ``command`` as ``child``, its lines stamped by ``progress`` (and watched)."""
+        progress = progress or Progress()
         if watch:
             watch.start()
         try:

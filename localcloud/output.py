@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from pathlib import Path
 
 from localcloud.errors import LocalCloudError
 
@@ -21,3 +22,13 @@ def say_error(error: LocalCloudError) -> int:
     with contextlib.suppress(OSError, ValueError):
         print(f"localcloud: {error}", file=sys.stderr, flush=True)
     return error.exit_code
+
+
+def shown(path: Path) -> str:
+    """``path`` as a person reads it: relative to the current folder when under it, else from
+    ``~`` when under the home folder, else as it is."""
+    path = Path(path)
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        with contextlib.suppress(ValueError):
+            return prefix + str(path.relative_to(base))
+    return str(path)

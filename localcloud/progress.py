@@ -3,13 +3,16 @@
 Each line is stamped as it arrives. Marker lines split the run into phases (cdktf's start and
 the synth, ``terraform init``, the plan, the apply, the outputs); each resource's
 ``Creating...`` / ``Creation complete`` (or ``Destroying...`` / ``Destruction complete``) pair
-gives its duration, summed up per resource type.
+gives its duration, summed up per resource type. While the run goes, ``now()`` says where it is
+(the phase, resources done of the plan's total, the slowest still in flight) for the progress
+display, which reads it from another thread.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -19,7 +22,9 @@ DONE = re.compile(
     r"\b(aws_\w+)\.([\w-]+)(?: \([^)]*\))?: (Creation|Destruction|Modifications) complete"
 )
 PLANNED = re.compile(r"# (aws_\w+\.[\w-]+)(?: \([^)]*\))? (?:will be|must be) ([\w -]+)")
-PLAN = re.compile(r"(Plan: \d+ to add, \d+ to change, \d+ to destroy\.|No changes\.)")
+PLAN = re.compile(r"(Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.|No changes\.)")
+CDKTF_SUFFIX = re.compile(r"_[0-9A-F]{8}$")
+"""The hash cdktf appends to each resource's name."""
 # (the phase a line ends, what the line says). "synth" is cdktf's own start and the synth.
 MARKERS = (
     ("synth", "Initializing the backend"),
@@ -29,6 +34,26 @@ MARKERS = (
     ("apply", "Apply complete!"),
     ("apply", "Destroy complete!"),
 )
+STEPS = ("synth", "init", "plan", "apply")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Where a run is: its phase (a step of ``STEPS``, or "outputs" once the apply is over),
+    resources done of the plan's ``total`` (None until the plan is known), seconds since it
+    began, and the resource in flight the longest (None when none is) with its seconds."""
+
+    phase: str
+    done: int
+    total: int | None
+    elapsed: float
+    slowest: str | None
+    slowest_s: float
+
+
+def short_address(address: str) -> str:
+    """``aws_kms_key.encryption_key_EEB70057`` as ``aws_kms_key.encryption_key``."""
+    return CDKTF_SUFFIX.sub("", address)
 
 
 @dataclass
@@ -42,15 +67,25 @@ class Progress:
     durations: dict[str, float] = field(default_factory=dict)
     planned: dict[str, str] = field(default_factory=dict)
     plan: str = ""
+    total: int | None = None
+    """Resources the plan changes (None until it is printed)."""
+    done: int = 0
+    """Resources created, changed or destroyed so far."""
+    finished: set[str] = field(default_factory=set)
+    steps: tuple[str, ...] = STEPS
+    """The phases this run goes through (a destroy starts at the plan)."""
     ended: float | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self):
         self.started = self.clock()
 
     def feed(self, line: str) -> None:
         """Take one line of output."""
-        now = self.clock()
-        text = ANSI.sub("", line)
+        with self._lock:
+            self._feed(self.clock(), ANSI.sub("", line))
+
+    def _feed(self, now: float, text: str) -> None:
         for phase, marker in MARKERS:
             if marker in text and phase not in self.marks:
                 self.marks[phase] = now
@@ -59,13 +94,32 @@ class Progress:
         found = PLAN.search(text)
         if found and not self.plan:
             self.plan = found.group(1)
+            self.total = sum(int(found.group(n) or 0) for n in (2, 3, 4))
         for found in STARTED.finditer(text):
             self._begun.setdefault(f"{found.group(1)}.{found.group(2)}", now)
             self.marks.setdefault("plan", now)  # no plan printed: the apply begins here
         for found in DONE.finditer(text):
             address = f"{found.group(1)}.{found.group(2)}"
+            self.done += 1
+            self.finished.add(address)
             if address in self._begun:
                 self.durations[address] = now - self._begun[address]
+
+    def now(self) -> Snapshot:
+        """Where the run is now."""
+        with self._lock:
+            at = self.clock()
+            phase = next((step for step in self.steps if step not in self.marks), "outputs")
+            flying = {a: t for a, t in self._begun.items() if a not in self.finished}
+            slowest = min(flying, key=flying.get) if flying else None
+            return Snapshot(
+                phase=phase,
+                done=self.done,
+                total=self.total,
+                elapsed=at - self.started,
+                slowest=short_address(slowest) if slowest else None,
+                slowest_s=at - flying[slowest] if slowest else 0.0,
+            )
 
     def finish(self) -> None:
         """The run has exited."""
@@ -104,7 +158,7 @@ class Progress:
         detail = f": {', '.join(listed[:top])}{more}" if listed else ""
         return (self.plan or "no plan printed").rstrip(".") + detail
 
-    def summary(self, top: int = 6) -> str:
+    def summary(self, top: int = 4) -> str:
         """One line: the slowest resource types."""
         parts = [
             f"{name} {entry['max_s']:.1f} s"

@@ -24,6 +24,7 @@ from localcloud.emulator import Emulator
 from localcloud.errors import LocalCloudError
 from localcloud.output import say, say_error
 from localcloud.ports import ensure_free
+from localcloud.progress_display import ProgressDisplay
 from localcloud.run_files import RunFiles
 from localcloud.serving import Serving
 from localcloud.stack import Stack
@@ -46,6 +47,7 @@ class Options:
     destroy: bool = True
     parallelism: int = PARALLELISM
     quiet: bool = False
+    verbose: bool = False
     watch: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -77,7 +79,8 @@ class Runner:
         try:
             deployer = self.preflight()
             self._start_emulator()
-            self.stack = Stack(deployer, self.env, quiet=self.options.quiet)
+            display = None if self.options.quiet else ProgressDisplay(verbose=self.options.verbose)
+            self.stack = Stack(deployer, self.env, display)
             self.stack.deploy(self.timings)
             self._serve(begun)
             if self.options.watch:
@@ -126,11 +129,10 @@ class Runner:
         self.emulator = Emulator(
             options.host, options.emulator_port, self.files.emulator_log, self.region
         )
-        say("starting the AWS emulator (moto server) ...")
+        # Said once it serves (its URL and time): a start fits on one screen.
         self.timings["emulator_s"] = round(self.emulator.start(), 2)
         self.env["AWS_ENDPOINT_URL"] = self.emulator.url
         self.record_phase("deploying")
-        say(f"emulator ready at {self.emulator.url} in {self.timings['emulator_s']} s")
 
     def _serve(self, begun: float) -> None:
         started = time.monotonic()
@@ -149,9 +151,9 @@ class Runner:
         timings["ready_s"] = round(time.monotonic() - begun, 2)
         self.serving.publish(options.stack, region, self.env, timings)
         say(
-            f"ready in {timings['ready_s']} s (emulator {timings['emulator_s']} s, "
-            f"deploy {timings['deploy_s']} s, gateway {timings['gateway_s']} s); "
-            "Ctrl-C or `python -m localcloud --down` tears it all down"
+            f"ready in {timings['ready_s']:.1f} s (emulator {timings['emulator_s']:.1f}, "
+            f"deploy {timings['deploy_s']:.1f}, gateway {timings['gateway_s']:.1f} s); "
+            "stop: Ctrl-C or python -m localcloud --down"
         )
         self.record_phase("serving")
 

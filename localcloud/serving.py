@@ -9,8 +9,11 @@ from pathlib import Path
 
 from localcloud import aws
 from localcloud.gateway.server import Gateway, start
-from localcloud.output import say
+from localcloud.output import say, shown
 from localcloud.run_files import RunFiles
+
+TOKEN = "python -m localcloud user add EMAIL [--admin]"
+"""The next step once it serves: a person of the local pool, and their ID token (printed)."""
 
 
 class Serving:
@@ -58,7 +61,7 @@ class Serving:
     def publish(self, stack: str, region: str, env: dict[str, str], timings: dict) -> None:
         """Write ``env`` (the exports that point a shell at the emulator and the API, with
         Terraform's CLI configuration of ``env``) and ``ready.json`` (where everything is, and
-        the start's ``timings``), and say where it is."""
+        the start's ``timings``), and say where it is and how to get a token."""
         api_url = self.api_url
         exports = {
             "AWS_ENDPOINT_URL": self.emulator_url,
@@ -88,10 +91,15 @@ class Serving:
                 "timings": timings,
             },
         )
-        say(f"API       {api_url}")
-        say(f"emulator  {self.emulator_url}")
-        say(f"outputs   {files.flat_outputs} (and {files.all_outputs.name})")
-        say(f"env       source {files.env_file}  # to run terraform or tests against it")
+        for name, value in (
+            ("API", api_url),
+            ("reference", f"{api_url}docs"),
+            ("emulator", self.emulator_url),
+            ("outputs", f"{shown(files.flat_outputs)} (and {files.all_outputs.name})"),
+            ("env", f"source {shown(files.env_file)}  # for terraform or tests; logs beside it"),
+            ("token", f"{TOKEN}, later: python -m localcloud token EMAIL"),
+        ):
+            say(f"{name:<10} {value}")
 
     def serve_forever(self) -> None:
         """Serve until interrupted."""

@@ -4,22 +4,29 @@ the user and for ``ready.json``/``teardown.json``."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from pathlib import Path
 
-from localcloud.cdktf import classify_failure, echo_indented, flatten_outputs
+from localcloud.cdktf import classify_failure, flatten_outputs
 from localcloud.deployer import Deployer, Outcome
 from localcloud.errors import LocalCloudError
-from localcloud.output import say
+from localcloud.output import say, shown
+from localcloud.progress import Progress
+from localcloud.progress_display import ProgressDisplay
 
 
 class Stack:
-    """``deployer``'s stack, deployed with ``env`` (which points at the emulator); ``quiet``:
-    cdktf's and Terraform's own lines go to the logs only."""
+    """``deployer``'s stack, deployed with ``env`` (which points at the emulator); cdktf's and
+    Terraform's own lines go to the logs, their progress to ``display`` (None: nothing shown)."""
 
-    def __init__(self, deployer: Deployer, env: dict[str, str], quiet: bool = False):
+    def __init__(
+        self, deployer: Deployer, env: dict[str, str], display: ProgressDisplay | None = None
+    ):
         self.deployer = deployer
         self.env = env
-        self.echo = None if quiet else echo_indented
+        self.display = display
+        self.echo = display.echo if display else None
         self.deployed = False
         self.outputs: dict = {}
         """The stack's outputs, by name (the flat outputs file)."""
@@ -34,26 +41,42 @@ class Stack:
         files = self.deployer.files
         files.outputs_dir.mkdir(parents=True, exist_ok=True)
         files.all_outputs.unlink(missing_ok=True)
-        say(f"deploying {self.name} onto the emulator with cdktf (Terraform's progress follows)")
         started = time.monotonic()
         outcome = self._deploy()
         timings["deploy_s"] = round(time.monotonic() - started, 2)
         timings["synth_skipped"] = outcome.synth_skipped
         timings["deploy_phases"] = outcome.progress.phases()
         timings["deploy_resources"] = outcome.progress.by_type()
-        say(f"deployed in {timings['deploy_s']} s: {outcome.breakdown()}")
-        say(f"slowest resources: {outcome.progress.summary()}")
+        say(
+            f"deployed {outcome.progress.done} resources in {timings['deploy_s']:.1f} s "
+            f"({outcome.breakdown()})"
+        )
+        say(f"slowest: {outcome.progress.summary()}")
 
     def redeploy(self) -> str:
         """Watch mode's incremental deploy; what it changed."""
         return self._deploy().progress.changes()
 
+    def _showing(self, what: str, log: Path, progress: Progress, verb: str):
+        if self.display is None:
+            return contextlib.nullcontext()
+        return self.display.showing(what, shown(log), progress, verb)
+
+    def _failed(self, log: Path, outcome: Outcome) -> None:
+        """Terraform's output in full, after a run that failed."""
+        if self.display is not None:
+            self.display.replay(shown(log), outcome.lines)
+
     def _deploy(self) -> Outcome:
-        """One cdktf deploy; the outputs files written from it."""
-        outcome = self.deployer.deploy(self.env, echo=self.echo)
+        """One cdktf deploy, its progress shown; the outputs files written from it."""
+        progress = Progress()
+        log = self.deployer.files.deploy_log
+        with self._showing(f"deploying {self.name}", log, progress, "apply"):
+            outcome = self.deployer.deploy(self.env, echo=self.echo, progress=progress)
         for note in outcome.notes:
             say(note)
         if outcome.status != 0 or outcome.stuck_on:
+            self._failed(log, outcome)
             raise self.deployer.failure(outcome)
         self.deployed = True
         files = self.deployer.files
@@ -66,10 +89,12 @@ class Stack:
         ``timings``."""
         if not self.deployed:
             return
-        say(f"destroying {self.name} on the emulator with Terraform ...")
         started = time.monotonic()
+        progress = Progress(steps=("plan", "apply"))
+        log = self.deployer.files.destroy_log
         try:
-            outcome = self.deployer.destroy(self.env, echo=self.echo)
+            with self._showing(f"destroying {self.name}", log, progress, "destroy"):
+                outcome = self.deployer.destroy(self.env, echo=self.echo, progress=progress)
         except LocalCloudError as error:
             say(f"destroy skipped: {error}")
             return
@@ -78,10 +103,11 @@ class Stack:
         timings["destroy_resources"] = outcome.progress.by_type()
         if outcome.status == 0:
             say(
-                f"destroyed in {timings['destroy_s']} s: {outcome.breakdown()}; "
-                f"slowest: {outcome.progress.summary(top=4)}"
+                f"destroyed {outcome.progress.done} resources in {timings['destroy_s']:.1f} s "
+                f"({outcome.breakdown('destroy')})"
             )
         else:
+            self._failed(log, outcome)
             say(
                 f"the destroy failed ({classify_failure(self.name, outcome.lines)}); "
                 "the emulator is stopped anyway, so nothing is left"

@@ -26,7 +26,7 @@ INPUT_FILES = ("main.py", "cdktf.json", "Pipfile.lock", "package-lock.json")
 INPUT_DIRS = ("stacks", "handlers")
 ENV_PREFIX = "ECOMMERCE_"
 IGNORED_PARTS = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
-WHAT = "main.py, stacks/, handlers/, cdktf.json, the lock files and ECOMMERCE_* variables"
+WHAT = "main.py, stacks/, handlers/, cdktf.json, the locks and ECOMMERCE_*"
 """What the fingerprint covers, as the runner says it."""
 
 
@@ -88,8 +88,9 @@ class SynthRecord:
         )
 
     def since(self) -> str:
-        """When the recorded synth ran, for the user."""
-        return self._read().get("at", "an earlier run")
+        """When the recorded synth ran, for the user (its time alone when it was today)."""
+        at = self._read().get("at", "an earlier run")
+        return at.removeprefix(time.strftime("%Y-%m-%d "))
 
     def save(self, inputs: str, stack_dir: Path) -> None:
         """Record that ``stack_dir`` now holds the synth of ``inputs``."""

@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from localcloud.errors import LocalCloudError
+from localcloud.output import shown
 
 MIN_TERRAFORM = (1, 3, 0)
 """cdktf 0.21 and the hashicorp/aws 5.x provider need Terraform 1.3 or newer."""
@@ -165,8 +166,8 @@ def provider_setup(env: dict[str, str], config_path: Path, probe_timeout: float 
             "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE": "true",
         }
         return changes, (
-            "Terraform's registry is reachable; the provider is downloaded once into "
-            f"{cache} and reused by later runs."
+            "Terraform's registry is reachable: the AWS provider is downloaded once, "
+            f"into {shown(cache)}"
         )
     if user_configures_installation(env):
         return {}, "Terraform's registry is unreachable; using your Terraform CLI configuration."
@@ -181,7 +182,7 @@ def provider_setup(env: dict[str, str], config_path: Path, probe_timeout: float 
     write_cli_config(config_path, mirror)
     versions = ", ".join(mirror_versions(mirror))
     note = (
-        f"Terraform's registry is unreachable; providers come from the mirror {mirror} "
-        f"(hashicorp/aws {versions}) via {config_path}."
+        f"Terraform's registry is unreachable: the AWS provider comes from the mirror "
+        f"{shown(mirror)} ({versions})"
     )
     return {"TF_CLI_CONFIG_FILE": str(config_path)}, note

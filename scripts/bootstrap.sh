@@ -1,18 +1,99 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh machine: pipenv, the locked Python packages (in
-# ./.venv) and the pinned cdktf CLI (in ./node_modules). Safe to run again.
+# ./.venv) and the pinned cdktf CLI and Swagger UI (in ./node_modules). Safe to run again.
+#
+# What a person sees: one line per step, with what it installed and how long it took, and a sign
+# of life while steps run (in a terminal one line redrawn every second; in a pipe or CI a plain
+# line every INSTALL_PULSE_EVERY seconds, 30 by default). Every step's full output goes to
+# .localcloud/install.log; a failure shows the step's last lines and points there. Plain bash:
+# it runs before the virtualenv (and the display library in it) exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! python3 -m pipenv --version >/dev/null 2>&1; then
-  echo "==> installing pipenv"
-  python3 -m pip install --quiet --disable-pip-version-check pipenv
-fi
+LOG=.localcloud/install.log
+PULSE_EVERY=${INSTALL_PULSE_EVERY:-30}
+mkdir -p .localcloud
+: >"$LOG"
+echo "install: each step's full output goes to $LOG"
 export PIPENV_VENV_IN_PROJECT=1 PIPENV_NOSPIN=1 PIPENV_VERBOSITY=-1
+
+declare -A PID=() NAME=() START=()
+SHOWN=0  # the width of the terminal's sign of life, to blank it before a line
+
+begin() {  # begin <step> <what it installs> <command...>: run a step in the background
+  local step=$1
+  NAME[$step]=$2
+  shift 2
+  "$@" >".localcloud/install-$step.out" 2>&1 &
+  PID[$step]=$!
+  START[$step]=$SECONDS
+}
+
+unpulse() {  # blank the terminal's sign of life, so that a line can take its place
+  if [ "$SHOWN" -gt 0 ]; then
+    printf '\r%*s\r' "$SHOWN" ''
+    SHOWN=0
+  fi
+}
+
+settle() {  # settle <step>: a step has ended; say how, keep its output in the log
+  local step=$1 status=0 took
+  wait "${PID[$step]}" || status=$?
+  took=$((SECONDS - START[$step]))
+  unset "PID[$step]"
+  {
+    echo "=== ${NAME[$step]}: exit status $status after ${took} s"
+    cat ".localcloud/install-$step.out"
+  } >>"$LOG"
+  unpulse
+  if [ "$status" -ne 0 ]; then
+    echo "install: ${NAME[$step]} FAILED after ${took} s (exit status $status); its last lines:"
+    tail -n 20 ".localcloud/install-$step.out" | sed 's/^/    /'
+    echo "install: the full output is in $LOG"
+    for other in "${!PID[@]}"; do kill "${PID[$other]}" 2>/dev/null || true; done
+    rm -f ".localcloud/install-$step.out"
+    exit 1
+  fi
+  rm -f ".localcloud/install-$step.out"
+  echo "install: ${NAME[$step]} in ${took} s"
+}
+
+pulse() {  # pulse <since>: the sign of life, naming what still runs
+  local running="" step line
+  for step in "${!PID[@]}"; do running="${running:+$running, }$step"; done
+  line="install: $running ... $((SECONDS - $1)) s"
+  if [ -t 1 ]; then
+    unpulse
+    printf '%s' "$line"
+    SHOWN=${#line}
+  else
+    echo "$line"
+  fi
+}
+
+finish() {  # wait for every step begun: a line as each ends, a sign of life meanwhile
+  local since=$SECONDS last=$SECONDS step
+  while [ "${#PID[@]}" -gt 0 ]; do
+    for step in "${!PID[@]}"; do
+      kill -0 "${PID[$step]}" 2>/dev/null || settle "$step"
+    done
+    [ "${#PID[@]}" -gt 0 ] || break
+    if [ -t 1 ] || [ $((SECONDS - last)) -ge "$PULSE_EVERY" ]; then
+      pulse "$since"
+      last=$SECONDS
+    fi
+    sleep 1
+  done
+}
+
+if ! python3 -m pipenv --version >/dev/null 2>&1; then
+  begin pipenv "pipenv (pip install)" \
+    python3 -m pip install --quiet --disable-pip-version-check pipenv
+  finish
+fi
 # The two installs share nothing: the cdktf CLI's runs beside the Python packages'.
-echo "==> cdktf CLI (package-lock.json) and python packages (Pipfile.lock)"
-npm_log=$(mktemp)
-npm ci --no-audit --no-fund --loglevel=error >"$npm_log" 2>&1 &
-npm_pid=$!
-python3 -m pipenv sync --dev >/dev/null
-wait "$npm_pid" || { cat "$npm_log"; exit 1; }
+begin "node packages" "cdktf CLI and Swagger UI into node_modules (npm ci, package-lock.json)" \
+  npm ci --no-audit --no-fund --loglevel=error
+begin "python packages" "Python packages into .venv (pipenv sync, Pipfile.lock)" \
+  python3 -m pipenv sync --dev
+finish

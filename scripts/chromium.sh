@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Debian's Chromium, for the browser test of the API reference page
-# (tests/localcloud/test_docs_page.py). Installs it only when it is missing; scripts/test.sh runs
-# this in the background while the first phases run.
+# (tests/localcloud/test_docs_page.py), and tmux, the terminal in which the start and the install
+# are tested as a person sees them (tests/localcloud/test_progress_display.py,
+# tests/scripts/test_bootstrap.py). Installs only what is missing; scripts/test.sh runs this in
+# the background while the first phases run.
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ]; then
-  echo "chromium: already installed"
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v tmux >/dev/null || missing+=(tmux)
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "chromium, tmux: already installed"
   exit 0
 fi
 sudo=()
@@ -14,5 +19,5 @@ export DEBIAN_FRONTEND=noninteractive
 start=$SECONDS
 "${sudo[@]}" apt-get update -qq
 # No recommends: 25 packages instead of 130 (and no upgrade of the machine's own packages).
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium >/dev/null
-echo "chromium: installed in $((SECONDS - start))s"
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "${missing[*]}: installed in $((SECONDS - start))s"

