@@ -24,13 +24,27 @@ from constructs import Construct
 from stacks.iam import assume_role_policy, policy_document, statement
 
 HTTPS = 443
-# What VPC Flow Logs does with its role, on the flow log group's streams only.
-FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams")
+# What VPC Flow Logs does with its role (AWS's flow logs guide lists these five as the least it
+# needs): all but one on the flow log group and its streams only...
+FLOW_LOG_ACTIONS = (
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:DescribeLogStreams",
+)
+# ...and DescribeLogGroups, which takes no resource ("*" is the only form IAM accepts for it).
+FLOW_LOG_RESOURCELESS_ACTIONS = ("logs:DescribeLogGroups",)
 
 
 def flow_log_group_name(prefix: str) -> str:
     """The log group the VPC's flow logs go to."""
     return f"/vpc/{prefix}/flow-logs"
+
+
+def flow_log_resources(group_arn: str) -> list[str]:
+    """The flow log group and its streams: CloudWatch Logs checks some of the actions against
+    the group (``log-group:<name>``), the others against a stream in it."""
+    return [group_arn, f"{group_arn}:*"]
 
 
 @dataclass(frozen=True)
@@ -258,12 +272,15 @@ class Network(Construct):
             assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),
             permissions_boundary=props.permissions_boundary,
         )
-        IamRolePolicy(
+        policy = IamRolePolicy(
             self,
             "flow-logs-policy",
             role=role.id,
             name="write-flow-logs",
-            policy=policy_document(statement(list(FLOW_LOG_ACTIONS), f"{log_group.arn}:*")),
+            policy=policy_document(
+                statement(list(FLOW_LOG_ACTIONS), flow_log_resources(log_group.arn)),
+                statement(list(FLOW_LOG_RESOURCELESS_ACTIONS), "*"),
+            ),
         )
         self.flow_log = FlowLog(
             self,
@@ -274,4 +291,7 @@ class Network(Construct):
             log_destination=log_group.arn,
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
+            # The role alone is not enough: without its policy, the first deliveries (made as
+            # soon as the flow log exists) are refused, and the flow log reports an access error.
+            depends_on=[policy],
         )

@@ -89,6 +89,28 @@ def test_flow_logs(env):
     assert "aws_kms_key" in group["kms_key_id"]
 
 
+def test_flow_log_role_has_what_aws_lists_and_is_waited_for(env):
+    """AWS's flow logs guide lists the least the role needs; the flow log is created only
+    after the role's policy, or its first deliveries are refused."""
+    [(key, policy)] = [
+        (k, p) for k, p in env.resources("aws_iam_role_policy").items() if "flow-logs" in k
+    ]
+    statements = json.loads(policy["policy"])["Statement"]
+    granted = {action: s["Resource"] for s in statements for action in s["Action"]}
+    assert set(granted) == {
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
+    }
+    [group] = [k for k in env.resources("aws_cloudwatch_log_group") if "flow-logs" in k]
+    arn = f"${{aws_cloudwatch_log_group.{group}.arn}}"
+    assert granted["logs:DescribeLogGroups"] == "*"
+    assert granted["logs:PutLogEvents"] == [arn, f"{arn}:*"]
+    assert f"aws_iam_role_policy.{key}" in env.one("aws_flow_log")["depends_on"]
+
+
 @pytest.mark.parametrize("zones", [2, 3, 6])
 def test_subnet_cidrs_do_not_overlap(zones):
     public, private = subnet_cidrs("10.0.0.0/16", zones)

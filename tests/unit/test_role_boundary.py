@@ -18,6 +18,7 @@ from stacks.ci_permissions import MAX_POLICY_CHARS
 from stacks.config import load
 from stacks.functions import RESOURCELESS_ACTIONS
 from stacks.iam import PolicyScope
+from stacks.network import FLOW_LOG_RESOURCELESS_ACTIONS
 from stacks.role_boundary import boundary_document
 from tests.unit.policy_evaluation import allowed, as_list, condition_holds
 
@@ -136,7 +137,7 @@ def test_every_action_is_named_and_star_only_where_iam_takes_nothing_else(accoun
         actions = as_list(grant["Action"])
         assert not [a for a in actions if "*" in a]
         if "*" in as_list(grant["Resource"]):
-            assert set(actions) <= set(RESOURCELESS_ACTIONS)
+            assert set(actions) <= {*RESOURCELESS_ACTIONS, *FLOW_LOG_RESOURCELESS_ACTIONS}
 
 
 def test_every_role_of_a_real_environment_carries_its_boundary(synths, account_synth):
