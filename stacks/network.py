@@ -54,7 +54,8 @@ class NetworkProps:
     prefix: str
     region: str
     cidr: str
-    zones: tuple[str, ...]
+    # Availability zone IDs (use1-az1), the same physical zones in every account.
+    zone_ids: tuple[str, ...]
     log_retention_days: int
     kms_key_arn: str
     # ARN of the managed policy bounding the flow logs' role; None: no boundary.
@@ -74,7 +75,7 @@ def subnet_cidrs(cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
 
 
 class Network(Construct):
-    """VPC with a public and a private subnet per zone, and no NAT gateway.
+    """VPC with a public and a private subnet per zone (chosen by zone ID), and no NAT gateway.
 
     The functions run in the private subnets with one egress-only security group. They reach
     DynamoDB through a gateway endpoint on the private route tables (free) and KMS through an
@@ -133,8 +134,8 @@ class Network(Construct):
             destination_cidr_block="0.0.0.0/0",
             gateway_id=igw.id,
         )
-        public_cidrs, private_cidrs = subnet_cidrs(self.props.cidr, len(self.props.zones))
-        for index, zone in enumerate(self.props.zones):
+        public_cidrs, private_cidrs = subnet_cidrs(self.props.cidr, len(self.props.zone_ids))
+        for index, zone in enumerate(self.props.zone_ids):
             public = self._subnet(f"public-{index}", zone, public_cidrs[index], "public")
             RouteTableAssociation(
                 self, f"public-{index}-rta", subnet_id=public.id, route_table_id=public_rt.id
@@ -153,13 +154,13 @@ class Network(Construct):
             self.private_subnets.append(private)
             self.private_route_tables.append(private_rt)
 
-    def _subnet(self, name: str, zone: str, cidr: str, tier: str) -> Subnet:
+    def _subnet(self, name: str, zone_id: str, cidr: str, tier: str) -> Subnet:
         return Subnet(
             self,
             name,
             vpc_id=self.vpc.id,
             cidr_block=cidr,
-            availability_zone=zone,
+            availability_zone_id=zone_id,
             map_public_ip_on_launch=False if tier == "public" else None,
             tags={"Name": f"{self.props.prefix}-{name}", "tier": tier},
         )
