@@ -151,6 +151,8 @@ READ_ANYWHERE = [
     "logs:GetLogDelivery", "logs:ListLogDeliveries", "cloudwatch:DescribeAlarms",
     "application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource",
     "kms:ListAliases", "wafv2:GetWebACLForResource",
+    # The deploy's first step: the account's concurrency quota (scripts/ci/concurrency.py).
+    "lambda:GetAccountSettings",
 ]  # fmt: skip
 WRITE_ANYWHERE = [
     "ec2:CreateVpc", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:ModifySubnetAttribute",
