@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import jsii
 from cdktf import (
+    Fn,
     IResolveContext,
     IStringProducer,
     Lazy,
@@ -378,8 +379,14 @@ class Api(Construct):
             rest_api_id=self.rest_api.id,
             # A deployment is a snapshot: AWS serves the stage from it until a new one is made.
             # Hashing the synthesized configuration of everything it snapshots (references kept
-            # symbolic, so it is stable across applies) makes any content change redeploy.
-            triggers={"redeployment": Lazy.string_value(_SnapshotHash(self))},
+            # symbolic, so it is stable across applies) makes any content change redeploy; the
+            # values those references point to (the authorizer's user pools, the integrations'
+            # functions) are in the trigger too, resolved by Terraform at apply, so a replaced
+            # pool or function redeploys as well.
+            triggers={
+                "redeployment": Lazy.string_value(_SnapshotHash(self)),
+                "references": Lazy.string_value(_SnapshotReferences(self)),
+            },
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             depends_on=[r for r in self.snapshotted() if r is not self.rest_api],
         )
@@ -429,3 +436,23 @@ class _SnapshotHash:  # pylint: disable=too-few-public-methods  # a jsii produce
         """The hash."""
         config = [context.resolve(r.to_terraform()) for r in self.api.snapshotted()]
         return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
+
+
+@jsii.implements(IStringProducer)
+class _SnapshotReferences:  # pylint: disable=too-few-public-methods  # a jsii producer
+    """The values the snapshot points to but does not hold: each authorizer's provider ARNs and
+    each integration's URI, as Terraform expressions (one per line), so that a change of what
+    they reference changes the trigger even though the configuration, and its hash, does not."""
+
+    def __init__(self, api: Api):
+        self.api = api
+
+    def produce(self, _context: IResolveContext) -> str:
+        """The expressions, in the order of ``api.snapshotted()``."""
+        values = []
+        for resource in self.api.snapshotted():
+            if isinstance(resource, ApiGatewayAuthorizer):
+                values.append(Fn.join(",", Fn.sort(resource.provider_arns)))
+            elif isinstance(resource, ApiGatewayIntegration) and resource.uri_input:
+                values.append(resource.uri)
+        return "\n".join(values)

@@ -107,8 +107,7 @@ READ_BY_NAME = {
     "iam": ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies",
             "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:ListRoleTags"],
     "logs": ["logs:ListTagsForResource", "logs:ListTagsLogGroup"],
-    "sns": ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic",
-            "sns:GetSubscriptionAttributes"],
+    "sns": ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic"],
     "cognito-idp": ["cognito-idp:DescribeUserPool", "cognito-idp:DescribeUserPoolClient",
                     "cognito-idp:GetGroup", "cognito-idp:GetUserPoolMfaConfig",
                     "cognito-idp:ListTagsForResource"],
@@ -130,8 +129,7 @@ WRITE_BY_NAME = {
              "logs:DeleteRetentionPolicy", "logs:AssociateKmsKey", "logs:DisassociateKmsKey",
              "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"],
     "sns": ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:TagResource",
-            "sns:UntagResource", "sns:Subscribe", "sns:Unsubscribe",
-            "sns:SetSubscriptionAttributes"],
+            "sns:UntagResource", "sns:Subscribe"],
     "cognito-idp": ["cognito-idp:UpdateUserPool", "cognito-idp:DeleteUserPool",
                     "cognito-idp:SetUserPoolMfaConfig", "cognito-idp:CreateUserPoolClient",
                     "cognito-idp:UpdateUserPoolClient", "cognito-idp:DeleteUserPoolClient",
@@ -142,16 +140,19 @@ WRITE_BY_NAME = {
                    "cloudwatch:TagResource", "cloudwatch:UntagResource",
                    "cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"],
     "wafv2": ["wafv2:CreateWebACL", "wafv2:UpdateWebACL", "wafv2:DeleteWebACL",
-              "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL",
-              "wafv2:PutLoggingConfiguration", "wafv2:DeleteLoggingConfiguration",
-              "wafv2:TagResource", "wafv2:UntagResource"],
+              "wafv2:AssociateWebACL", "wafv2:PutLoggingConfiguration",
+              "wafv2:DeleteLoggingConfiguration", "wafv2:TagResource", "wafv2:UntagResource"],
 }  # fmt: skip
-# Calls that take no resource, or whose resources have generated ids: `*` in the region.
+# Calls that take no resource, or whose resources have generated ids: `*` in the region. (SNS's
+# subscription calls take no resource in IAM: named with the topic's ARN they would grant nothing.)
 READ_ANYWHERE = [
     "ec2:Describe*", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
+    "sns:GetSubscriptionAttributes",
     "logs:GetLogDelivery", "logs:ListLogDeliveries", "cloudwatch:DescribeAlarms",
     "application-autoscaling:Describe*", "application-autoscaling:ListTagsForResource",
     "kms:ListAliases", "wafv2:GetWebACLForResource",
+    # The deploy's first step: the account's concurrency quota (scripts/ci/concurrency.py).
+    "lambda:GetAccountSettings",
 ]  # fmt: skip
 WRITE_ANYWHERE = [
     "ec2:CreateVpc", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:ModifySubnetAttribute",
@@ -167,6 +168,7 @@ WRITE_ANYWHERE = [
     "application-autoscaling:TagResource", "application-autoscaling:UntagResource",
     "logs:CreateLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
     "logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "cognito-idp:CreateUserPool",
+    "sns:Unsubscribe", "sns:SetSubscriptionAttributes",
 ]  # fmt: skip
 # EC2 deletions: only of resources tagged with the environment.
 DELETE_TAGGED = [
@@ -187,6 +189,14 @@ KEY_WRITE = ["kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeleti
 API_READ = ["apigateway:GET"]
 API_WRITE = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE",
              "apigateway:SetWebACL"]  # fmt: skip
+# The web ACL's association is checked against both ends: the web ACL (by name, above) and the
+# stage it protects (REST API ids are generated: any stage of the region). Disassociating names
+# the stage only.
+STAGE_FIREWALL = ["wafv2:AssociateWebACL", "wafv2:DisassociateWebACL"]
+# Creating (or modifying) an interface endpoint with private DNS associates the VPC with the
+# private hosted zone that AWS keeps for the service: the caller needs this Route 53 action, on a
+# hosted zone whose id nobody knows beforehand.
+PRIVATE_DNS = "route53:AssociateVPCWithHostedZone"
 
 
 def _sid(*words: str) -> str:
@@ -328,6 +338,16 @@ def platform_write_statements(scope: CiScope) -> list[dict]:
         statement(WRITE_ANYWHERE, "*", Sid="WriteWithoutResourceNames", Condition=scope.in_region),
         statement(DELETE_TAGGED, "*", Sid="DeleteOnlyTaggedNetwork", Condition=scope.tagged),
         statement(API_WRITE, _rest_apis(scope), Sid="WriteRestApis"),
+        statement(
+            STAGE_FIREWALL,
+            scope.arn("apigateway", "/restapis/*/stages/*", account=False),
+            Sid="FirewallOnRestApiStages",
+        ),
+        statement(
+            PRIVATE_DNS,
+            scope.arn("route53", "hostedzone/*", region=False, account=False),
+            Sid="PrivateDnsOfInterfaceEndpoints",
+        ),
         statement(
             "kms:CreateKey",
             "*",

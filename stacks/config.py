@@ -8,9 +8,9 @@ Overrides come from environment variables only (read by ``main.py`` and passed i
 this module reads no global state):
 
 - ``ECOMMERCE_REGION``: AWS region of every environment (default ``us-east-1``).
-- ``ECOMMERCE_ZONES``: comma-separated availability zones of the region, in place of its row in
-  ``REGION_ZONES`` (required for a region that table does not know); each environment takes the
-  first ``az_count`` of them.
+- ``ECOMMERCE_ZONES``: comma-separated availability zone IDs of the region (``use1-az1``), in
+  place of its row in ``REGION_ZONE_IDS`` (required for a region that table does not know); each
+  environment takes the first ``az_count`` of them.
 - ``ECOMMERCE_<ENV>_ALARM_EMAILS`` / ``ECOMMERCE_<ENV>_ALARM_HTTPS_ENDPOINT``: who the alarms of
   one environment notify (comma-separated addresses; one HTTPS URL).
 - ``ECOMMERCE_<ENV>_CORS_ORIGINS``: comma-separated allowed origins of one environment.
@@ -60,28 +60,30 @@ POWERTOOLS_LAYER_ARN = (
     "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:"
     f"{POWERTOOLS_LAYER['layer_version']}"
 )
-# Each region's availability zone names, for the regions this project has been checked against.
-# Letters are not always a, b, c (ap-northeast-1 has a, c, d), so zones are never derived from
-# letters; a region missing here needs ECOMMERCE_ZONES.
-REGION_ZONES = {
-    "us-east-1": ("us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e",
-                  "us-east-1f"),
-    "us-east-2": ("us-east-2a", "us-east-2b", "us-east-2c"),
-    "us-west-1": ("us-west-1b", "us-west-1c"),
-    "us-west-2": ("us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"),
-    "ca-central-1": ("ca-central-1a", "ca-central-1b", "ca-central-1d"),
-    "eu-west-1": ("eu-west-1a", "eu-west-1b", "eu-west-1c"),
-    "eu-west-2": ("eu-west-2a", "eu-west-2b", "eu-west-2c"),
-    "eu-west-3": ("eu-west-3a", "eu-west-3b", "eu-west-3c"),
-    "eu-central-1": ("eu-central-1a", "eu-central-1b", "eu-central-1c"),
-    "eu-north-1": ("eu-north-1a", "eu-north-1b", "eu-north-1c"),
-    "ap-northeast-1": ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"),
-    "ap-northeast-2": ("ap-northeast-2a", "ap-northeast-2b", "ap-northeast-2c", "ap-northeast-2d"),
-    "ap-southeast-1": ("ap-southeast-1a", "ap-southeast-1b", "ap-southeast-1c"),
-    "ap-southeast-2": ("ap-southeast-2a", "ap-southeast-2b", "ap-southeast-2c"),
-    "ap-south-1": ("ap-south-1a", "ap-south-1b", "ap-south-1c"),
-    "sa-east-1": ("sa-east-1a", "sa-east-1b", "sa-east-1c"),
+# Each region's availability zone IDs, for the regions this project has been checked against.
+# Zones are chosen by ID, never by name: a name (us-east-1a) maps to a different physical zone in
+# each account, an ID (use1-az1) is the same zone in every account, so dev, staging and prod, in
+# accounts of their own, span the same zones. IDs are not always az1, az2, az3 (us-west-1 has
+# az1 and az3), so they are never derived; a region missing here needs ECOMMERCE_ZONES.
+REGION_ZONE_IDS = {
+    "us-east-1": ("use1-az1", "use1-az2", "use1-az3", "use1-az4", "use1-az5", "use1-az6"),
+    "us-east-2": ("use2-az1", "use2-az2", "use2-az3"),
+    "us-west-1": ("usw1-az1", "usw1-az3"),
+    "us-west-2": ("usw2-az1", "usw2-az2", "usw2-az3", "usw2-az4"),
+    "ca-central-1": ("cac1-az1", "cac1-az2", "cac1-az4"),
+    "eu-west-1": ("euw1-az1", "euw1-az2", "euw1-az3"),
+    "eu-west-2": ("euw2-az1", "euw2-az2", "euw2-az3"),
+    "eu-west-3": ("euw3-az1", "euw3-az2", "euw3-az3"),
+    "eu-central-1": ("euc1-az1", "euc1-az2", "euc1-az3"),
+    "eu-north-1": ("eun1-az1", "eun1-az2", "eun1-az3"),
+    "ap-northeast-1": ("apne1-az1", "apne1-az2", "apne1-az4"),
+    "ap-northeast-2": ("apne2-az1", "apne2-az2", "apne2-az3", "apne2-az4"),
+    "ap-southeast-1": ("apse1-az1", "apse1-az2", "apse1-az3"),
+    "ap-southeast-2": ("apse2-az1", "apse2-az2", "apse2-az3"),
+    "ap-south-1": ("aps1-az1", "aps1-az2", "aps1-az3"),
+    "sa-east-1": ("sae1-az1", "sae1-az2", "sae1-az3"),
 }  # fmt: skip
+_ZONE_ID = re.compile(r"^[a-z]+\d+-az\d+$")
 
 
 class ConfigError(ValueError):
@@ -172,8 +174,8 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     ignore_rule_description_drift: bool = False
     state: StateBackend = field(default_factory=StateBackend)
     user_pool: UserPool = field(default_factory=UserPool)
-    # The region's usable zones (ECOMMERCE_ZONES); empty: its row in REGION_ZONES. The network
-    # spans the first az_count of them.
+    # The region's usable zone IDs (ECOMMERCE_ZONES); empty: its row in REGION_ZONE_IDS. The
+    # network spans the first az_count of them.
     zones: tuple[str, ...] = ()
     # Who the alarm topic notifies: email addresses (each confirms by mail) and/or one HTTPS
     # endpoint (which must confirm the subscription). None at all is allowed, and said at synth.
@@ -191,9 +193,10 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
         return f"{PROJECT}-{self.name}"
 
     @property
-    def availability_zones(self) -> tuple[str, ...]:
-        """The zones the network spans: a fixed list, so it never grows when AWS adds a zone."""
-        return (self.zones or REGION_ZONES.get(self.region, ()))[: self.az_count]
+    def zone_ids(self) -> tuple[str, ...]:
+        """The IDs of the zones the network spans: a fixed list, so it never grows when AWS
+        adds a zone."""
+        return (self.zones or REGION_ZONE_IDS.get(self.region, ()))[: self.az_count]
 
     @property
     def stack_name(self) -> str:
@@ -296,14 +299,14 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 raise ConfigError(self.name, f"user_pool.{name}", problem)
 
     def _zone_and_subscriber_checks(self) -> tuple[tuple[str, bool, str], ...]:
-        known = REGION_ZONES.get(self.region)
+        known = REGION_ZONE_IDS.get(self.region)
         zones = self.zones or known or ()
         return (
             (
                 "zones",
                 bool(self.zones) or known is not None,
-                f"must be set (ECOMMERCE_ZONES) for region {self.region}, whose zones this "
-                f"project does not know (known: {', '.join(sorted(REGION_ZONES))})",
+                f"must be set (ECOMMERCE_ZONES) for region {self.region}, whose zone IDs this "
+                f"project does not know (known: {', '.join(sorted(REGION_ZONE_IDS))})",
             ),
             (
                 "zones",
@@ -313,10 +316,13 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             ),
             (
                 "zones",
-                all(re.fullmatch(rf"{re.escape(self.region)}[a-z]", z) for z in zones)
+                all(_ZONE_ID.match(z) for z in zones)
+                and len({z.rpartition("-az")[0] for z in zones}) == 1
                 and (known is None or set(zones) <= set(known)),
-                f"must be zones of {self.region}"
-                + (f": {', '.join(known)}" if known else " (e.g. us-east-1a)"),
+                f"must be availability zone IDs of {self.region}"
+                + (f": {', '.join(known)}" if known else " (e.g. mec1-az1)")
+                + "; names such as us-east-1a differ between accounts (`aws ec2 "
+                "describe-availability-zones` lists each zone's ZoneId)",
             ),
             (
                 "alarm_emails",

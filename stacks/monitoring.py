@@ -80,8 +80,10 @@ class Monitoring(Construct):
                 topic_arn=self.topic.arn,
                 protocol=protocol,
                 endpoint=endpoint,
-                # An HTTPS endpoint that cannot confirm yet must not stall the deploy.
-                endpoint_auto_confirms=protocol == "https" or None,
+                # Never endpoint_auto_confirms: with it the provider waits for a confirmation
+                # that a chat or paging webhook never sends, and the deploy fails. Without it
+                # the subscription stays pending until the endpoint's owner confirms it
+                # (docs/operations.md), as an email subscription does.
             )
             for index, (protocol, endpoint) in enumerate(endpoints)
         ]

@@ -24,13 +24,27 @@ from constructs import Construct
 from stacks.iam import assume_role_policy, policy_document, statement
 
 HTTPS = 443
-# What VPC Flow Logs does with its role, on the flow log group's streams only.
-FLOW_LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams")
+# What VPC Flow Logs does with its role (AWS's flow logs guide lists these five as the least it
+# needs): all but one on the flow log group and its streams only...
+FLOW_LOG_ACTIONS = (
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "logs:DescribeLogStreams",
+)
+# ...and DescribeLogGroups, which takes no resource ("*" is the only form IAM accepts for it).
+FLOW_LOG_RESOURCELESS_ACTIONS = ("logs:DescribeLogGroups",)
 
 
 def flow_log_group_name(prefix: str) -> str:
     """The log group the VPC's flow logs go to."""
     return f"/vpc/{prefix}/flow-logs"
+
+
+def flow_log_resources(group_arn: str) -> list[str]:
+    """The flow log group and its streams: CloudWatch Logs checks some of the actions against
+    the group (``log-group:<name>``), the others against a stream in it."""
+    return [group_arn, f"{group_arn}:*"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,8 @@ class NetworkProps:
     prefix: str
     region: str
     cidr: str
-    zones: tuple[str, ...]
+    # Availability zone IDs (use1-az1), the same physical zones in every account.
+    zone_ids: tuple[str, ...]
     log_retention_days: int
     kms_key_arn: str
     # ARN of the managed policy bounding the flow logs' role; None: no boundary.
@@ -60,7 +75,7 @@ def subnet_cidrs(cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
 
 
 class Network(Construct):
-    """VPC with a public and a private subnet per zone, and no NAT gateway.
+    """VPC with a public and a private subnet per zone (chosen by zone ID), and no NAT gateway.
 
     The functions run in the private subnets with one egress-only security group. They reach
     DynamoDB through a gateway endpoint on the private route tables (free) and KMS through an
@@ -119,8 +134,8 @@ class Network(Construct):
             destination_cidr_block="0.0.0.0/0",
             gateway_id=igw.id,
         )
-        public_cidrs, private_cidrs = subnet_cidrs(self.props.cidr, len(self.props.zones))
-        for index, zone in enumerate(self.props.zones):
+        public_cidrs, private_cidrs = subnet_cidrs(self.props.cidr, len(self.props.zone_ids))
+        for index, zone in enumerate(self.props.zone_ids):
             public = self._subnet(f"public-{index}", zone, public_cidrs[index], "public")
             RouteTableAssociation(
                 self, f"public-{index}-rta", subnet_id=public.id, route_table_id=public_rt.id
@@ -139,13 +154,13 @@ class Network(Construct):
             self.private_subnets.append(private)
             self.private_route_tables.append(private_rt)
 
-    def _subnet(self, name: str, zone: str, cidr: str, tier: str) -> Subnet:
+    def _subnet(self, name: str, zone_id: str, cidr: str, tier: str) -> Subnet:
         return Subnet(
             self,
             name,
             vpc_id=self.vpc.id,
             cidr_block=cidr,
-            availability_zone=zone,
+            availability_zone_id=zone_id,
             map_public_ip_on_launch=False if tier == "public" else None,
             tags={"Name": f"{self.props.prefix}-{name}", "tier": tier},
         )
@@ -258,12 +273,15 @@ class Network(Construct):
             assume_role_policy=assume_role_policy("vpc-flow-logs.amazonaws.com"),
             permissions_boundary=props.permissions_boundary,
         )
-        IamRolePolicy(
+        policy = IamRolePolicy(
             self,
             "flow-logs-policy",
             role=role.id,
             name="write-flow-logs",
-            policy=policy_document(statement(list(FLOW_LOG_ACTIONS), f"{log_group.arn}:*")),
+            policy=policy_document(
+                statement(list(FLOW_LOG_ACTIONS), flow_log_resources(log_group.arn)),
+                statement(list(FLOW_LOG_RESOURCELESS_ACTIONS), "*"),
+            ),
         )
         self.flow_log = FlowLog(
             self,
@@ -274,4 +292,7 @@ class Network(Construct):
             log_destination=log_group.arn,
             iam_role_arn=role.arn,
             max_aggregation_interval=60,
+            # The role alone is not enough: without its policy, the first deliveries (made as
+            # soon as the flow log exists) are refused, and the flow log reports an access error.
+            depends_on=[policy],
         )

@@ -26,7 +26,12 @@ from stacks.functions import (
     log_group_name,
 )
 from stacks.iam import PolicyScope, policy_document, statement
-from stacks.network import FLOW_LOG_ACTIONS, flow_log_group_name
+from stacks.network import (
+    FLOW_LOG_ACTIONS,
+    FLOW_LOG_RESOURCELESS_ACTIONS,
+    flow_log_group_name,
+    flow_log_resources,
+)
 from stacks.tables import table_name
 
 
@@ -59,7 +64,7 @@ def boundary_statements(scope: PolicyScope) -> list[dict]:
         statement(list(LOG_ACTIONS), function_logs),
         statement(
             list(FLOW_LOG_ACTIONS),
-            scope.arn("logs", f"log-group:{flow_log_group_name(scope.prefix)}:*"),
+            flow_log_resources(scope.arn("logs", f"log-group:{flow_log_group_name(scope.prefix)}")),
         ),
         # Interfaces get their id when Lambda creates them; the subnets and security groups they
         # go into are the environment's, known by its tags.
@@ -69,7 +74,7 @@ def boundary_statements(scope: PolicyScope) -> list[dict]:
             [scope.arn("ec2", "subnet/*"), scope.arn("ec2", "security-group/*")],
             Condition=scope.tagged,
         ),
-        statement(list(RESOURCELESS_ACTIONS), "*"),
+        statement([*RESOURCELESS_ACTIONS, *FLOW_LOG_RESOURCELESS_ACTIONS], "*"),
     ]
 
 

@@ -78,7 +78,7 @@ class StoreStack(AwsStack):
                 prefix=config.prefix,
                 region=config.region,
                 cidr=config.vpc_cidr,
-                zones=config.availability_zones,
+                zone_ids=config.zone_ids,
                 log_retention_days=config.log_retention_days,
                 kms_key_arn=self._key_arn,
                 permissions_boundary=self._permissions_boundary,

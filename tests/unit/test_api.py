@@ -203,6 +203,26 @@ def test_deployment_redeploys_on_change(env):
     assert deployment["lifecycle"]["create_before_destroy"] is True
 
 
+def test_the_trigger_holds_the_values_the_snapshot_references(env):
+    """A replaced user pool or function changes the authorizer's provider ARNs or an
+    integration's URI, not the configuration's hash: the trigger holds those values too, as
+    expressions Terraform resolves at apply, so the stage never keeps serving the old ones."""
+    references = env.one("aws_api_gateway_deployment")["triggers"]["references"].split("\n")
+    [authorizer] = env.resources("aws_api_gateway_authorizer")
+    proxies = [
+        key
+        for key, integration in env.resources("aws_api_gateway_integration").items()
+        if integration["type"] == "AWS_PROXY"
+    ]
+    assert len(proxies) == len(ROUTES)
+    assert sorted(references) == sorted(
+        [
+            f'${{join(",", sort(tolist(aws_api_gateway_authorizer.{authorizer}.provider_arns)))}}',
+            *(f"${{aws_api_gateway_integration.{key}.uri}}" for key in proxies),
+        ]
+    )
+
+
 def _trigger(stack: StoreStack) -> str:
     synth = json.loads(Testing.synth(stack))
     deployment = next(iter(synth["resource"]["aws_api_gateway_deployment"].values()))

@@ -11,6 +11,7 @@ from stacks.ci_permissions import (
     DETACHED_POLICIES,
     MAX_POLICY_CHARS,
     POLICY_CHANGES,
+    PRIVATE_DNS,
     CiScope,
     deploy_policies,
     plan_policies,
@@ -96,6 +97,8 @@ def test_resources_are_scoped(role):
                 or (resource.endswith(":key/*") and "Condition" in grant)
                 # Pool ids are generated: the account's pools in the region (docs/delivery.md).
                 or re.fullmatch(r"arn:aws:cognito-idp:us-east-1:\d{12}:userpool/\*", resource)
+                # The private hosted zone AWS keeps for an interface endpoint's service.
+                or (resource == "arn:aws:route53:::hostedzone/*" and grant["Action"] == PRIVATE_DNS)
             )
             assert scoped, (grant["Sid"], resource)
 
@@ -295,3 +298,23 @@ def test_the_evaluator_knows_deny_wins_and_refuses_unknown_operators():
     like = dict(allow, Condition={"StringLike": {"aws:PrincipalTag/team": "x*"}})
     with pytest.raises(AssertionError, match="does not know StringLike"):
         allowed([{"Statement": [like]}], "s3:GetObject", "arn:aws:s3:::b/k")
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_deploy_role_can_do_what_a_real_deploy_asks(env):
+    """Calls a first real deploy makes that the stack's own resources do not name: the KMS
+    endpoint's private DNS (Route 53, on AWS's hosted zone), the web ACL's association with the
+    stage (checked against the stage), and SNS's subscription calls (which take no resource)."""
+    documents = deploy_documents(env)
+    in_region = {"aws:RequestedRegion": "us-east-1"}
+    requests = [
+        ("route53:AssociateVPCWithHostedZone", "arn:aws:route53:::hostedzone/Z0123456789ABC", {}),
+        ("wafv2:AssociateWebACL", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3/stages/x", {}),
+        ("wafv2:DisassociateWebACL", "arn:aws:apigateway:us-east-1::/restapis/a1b2c3/stages/x", {}),
+        ("sns:Unsubscribe", "*", in_region),
+        ("sns:SetSubscriptionAttributes", "*", in_region),
+        ("sns:GetSubscriptionAttributes", "*", in_region),
+    ]
+    assert [r for r in requests if not allowed(documents, *r)] == []
+    plan = [json.loads(d) for d in ROLES[f"{env}-plan"].values()]
+    assert not allowed(plan, *requests[0])

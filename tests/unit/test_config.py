@@ -5,9 +5,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 
 from stacks.config import (
     POWERTOOLS_LAYER,
+    REGION_ZONE_IDS,
     AutoScaling,
     Capacity,
     ConfigError,
@@ -47,43 +49,54 @@ def test_every_real_environment_autoscales_from_its_floor():
     assert maxima == {"dev": (20, 20), "staging": (40, 40), "prod": (500, 500), "local": None}
 
 
-def test_zones_are_a_fixed_list_in_the_region():
-    assert load("prod", {}).availability_zones == ("us-east-1a", "us-east-1b", "us-east-1c")
-    assert load("dev", {"ECOMMERCE_REGION": "eu-west-1"}).availability_zones == (
-        "eu-west-1a",
-        "eu-west-1b",
-    )
+def test_zones_are_a_fixed_list_of_ids_in_the_region():
+    assert load("prod", {}).zone_ids == ("use1-az1", "use1-az2", "use1-az3")
+    assert load("dev", {"ECOMMERCE_REGION": "eu-west-1"}).zone_ids == ("euw1-az1", "euw1-az2")
 
 
-def test_zones_come_from_the_region_table_not_from_letters():
-    # ap-northeast-1 has no zone "b" for new accounts: its zones are a, c and d.
+def test_zones_come_from_the_region_table_not_from_numbers():
+    # Tokyo has no use for apne1-az3: its zone IDs are az1, az2 and az4.
     tokyo = {"ECOMMERCE_REGION": "ap-northeast-1"}
-    assert load("prod", tokyo).availability_zones == (
-        "ap-northeast-1a",
-        "ap-northeast-1c",
-        "ap-northeast-1d",
-    )
-    assert load("dev", tokyo).availability_zones == ("ap-northeast-1a", "ap-northeast-1c")
+    assert load("prod", tokyo).zone_ids == ("apne1-az1", "apne1-az2", "apne1-az4")
+    assert load("dev", {"ECOMMERCE_REGION": "us-west-1"}).zone_ids == ("usw1-az1", "usw1-az3")
+
+
+def test_the_region_table_lists_the_emulators_zone_ids():
+    """The local cloud deploys onto moto, whatever the region: each row must be the zone IDs moto
+    knows for that region (which are AWS's), or CreateSubnet fails there."""
+    emulated = {
+        region: sorted(zone.zone_id for zone in zones)
+        for region, zones in RegionsAndZonesBackend.zones.items()
+    }
+    assert {region: sorted(ids) for region, ids in REGION_ZONE_IDS.items()} == {
+        region: emulated[region] for region in REGION_ZONE_IDS
+    }
 
 
 def test_zone_override_replaces_the_regions_row():
-    environ = {"ECOMMERCE_ZONES": "us-east-1b, us-east-1c, us-east-1d"}
-    assert load("prod", environ).availability_zones == ("us-east-1b", "us-east-1c", "us-east-1d")
-    assert load("dev", environ).availability_zones == ("us-east-1b", "us-east-1c")
-    unknown = {"ECOMMERCE_REGION": "me-central-1", "ECOMMERCE_ZONES": "me-central-1a,me-central-1b"}
-    assert load("dev", unknown).availability_zones == ("me-central-1a", "me-central-1b")
+    environ = {"ECOMMERCE_ZONES": "use1-az4, use1-az5, use1-az6"}
+    assert load("prod", environ).zone_ids == ("use1-az4", "use1-az5", "use1-az6")
+    assert load("dev", environ).zone_ids == ("use1-az4", "use1-az5")
+    unknown = {"ECOMMERCE_REGION": "me-central-1", "ECOMMERCE_ZONES": "mec1-az1,mec1-az2"}
+    assert load("dev", unknown).zone_ids == ("mec1-az1", "mec1-az2")
 
 
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
         ({"ECOMMERCE_REGION": "me-central-1"}, "must be set (ECOMMERCE_ZONES) for region"),
-        ({"ECOMMERCE_REGION": "ap-northeast-1",
-          "ECOMMERCE_ZONES": "ap-northeast-1b,ap-northeast-1c"},
-         "must be zones of ap-northeast-1: ap-northeast-1a, ap-northeast-1c, ap-northeast-1d"),
-        ({"ECOMMERCE_ZONES": "eu-west-1a,eu-west-1b"}, "must be zones of us-east-1"),
-        ({"ECOMMERCE_ZONES": "us-east-1a,us-east-1a"}, "distinct zones"),
-        ({"ECOMMERCE_ZONES": "us-east-1a"}, "zones must name at least 2 distinct zones"),
+        ({"ECOMMERCE_REGION": "ap-northeast-1", "ECOMMERCE_ZONES": "apne1-az3,apne1-az1"},
+         "zones must be availability zone IDs of ap-northeast-1: apne1-az1, apne1-az2, apne1-az4"),
+        ({"ECOMMERCE_ZONES": "euw1-az1,euw1-az2"},
+         "zones must be availability zone IDs of us-east-1"),
+        # Names are not IDs: the message says where this account's IDs are listed.
+        ({"ECOMMERCE_ZONES": "us-east-1a,us-east-1b"}, "describe-availability-zones"),
+        ({"ECOMMERCE_REGION": "me-central-1", "ECOMMERCE_ZONES": "mec1-az1,euw1-az2"},
+         "zones must be availability zone IDs of me-central-1"),
+        ({"ECOMMERCE_REGION": "me-central-1", "ECOMMERCE_ZONES": "me-central-1a,me-central-1b"},
+         "(e.g. mec1-az1)"),
+        ({"ECOMMERCE_ZONES": "use1-az1,use1-az1"}, "distinct zones"),
+        ({"ECOMMERCE_ZONES": "use1-az1"}, "zones must name at least 2 distinct zones"),
     ],
 )  # fmt: skip
 def test_bad_zones_fail_naming_the_field(environ, message):

@@ -9,6 +9,7 @@ import json
 import re
 
 from stacks.functions import RESOURCELESS_ACTIONS
+from stacks.network import FLOW_LOG_RESOURCELESS_ACTIONS
 
 # Actions whose resource is an interface that does not exist before Lambda creates it.
 ENI_ACTIONS = {
@@ -69,7 +70,7 @@ def _wildcard_problems(statement):
         if "*" not in resource:
             continue
         if resource == "*":
-            wider = sorted(set(actions) - set(RESOURCELESS_ACTIONS))
+            wider = sorted(set(actions) - {*RESOURCELESS_ACTIONS, *FLOW_LOG_RESOURCELESS_ACTIONS})
             problems += [f"{a} on *" for a in wider]
         elif _OWN_LOG_STREAMS.match(resource):
             problems += [f"{a} on log streams" for a in actions if not a.startswith("logs:")]

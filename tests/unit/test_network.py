@@ -16,8 +16,10 @@ def test_subnets_per_zone(env):
     assert len([s for s in subnets.values() if s["tags"]["tier"] == "public"]) == zones
     assert len([s for s in subnets.values() if s["tags"]["tier"] == "private"]) == zones
     assert all(s.get("map_public_ip_on_launch") is not True for s in subnets.values())
-    zones = sorted({s["availability_zone"] for s in subnets.values()})
-    assert zones == sorted(env.config.availability_zones)
+    # By zone ID, the same physical zone in every account; never by name.
+    assert all("availability_zone" not in s for s in subnets.values())
+    zones = sorted({s["availability_zone_id"] for s in subnets.values()})
+    assert zones == sorted(env.config.zone_ids)
     assert env.json.get("data", {}).get("aws_availability_zones") is None
 
 
@@ -89,6 +91,28 @@ def test_flow_logs(env):
     assert "aws_kms_key" in group["kms_key_id"]
 
 
+def test_flow_log_role_has_what_aws_lists_and_is_waited_for(env):
+    """AWS's flow logs guide lists the least the role needs; the flow log is created only
+    after the role's policy, or its first deliveries are refused."""
+    [(key, policy)] = [
+        (k, p) for k, p in env.resources("aws_iam_role_policy").items() if "flow-logs" in k
+    ]
+    statements = json.loads(policy["policy"])["Statement"]
+    granted = {action: s["Resource"] for s in statements for action in s["Action"]}
+    assert set(granted) == {
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
+    }
+    [group] = [k for k in env.resources("aws_cloudwatch_log_group") if "flow-logs" in k]
+    arn = f"${{aws_cloudwatch_log_group.{group}.arn}}"
+    assert granted["logs:DescribeLogGroups"] == "*"
+    assert granted["logs:PutLogEvents"] == [arn, f"{arn}:*"]
+    assert f"aws_iam_role_policy.{key}" in env.one("aws_flow_log")["depends_on"]
+
+
 @pytest.mark.parametrize("zones", [2, 3, 6])
 def test_subnet_cidrs_do_not_overlap(zones):
     public, private = subnet_cidrs("10.0.0.0/16", zones)
@@ -96,12 +120,12 @@ def test_subnet_cidrs_do_not_overlap(zones):
     assert public[0] == "10.0.0.0/20" and private[0] == "10.0.128.0/20"
 
 
-def test_a_region_whose_zones_are_not_a_b_c():
+def test_a_region_whose_zone_ids_are_not_1_2_3():
     config = load("prod", {"ECOMMERCE_REGION": "ap-northeast-1"})
     synth = json.loads(Testing.synth(StoreStack(Testing.app(), config)))
     zones = sorted(
-        s["availability_zone"]
+        s["availability_zone_id"]
         for key, s in synth["resource"]["aws_subnet"].items()
         if key.startswith("network_private-")
     )
-    assert zones == ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]
+    assert zones == ["apne1-az1", "apne1-az2", "apne1-az4"]

@@ -3,14 +3,12 @@ in it goes unused, no other environment's resource is in it, every role of a rea
 carries it (the one CI's deploy role is held to), and it fits IAM's size limit.
 
 The roles' policies come from the synthesized environment stacks and the boundaries from the
-synthesized account stack, with Terraform's references replaced by what AWS would make of them:
-ARNs by the resources' names, ids made up from their logical ids, and each resource's tags (the
-provider's default tags and its own) as the request's ``aws:ResourceTag/*`` keys.
+synthesized account stack, with Terraform's references replaced by what AWS would make of them
+(``tests/unit/terraform_references.py``).
 """
 
 import fnmatch
 import json
-import re
 
 import pytest
 
@@ -18,44 +16,12 @@ from stacks.ci_permissions import MAX_POLICY_CHARS
 from stacks.config import load
 from stacks.functions import RESOURCELESS_ACTIONS
 from stacks.iam import PolicyScope
+from stacks.network import FLOW_LOG_RESOURCELESS_ACTIONS
 from stacks.role_boundary import boundary_document
 from tests.unit.policy_evaluation import allowed, as_list, condition_holds
+from tests.unit.terraform_references import ACCOUNT, resolve
 
-ACCOUNT = "123456789012"
 REAL = ("dev", "staging", "prod")
-_REFERENCE = re.compile(r"\$\{(data\.)?(aws_\w+)\.([\w-]+)\.(\w+)\}")
-_DATA = {("aws_partition", "partition"): "aws", ("aws_caller_identity", "account_id"): ACCOUNT}
-_ARNS = {
-    "aws_dynamodb_table": "arn:aws:dynamodb:{region}:{account}:table/{name}",
-    "aws_cloudwatch_log_group": "arn:aws:logs:{region}:{account}:log-group:{name}",
-    "aws_kms_key": "arn:aws:kms:{region}:{account}:key/{id}",
-}
-
-
-def resolve(synth, text: str) -> tuple[str, dict[str, str]]:
-    """``text`` as AWS would see it, and the request context of the first resource it names."""
-    owners: list[dict] = []
-
-    def value(match: re.Match) -> str:
-        data, kind, name, attribute = match.groups()
-        if data:
-            return _DATA[(kind, attribute)]
-        resource = synth.resources(kind)[name]
-        owners.append(resource)
-        if attribute == "id":
-            return f"{kind}-{name}"
-        assert attribute == "arn", match.group(0)
-        return _ARNS[kind].format(
-            region=synth.config.region, account=ACCOUNT, name=resource.get("name"), id=name
-        )
-
-    resolved = _REFERENCE.sub(value, text)
-    assert "${" not in resolved, resolved
-    if not owners:
-        return resolved, {}
-    defaults = synth.json["provider"]["aws"][0]["default_tags"][0]["tags"]
-    tags = defaults | owners[0].get("tags", {})
-    return resolved, {f"aws:ResourceTag/{k}": v for k, v in tags.items()}
 
 
 def role_requests(synth) -> list[tuple[str, str, str, dict]]:
@@ -136,7 +102,7 @@ def test_every_action_is_named_and_star_only_where_iam_takes_nothing_else(accoun
         actions = as_list(grant["Action"])
         assert not [a for a in actions if "*" in a]
         if "*" in as_list(grant["Resource"]):
-            assert set(actions) <= set(RESOURCELESS_ACTIONS)
+            assert set(actions) <= {*RESOURCELESS_ACTIONS, *FLOW_LOG_RESOURCELESS_ACTIONS}
 
 
 def test_every_role_of_a_real_environment_carries_its_boundary(synths, account_synth):
