@@ -2,6 +2,8 @@
 # Install what the project needs on a fresh machine: pipenv, the locked Python packages (in
 # ./.venv) and the pinned cdktf CLI (in ./node_modules). Safe to run again.
 set -euo pipefail
+# It takes no arguments: any is a mistake, refused before anything runs.
+[ $# -eq 0 ] || { printf 'usage: %s\n%s: error: unrecognized arguments: %s\n' "$0" "$0" "$*" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 
 if ! python3 -m pipenv --version >/dev/null 2>&1; then

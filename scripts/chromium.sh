@@ -3,6 +3,8 @@
 # (tests/localcloud/test_docs_page.py). Installs it only when it is missing; scripts/test.sh runs
 # this in the background while the first phases run.
 set -euo pipefail
+# It takes no arguments: any is a mistake, refused before anything runs.
+[ $# -eq 0 ] || { printf 'usage: %s\n%s: error: unrecognized arguments: %s\n' "$0" "$0" "$*" >&2; exit 2; }
 
 if [ -x /usr/bin/chromium ]; then
   echo "chromium: already installed"
