@@ -203,10 +203,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--keep", type=arguments.dir_to_write, help="keep the 4 stacks' cdk.tf.json here"
     )
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--outdir", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
+    # One case in a fresh interpreter (the parent's own use): where it synthesizes and reports.
+    parser.add_argument("--child", choices=tuple(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--outdir", type=arguments.dir_to_write, help=argparse.SUPPRESS)
+    parser.add_argument("--report", type=arguments.file_to_write, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child and not (args.outdir and args.report):
+        parser.error("argument --child: needs --outdir and --report")
     if args.child:
         _child(args.child, args.outdir, args.report)
         return {}

@@ -16,10 +16,12 @@ from tests.arguments import (
     Tool,
     bad_count,
     bad_dir,
+    bad_dir_to_write,
     bad_file_to_write,
     bad_ref,
     bad_seconds,
     check_refusals,
+    odd_text,
     prepare_sandbox,
 )
 
@@ -46,7 +48,10 @@ def tools(sandbox: Path) -> dict[str, Tool]:
             (
                 Option("--runs", COUNT, bad_count),
                 Option("--unit-tests"),
-                Option("--keep", st.just(str(sandbox / "kept")), bad_file_to_write(sandbox)),
+                Option("--keep", st.just(str(sandbox / "kept")), bad_dir_to_write(sandbox)),
+                Option("--child", st.just("interpreter"), st.sampled_from(["", "nope"]) | odd_text),
+                Option("--outdir", st.just(str(sandbox / "out")), bad_dir_to_write(sandbox)),
+                Option("--report", st.just(str(sandbox / "r.json")), bad_file_to_write(sandbox)),
             ),
         ),
         Tool(

@@ -19,6 +19,7 @@ from tests.arguments import (
     Tool,
     bad_count,
     bad_dir,
+    bad_dir_to_write,
     bad_email,
     bad_file_to_write,
     bad_host,
@@ -28,6 +29,7 @@ from tests.arguments import (
     bad_url,
     check_refusals,
     prepare_sandbox,
+    spare_port,
 )
 
 BAD_STACK = st.sampled_from(["", "ecommerce-nowhere", "ecommerce local", "../x", "ECOMMERCE-LOCAL"])
@@ -41,8 +43,8 @@ def tools(sandbox) -> dict[str, Tool]:
     timeout = Option("--timeout", st.sampled_from(["1", "0.5", "900"]), bad_seconds)
     region = Option("--region", st.sampled_from(["us-east-1", "eu-west-1"]), bad_region)
     host = Option("--host", st.sampled_from(["127.0.0.1", "localhost"]), bad_host)
-    port = Option("--port", st.sampled_from(["0", "3000"]), bad_port)
-    emulator_port = Option("--emulator-port", st.just("0"), bad_port)
+    port = Option("--port", st.sampled_from(["0", spare_port()]), bad_port)
+    emulator_port = Option("--emulator-port", st.sampled_from(["0", spare_port()]), bad_port)
     switches = tuple(Option(flag) for flag in ("--prewarm", "--no-destroy", "--watch", "--quiet"))
     up_options = (
         project,
@@ -74,7 +76,7 @@ def tools(sandbox) -> dict[str, Tool]:
             ("-m", "localcloud.soak"),
             (
                 project,
-                Option("--logs", st.just(str(sandbox / "logs")), bad_file_to_write(sandbox)),
+                Option("--logs", st.just(str(sandbox / "logs")), bad_dir_to_write(sandbox)),
                 Option("--json", st.just(str(sandbox / "soak.json")), bad_file_to_write(sandbox)),
                 region,
                 emulator_port,
@@ -123,7 +125,7 @@ def tools(sandbox) -> dict[str, Tool]:
             ("-m", "localcloud.moto_server"),
             (
                 Option("--host", st.just("127.0.0.1"), bad_host),
-                Option("--port", st.just("0"), bad_port),
+                Option("--port", st.sampled_from(["0", spare_port()]), bad_port),
                 Option("--warm", st.just("us-east-1")),
             ),
         ),

@@ -1,12 +1,13 @@
-"""Wrong command lines of ``scripts/*.sh`` and ``bench/run.sh``: each refused with a usage line and
+"""Wrong command lines of ``scripts/*`` and ``bench/run.sh``: each refused with a usage line and
 one ``error:`` line, exit 2, before anything runs or is installed (``tests/arguments.py``
 generates them and checks each run).
 
 ``up.sh``, ``soak.sh`` and ``bench/run.sh`` hand their arguments to a Python command: they get
-that command's wrong values. ``test.sh``, ``bootstrap.sh`` and ``chromium.sh`` take none: they get
-any words, and are run as copies in the sandbox, so that a guard that failed could not start the
-whole suite, an install or apt from the repository. ``fuzz.sh`` is given through its one setting,
-``API_BASE_URL``; its arguments go to schemathesis, which checks them itself."""
+that command's wrong values. ``test.sh``, ``bootstrap.sh``, ``chromium.sh`` and ``installed.py``
+take none: they get any words; the three shell scripts run as copies in the sandbox, so that a
+guard that failed could not start the whole suite, an install or apt from the repository.
+``fuzz.sh`` is given through its one setting, ``API_BASE_URL``; its arguments go to
+schemathesis, which checks them itself."""
 
 from __future__ import annotations
 
@@ -29,14 +30,20 @@ def tools(sandbox: Path) -> dict[str, Tool]:
     """Every script, by name, with the options of the command it runs."""
     localcloud, bench = localcloud_tools(sandbox), bench_tools(sandbox)
     rows = [
-        dataclasses.replace(localcloud["up"], name="up.sh", command=("scripts/up.sh",)),
-        dataclasses.replace(localcloud["soak"], name="soak.sh", command=("scripts/soak.sh",)),
+        dataclasses.replace(
+            localcloud["up"], name="up.sh", command=("scripts/up.sh",), examples=10
+        ),
+        dataclasses.replace(
+            localcloud["soak"], name="soak.sh", command=("scripts/soak.sh",), examples=8
+        ),
         dataclasses.replace(bench["bench"], name="run.sh", command=("bench/run.sh",), examples=6),
     ]
     rows += [
         Tool(name, (str(sandbox / "copy" / "scripts" / name),), examples=8) for name in NO_ARGUMENTS
     ]
-    return {row.name: dataclasses.replace(row, script=True) for row in rows}
+    scripts = {row.name: dataclasses.replace(row, script=True) for row in rows}
+    installed = Tool("installed.py", (str(PROJECT_ROOT / "scripts" / "installed.py"),), examples=8)
+    return {**scripts, installed.name: installed}
 
 
 @pytest.fixture(scope="module")
