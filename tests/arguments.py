@@ -202,27 +202,33 @@ def _stray_word() -> st.SearchStrategy[str]:
 
 @st.composite
 def invocations(draw, tool: Tool) -> tuple[list[str], list[str]]:
-    """(argument list, the flags it gets wrong): at least one wrong part among valid ones."""
+    """(argument list, the flags it gets wrong): at least one wrong part among valid ones. Half
+    the lists get exactly one thing wrong, a value (the part argparse alone would not catch);
+    the others mix wrong values, unknown flags, stray words and a flag missing its value."""
+    targets = [f"positional {index}" for index in range(len(tool.positionals))]
+    targets += [option.flag for option in tool.options if option.bad is not None]
+    single = draw(st.sampled_from(targets)) if targets and draw(st.booleans()) else None
     wrong: list[list[str]] = []
     right: list[list[str]] = []
     named: list[str] = []
     words: list[str] = []
-    for positional in tool.positionals:
-        if draw(st.booleans()):
+    for index, positional in enumerate(tool.positionals):
+        if single == f"positional {index}" or (single is None and draw(st.booleans())):
             words.append(draw(positional.bad))
             named.append("")
         else:
             words.append(draw(positional.good))
     for option in tool.options:
-        if option.bad is not None and draw(st.integers(0, 3)) == 0:
+        if single == option.flag or (
+            single is None and option.bad is not None and draw(st.integers(0, 3)) == 0
+        ):
             value = draw(option.bad)
-            wrong.append(
-                [f"{option.flag}={value}"] if draw(st.booleans()) else [option.flag, value]
-            )
+            inline = draw(st.booleans())
+            wrong.append([f"{option.flag}={value}"] if inline else [option.flag, value])
             named.append(option.flag)
         elif draw(st.booleans()):
             right.append([option.flag] if option.good is None else [option.flag, draw(option.good)])
-    extra = draw(st.integers(0 if (wrong or named) else 1, 2))
+    extra = 0 if single else draw(st.integers(0 if named else 1, 2))
     for _ in range(extra):
         kind = draw(st.sampled_from(["unknown flag", "stray word"]))
         wrong.append([draw(_unknown_flag(tool) if kind == "unknown flag" else _stray_word())])
@@ -230,7 +236,7 @@ def invocations(draw, tool: Tool) -> tuple[list[str], list[str]]:
     parts = draw(st.permutations([*wrong, *right]))
     argv = [*tool.base, *words, *(word for part in parts for word in part)]
     valued = [option for option in tool.options if option.good is not None]
-    if valued and draw(st.integers(0, 5)) == 0:  # a flag missing its value, at the end
+    if valued and not single and draw(st.integers(0, 5)) == 0:  # a flag missing its value
         option = draw(st.sampled_from(valued))
         argv.append(option.flag)
         named.append(option.flag)
