@@ -23,6 +23,7 @@ from bench import (
     watch_bench,
 )
 from bench.common import RESULTS, describe_machine, write_json
+from localcloud import arguments
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unit-tests", action="store_true", help="also time the unit suite")
     parser.add_argument("--no-localcloud", action="store_true", help="skip the local cloud")
     parser.add_argument(
-        "--localcloud-ref", help="deploy this git commit's stacks in the local cloud"
+        "--localcloud-ref",
+        type=arguments.commit,
+        help="deploy this git commit's stacks in the local cloud",
     )
     args = parser.parse_args(argv)
     synth_out = RESULTS / "synth-out"

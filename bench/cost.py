@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import read_json, table, write_json
+from localcloud import arguments
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 EMULATED = {"ecommerce-local"}
@@ -462,7 +463,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
     parser.add_argument(
         "--from",
         dest="source",
-        type=Path,
+        type=arguments.existing_dir,
         help="a directory holding stacks/*/cdk.tf.json (default: synthesize)",
     )
     args = parser.parse_args(argv)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import describe_machine, percentile, ratio, table, write_json
-from localcloud import aws
+from localcloud import arguments, aws
 from localcloud.emulator import Emulator
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.routing import find_route
@@ -166,7 +166,9 @@ def check_latencies(gateway: Gateway, token: str, requests: int) -> list[float]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Measure, print the table, write the JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.gateway_auth_bench", description=__doc__)
-    parser.add_argument("--requests", type=int, default=300, help="timed requests per route")
+    parser.add_argument(
+        "--requests", type=arguments.count, default=300, help="timed requests per route"
+    )
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-auth-"))
     emulator = Emulator("127.0.0.1", 0, work / "emulator.log")

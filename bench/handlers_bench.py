@@ -67,6 +67,7 @@ from bench.common import (
     table,
     write_json,
 )
+from localcloud import arguments
 
 LIBRARIES = (
     "import boto3; from aws_lambda_powertools import Logger, Tracer; "
@@ -411,12 +412,19 @@ def anatomy_rows(
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Print the tables and write ``bench/results/handlers.json``."""
     parser = argparse.ArgumentParser(prog="python -m bench.handlers_bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=5, help="fresh interpreters per figure")
-    parser.add_argument("--requests", type=int, default=20, help="warm requests per interpreter")
-    parser.add_argument("--compare-with", metavar="REF", help="also measure this commit's handlers")
+    parser.add_argument(
+        "--runs", type=arguments.count, default=5, help="fresh interpreters per figure"
+    )
+    parser.add_argument(
+        "--requests", type=arguments.count, default=20, help="warm requests per interpreter"
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=arguments.commit,
+        metavar="REF",
+        help="also measure this commit's handlers",
+    )
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.requests < 1:
-        parser.error("--runs and --requests must be at least 1")
 
     with tempfile.TemporaryDirectory(prefix="bench-handlers-ref-") as scratch:
         trees = {"working tree": HANDLERS}

@@ -55,7 +55,7 @@ from bench.common import (
     table,
     write_json,
 )
-from localcloud import aws
+from localcloud import arguments, aws
 from localcloud.progress import Progress
 
 COPIED = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "openapi.json")
@@ -419,10 +419,20 @@ def _lifecycle_table(title: str, cycles: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Bring the local cloud up, measure, tear it down; print the tables, write the JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.localcloud_bench", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=10.0, help="seconds per load level")
-    parser.add_argument("--ref", help="deploy the stacks and handlers of this git commit instead")
-    parser.add_argument("--runner-ref", help="run the localcloud package of this git commit")
-    parser.add_argument("--cycles", type=int, default=2, help="starts on the same project")
+    parser.add_argument(
+        "--seconds", type=arguments.seconds, default=10.0, help="seconds per load level"
+    )
+    parser.add_argument(
+        "--ref",
+        type=arguments.commit,
+        help="deploy the stacks and handlers of this git commit instead",
+    )
+    parser.add_argument(
+        "--runner-ref", type=arguments.commit, help="run the localcloud package of this git commit"
+    )
+    parser.add_argument(
+        "--cycles", type=arguments.count, default=2, help="starts on the same project"
+    )
     parser.add_argument("--no-load", action="store_true", help="only the start and teardown")
     args = parser.parse_args(argv)
 

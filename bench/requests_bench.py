@@ -35,6 +35,7 @@ from typing import Any
 
 from bench.common import HANDLER_ENV, HANDLERS, describe_machine, median, ratio, table, write_json
 from handlers.store import settings
+from localcloud import arguments
 
 WARMUP = 3
 
@@ -199,10 +200,10 @@ def report(results: dict[str, Any], bare_get_ms: float, requests: int) -> None:
 def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=too-many-locals
     """Set up moto and the functions, run every route, print the tables, write the JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.requests_bench", description=__doc__)
-    parser.add_argument("--requests", type=int, default=40, help="timed requests per route")
+    parser.add_argument(
+        "--requests", type=arguments.count, default=40, help="timed requests per route"
+    )
     args = parser.parse_args(argv)
-    if args.requests < 1:
-        parser.error("--requests must be at least 1")
 
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.pop("AWS_PROFILE", None)

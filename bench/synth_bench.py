@@ -45,6 +45,7 @@ from bench.common import (
     table,
     write_json,
 )
+from localcloud import arguments
 
 CASES = {
     "interpreter": "python -c pass",
@@ -195,18 +196,23 @@ def unit_suite() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run every case ``--runs`` times (interleaved), print the table, write the JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.synth_bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=3, help="fresh interpreters per case")
+    parser.add_argument(
+        "--runs", type=arguments.count, default=3, help="fresh interpreters per case"
+    )
     parser.add_argument("--unit-tests", action="store_true", help="also time the unit suite")
-    parser.add_argument("--keep", type=Path, help="keep the 4 stacks' cdk.tf.json here")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--outdir", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--keep", type=arguments.dir_to_write, help="keep the 4 stacks' cdk.tf.json here"
+    )
+    # One case in a fresh interpreter (the parent's own use): where it synthesizes and reports.
+    parser.add_argument("--child", choices=tuple(CASES), help=argparse.SUPPRESS)
+    parser.add_argument("--outdir", type=arguments.dir_to_write, help=argparse.SUPPRESS)
+    parser.add_argument("--report", type=arguments.file_to_write, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child and not (args.outdir and args.report):
+        parser.error("argument --child: needs --outdir and --report")
     if args.child:
         _child(args.child, args.outdir, args.report)
         return {}
-    if args.runs < 1:
-        parser.error("--runs must be at least 1")
 
     samples: dict[str, list[dict[str, Any]]] = {case: [] for case in CASES}
     # Interleaved, so that a burst of load from elsewhere hits every case alike.

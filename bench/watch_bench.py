@@ -24,6 +24,7 @@ from typing import Any
 
 from bench.common import describe_machine, median, table, write_json
 from bench.localcloud_bench import LocalCloud, make_project
+from localcloud import arguments
 
 TARGET = "handlers/store/products_table.py"
 MESSAGE = "Product not found."
@@ -53,7 +54,7 @@ def _until(url: str, expected: str) -> float:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Bring the local cloud up in watch mode, save ``--saves`` times, print the table."""
     parser = argparse.ArgumentParser(prog="python -m bench.watch_bench", description=__doc__)
-    parser.add_argument("--saves", type=int, default=5)
+    parser.add_argument("--saves", type=arguments.count, default=5, help="saves to time")
     args = parser.parse_args(argv)
     project = make_project()
     cloud = LocalCloud(project)

@@ -15,6 +15,7 @@ the checked-in file with ``document()`` so that it can never go stale, and schem
 the running API against it (``scripts/fuzz.sh``).
 """
 
+import argparse
 import json
 import sys
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from handlers.store import routes, schemas
+from localcloud import arguments
 
 OPENAPI_VERSION = "3.0.3"
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
@@ -328,9 +330,18 @@ def render(doc: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write the document (to ``openapi.json`` at the repository root unless a path is given)."""
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[0]) if args else DEFAULT_PATH
+    """Write the document (to ``openapi.json`` at the repository root unless a path is given);
+    a path that cannot be written is refused with argparse's usage and one line, exit status 2."""
+    parser = argparse.ArgumentParser(
+        prog="python -m contract.openapi", description="Write the API's OpenAPI document."
+    )
+    parser.add_argument(
+        "path",
+        nargs="?",
+        type=arguments.file_to_write,
+        help="where to write it (default: openapi.json at the repository root)",
+    )
+    path = parser.parse_args(argv).path or DEFAULT_PATH
     path.write_text(render(document()), encoding="utf-8")
     print(f"Wrote {path}")
     return 0

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from localcloud import PROJECT_ROOT, command, users
+from localcloud import PROJECT_ROOT, arguments, command, users
 from localcloud.control import down, wait_ready
 from localcloud.errors import LocalCloudError
 from localcloud.output import say_error
@@ -14,9 +13,15 @@ from localcloud.runner import Options, Runner
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    """Command-line options."""
+    """Command-line options (a wrong one: usage, one line naming it, exit status 2)."""
+    return build_parser().parse_args(argv)
+
+
+def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    """The parser of a start, ``--down`` and ``--wait`` (the soak's parent)."""
     parser = argparse.ArgumentParser(
         prog="python -m localcloud",
+        add_help=add_help,
         description=(
             "Deploy the stack onto an embedded AWS emulator with cdktf and serve its API over "
             "HTTP, until Ctrl-C (or --down from another shell) tears it all down."
@@ -26,7 +31,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     _add_other_shell(parser)
     _add_what_and_where(parser)
     _add_how(parser)
-    return parser.parse_args(argv)
+    return parser
 
 
 def _add_other_shell(parser: argparse.ArgumentParser) -> None:
@@ -47,24 +52,29 @@ def _add_other_shell(parser: argparse.ArgumentParser) -> None:
 
 def _add_what_and_where(parser: argparse.ArgumentParser) -> None:
     """What is deployed, and where it is served and written."""
-    parser.add_argument("--stack", default="ecommerce-local", help="the stack to deploy")
+    parser.add_argument(
+        "--stack",
+        type=arguments.stack,
+        default="ecommerce-local",
+        help="the stack to deploy, one the app (main.py) defines",
+    )
     parser.add_argument(
         "--project-dir",
-        type=Path,
+        type=arguments.existing_dir,
         default=PROJECT_ROOT,
         help="the project (cdktf.json, node_modules); default: this repository",
     )
     command.add_address(parser, "the local API")
     parser.add_argument(
         "--emulator-port",
-        type=int,
+        type=arguments.port,
         default=0,
         help="port of the AWS emulator (default: a free one)",
     )
     command.add_region(parser)
     parser.add_argument(
         "--ready-file",
-        type=Path,
+        type=arguments.file_to_write,
         help="where to write the URLs once serving (default .localcloud/ready.json)",
     )
 
@@ -95,7 +105,10 @@ def _add_how(parser: argparse.ArgumentParser) -> None:
         "(.localcloud/deploy.log and destroy.log keep them in any case)",
     )
     parser.add_argument(
-        "--timeout", type=float, default=900.0, help="seconds --wait and --down wait (default 900)"
+        "--timeout",
+        type=arguments.seconds,
+        default=900.0,
+        help="seconds --wait and --down wait (default 900)",
     )
 
 
@@ -121,7 +134,7 @@ def main(argv=None) -> int:
                 host=args.host,
                 port=args.port,
                 emulator_port=args.emulator_port,
-                region=args.region,
+                region=args.region or "",
                 root=args.project_dir.resolve(),
                 ready_file=args.ready_file,
                 prewarm=args.prewarm,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import signal
 
+from localcloud import arguments
 from localcloud.aws import DEFAULT_REGION
 
 DEFAULT_PORT = 3000
@@ -13,21 +14,25 @@ DEFAULT_PORT = 3000
 
 def add_address(parser: argparse.ArgumentParser, what: str) -> None:
     """``--host`` and ``--port`` of the server that serves ``what``."""
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    parser.add_argument(
+        "--host", type=arguments.host, default="127.0.0.1", help="loopback address to listen on"
+    )
     parser.add_argument(
         "--port",
-        type=int,
+        type=arguments.port,
         default=DEFAULT_PORT,
         help=f"port of {what} (default {DEFAULT_PORT}; 0 picks a free one)",
     )
 
 
 def add_region(parser: argparse.ArgumentParser) -> None:
-    """``--region``, resolved by ``localcloud.aws.region_of``."""
+    """``--region``, resolved by ``localcloud.aws.region_of`` (``None`` when not given)."""
     parser.add_argument(
         "--region",
-        default="",
-        help=f"AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, {DEFAULT_REGION})",
+        type=arguments.region,
+        default=None,
+        help="AWS region, one the stacks know (default: $AWS_REGION, $AWS_DEFAULT_REGION, "
+        f"{DEFAULT_REGION})",
     )
 
 

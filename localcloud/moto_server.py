@@ -41,7 +41,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import aws, moto_fixes
+from localcloud import arguments, aws, moto_fixes
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
 ATTEMPT = re.compile(r"attempt=(\d+)")
@@ -278,8 +278,8 @@ def warm(endpoint_url: str, region: str) -> float:
 def main(argv=None) -> None:
     """Serve moto on ``--host``/``--port`` until SIGTERM or SIGINT."""
     parser = argparse.ArgumentParser(prog="python -m localcloud.moto_server")
-    parser.add_argument("-H", "--host", default="127.0.0.1")
-    parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("-H", "--host", type=arguments.host, default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=arguments.port, default=5000)
     parser.add_argument(
         "--warm", metavar="REGION", help="build the deploy's backends in REGION right away"
     )

@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from localcloud import PROJECT_ROOT
+from localcloud import PROJECT_ROOT, arguments, cli
+from localcloud.command import DEFAULT_PORT
 from localcloud.ports import port_free
 from localcloud.processes import descendants, process_alive, signal_group
 from localcloud.run_files import RunFiles
@@ -252,22 +253,55 @@ def _summary(cycles: list[Cycle]) -> str:
     return "\n".join(lines)
 
 
+def parse_args(argv=None) -> argparse.Namespace:
+    """The soak's options, and those of a start (``python -m localcloud``), which each cycle's
+    start is given; all checked before a cycle runs."""
+    parser = argparse.ArgumentParser(
+        prog="python -m localcloud.soak",
+        description=__doc__,
+        parents=[cli.build_parser(add_help=False)],
+        conflict_handler="resolve",  # the soak's --project-dir, not the start's
+        epilog="Each cycle starts the local cloud with --port 0 --prewarm and the options of a "
+        "start given here (--stack, --host, --emulator-port, --region, --no-destroy, --watch, "
+        "--quiet).",
+    )
+    parser.add_argument("cycles", type=arguments.count, nargs="?", default=2)
+    parser.add_argument("--project-dir", type=arguments.existing_dir, default=PROJECT_ROOT)
+    parser.add_argument(
+        "--logs",
+        type=arguments.dir_to_write,
+        help="where each cycle's output goes (default .localcloud-soak/)",
+    )
+    parser.add_argument(
+        "--json", type=arguments.file_to_write, help="also write the cycles' figures here"
+    )
+    args = parser.parse_args(argv)
+    refused = {
+        "--down/--wait": args.down or args.wait,
+        "--port": args.port != DEFAULT_PORT,
+        "--ready-file": args.ready_file is not None,
+    }
+    for flag in (flag for flag, given in refused.items() if given):
+        parser.error(f"argument {flag}: the soak sets it itself (each cycle: --port 0 --prewarm)")
+    return args
+
+
+def start_options(args: argparse.Namespace) -> list[str]:
+    """The options of each cycle's start (besides ``--port 0 --prewarm``)."""
+    words = ["--stack", args.stack, "--host", args.host, "--emulator-port", str(args.emulator_port)]
+    if args.region:
+        words += ["--region", args.region]
+    switches = {"--no-destroy": args.no_destroy, "--watch": args.watch, "--quiet": args.quiet}
+    return [*words, *(flag for flag, given in switches.items() if given)]
+
+
 def main(argv=None) -> int:
     """Run the cycles; exit 1 if any failed."""
-    parser = argparse.ArgumentParser(prog="python -m localcloud.soak", description=__doc__)
-    parser.add_argument("cycles", type=int, nargs="?", default=2)
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT)
-    parser.add_argument(
-        "--logs", type=Path, help="where each cycle's output goes (default .localcloud-soak/)"
-    )
-    parser.add_argument("--json", type=Path, help="also write the cycles' figures here")
-    args, extra = parser.parse_known_args(argv)
-    if args.cycles < 1:
-        parser.error("the number of cycles must be at least 1")
+    args = parse_args(argv)
     root = args.project_dir.resolve()
     logs = args.logs or root / ".localcloud-soak"
     logs.mkdir(parents=True, exist_ok=True)
-    soak = Soak(root, logs, extra)
+    soak = Soak(root, logs, start_options(args))
     cycles = []
     for number in range(1, args.cycles + 1):
         cycles.append(soak.cycle(number))

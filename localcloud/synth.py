@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from localcloud import PROJECT_ROOT
+from localcloud import PROJECT_ROOT, arguments
 from localcloud.cdktf import synthesized_stack
 from localcloud.run_files import RunFiles
 
@@ -112,8 +112,8 @@ def main(argv=None) -> int:
     (CI's checkov gate runs one), record it, so that the local cloud's deploy reuses it."""
     parser = argparse.ArgumentParser(prog="python -m localcloud.synth", description=main.__doc__)
     parser.add_argument("--record", action="store_true", required=True)
-    parser.add_argument("--stack", default="ecommerce-local")
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT)
+    parser.add_argument("--stack", type=arguments.stack, default="ecommerce-local")
+    parser.add_argument("--project-dir", type=arguments.existing_dir, default=PROJECT_ROOT)
     args = parser.parse_args(argv)
     root = args.project_dir.resolve()
     stack_dir = synthesized_stack(root, args.stack)

@@ -29,7 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers.store.routes import ADMIN_GROUP
-from localcloud import PROJECT_ROOT, aws
+from localcloud import PROJECT_ROOT, arguments, aws
 from localcloud.errors import LocalCloudError
 from localcloud.output import say_error
 from localcloud.run_files import RunFiles
@@ -50,12 +50,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--project-dir",
-        type=Path,
+        type=arguments.existing_dir,
         default=PROJECT_ROOT,
         help="the project whose local cloud runs; default: this repository",
     )
     common.add_argument(
-        "--ready-file", type=Path, help="the running local cloud's ready.json (default: its own)"
+        "--ready-file",
+        type=arguments.file_to_write,
+        help="the running local cloud's ready.json (default: its own)",
     )
     parser = argparse.ArgumentParser(prog="python -m localcloud", description=USAGE)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -64,12 +66,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add = actions.add_parser(
         "add", parents=[common], help="create a user and print an ID token for them"
     )
-    add.add_argument("email", help="the user's email address (they sign in with it)")
+    add.add_argument(
+        "email", type=arguments.email, help="the user's email address (they sign in with it)"
+    )
     add.add_argument("--admin", action="store_true", help=f"put the user in group {ADMIN_GROUP}")
     token = commands.add_parser(
         "token", parents=[common], help="print a fresh ID token for an existing user"
     )
-    token.add_argument("email")
+    token.add_argument("email", type=arguments.email, help="the user's email address")
     return parser.parse_args(argv)
 
 

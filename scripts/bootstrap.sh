@@ -8,6 +8,8 @@
 # .localcloud/install.log; a failure shows the step's last lines and points there. Plain bash:
 # it runs before the virtualenv (and the display library in it) exists.
 set -euo pipefail
+# It takes no arguments: any is a mistake, refused before anything runs.
+[ $# -eq 0 ] || { printf 'usage: %s\n%s: error: unrecognized arguments: %s\n' "$0" "$0" "$*" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 
 LOG=.localcloud/install.log

@@ -5,6 +5,8 @@
 # tests/scripts/test_bootstrap.py). Installs only what is missing; scripts/test.sh runs this in
 # the background while the first phases run.
 set -euo pipefail
+# It takes no arguments: any is a mistake, refused before anything runs.
+[ $# -eq 0 ] || { printf 'usage: %s\n%s: error: unrecognized arguments: %s\n' "$0" "$0" "$*" >&2; exit 2; }
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)

@@ -6,5 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-: "${API_BASE_URL:?set API_BASE_URL to the API base URL, e.g. http://127.0.0.1:3000/local}"
+case ${API_BASE_URL:-} in
+  http://?* | https://?*) ;;
+  *)
+    printf 'usage: API_BASE_URL=http://127.0.0.1:3000/local bash scripts/fuzz.sh [st run options]\n' >&2
+    printf "scripts/fuzz.sh: error: API_BASE_URL must be the API's http(s) base URL (got '%s')\n" "${API_BASE_URL:-}" >&2
+    exit 2
+    ;;
+esac
 exec python -m tests.fuzz "$@"

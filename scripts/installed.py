@@ -8,6 +8,7 @@ virtualenv exists.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -61,8 +62,10 @@ def node_difference(root: Path = ROOT) -> str | None:
     return None
 
 
-def main() -> int:
-    """Exit 0 when both installs match their locks."""
+def main(argv: list[str] | None = None) -> int:
+    """Exit 0 when both installs match their locks (it takes no arguments: any is refused,
+    exit status 2)."""
+    argparse.ArgumentParser(prog="scripts/installed.py", description=__doc__).parse_args(argv)
     for kind, difference in (("python", python_difference), ("node", node_difference)):
         found = difference()
         if found:

@@ -8,6 +8,8 @@
 # the local cloud's own tests. Each background job's output is printed when it is joined, with its
 # time; a failure anywhere fails the run.
 set -euo pipefail
+# It takes no arguments: any is a mistake, refused before anything runs.
+[ $# -eq 0 ] || { printf 'usage: %s\n%s: error: unrecognized arguments: %s\n' "$0" "$0" "$*" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 
 declare -a TIMINGS=()
@@ -173,6 +175,6 @@ checkov_gate() {
 }
 phase checkov checkov_gate
 phase chromium join chromium
-phase localcloud pytest tests/localcloud tests/scripts -q -n 2 -m "not localcloud"
+phase localcloud pytest tests/localcloud tests/scripts tests/bench -q -n 2 -m "not localcloud"
 phase soak join soak
 phase delivery join delivery

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
-from localcloud import PROJECT_ROOT, aws, command
+from localcloud import PROJECT_ROOT, arguments, aws, command
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.functions import DEFAULT_CONCURRENCY_CAP
 from localcloud.gateway.server import Gateway, start
@@ -22,6 +21,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--endpoint-url",
+        type=arguments.http_url,
         default=os.environ.get("AWS_ENDPOINT_URL"),
         help="the emulator (default: $AWS_ENDPOINT_URL)",
     )
@@ -31,31 +31,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--code-dir",
         action="append",
-        type=Path,
+        type=arguments.existing_dir,
         help="where deployment packages are looked up by CodeSha256 "
         "(repeatable; default: cdktf.out of the project)",
     )
     parser.add_argument(
         "--concurrency-cap",
-        type=int,
+        type=arguments.count,
         default=DEFAULT_CONCURRENCY_CAP,
         help="workers per function without reserved concurrency",
     )
     command.add_prewarm(parser)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.endpoint_url:
+        parser.error("argument --endpoint-url: the emulator's URL is required ($AWS_ENDPOINT_URL)")
+    return args
 
 
 def main(argv=None) -> int:
     """Serve until Ctrl-C or SIGTERM."""
     args = parse_args(argv)
-    if not args.endpoint_url:
-        print("No emulator given: pass --endpoint-url or set AWS_ENDPOINT_URL.", file=sys.stderr)
-        return 2
     gateway = None
     try:
         gateway = Gateway(
             args.endpoint_url,
-            region=aws.region_of(os.environ, args.region),
+            region=aws.region_of(os.environ, args.region or ""),
             api_id=args.api_id,
             code_dirs=args.code_dir or [PROJECT_ROOT / "cdktf.out"],
             extract_dir=RunFiles(PROJECT_ROOT).functions,

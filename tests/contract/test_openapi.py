@@ -284,6 +284,20 @@ def test_command_writes_the_default_path_without_an_argument(tmp_path, monkeypat
     assert json.loads(target.read_text(encoding="utf-8")) == DOC
 
 
+@pytest.mark.parametrize("where", ["", "missing/openapi.json", ".", "file/below.json"])
+def test_command_refuses_a_path_it_cannot_write_and_writes_nothing(where, tmp_path, capsys):
+    (tmp_path / "file").write_text("a file, not a folder\n", encoding="utf-8")
+    before = sorted(tmp_path.rglob("*"))
+    target = str(tmp_path / where) if where else ""
+    with pytest.raises(SystemExit) as stopped:
+        openapi.main([target])
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[0].startswith("usage: python -m contract.openapi")
+    assert error[-1].startswith("python -m contract.openapi: error: argument path: must be a file")
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_module_entry_point_reads_its_arguments(tmp_path, monkeypatch):
     target = tmp_path / "module.json"
     monkeypatch.setattr(sys, "argv", ["contract.openapi", str(target)])

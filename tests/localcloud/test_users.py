@@ -124,10 +124,6 @@ def test_token_is_fresh_for_the_same_user(capsys, project):
             "The user ann@cli.example already exists in the local user pool; "
             "`python -m localcloud token ann@cli.example` prints a token for them.",
         ),
-        (
-            ("user", "add", "not-an-email"),
-            "The local user pool refused: Username should be either an email or a phone number.",
-        ),
     ],
 )
 def test_refusals_are_one_sentence_and_change_nothing(capsys, project, pool_users, argv, message):
@@ -137,6 +133,21 @@ def test_refusals_are_one_sentence_and_change_nothing(capsys, project, pool_user
     assert code == 1
     assert out == ""
     assert err == f"localcloud: {message}\n"
+    assert pool_users() == before
+
+
+@pytest.mark.parametrize("argv", [("user", "add", "not-an-email"), ("token", "ann@")])
+def test_an_argument_that_is_no_email_is_refused_before_the_pool_is_asked(
+    capsys, project, pool_users, argv
+):
+    before = pool_users()
+    with pytest.raises(SystemExit) as refused:
+        main([*argv, "--project-dir", str(project)])
+    assert refused.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    said = "error: argument email: must be an email address, e.g. ann@example.com"
+    assert err.strip().splitlines()[-1].endswith(f"{said} (got '{argv[-1]}')")
     assert pool_users() == before
 
 
