@@ -4,6 +4,12 @@ pattern needs.
 
 ``python -m bench.requests_bench [--requests N]``
 
+And what the local cloud's IAM check costs per request: every route runs a second time with moto's
+access control on (as the emulator runs it: ``INITIAL_NO_AUTH_ACTION_COUNT`` 0, DynamoDB and KMS
+resources resolved by ``localcloud.moto_iam``), the functions signing as a role that holds each
+function's access policy as the stack writes it (``stacks.functions.Functions.policy``), assumed
+as the Lambda service. The functions share one client per process here, hence one role for all.
+
 The functions run in this process as the Lambda runtime runs them (``handlers/`` on the path, an
 API Gateway REST proxy event, a Lambda context), against moto's in-process DynamoDB and KMS with
 the tables built from ``store.tables``. The calls are observed with botocore's event hooks on the
@@ -31,6 +37,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from bench.common import HANDLER_ENV, HANDLERS, describe_machine, median, ratio, table, write_json
@@ -222,6 +229,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         os.environ[settings.PAGINATION_KEY_ID] = boto3.client("kms").create_key()["KeyMetadata"][
             "KeyId"
         ]
+        os.environ.update(_functions_role())
+        # The functions' clients read the role's session from the variables, as in Lambda.
+        boto3.setup_default_session()
         functions = {name: importlib.import_module(name) for name in aws.FUNCTIONS}
         from store import dynamo, pagination, products_table  # noqa: PLC0415  # pylint: disable=import-error
 
@@ -259,16 +269,100 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
                 bare.append((time.perf_counter() - start) * 1000)
         bare_get_ms = median(bare)
 
+        from moto import settings as moto_settings  # noqa: PLC0415
+
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # from here on, every call is checked
+        enforced = {route.name: measure(route, call, observer, args.requests) for route in routes}
+
     report(results, bare_get_ms, args.requests)
+    iam = report_iam(results, enforced, args.requests)
     data = {
         "requests": args.requests,
         "routes": results,
         "bare_get_item_ms": bare_get_ms,
         "note": "handler = whole invocation; its AWS calls = time inside the functions' botocore "
         "calls (moto in-process); handler own = the difference, per request, median.",
+        "iam": iam,
     }
     write_json("requests", data)
     return data
+
+
+def _functions_role() -> dict[str, str]:
+    """A session of a role holding every function's access policy, assumed as the Lambda
+    service on in-process moto (as the local gateway does on the emulator): its variables."""
+    # pylint: disable=import-outside-toplevel
+    from handlers.store import manifest  # noqa: PLC0415
+    from localcloud import aws as localcloud_aws  # noqa: PLC0415
+    from localcloud import moto_iam  # noqa: PLC0415
+    from stacks.functions import Functions  # noqa: PLC0415
+    from stacks.iam import assume_role_policy  # noqa: PLC0415
+
+    moto_iam.install()
+    moto_iam.create_principals()
+    admin = localcloud_aws.session(HANDLER_ENV["AWS_REGION"])
+    dynamodb, iam = admin.client("dynamodb"), admin.client("iam")
+    tables = {
+        grant.table.name: SimpleNamespace(
+            arn=dynamodb.describe_table(TableName=HANDLER_ENV[grant.env_var])["Table"]["TableArn"]
+        )
+        for spec in manifest.ALL
+        for grant in spec.grants
+    }
+    key = admin.client("kms").describe_key(KeyId=os.environ[settings.PAGINATION_KEY_ID])
+    props = SimpleNamespace(tables=tables, kms_key_arn=key["KeyMetadata"]["Arn"])
+    role = iam.create_role(
+        RoleName="bench-functions",
+        AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com"),
+    )["Role"]
+    for spec in manifest.ALL:
+        log_group = f"arn:aws:logs:{HANDLER_ENV['AWS_REGION']}:123456789012:log-group:{spec.name}"
+        iam.put_role_policy(
+            RoleName=role["RoleName"],
+            PolicyName=f"{spec.name}-access",
+            PolicyDocument=Functions.policy(spec, props, log_group),
+        )
+    lambda_service = localcloud_aws.session(
+        HANDLER_ENV["AWS_REGION"], localcloud_aws.LAMBDA_SERVICE_CREDENTIALS
+    )
+    found = lambda_service.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="bench")
+    return {
+        "AWS_ACCESS_KEY_ID": found["Credentials"]["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": found["Credentials"]["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": found["Credentials"]["SessionToken"],
+    }
+
+
+def report_iam(results: dict[str, Any], enforced: dict[str, Any], requests: int) -> dict:
+    """Print each route's p50 without and with the IAM check; return the figures."""
+    figures = {
+        name: {
+            "without_ms": results[name]["handler_ms"],
+            "with_ms": enforced[name]["handler_ms"],
+            "calls": sum(results[name]["calls"].values()),
+        }
+        for name in results
+    }
+    rows = [
+        [
+            name,
+            f["without_ms"],
+            f["with_ms"],
+            f["with_ms"] - f["without_ms"],
+            f["calls"],
+            (f["with_ms"] - f["without_ms"]) / f["calls"],
+        ]
+        for name, f in figures.items()
+    ]
+    print()
+    print(
+        table(
+            f"The IAM check: each request's p50 without and with it, median of {requests} (ms)",
+            ["route", "without", "with", "cost", "AWS calls", "cost per call"],
+            rows,
+        )
+    )
+    return figures
 
 
 def _routes(seed: Any) -> list[Route]:
