@@ -72,7 +72,7 @@ Needs = Iterator[tuple[str, str]]
 """(action, resource ARN) pairs one call needs, every one allowed."""
 
 
-class _Scope:  # pylint: disable=too-few-public-methods
+class ArnScope:  # pylint: disable=too-few-public-methods
     """ARNs in the partition, region and account of one request."""
 
     def __init__(self, partition: str, region: str, account_id: str):
@@ -83,7 +83,7 @@ class _Scope:  # pylint: disable=too-few-public-methods
         return f"arn:{self.partition}:{service}:{self.region}:{self.account_id}:{resource}"
 
 
-def dynamodb_needs(action: str, params: dict, scope: _Scope) -> Needs:
+def dynamodb_needs(action: str, params: dict, scope: ArnScope) -> Needs:
     """What a DynamoDB call needs: its action on each table or index it names."""
 
     def table(name: str) -> str:
@@ -109,7 +109,7 @@ def dynamodb_needs(action: str, params: dict, scope: _Scope) -> Needs:
         yield action, named or "*"
 
 
-def kms_needs(action: str, params: dict, scope: _Scope) -> Needs:
+def kms_needs(action: str, params: dict, scope: ArnScope) -> Needs:
     """What a KMS call needs: its action on the key it names, or whose ciphertext it hands in."""
     key = params.get("KeyId") or params.get("SourceKeyId")
     if not key and params.get("CiphertextBlob"):
@@ -131,7 +131,7 @@ def kms_needs(action: str, params: dict, scope: _Scope) -> Needs:
 class _ResolvedRequest(IAMRequest):
     """moto's check of a call, against each (action, resource) it needs instead of one ``*``."""
 
-    needs: Callable[[str, dict, _Scope], Needs]
+    needs: Callable[[str, dict, ArnScope], Needs]
     _resource = "*"
 
     def check_action_permitted(self, resource: str) -> None:
@@ -140,7 +140,7 @@ class _ResolvedRequest(IAMRequest):
             params = json.loads(self._body or b"{}")
         except ValueError:
             params = {}
-        scope = _Scope(get_partition(self._region), self._region, self.account_id)
+        scope = ArnScope(get_partition(self._region), self._region, self.account_id)
         for needed in dict.fromkeys(type(self).needs(action, params, scope)):
             self._action, self._resource = f"{service}:{needed[0]}", needed[1]
             super().check_action_permitted(self._resource)

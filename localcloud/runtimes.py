@@ -145,8 +145,8 @@ def install(runtime: str, root: Path = PROJECT_ROOT, env=None) -> None:
     target = environment_dir(runtime, root)
     subprocess.run([python, "-m", "venv", "--clear", str(target)], check=True)
     wanted = requirements(runtime, root)
-    specs = [f"{name}=={version}" for name, version in wanted.items()]
-    specs[2] = f"{POWERTOOLS}[{','.join(LAYER_EXTRAS)}]=={wanted[POWERTOOLS]}"
+    specs = [f"{name}=={version}" for name, version in wanted.items() if name != POWERTOOLS]
+    specs.append(f"{POWERTOOLS}[{','.join(LAYER_EXTRAS)}]=={wanted[POWERTOOLS]}")
     pip = [str(interpreter(runtime, root)), "-m", "pip", "install", "--quiet"]
     subprocess.run([*pip, "--disable-pip-version-check", *specs], check=True)
 
