@@ -96,20 +96,27 @@ def _calls(counts: collections.Counter, kms: bool) -> str:
     return " + ".join(f"{v} {k.removeprefix('kms:')}" for k, v in items) or "-"
 
 
+def _timed(route: Route, call: Callable, before: Callable[[], None] = lambda: None) -> float:
+    """Seconds one request of ``route`` takes (``before`` runs just ahead of it, untimed);
+    RuntimeError when it answers another status than the route's."""
+    event = route.make()
+    before()
+    start = time.perf_counter()
+    status, body = call(event)
+    elapsed = time.perf_counter() - start
+    if status != route.status:
+        raise RuntimeError(
+            f"{route.name} answered {status}, expected {route.status}: {json.dumps(body)[:300]}"
+        )
+    return elapsed
+
+
 def measure(route: Route, call: Callable, observer: Observer, requests: int) -> dict[str, Any]:
     """Time ``requests`` invocations of ``route`` (after a warm-up); medians and calls made."""
     handler_ms, ddb_ms, own_ms = [], [], []
     seen: set[tuple] = set()
     for index in range(WARMUP + requests):
-        event = route.make()
-        observer.reset()
-        start = time.perf_counter()
-        status, body = call(event)
-        elapsed = time.perf_counter() - start
-        if status != route.status:
-            raise RuntimeError(
-                f"{route.name} answered {status}, expected {route.status}: {json.dumps(body)[:300]}"
-            )
+        elapsed = _timed(route, call, observer.reset)
         if index >= WARMUP:
             handler_ms.append(elapsed * 1000)
             ddb_ms.append(observer.seconds * 1000)
@@ -342,15 +349,7 @@ def measure_iam(route: Route, call: Callable, requests: int) -> dict[str, Any]:
             checked = index % 2 == 1
             # 0: every call checked, as the emulator runs; infinity: moto's default, none.
             moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if checked else float("inf")
-            event = route.make()
-            start = time.perf_counter()
-            status, body = call(event)
-            elapsed = time.perf_counter() - start
-            if status != route.status:
-                raise RuntimeError(
-                    f"{route.name} answered {status} (IAM check {'on' if checked else 'off'}), "
-                    f"expected {route.status}: {json.dumps(body)[:300]}"
-                )
+            elapsed = _timed(route, call)
             if index >= 2 * WARMUP:
                 times[checked].append(elapsed * 1000)
     finally:
