@@ -4,6 +4,12 @@ pattern needs.
 
 ``python -m bench.requests_bench [--requests N]``
 
+And what the local cloud's IAM check costs per request: every route runs a second time with moto's
+access control on (as the emulator runs it: ``INITIAL_NO_AUTH_ACTION_COUNT`` 0, DynamoDB and KMS
+resources resolved by ``localcloud.moto_iam``), the functions signing as a role that holds each
+function's access policy as the stack writes it (``stacks.functions.Functions.policy``), assumed
+as the Lambda service. The functions share one client per process here, hence one role for all.
+
 The functions run in this process as the Lambda runtime runs them (``handlers/`` on the path, an
 API Gateway REST proxy event, a Lambda context), against moto's in-process DynamoDB and KMS with
 the tables built from ``store.tables``. The calls are observed with botocore's event hooks on the
@@ -31,6 +37,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from bench.common import HANDLER_ENV, HANDLERS, describe_machine, median, ratio, table, write_json
@@ -90,20 +97,27 @@ def _calls(counts: collections.Counter, kms: bool) -> str:
     return " + ".join(f"{v} {k.removeprefix('kms:')}" for k, v in items) or "-"
 
 
+def _timed(route: Route, call: Callable, before: Callable[[], None] = lambda: None) -> float:
+    """Seconds one request of ``route`` takes (``before`` runs just ahead of it, untimed);
+    RuntimeError when it answers another status than the route's."""
+    event = route.make()
+    before()
+    start = time.perf_counter()
+    status, body = call(event)
+    elapsed = time.perf_counter() - start
+    if status != route.status:
+        raise RuntimeError(
+            f"{route.name} answered {status}, expected {route.status}: {json.dumps(body)[:300]}"
+        )
+    return elapsed
+
+
 def measure(route: Route, call: Callable, observer: Observer, requests: int) -> dict[str, Any]:
     """Time ``requests`` invocations of ``route`` (after a warm-up); medians and calls made."""
     handler_ms, ddb_ms, own_ms = [], [], []
     seen: set[tuple] = set()
     for index in range(WARMUP + requests):
-        event = route.make()
-        observer.reset()
-        start = time.perf_counter()
-        status, body = call(event)
-        elapsed = time.perf_counter() - start
-        if status != route.status:
-            raise RuntimeError(
-                f"{route.name} answered {status}, expected {route.status}: {json.dumps(body)[:300]}"
-            )
+        elapsed = _timed(route, call, observer.reset)
         if index >= WARMUP:
             handler_ms.append(elapsed * 1000)
             ddb_ms.append(observer.seconds * 1000)
@@ -223,6 +237,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         os.environ[settings.PAGINATION_KEY_ID] = boto3.client("kms").create_key()["KeyMetadata"][
             "KeyId"
         ]
+        os.environ.update(_functions_role())
+        # The functions' clients read the role's session from the variables, as in Lambda.
+        boto3.setup_default_session()
         functions = {name: importlib.import_module(name) for name in aws.FUNCTIONS}
         from store import dynamo, pagination, products_table  # noqa: PLC0415  # pylint: disable=import-error
 
@@ -260,16 +277,102 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
                 bare.append((time.perf_counter() - start) * 1000)
         bare_get_ms = median(bare)
 
+        iam = {route.name: measure_iam(route, call, args.requests) for route in routes}
+
     report(results, bare_get_ms, args.requests)
+    report_iam(iam, args.requests)
     data = {
         "requests": args.requests,
         "routes": results,
         "bare_get_item_ms": bare_get_ms,
         "note": "handler = whole invocation; its AWS calls = time inside the functions' botocore "
         "calls (moto in-process); handler own = the difference, per request, median.",
+        "iam": iam,
     }
     write_json("requests", data)
     return data
+
+
+def _functions_role() -> dict[str, str]:
+    """A session of a role holding every function's access policy, assumed as the Lambda
+    service on in-process moto (as the local gateway does on the emulator): its variables."""
+    # pylint: disable=import-outside-toplevel
+    from handlers.store import manifest  # noqa: PLC0415
+    from localcloud import aws as localcloud_aws  # noqa: PLC0415
+    from localcloud import moto_iam  # noqa: PLC0415
+    from stacks.functions import Functions  # noqa: PLC0415
+    from stacks.iam import assume_role_policy  # noqa: PLC0415
+
+    moto_iam.install()
+    moto_iam.create_principals()
+    admin = localcloud_aws.session(HANDLER_ENV["AWS_REGION"])
+    dynamodb, iam = admin.client("dynamodb"), admin.client("iam")
+    tables = {
+        grant.table.name: SimpleNamespace(
+            arn=dynamodb.describe_table(TableName=HANDLER_ENV[grant.env_var])["Table"]["TableArn"]
+        )
+        for spec in manifest.ALL
+        for grant in spec.grants
+    }
+    key = admin.client("kms").describe_key(KeyId=os.environ[settings.PAGINATION_KEY_ID])
+    props = SimpleNamespace(tables=tables, kms_key_arn=key["KeyMetadata"]["Arn"])
+    role = iam.create_role(
+        RoleName="bench-functions",
+        AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com"),
+    )["Role"]
+    for spec in manifest.ALL:
+        log_group = f"arn:aws:logs:{HANDLER_ENV['AWS_REGION']}:123456789012:log-group:{spec.name}"
+        iam.put_role_policy(
+            RoleName=role["RoleName"],
+            PolicyName=f"{spec.name}-access",
+            PolicyDocument=Functions.policy(spec, props, log_group),
+        )
+    lambda_service = localcloud_aws.session(
+        HANDLER_ENV["AWS_REGION"], localcloud_aws.LAMBDA_SERVICE_CREDENTIALS
+    )
+    found = lambda_service.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="bench")
+    return {
+        "AWS_ACCESS_KEY_ID": found["Credentials"]["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": found["Credentials"]["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": found["Credentials"]["SessionToken"],
+    }
+
+
+def measure_iam(route: Route, call: Callable, requests: int) -> dict[str, Any]:
+    """Time ``requests`` invocations of ``route`` with moto's IAM check and as many without, in
+    turns (so that both see the same load and the same data), after a warm-up of each; medians."""
+    # pylint: disable-next=import-outside-toplevel
+    from moto import settings as moto_settings  # noqa: PLC0415
+
+    times: dict[bool, list[float]] = {False: [], True: []}
+    try:
+        for index in range(2 * (WARMUP + requests)):
+            checked = index % 2 == 1
+            # 0: every call checked, as the emulator runs; infinity: moto's default, none.
+            moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = 0 if checked else float("inf")
+            elapsed = _timed(route, call)
+            if index >= 2 * WARMUP:
+                times[checked].append(elapsed * 1000)
+    finally:
+        moto_settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")
+    return {"without_ms": median(times[False]), "with_ms": median(times[True])}
+
+
+def report_iam(figures: dict[str, Any], requests: int) -> None:
+    """Print each route's p50 without and with the IAM check."""
+    rows = [
+        [name, f["without_ms"], f["with_ms"], f["with_ms"] - f["without_ms"]]
+        for name, f in figures.items()
+    ]
+    print()
+    print(
+        table(
+            f"The IAM check: each request's p50 without and with it, {requests} of each in turns "
+            "(ms)",
+            ["route", "without", "with", "cost"],
+            rows,
+        )
+    )
 
 
 def _routes(seed: Any) -> list[Route]:

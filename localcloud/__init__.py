@@ -14,8 +14,8 @@ Usage (from the repository, inside ``pipenv run`` or the project's virtualenv):
 - ``python -m localcloud.gateway --endpoint-url URL``: only serve an API already deployed.
 
 While it serves, ``.localcloud/ready.json`` holds the URLs, outputs paths and timings, and
-``.localcloud/env`` the shell exports (emulator endpoint, dummy credentials, Terraform CLI
-configuration, ``API_BASE_URL``) to run ``terraform plan`` or tests against it.
+``.localcloud/env`` the shell exports (emulator endpoint, the administrator's credentials,
+Terraform CLI configuration, ``API_BASE_URL``) to run ``terraform plan`` or tests against it.
 """
 
 from pathlib import Path

@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 from localcloud import PROJECT_ROOT
-from stacks.config import REGION_ZONES, load_all
+from stacks.config import REGION_ZONE_IDS, load_all
 from stacks.delivery_config import ACCOUNT_STACK, BOOTSTRAP_STACK
 
 MAX_COUNT = 1_000_000
@@ -63,11 +63,11 @@ def seconds(text: str) -> float:
 
 
 def region(text: str) -> str:
-    """A region of the stacks' table (``stacks.config.REGION_ZONES``)."""
-    if text not in REGION_ZONES:
+    """A region of the stacks' table (``stacks.config.REGION_ZONE_IDS``)."""
+    if text not in REGION_ZONE_IDS:
         raise Invalid(
-            f"must be a region the stacks know (REGION_ZONES in stacks/config.py: "
-            f"{', '.join(sorted(REGION_ZONES))}) (got {_shown(text)})"
+            f"must be a region the stacks know (REGION_ZONE_IDS in stacks/config.py: "
+            f"{', '.join(sorted(REGION_ZONE_IDS))}) (got {_shown(text)})"
         )
     return text
 

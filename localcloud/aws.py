@@ -1,9 +1,11 @@
-"""Who the local cloud is to AWS clients: dummy credentials, a default region, and boto3 sessions
+"""Who the local cloud is to AWS clients: its credentials, a default region, and boto3 sessions
 that can only ever reach the emulator.
 
-moto accepts any credentials; these are fixed so that nothing local can sign a request for a real
-account, and so that every tool (the runner's cdktf and Terraform, the gateway, the functions'
-workers, the ``user``/``token`` commands, the tests) uses the same ones.
+The emulator enforces IAM (``localcloud.moto_iam``), so it accepts only credentials it knows. These
+are fixed, so that nothing local can sign a request for a real account and every tool (the
+runner's cdktf and Terraform, the gateway, the ``user``/``token`` commands, the tests, a person's
+scripts that source ``.localcloud/env``) uses the same ones: the account's administrator. The
+functions' workers get their own role's session instead (``localcloud.gateway.functions``).
 """
 
 from __future__ import annotations
@@ -13,11 +15,21 @@ from collections.abc import Mapping
 
 import boto3
 
-DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
+ADMIN_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "LOCALCLOUDADMIN00000",
+    "AWS_SECRET_ACCESS_KEY": "local-cloud-administrator-not-a-secret",
 }
+"""The emulator's administrator (an IAM user allowed everything): an access key without a session
+token, as a user signs with."""
+LAMBDA_SERVICE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "LOCALCLOUDLAMBDA0000",
+    "AWS_SECRET_ACCESS_KEY": "local-cloud-lambda-service-not-a-secret",
+}
+"""Who the local gateway is when it plays the Lambda service: it may only assume roles whose trust
+policy names ``lambda.amazonaws.com``."""
+UNSET = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+"""A session token left in the environment would be sent with the administrator's key, which the
+emulator refuses (a user's key has none)."""
 DEFAULT_REGION = "us-east-1"
 SCRUBBED = (
     "AWS_PROFILE",
@@ -40,11 +52,15 @@ def region_env(region: str) -> dict[str, str]:
     return {"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
 
 
-def session(region: str = DEFAULT_REGION) -> boto3.session.Session:
-    """A boto3 session with the dummy credentials in ``region`` (give its clients the
-    emulator's ``endpoint_url``)."""
+def session(
+    region: str = DEFAULT_REGION, credentials: Mapping[str, str] | None = None
+) -> boto3.session.Session:
+    """A boto3 session with ``credentials`` (by default the administrator's) in ``region`` (give
+    its clients the emulator's ``endpoint_url``)."""
+    credentials = ADMIN_CREDENTIALS if credentials is None else credentials
     return boto3.session.Session(
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials.get("AWS_SESSION_TOKEN"),
         region_name=region,
     )

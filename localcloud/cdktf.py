@@ -44,8 +44,8 @@ def cdktf_command(root: Path, env: dict[str, str]) -> list[str]:
 def environment(region: str, extra: dict[str, str]) -> dict[str, str]:
     """The environment of cdktf and Terraform runs: the emulator's, never a real account's
     (``extra``: the caller's additions, last)."""
-    env = {k: v for k, v in os.environ.items() if k not in aws.SCRUBBED}
-    env.update(aws.DUMMY_CREDENTIALS)
+    env = {k: v for k, v in os.environ.items() if k not in aws.SCRUBBED + aws.UNSET}
+    env.update(aws.ADMIN_CREDENTIALS)
     env.update(aws.region_env(region))
     env.update(
         {

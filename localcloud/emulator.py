@@ -21,6 +21,8 @@ from localcloud.processes import die_with_parent, stop_process_group
 EMULATOR_ENV = {
     # AWS-managed policies (AWSLambdaBasicExecutionRole, ...) exist only when loaded.
     "MOTO_IAM_LOAD_MANAGED_POLICIES": "true",
+    # moto checks every call against the caller's policies after this many unchecked ones.
+    "INITIAL_NO_AUTH_ACTION_COUNT": "0",
 }
 
 

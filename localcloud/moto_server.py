@@ -14,6 +14,10 @@ What it adds to moto's own server application:
 - **An SDK's retry answered, not run again** (``SdkRetries``): when a client gives up on an
   attempt the emulator already ran and sends it again, the retry gets the first answer, and the
   emulator's log says so.
+- **IAM enforced** (``localcloud.moto_iam``): the account's administrator and the gateway's
+  Lambda identity exist from the start, and DynamoDB and KMS calls are checked against the
+  tables, indexes and keys they touch. The check itself is moto's, switched on by
+  ``INITIAL_NO_AUTH_ACTION_COUNT`` (``localcloud.emulator`` sets it to 0).
 - **Backends warmed** (``--warm``) right after it listens, before any client needs them: moto
   builds each service's backend on its first request (IAM loads ~1,000 managed policies, EC2 its
   default VPC), seconds that would otherwise hold the one-request lock at the start of a deploy.
@@ -41,7 +45,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import arguments, aws, moto_fixes
+from localcloud import arguments, aws, moto_fixes, moto_iam
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
 ATTEMPT = re.compile(r"attempt=(\d+)")
@@ -261,6 +265,8 @@ def _operation(environ) -> str:
 def application():
     """moto's server application, wrapped as the module docstring says."""
     moto_fixes.install()
+    moto_iam.install()
+    moto_iam.create_principals()
     moto = DomainDispatcherApplication(create_backend_app)
     return Serialized(SdkRetries(IdempotencyTokens(moto)))
 

@@ -6,7 +6,7 @@ Other shells (``--down``, ``--wait``, ``user``/``token``, the soak, CI) read:
 
 - ``run.json``: the runner's pid and phase, and the emulator's pid and URL, while it runs;
 - ``ready.json``: the API and emulator URLs, outputs paths and timings, once it serves;
-- ``env``: shell exports (AWS_ENDPOINT_URL, dummy credentials, TF_CLI_CONFIG_FILE,
+- ``env``: shell exports (AWS_ENDPOINT_URL, the administrator's credentials, TF_CLI_CONFIG_FILE,
   API_BASE_URL) to run ``terraform plan`` or tests against it;
 - ``last-error``: why the last run stopped before it served.
 """

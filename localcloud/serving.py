@@ -65,7 +65,7 @@ class Serving:
         api_url = self.api_url
         exports = {
             "AWS_ENDPOINT_URL": self.emulator_url,
-            **aws.DUMMY_CREDENTIALS,
+            **aws.ADMIN_CREDENTIALS,
             **aws.region_env(region),
             "API_BASE_URL": api_url,
         }
@@ -73,7 +73,8 @@ class Serving:
             exports["TF_CLI_CONFIG_FILE"] = env["TF_CLI_CONFIG_FILE"]
         files = self.files
         files.env_file.write_text(
-            "".join(f"export {k}={shlex.quote(v)}\n" for k, v in exports.items()),
+            "".join(f"export {k}={shlex.quote(v)}\n" for k, v in exports.items())
+            + f"unset {' '.join(aws.UNSET)}\n",
             encoding="utf-8",
         )
         files.write_json(

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Install what the project needs on a fresh machine: pipenv, the locked Python packages (in
-# ./.venv) and the pinned cdktf CLI and Swagger UI (in ./node_modules). Safe to run again.
+# ./.venv), the pinned cdktf CLI and Swagger UI (in ./node_modules) and the functions' runtime
+# (Python 3.12 with Lambda's boto3 and the layer's Powertools, in ./.venv-lambda-3.12). Safe to
+# run again.
 #
 # What a person sees: one line per step, with what it installed and how long it took, and a sign
 # of life while steps run (in a terminal one line redrawn every second; in a pipe or CI a plain
@@ -93,9 +95,12 @@ if ! python3 -m pipenv --version >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check pipenv
   finish
 fi
-# The two installs share nothing: the cdktf CLI's runs beside the Python packages'.
+# The installs share nothing: the cdktf CLI's and the functions' runtime's (which does nothing
+# when it already holds what it should) run beside the Python packages'.
 begin "node packages" "cdktf CLI and Swagger UI into node_modules (npm ci, package-lock.json)" \
   npm ci --no-audit --no-fund --loglevel=error
 begin "python packages" "Python packages into .venv (pipenv sync, Pipfile.lock)" \
   python3 -m pipenv sync --dev
+begin runtime "the functions' Python 3.12 with Lambda's boto3 into .venv-lambda-3.12" \
+  python3 -m localcloud.runtimes
 finish

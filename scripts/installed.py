@@ -1,6 +1,7 @@
-"""Whether ./.venv and ./node_modules hold what Pipfile.lock and package-lock.json pin.
+"""Whether ./.venv and ./node_modules hold what Pipfile.lock and package-lock.json pin, and the
+functions' runtime environments (``.venv-lambda-3.12``, ``localcloud.runtimes``) what they should.
 
-``python3 scripts/installed.py``: exit 0 when both do, else 1 with one line naming the first
+``python3 scripts/installed.py``: exit 0 when all do, else 1 with one line naming the first
 difference. ``./scripts/up.sh`` runs ``scripts/bootstrap.sh`` (pipenv sync and npm ci, half a
 minute) only when this says something differs. Plain Python 3, no packages: it runs before the
 virtualenv exists.
@@ -16,6 +17,8 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # localcloud.runtimes is plain Python too
+from localcloud import runtimes  # noqa: E402  # pylint: disable=wrong-import-position
 
 
 def _normalized(name: str) -> str:
@@ -62,11 +65,21 @@ def node_difference(root: Path = ROOT) -> str | None:
     return None
 
 
+def runtime_difference(root: Path = ROOT) -> str | None:
+    """The first functions' runtime environment that is missing or differs."""
+    found = (runtimes.difference(runtime, root) for runtime in runtimes.RUNTIME_SDK)
+    return next((difference for difference in found if difference), None)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Exit 0 when both installs match their locks (it takes no arguments: any is refused,
-    exit status 2)."""
+    """Exit 0 when every install matches what it should hold (it takes no arguments: any is
+    refused, exit status 2)."""
     argparse.ArgumentParser(prog="scripts/installed.py", description=__doc__).parse_args(argv)
-    for kind, difference in (("python", python_difference), ("node", node_difference)):
+    for kind, difference in (
+        ("python", python_difference),
+        ("node", node_difference),
+        ("functions' runtime", runtime_difference),
+    ):
         found = difference()
         if found:
             print(f"install needed ({kind}): {found}")

@@ -1,9 +1,10 @@
 """A warm Lambda worker: runs one deployed function's handler, one invocation at a time.
 
-The gateway starts this file as a script (``python -I _worker.py CODE_DIR HANDLER``) with the
-function's environment, so it imports nothing from the project: ``sys.path`` is the extracted
-deployment package first, then the interpreter's own site-packages (where Powertools and boto3
-come from locally; in AWS they come from the layer and the runtime).
+The gateway starts this file as a script (``python -I _worker.py CODE_DIR HANDLER``) on the
+interpreter of the function's runtime (``localcloud.runtimes``: ``.venv-lambda-3.12`` for
+python3.12), with the function's environment, so it imports nothing from the project and must run
+on every runtime's Python: ``sys.path`` is the extracted deployment package first, then that
+environment's site-packages (the runtime's boto3 and the layer's Powertools, as on AWS).
 
 Protocol: JSON lines. The worker writes ``{"type": "ready"}`` (or ``init_error``) once its
 handler is imported, then for each ``{"type": "invoke", ...}`` line read from stdin it writes one

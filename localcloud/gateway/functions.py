@@ -5,6 +5,11 @@ code is the deployment package whose SHA-256 equals the deployed CodeSha256: mot
 but does not serve it (``Code.Location`` is not fetchable), so the package is looked up by hash
 among the archives that were deployed (by default the assets under ``cdktf.out``). A function
 whose deployed code matches no archive is refused: its requests fail and the log says why.
+
+Each worker signs its AWS calls with a session of the function's own role, as Lambda hands one to
+each execution environment: the gateway, as the Lambda service, assumes the role the function
+names (``AssumeRole`` on the emulator, which checks the role's trust policy), so the emulator
+checks every call of the handler against that role's policies.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,7 +29,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from localcloud import aws
+from botocore.exceptions import BotoCoreError, ClientError
+
+from localcloud import aws, runtimes
 
 WORKER_SCRIPT = Path(__file__).with_name("_worker.py")
 INIT_TIMEOUT_S = 10.0
@@ -68,6 +74,7 @@ class FunctionSpec:
 
     name: str
     arn: str
+    role: str
     handler: str
     runtime: str
     timeout_s: int
@@ -87,6 +94,7 @@ class FunctionSpec:
         return cls(
             name=config["FunctionName"],
             arn=config["FunctionArn"],
+            role=config.get("Role") or "",
             handler=config.get("Handler") or "",
             runtime=config.get("Runtime") or "",
             timeout_s=int(config.get("Timeout", 3)),
@@ -157,15 +165,44 @@ class CodeStore:
         return target
 
 
-def worker_environment(spec: FunctionSpec, endpoint_url: str, code_dir: Path) -> dict[str, str]:
-    """The process environment of a worker: what Lambda sets, then the function's variables."""
+class RoleSessions:  # pylint: disable=too-few-public-methods
+    """Sessions of functions' roles, assumed on the emulator at ``endpoint_url`` by the gateway
+    as the Lambda service."""
+
+    def __init__(self, endpoint_url: str, region: str):
+        session = aws.session(region, aws.LAMBDA_SERVICE_CREDENTIALS)
+        self.sts = session.client("sts", endpoint_url=endpoint_url)
+
+    def credentials(self, spec: FunctionSpec) -> dict[str, str]:
+        """A fresh session of ``spec``'s role, as the variables Lambda sets; InvokeFailed (with
+        what Lambda says) when the role cannot be assumed."""
+        try:
+            found = self.sts.assume_role(RoleArn=spec.role, RoleSessionName=spec.name)
+        except (BotoCoreError, ClientError) as exc:
+            raise InvokeFailed(
+                f"The role defined for the function cannot be assumed by Lambda "
+                f"({spec.role or 'no role'}: {exc})"
+            ) from exc
+        session = found["Credentials"]
+        return {
+            "AWS_ACCESS_KEY_ID": session["AccessKeyId"],
+            "AWS_SECRET_ACCESS_KEY": session["SecretAccessKey"],
+            "AWS_SESSION_TOKEN": session["SessionToken"],
+        }
+
+
+def worker_environment(
+    spec: FunctionSpec, endpoint_url: str, code_dir: Path, credentials: dict[str, str]
+) -> dict[str, str]:
+    """The process environment of a worker: what Lambda sets (``credentials``: a session of the
+    function's role), then the function's variables."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
         "HOME": os.environ.get("HOME", "/tmp"),
         **aws.region_env(spec.region),
-        **aws.DUMMY_CREDENTIALS,
+        **credentials,
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
@@ -179,8 +216,9 @@ def worker_environment(spec: FunctionSpec, endpoint_url: str, code_dir: Path) ->
         "PYTHONUNBUFFERED": "1",
     }
     env.update(spec.environment)
-    # Whatever the function's variables say, its AWS calls go to the emulator.
+    # Whatever the function's variables say, its AWS calls go to the emulator, as its role.
     env["AWS_ENDPOINT_URL"] = endpoint_url
+    env.update(credentials)
     return env
 
 
@@ -192,19 +230,38 @@ def _trace_id() -> str:
     )
 
 
+def runtime_python(runtime: str) -> Path:
+    """The interpreter a ``runtime`` function runs on (``localcloud.runtimes``); InvokeFailed
+    saying what to install when it is not there."""
+    try:
+        python = runtimes.interpreter(runtime)
+    except runtimes.RuntimeUnavailable as exc:
+        raise InvokeFailed(str(exc)) from exc
+    if not python.exists():
+        raise InvokeFailed(
+            f"The functions' {runtime} environment ({python.parent.parent.name}) is not "
+            "installed: run scripts/bootstrap.sh."
+        )
+    return python
+
+
 class Worker:
-    """One warm process running one function's handler."""
+    """One warm process running one function's handler, on its runtime's Python."""
 
     def __init__(self, spec: FunctionSpec, code_dir: Path, env: dict[str, str]):
         self.spec = spec
-        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, "-I", str(WORKER_SCRIPT), str(code_dir), spec.handler],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            cwd=code_dir,
-            start_new_session=True,
-        )
+        python = runtime_python(spec.runtime)
+        try:
+            self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+                [str(python), "-I", str(WORKER_SCRIPT), str(code_dir), spec.handler],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                cwd=code_dir,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise InvokeFailed(f"{python} did not start ({exc.strerror})") from exc
         self._buffer = b""
         self.invocations = 0
 
@@ -297,6 +354,7 @@ class FunctionPool:
         self.code_store = code_store
         self.endpoint_url = endpoint_url
         self.concurrency_cap = concurrency_cap
+        self.roles = RoleSessions(endpoint_url, spec.region)
         self._idle: list[Worker] = []
         self._busy = 0
         self._cond = threading.Condition()
@@ -353,8 +411,7 @@ class FunctionPool:
         reusable = False
         try:
             if worker is None:
-                env = worker_environment(self.spec, self.endpoint_url, code_dir)
-                worker = Worker(self.spec, code_dir, env)
+                worker = self._start_worker(code_dir)
                 init_deadline = min(deadline, time.monotonic() + INIT_TIMEOUT_S)
                 outcome.init_ms = worker.wait_ready(init_deadline)
             invoked = time.monotonic()
@@ -376,11 +433,15 @@ class FunctionPool:
         finally:
             self._release(worker, reusable)
 
+    def _start_worker(self, code_dir: Path) -> Worker:
+        """A new worker, with a fresh session of the function's role."""
+        credentials = self.roles.credentials(self.spec)
+        env = worker_environment(self.spec, self.endpoint_url, code_dir, credentials)
+        return Worker(self.spec, code_dir, env)
+
     def prewarm(self) -> None:
         """Start one worker ahead of the first request."""
-        code_dir = self.code_dir()
-        env = worker_environment(self.spec, self.endpoint_url, code_dir)
-        worker = Worker(self.spec, code_dir, env)
+        worker = self._start_worker(self.code_dir())
         try:
             worker.wait_ready(time.monotonic() + INIT_TIMEOUT_S)
         except (InvokeFailed, InvokeTimeout):

@@ -10,7 +10,6 @@ when it differs, the whole snapshot is read again and replaces the old one, whos
 
 from __future__ import annotations
 
-import sys
 import threading
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from localcloud.gateway.functions import (
     FunctionSpec,
     InvokeFailed,
     InvokeTimeout,
+    runtime_python,
 )
 from localcloud.gateway.log import GatewayLog
 from localcloud.gateway.model import DeployedApi, Resource, load_api
@@ -165,16 +165,14 @@ class SnapshotReader:
         pools: dict[str, FunctionPool] = {}
         problems: list[str] = []
         account_id = DEFAULT_ACCOUNT
-        local = f"python{sys.version_info.major}.{sys.version_info.minor}"
         for name in sorted(api.function_names()):
             spec = FunctionSpec.from_emulator(self.lambda_, name, self.region)
             account_id = spec.arn.split(":")[4]
             pool = FunctionPool(spec, self.code_store, self.endpoint_url, self.concurrency_cap)
-            if spec.runtime != local:
-                problems.append(
-                    f"Function {name} is deployed for {spec.runtime or 'no runtime'}; "
-                    f"it runs here on the project's {local}."
-                )
+            try:
+                runtime_python(spec.runtime)
+            except InvokeFailed as exc:
+                problems.append(f"Function {name}: {exc}")
             try:
                 pool.code_dir()
             except CodeMismatch as exc:

@@ -13,7 +13,11 @@ deleted when the session ends. ``api`` is signed in as an admin; ``api.as_(perso
 profile.
 """
 
+import fcntl
+import hashlib
 import os
+import tempfile
+import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +33,8 @@ from tests.integration.people import Person, UserPool
 
 DEFAULT_OUTPUTS = Path("cfn-outputs/all-outputs.json")
 TIMEOUT = 30
+LOCK_TIMEOUT = 600
+"""How long a test waits for the others (or one that alters the stack) to let it run."""
 
 
 @pytest.fixture(scope="session")
@@ -191,3 +197,42 @@ def api(base_url, outputs, aws, pool, admin, config):
             )
         else:
             client.delete(f"/{kind}/{item_id}")
+
+
+def _take(lock_file, mode: int, what: str) -> None:
+    """``flock`` ``lock_file`` in ``mode``, waiting at most ``LOCK_TIMEOUT`` seconds."""
+    deadline = time.monotonic() + LOCK_TIMEOUT
+    while True:
+        try:
+            fcntl.flock(lock_file, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"waited {LOCK_TIMEOUT} s for {what}", pytrace=False)
+            time.sleep(0.02)
+
+
+@pytest.fixture(autouse=True)
+def _the_stack_to_itself(request, base_url):
+    """Every test shares the deployed stack; one marked ``alters_stack`` changes it for whoever
+    calls it meanwhile, so it runs alone, across pytest-xdist's workers: it holds the stack's
+    lock exclusively, the others share it. A turnstile taken first keeps new tests from
+    starting while one that alters the stack waits for the running ones to finish."""
+    exclusive = request.node.get_closest_marker("alters_stack") is not None
+    name = hashlib.sha256(base_url.encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir())
+    with (
+        open(folder / f"store-it-{name}.turnstile", "a", encoding="utf-8") as turnstile,
+        open(folder / f"store-it-{name}.lock", "a", encoding="utf-8") as stack,
+    ):
+        _take(turnstile, fcntl.LOCK_EX, "the turnstile")
+        try:
+            _take(stack, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH, "the stack")
+        finally:
+            if not exclusive:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(stack, fcntl.LOCK_UN)
+            fcntl.flock(turnstile, fcntl.LOCK_UN)

@@ -20,7 +20,7 @@ import pytest
 from handlers.store.cors import preflight_template
 from localcloud import PROJECT_ROOT, aws
 from localcloud.gateway.server import Gateway, serve
-from stacks.iam import assume_role_policy
+from stacks.iam import assume_role_policy, policy_document, statement
 
 REGION = aws.DEFAULT_REGION
 CORS_ORIGINS = ("http://localhost:3000", "https://shop.example.com")
@@ -56,8 +56,14 @@ def handler(event, context):
         raise ValueError("boom")
     if path.endswith("/aws"):
         import boto3
-        names = boto3.client("lambda").list_functions()["Functions"]
-        return {"statusCode": 200, "body": json.dumps(sorted(f["FunctionName"] for f in names))}
+        functions = boto3.client("lambda").list_functions()["Functions"]
+        names = sorted(f["FunctionName"] for f in functions)
+        caller = boto3.client("sts").get_caller_identity()["Arn"]
+        body = {"functions": names, "caller": caller, "boto3": boto3.__version__}
+        return {"statusCode": 200, "body": json.dumps(body)}
+    if path.endswith("/not-granted"):
+        import boto3
+        boto3.client("lambda").get_function(FunctionName="app")
     return {
         "statusCode": 200,
         "headers": {"Content-Type": "application/json"},
@@ -75,6 +81,8 @@ def handler(event, context):
                 "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "LAMBDA_TASK_ROOT", "_X_AMZN_TRACE_ID",
             )},
             "sys_path_0": sys.path[0],
+            "python": "%d.%d" % sys.version_info[:2],
+            "executable": sys.executable,
             "pid": os.getpid(),
         }),
     }
@@ -222,10 +230,16 @@ class RestApi:
 
 
 def _lambda_role(iam) -> str:
-    """A role the functions can be created with."""
-    return iam.create_role(
+    """A role the functions can be created with, allowed to list functions (only)."""
+    role = iam.create_role(
         RoleName="fn-role", AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com")
     )["Role"]["Arn"]
+    iam.put_role_policy(
+        RoleName="fn-role",
+        PolicyName="list-functions",
+        PolicyDocument=policy_document(statement("lambda:ListFunctions", "*")),
+    )
+    return role
 
 
 def _functions(lam, role: str, code_dir: Path) -> dict[str, str]:

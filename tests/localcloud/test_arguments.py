@@ -187,7 +187,7 @@ def test_path_types_take_what_exists_or_can_be_written(tmp_path):
     ("check", "text", "says"),
     [
         (arguments.port, "-1", "must be a port from 1 to 65535, or 0 for a free one (got '-1')"),
-        (arguments.region, "xx-nowhere-9", "must be a region the stacks know (REGION_ZONES"),
+        (arguments.region, "xx-nowhere-9", "must be a region the stacks know (REGION_ZONE_IDS"),
         (arguments.seconds, "nan", "must be a number of seconds above 0 (got 'nan')"),
         (arguments.count, "9" * 5000, "must be a whole number from 1 to 1,000,000 (got '999"),
     ],

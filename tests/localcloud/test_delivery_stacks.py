@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from localcloud import PROJECT_ROOT, aws
-from localcloud.aws import DUMMY_CREDENTIALS, SCRUBBED
+from localcloud.aws import ADMIN_CREDENTIALS, SCRUBBED
 from localcloud.cdktf import cdktf_command, run_cdktf, terraform_error
 from localcloud.emulator import Emulator
 from localcloud.terraform import provider_setup
@@ -48,7 +48,7 @@ done
 def _env(emulator: Emulator, work: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED and not k.startswith("AWS_")}
     env |= (
-        DUMMY_CREDENTIALS
+        ADMIN_CREDENTIALS
         | aws.region_env(REGION)
         | {
             "AWS_ENDPOINT_URL": emulator.url,

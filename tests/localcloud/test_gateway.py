@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from localcloud import aws, runtimes
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.responses import GatewayError, gateway_response
 from localcloud.gateway.server import Gateway
@@ -80,17 +81,33 @@ def test_function_context_and_environment(served, emulator, hand_built_api):
     assert env["AWS_ENDPOINT_URL"] == emulator.url
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "app"
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
-    assert env["AWS_ACCESS_KEY_ID"] == "testing"
+    # A session of the function's role, never the administrator's key.
+    assert env["AWS_ACCESS_KEY_ID"] not in (aws.ADMIN_CREDENTIALS["AWS_ACCESS_KEY_ID"], None)
     assert env["_X_AMZN_TRACE_ID"].endswith("Sampled=0")
     # The extracted deployment package comes first on sys.path, and is the task root.
     assert payload["sys_path_0"] == env["LAMBDA_TASK_ROOT"]
     assert Path(env["LAMBDA_TASK_ROOT"], "app.py").is_file()
 
 
-def test_function_reaches_the_emulator(served):
+def test_function_reaches_the_emulator_as_its_role(served):
     response = _get(served, "/anything/aws")
     assert response.status_code == 200
-    assert set(response.json()) >= {"app", "slow", "stale"}
+    assert set(response.json()["functions"]) >= {"app", "slow", "stale"}
+    assert response.json()["caller"] == "arn:aws:sts::123456789012:assumed-role/fn-role/app"
+    assert response.json()["boto3"] == runtimes.RUNTIME_SDK["python3.12"]
+
+
+def test_functions_run_on_their_runtimes_python(served):
+    payload = _get(served, "/items/1").json()
+    assert payload["python"] == "3.12"  # the functions' Runtime, not the project's 3.11
+    assert Path(payload["executable"]).parent.parent == runtimes.environment_dir("python3.12")
+
+
+def test_a_call_the_role_does_not_grant_fails_the_function(served):
+    response = _get(served, "/anything/not-granted")
+    assert response.status_code == 502
+    record = _records_for(served, response.headers["x-amzn-RequestId"])[0]
+    assert "AccessDenied" in record["error"]
 
 
 def test_greedy_proxy_and_literal_priority(served):

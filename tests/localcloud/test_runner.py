@@ -35,6 +35,7 @@ from localcloud.terraform import (
     provider_setup,
     write_cli_config,
 )
+from stacks.iam import assume_role_policy
 from tests.localcloud.conftest import APP_CODE, make_zip
 
 FAKE_CDKTF = r'''#!{python}
@@ -70,7 +71,8 @@ if os.environ.get("FAKE_STUCK"):
 if os.environ.get("FAKE_DEPLOY_OUTPUT"):
     print(Path(os.environ["FAKE_DEPLOY_OUTPUT"]).read_text())
     sys.exit(1)
-assert os.environ["AWS_ACCESS_KEY_ID"] == "testing", "dummy credentials expected"
+assert os.environ["AWS_ACCESS_KEY_ID"] == "{admin_key}", "the administrator's key expected"
+assert "AWS_SESSION_TOKEN" not in os.environ, "no session token with a user's key"
 stack_dir = root / "cdktf.out" / "stacks" / stack
 (stack_dir / ".terraform").mkdir(parents=True, exist_ok=True)
 if "--skip-synth" not in args:
@@ -120,7 +122,7 @@ if name in [f["FunctionName"] for f in lam.list_functions()["Functions"]]:  # a 
         FunctionName=name, Environment={{"Variables": {{"GREETING": greeting}}}})
     print(f"{{stack}}  Apply complete! Resources: 0 added, 1 changed, 0 destroyed.")
     sys.exit(0)
-role = iam.create_role(RoleName="r", AssumeRolePolicyDocument="{{}}")["Role"]["Arn"]
+role = iam.create_role(RoleName="r", AssumeRolePolicyDocument={trust!r})["Role"]["Arn"]
 arn = lam.create_function(FunctionName=name, Runtime="python3.12", Role=role,
                           Handler="app.handler", Code={{"ZipFile": package}},
                           Environment={{"Variables": {{"GREETING": greeting}}}})["FunctionArn"]
@@ -165,7 +167,13 @@ def project(tmp_path) -> Path:
     root = tmp_path / "project"
     (root / "node_modules" / ".bin").mkdir(parents=True)
     cdktf = root / "node_modules" / ".bin" / "cdktf"
-    cdktf.write_text(FAKE_CDKTF.format(python=sys.executable))
+    cdktf.write_text(
+        FAKE_CDKTF.format(
+            python=sys.executable,
+            admin_key=aws.ADMIN_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            trust=assume_role_policy("lambda.amazonaws.com"),
+        )
+    )
     cdktf.chmod(0o755)
     terraform = tmp_path / "fake-bin" / "terraform"
     terraform.parent.mkdir()

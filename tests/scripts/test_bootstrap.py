@@ -36,6 +36,9 @@ PYTHON_DONE = r"install: Python packages into \.venv \(pipenv sync, Pipfile\.loc
 NODE_DONE = (
     r"install: cdktf CLI and Swagger UI into node_modules \(npm ci, package-lock\.json\) in \d+ s"
 )
+RUNTIME_DONE = (
+    r"install: the functions' Python 3\.12 with Lambda's boto3 into \.venv-lambda-3\.12 in \d+ s"
+)
 
 
 @pytest.fixture
@@ -76,14 +79,15 @@ def test_one_line_per_step_and_the_full_output_in_the_log(project, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "install: each step's full output goes to .localcloud/install.log"
     assert re.fullmatch(r"install: pipenv \(pip install\) in \d+ s", lines[1]), lines
-    assert len(lines) == 4, lines
-    assert sorted(bool(re.fullmatch(PYTHON_DONE, x)) for x in lines[2:]) == [False, True]
-    assert sorted(bool(re.fullmatch(NODE_DONE, x)) for x in lines[2:]) == [False, True]
+    assert len(lines) == 5, lines
+    for done in (PYTHON_DONE, NODE_DONE, RUNTIME_DONE):
+        assert sorted(bool(re.fullmatch(done, x)) for x in lines[2:]) == [False, False, True]
     log = (project / ".localcloud" / "install.log").read_text()
     for command in (
         "python3 -m pip install --quiet --disable-pip-version-check pipenv: line 3",
         "python3 -m pipenv sync --dev: line 3",
         "npm ci --no-audit --no-fund --loglevel=error: line 3",
+        "python3 -m localcloud.runtimes: line 3",
     ):
         assert command in log
     assert not list((project / ".localcloud").glob("install-*.out"))
@@ -153,6 +157,7 @@ def test_in_a_terminal_the_sign_of_life_is_one_line_redrawn(project, tmp_path):
     start = next(i for i, row in enumerate(rows) if "bash scripts/bootstrap.sh" in row)
     shown = [row.rstrip() for row in rows[start + 1 :]]
     assert shown[0] == "install: each step's full output goes to .localcloud/install.log"
-    assert re.fullmatch(NODE_DONE, shown[1]), shown
-    assert re.fullmatch(PYTHON_DONE, shown[2]), shown  # the sign of life is gone
-    assert shown[3] == "exit=0"
+    for done in (NODE_DONE, RUNTIME_DONE):  # the two that end first, in either order
+        assert sorted(bool(re.fullmatch(done, x)) for x in shown[1:3]) == [False, True], shown
+    assert re.fullmatch(PYTHON_DONE, shown[3]), shown  # the sign of life is gone
+    assert shown[4] == "exit=0"

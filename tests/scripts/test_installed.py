@@ -75,3 +75,8 @@ def test_an_npm_package_at_another_version_or_no_install(project):
     assert installed.node_difference(project) == "node_modules/cdktf-cli 0.20.0 (locked 0.21.0)"
     (project / "node_modules" / ".package-lock.json").unlink()
     assert installed.node_difference(project) == "there is no node_modules/.package-lock.json"
+
+
+def test_a_missing_runtime_environment_is_a_difference(project):
+    assert installed.runtime_difference(project) == "there is no .venv-lambda-3.12"
+    assert installed.runtime_difference() is None  # this project's, as scripts/bootstrap.sh made it

@@ -136,3 +136,18 @@ def test_wildcard_checker_catches_what_it_must():
         "wildcard resource arn:aws:s3:::b/*"
     ]
     assert _wildcard_problems({"Action": "xray:PutTraceSegments", "Resource": "*"}) == []
+
+
+def test_a_key_policy_leaves_the_accounts_own_principals_to_iam(env):
+    # The emulator evaluates no key policy (docs/architecture.md, differences): it may skip it
+    # only while a key policy admits no AWS principal of its own but the account, whose IAM
+    # policies then decide, and those the local cloud does evaluate.
+    keys = env.resources("aws_kms_key")
+    assert keys
+    for key in keys.values():
+        for statement in json.loads(key["policy"])["Statement"]:
+            principal = statement.get("Principal", {})
+            assert statement["Effect"] == "Allow"
+            if "AWS" in principal:
+                assert principal["AWS"].endswith(":root"), statement
+                assert statement["Sid"] == "AccountAdministersThroughIam"
