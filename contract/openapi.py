@@ -91,16 +91,18 @@ previous page; a tampered or foreign token is a 400.
 5XX responses carry the `INTERNAL` code and never an internal detail.
 - A request from an allowed `Origin` gets that origin back in `Access-Control-Allow-Origin` \
 (with `Vary: Origin`) on every response, errors included; a request from no or a foreign origin \
-gets no allow header (on AWS the firewall refuses a foreign origin with 403).
+gets no allow header (the firewall refuses a foreign origin with 403 `FORBIDDEN`).
 - Sign-in: operations with the `idToken` security requirement need the Cognito user pool's ID \
 token in the `Authorization` header; API Gateway answers a missing or failing token with 401 \
 `UNAUTHORIZED` before any function runs. Three roles: anyone (no token: reading products), a \
 customer (any valid token), an admin (a token whose `cognito:groups` holds `admins`). A signed-in \
 caller whose role may not do something gets 403 `FORBIDDEN`; a customer naming another user's \
 profile or order gets 404 `NOT_FOUND`. Each operation's description says who may call it.
-- API Gateway itself answers a method or path that is not listed here with 404 `NOT_FOUND`, a \
-throttled request with 429 `{"message": "Too Many Requests"}` and, on AWS, a request blocked by \
-the web application firewall with 403 `{"message": "Forbidden"}`.
+- API Gateway itself answers a method or path that is not listed here with 404 `NOT_FOUND`, and \
+a request over the stage's throttling with 429 `TOO_MANY_REQUESTS`. The web application firewall \
+in front of it answers any operation in the same shape: 403 `FORBIDDEN` for a request it refuses, \
+413 `PAYLOAD_TOO_LARGE` for a body over 64 KiB, 429 `TOO_MANY_REQUESTS` for an address over its \
+rate limit.
 """
 
 
