@@ -371,34 +371,31 @@ def test_a_statement_it_cannot_evaluate_is_named_and_never_matches():
     assert acl.evaluate(_request()).blocked_by is None
 
 
-def test_a_changed_web_acl_is_picked_up(guarded):
+def _put(guarded, default_action: dict, acl_rules: list[dict]) -> None:
+    """Replace the web ACL's default action and rules (a redeploy of the firewall)."""
     wafv2, acl = guarded["wafv2"], guarded["acl"]
     current = wafv2.get_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"])
-    gateway = guarded["gateway"]
-    assert gateway.refresh() is False
     wafv2.update_web_acl(
         Name=acl["Name"],
         Scope="REGIONAL",
         Id=acl["Id"],
         LockToken=current["LockToken"],
-        DefaultAction={"Block": {}},
-        Rules=[],
+        DefaultAction=default_action,
+        Rules=acl_rules,
         VisibilityConfig=_visibility("guarded-api"),
+        CustomResponseBodies=bodies(),
     )
+
+
+def test_a_changed_web_acl_is_picked_up(guarded):
+    gateway = guarded["gateway"]
+    assert gateway.refresh() is False
+    _put(guarded, {"Block": {}}, [])
     try:
         assert gateway.refresh() is True
         response = requests.get(guarded["base"] + "/items", timeout=30)
         assert response.status_code == 403
         assert response.json() == {"error": {"code": "FORBIDDEN"}}  # the API's WAF_FILTERED
     finally:
-        latest = wafv2.get_web_acl(Name=acl["Name"], Scope="REGIONAL", Id=acl["Id"])
-        wafv2.update_web_acl(
-            Name=acl["Name"],
-            Scope="REGIONAL",
-            Id=acl["Id"],
-            LockToken=latest["LockToken"],
-            DefaultAction={"Allow": {}},
-            Rules=current["WebACL"]["Rules"],
-            VisibilityConfig=_visibility("guarded-api"),
-        )
+        _put(guarded, {"Allow": {}}, rules())
         gateway.refresh()
