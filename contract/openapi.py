@@ -193,6 +193,13 @@ def _success(route: routes.Route) -> dict[str, Any]:
     return success
 
 
+FIREWALL_403 = "the firewall refused the request (a foreign origin, a managed rule)"
+FIREWALL_429 = (
+    "TOO_MANY_REQUESTS: the address is over the firewall's rate limit, or the stage's "
+    "throttling refused the request."
+)
+
+
 def _errors(route: routes.Route) -> dict[str, str]:
     """Each error status the route can answer, with why (its code first)."""
     errors = {}
@@ -218,6 +225,12 @@ def _errors(route: routes.Route) -> dict[str, str]:
         errors["413"] = "PAYLOAD_TOO_LARGE: the body is over 64 KiB."
     if route.unprocessable:
         errors["422"] = f"UNPROCESSABLE: {route.unprocessable}"
+    # The firewall in front of the API answers any operation.
+    errors["403"] = (
+        f"{errors['403']} Or {FIREWALL_403}." if "403" in errors else f"FORBIDDEN: {FIREWALL_403}."
+    )
+    errors["429"] = FIREWALL_429
+    errors = dict(sorted(errors.items()))
     errors["5XX"] = (
         "INTERNAL: an unexpected error (500), or the function failed or timed out (502, 504)."
     )
