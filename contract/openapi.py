@@ -73,6 +73,11 @@ _SECURITY_SCHEMES = {
     }
 }
 _CORS_ORIGIN = {"Access-Control-Allow-Origin": {"$ref": "#/components/headers/CorsOrigin"}}
+# The statuses the firewall may answer itself, whose CORS header is a fixed one (if any).
+_FIREWALL_STATUSES = ("403", "413", "429")
+_FIREWALL_CORS_ORIGIN = {
+    "Access-Control-Allow-Origin": {"$ref": "#/components/headers/FirewallCorsOrigin"}
+}
 _UNAUTHORIZED = (
     "UNAUTHORIZED: no ID token, or one that fails a check (signature, issuer, audience, "
     "token_use, expiry); answered by API Gateway before any function runs."
@@ -241,6 +246,8 @@ def _responses(route: routes.Route) -> dict[str, Any]:
     responses = {str(route.success.status): _success(route)}
     for status, description in _errors(route).items():
         responses[status] = _response(description, ERROR_SCHEMA)
+        if status in _FIREWALL_STATUSES:
+            responses[status]["headers"] = _FIREWALL_CORS_ORIGIN
     return responses
 
 
@@ -331,7 +338,17 @@ def document(
                     ),
                     "required": True,
                     "schema": {"type": "string", "minLength": 1},
-                }
+                },
+                "FirewallCorsOrigin": {
+                    "description": (
+                        "CORS, where the firewall may answer: as CorsOrigin when the API answers. "
+                        "The firewall's own answer is fixed: it says * where any origin is "
+                        "allowed and the origin where only one is, and carries none where several "
+                        "are (a browser then sees a failed request) or to a foreign origin."
+                    ),
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 1},
+                },
             },
         },
     }
