@@ -1,5 +1,6 @@
-"""What the local gateway's token check costs per request: the same function behind a method with
-Cognito user pool authorization and behind one without, in one run, one process.
+"""What the local gateway's token check and web ACL cost per request: the same function behind a
+method with Cognito user pool authorization and behind one without, and on a stage whose web ACL
+is the stack's (stacks/firewall.py) beside one with none, in one run, one process.
 
 ``python -m bench.gateway_auth_bench [--requests N]``
 
@@ -7,9 +8,12 @@ moto's server starts on a free loopback port (as the local cloud starts it) with
 app client, a signed-in user, and a REST API of two methods on one trivial function: ``GET /open``
 (authorization NONE) and ``GET /signed`` (COGNITO_USER_POOLS). The local gateway serves it from
 this process; one keep-alive client alternates the two routes (so load changes hit both alike)
-after a warm-up that fills the JWKS cache and warms the function's worker. Next to the HTTP
-figures, the check alone (``Authorization.check``: parse, RS256 verify, claims) is timed in
-process, and the JWKS fetches are counted (one is expected).
+after a warm-up that fills the JWKS cache and warms the function's worker. A second stage,
+``guarded``, serves the same API behind a web ACL with the stack's rules (foreign origins, the
+64 KiB body limit, the five managed groups with every rule's override, the rate limit set too high
+to be reached); ``GET /open`` is timed on both stages alike. Next to the HTTP figures, the check
+alone (``Authorization.check``: parse, RS256 verify, claims) and the web ACL alone
+(``WebAcl.evaluate``) are timed in process, and the JWKS fetches are counted (one is expected).
 """
 
 from __future__ import annotations
@@ -27,15 +31,21 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import describe_machine, percentile, ratio, table, write_json
+from handlers.store import cors
+from handlers.store.schemas import MAX_BODY_BYTES
 from localcloud import arguments, aws
 from localcloud.emulator import Emulator
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.routing import find_route
 from localcloud.gateway.server import Gateway, serve
+from stacks.firewall import BLOCK_ANSWERS
 from stacks.iam import assume_role_policy
+from stacks.managed_rules import BLOCK, MANAGED_RULE_GROUPS
 
 REGION = aws.DEFAULT_REGION
 STAGE = "bench"
+GUARDED = "guarded"
+ORIGIN = "https://shop.example.com"
 WARMUP = 30
 HANDLER = 'def handler(event, context):\n    return {"statusCode": 200, "body": "{}"}\n'
 
@@ -117,20 +127,134 @@ def deploy(endpoint: str, code_dir: Path) -> tuple[str, str, str]:
     return api, token, pool["Id"]
 
 
+def _block(key: str) -> dict:
+    return {
+        "Block": {
+            "CustomResponse": {"ResponseCode": BLOCK_ANSWERS[key][0], "CustomResponseBodyKey": key}
+        }
+    }
+
+
+def web_acl_rules() -> list[dict]:
+    """The stack's rules, in the shape the Terraform provider sends them."""
+    none = [{"Priority": 0, "Type": "NONE"}]
+    origin = {"SingleHeader": {"Name": "origin"}}
+    present = {"FieldToMatch": origin, "ComparisonOperator": "GT", "Size": 0}
+    foreign = {
+        "AndStatement": {
+            "Statements": [
+                {"SizeConstraintStatement": {**present, "TextTransformations": none}},
+                {
+                    "NotStatement": {
+                        "Statement": {
+                            "RegexMatchStatement": {
+                                "RegexString": cors.origin_pattern((ORIGIN,)),
+                                "FieldToMatch": origin,
+                                "TextTransformations": none,
+                            }
+                        }
+                    }
+                },
+            ]
+        }
+    }
+    body = {
+        "FieldToMatch": {"Body": {"OversizeHandling": "MATCH"}},
+        "ComparisonOperator": "GT",
+        "Size": MAX_BODY_BYTES,
+        "TextTransformations": none,
+    }
+    listed = [
+        ("foreign-origin", {"Statement": foreign, "Action": _block("forbidden")}),
+        (
+            "body-over-64-kib",
+            {"Statement": {"SizeConstraintStatement": body}, "Action": _block("payload-too-large")},
+        ),
+    ]
+    for group, group_rules in MANAGED_RULE_GROUPS.items():
+        overrides = [
+            {"Name": rule, "ActionToUse": _block("forbidden") if action == BLOCK else {"Count": {}}}
+            for rule, action in group_rules.items()
+        ]
+        statement = {"VendorName": "AWS", "Name": group, "RuleActionOverrides": overrides}
+        listed.append(
+            (
+                group,
+                {
+                    "Statement": {"ManagedRuleGroupStatement": statement},
+                    "OverrideAction": {"None": {}},
+                },
+            )
+        )
+    rate = {"Limit": 2_000_000_000, "AggregateKeyType": "IP", "EvaluationWindowSec": 300}
+    listed.append(
+        (
+            "rate-limit-per-ip",
+            {"Statement": {"RateBasedStatement": rate}, "Action": _block("too-many-requests")},
+        )
+    )
+    visibility = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False}
+    return [
+        {
+            "Name": name,
+            "Priority": priority,
+            **rule,
+            "VisibilityConfig": {**visibility, "MetricName": name},
+        }
+        for priority, (name, rule) in enumerate(listed)
+    ]
+
+
+def guard(endpoint: str, api_id: str) -> None:
+    """A second stage of the API, behind a web ACL with the stack's rules."""
+    session = aws.session(REGION)
+    apigw = session.client("apigateway", endpoint_url=endpoint)
+    wafv2 = session.client("wafv2", endpoint_url=endpoint)
+    apigw.create_deployment(restApiId=api_id, stageName=GUARDED)
+    acl = wafv2.create_web_acl(
+        Name="bench-api",
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        Rules=web_acl_rules(),
+        VisibilityConfig={
+            "SampledRequestsEnabled": False,
+            "CloudWatchMetricsEnabled": False,
+            "MetricName": "bench-api",
+        },
+        CustomResponseBodies={
+            key: {
+                "ContentType": "APPLICATION_JSON",
+                "Content": f'{{"error": {{"code": "{code}"}}}}',
+            }
+            for key, (_, code, _) in BLOCK_ANSWERS.items()
+        },
+        AssociationConfig={"RequestBody": {"API_GATEWAY": {"DefaultSizeInspectionLimit": "KB_64"}}},
+    )["Summary"]
+    wafv2.associate_web_acl(
+        WebACLArn=acl["ARN"],
+        ResourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{api_id}/stages/{GUARDED}",
+    )
+
+
 def http_latencies(port: int, token: str, requests: int) -> dict[str, list[float]]:
     """Milliseconds per request of each route, alternating, on one keep-alive connection."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    routes = {"open": {}, "signed": {"Authorization": token}}
+    browser = {"Origin": ORIGIN, "User-Agent": "bench"}
+    routes = {
+        "open": (f"/{STAGE}/open", browser),
+        "signed": (f"/{STAGE}/signed", {**browser, "Authorization": token}),
+        "open behind the web ACL": (f"/{GUARDED}/open", browser),
+    }
     latencies: dict[str, list[float]] = {name: [] for name in routes}
     for index in range(WARMUP + requests):
-        for name, headers in routes.items():
+        for name, (path, headers) in routes.items():
             started = time.perf_counter()
-            connection.request("GET", f"/{STAGE}/{name}", headers=headers)
+            connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             response.read()
             elapsed = (time.perf_counter() - started) * 1000
             if response.status != 200:
-                raise RuntimeError(f"GET /{name} answered {response.status}, expected 200.")
+                raise RuntimeError(f"GET {path} answered {response.status}, expected 200.")
             if index >= WARMUP:
                 latencies[name].append(elapsed)
     connection.close()
@@ -163,6 +287,32 @@ def check_latencies(gateway: Gateway, token: str, requests: int) -> list[float]:
     return samples
 
 
+def web_acl_latencies(gateway: Gateway, requests: int) -> list[float]:
+    """Microseconds per ``WebAcl.evaluate`` of the guarded stage's web ACL, in process: a POST
+    from the allowed origin with a 1 KB body (every rule runs, none blocks)."""
+    web_acl = gateway.served.web_acls[GUARDED]
+    request = IncomingRequest(
+        method="POST",
+        path="/open",
+        stage=GUARDED,
+        raw_headers=[("Origin", ORIGIN), ("User-Agent", "bench")],
+        query_pairs=[("category", "office")],
+        body=b"x" * 1024,
+        source_ip="127.0.0.1",
+        host="localhost",
+    )
+    samples = []
+    for index in range(WARMUP + requests * 4):
+        started = time.perf_counter()
+        verdict = web_acl.evaluate(request)
+        elapsed = (time.perf_counter() - started) * 1e6
+        if verdict.blocked_by:
+            raise RuntimeError(f"The web ACL blocked the bench's request: {verdict.blocked_by}")
+        if index >= WARMUP:
+            samples.append(elapsed)
+    return samples
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Measure, print the table, write the JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.gateway_auth_bench", description=__doc__)
@@ -176,6 +326,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         emulator.start()
         api_id, token, pool_id = deploy(emulator.url, work)
+        guard(emulator.url, api_id)
         with open(os.devnull, "w", encoding="utf-8") as quiet:
             gateway = Gateway(
                 emulator.url,
@@ -191,6 +342,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             threading.Thread(target=server.serve_forever, daemon=True).start()
             over_http = http_latencies(server.port, token, args.requests)
             in_process = check_latencies(gateway, token, args.requests)
+            acl_alone = web_acl_latencies(gateway, args.requests)
         fetches = gateway.user_pools.jwks.fetches[pool_id]
     finally:
         if server is not None:
@@ -221,15 +373,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             None,
         ]
     )
+    rows.append(
+        [
+            "web ACL alone, in process (us)",
+            len(acl_alone),
+            percentile(acl_alone, 0.5),
+            percentile(acl_alone, 0.99),
+            None,
+        ]
+    )
+    guarded_p50 = percentile(over_http["open behind the web ACL"], 0.5)
     print(
         table(
-            f"Token check in the local gateway, warm JWKS cache ({describe_machine()})",
+            f"Token check and web ACL in the local gateway, warm JWKS cache ({describe_machine()})",
             ["what", "n", "p50", "p99", "p50 vs open"],
             rows,
         )
     )
     print(
         f"p50 difference signed - open: {signed_p50 - open_p50:.2f} ms; "
+        f"behind the web ACL - open: {guarded_p50 - open_p50:.2f} ms; "
         f"JWKS fetches for the whole run: {fetches}"
     )
     data = {
@@ -237,6 +400,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "open_ms": {"p50": open_p50, "p99": percentile(over_http["open"], 0.99)},
         "signed_ms": {"p50": signed_p50, "p99": percentile(over_http["signed"], 0.99)},
         "check_us": {"p50": percentile(in_process, 0.5), "p99": percentile(in_process, 0.99)},
+        "guarded_ms": {
+            "p50": guarded_p50,
+            "p99": percentile(over_http["open behind the web ACL"], 0.99),
+        },
+        "web_acl_us": {"p50": percentile(acl_alone, 0.5), "p99": percentile(acl_alone, 0.99)},
         "jwks_fetches": fetches,
     }
     write_json("gateway_auth", data)

@@ -106,7 +106,10 @@ class Client:
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
         """Send one request; (status, body)."""
         payload = None if body is None else json.dumps(body).encode()
-        headers = {"Content-Type": "application/json"} if payload else {}
+        # A User-Agent, as every client sends one: the firewall refuses a request without.
+        headers = {"User-Agent": "localcloud-bench"}
+        if payload:
+            headers["Content-Type"] = "application/json"
         for attempt in range(2):
             if self.connection is None:
                 self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)

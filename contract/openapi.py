@@ -75,6 +75,11 @@ _SECURITY_SCHEMES = {
     }
 }
 _CORS_ORIGIN = {"Access-Control-Allow-Origin": {"$ref": "#/components/headers/CorsOrigin"}}
+# The statuses the firewall may answer itself, whose CORS header is a fixed one (if any).
+_FIREWALL_STATUSES = ("403", "413", "429")
+_FIREWALL_CORS_ORIGIN = {
+    "Access-Control-Allow-Origin": {"$ref": "#/components/headers/FirewallCorsOrigin"}
+}
 _UNAUTHORIZED = (
     "UNAUTHORIZED: no ID token, or one that fails a check (signature, issuer, audience, "
     "token_use, expiry); answered by API Gateway before any function runs."
@@ -93,16 +98,18 @@ previous page; a tampered or foreign token is a 400.
 5XX responses carry the `INTERNAL` code and never an internal detail.
 - A request from an allowed `Origin` gets that origin back in `Access-Control-Allow-Origin` \
 (with `Vary: Origin`) on every response, errors included; a request from no or a foreign origin \
-gets no allow header (on AWS the firewall refuses a foreign origin with 403).
+gets no allow header (the firewall refuses a foreign origin with 403 `FORBIDDEN`).
 - Sign-in: operations with the `idToken` security requirement need the Cognito user pool's ID \
 token in the `Authorization` header; API Gateway answers a missing or failing token with 401 \
 `UNAUTHORIZED` before any function runs. Three roles: anyone (no token: reading products), a \
 customer (any valid token), an admin (a token whose `cognito:groups` holds `admins`). A signed-in \
 caller whose role may not do something gets 403 `FORBIDDEN`; a customer naming another user's \
 profile or order gets 404 `NOT_FOUND`. Each operation's description says who may call it.
-- API Gateway itself answers a method or path that is not listed here with 404 `NOT_FOUND`, a \
-throttled request with 429 `{"message": "Too Many Requests"}` and, on AWS, a request blocked by \
-the web application firewall with 403 `{"message": "Forbidden"}`.
+- API Gateway itself answers a method or path that is not listed here with 404 `NOT_FOUND`, and \
+a request over the stage's throttling with 429 `TOO_MANY_REQUESTS`. The web application firewall \
+in front of it answers any operation in the same shape: 403 `FORBIDDEN` for a request it refuses, \
+413 `PAYLOAD_TOO_LARGE` for a body over 64 KiB, 429 `TOO_MANY_REQUESTS` for an address over its \
+rate limit.
 """
 
 
@@ -193,6 +200,13 @@ def _success(route: routes.Route) -> dict[str, Any]:
     return success
 
 
+FIREWALL_403 = "the firewall refused the request (a foreign origin, a managed rule)"
+FIREWALL_429 = (
+    "TOO_MANY_REQUESTS: the address is over the firewall's rate limit, or the stage's "
+    "throttling refused the request."
+)
+
+
 def _errors(route: routes.Route) -> dict[str, str]:
     """Each error status the route can answer, with why (its code first)."""
     errors = {}
@@ -218,6 +232,12 @@ def _errors(route: routes.Route) -> dict[str, str]:
         errors["413"] = "PAYLOAD_TOO_LARGE: the body is over 64 KiB."
     if route.unprocessable:
         errors["422"] = f"UNPROCESSABLE: {route.unprocessable}"
+    # The firewall in front of the API answers any operation.
+    errors["403"] = (
+        f"{errors['403']} Or {FIREWALL_403}." if "403" in errors else f"FORBIDDEN: {FIREWALL_403}."
+    )
+    errors["429"] = FIREWALL_429
+    errors = dict(sorted(errors.items()))
     errors["5XX"] = (
         "INTERNAL: an unexpected error (500), or the function failed or timed out (502, 504)."
     )
@@ -228,6 +248,8 @@ def _responses(route: routes.Route) -> dict[str, Any]:
     responses = {str(route.success.status): _success(route)}
     for status, description in _errors(route).items():
         responses[status] = _response(description, ERROR_SCHEMA)
+        if status in _FIREWALL_STATUSES:
+            responses[status]["headers"] = _FIREWALL_CORS_ORIGIN
     return responses
 
 
@@ -318,7 +340,17 @@ def document(
                     ),
                     "required": True,
                     "schema": {"type": "string", "minLength": 1},
-                }
+                },
+                "FirewallCorsOrigin": {
+                    "description": (
+                        "CORS, where the firewall may answer: as CorsOrigin when the API answers. "
+                        "The firewall's own answer is fixed: it says * where any origin is "
+                        "allowed and the origin where only one is, and carries none where several "
+                        "are (a browser then sees a failed request) or to a foreign origin."
+                    ),
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 1},
+                },
             },
         },
     }

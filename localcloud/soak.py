@@ -80,7 +80,9 @@ def _request(base: str, method: str, path: str, body=None, headers=None):
     parts = urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
-        connection.request(method, parts.path.rstrip("/") + path, body=body, headers=headers or {})
+        # A User-Agent, as every client sends one: the firewall refuses a request without.
+        headers = {"User-Agent": "localcloud-soak", **(headers or {})}
+        connection.request(method, parts.path.rstrip("/") + path, body=body, headers=headers)
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:

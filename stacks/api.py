@@ -69,7 +69,19 @@ CONTRACT_ERRORS = {
     "ACCESS_DENIED": ("403", "FORBIDDEN", "Access denied."),
     # API Gateway's answer to a method or path the API does not have.
     "MISSING_AUTHENTICATION_TOKEN": ("404", "NOT_FOUND", "No such resource."),
+    "RESOURCE_NOT_FOUND": ("404", "NOT_FOUND", "No such resource."),
+    # The stage's throttling (and usage plans' quotas, should one ever apply).
+    "THROTTLED": ("429", "TOO_MANY_REQUESTS", "Too many requests; try again shortly."),
+    "QUOTA_EXCEEDED": ("429", "TOO_MANY_REQUESTS", "Too many requests; try again later."),
+    # A block by the firewall that carries no custom response of its own (every rule of the
+    # stack's has one: see stacks/firewall.py), and API Gateway's other refusals.
+    "WAF_FILTERED": ("403", "FORBIDDEN", "The request was refused by the firewall."),
+    "INVALID_API_KEY": ("403", "FORBIDDEN", "Access denied."),
+    "INVALID_SIGNATURE": ("403", "FORBIDDEN", "Access denied."),
     "DEFAULT_5XX": (None, "INTERNAL", "Internal server error."),
+}
+DEFAULT_4XX_BODY = {
+    "error": {"code": "BAD_REQUEST", "message": "The request was refused.", "details": []}
 }
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -344,6 +356,8 @@ class Api(Construct):
                 rest_api_id=self.rest_api.id,
                 response_type="DEFAULT_4XX",
                 response_parameters=headers,
+                # Any other refusal of API Gateway's keeps its own status, in the contract's shape.
+                response_templates={"application/json": json.dumps(DEFAULT_4XX_BODY)},
             )
         )
         for response_type, (status, code, message) in CONTRACT_ERRORS.items():

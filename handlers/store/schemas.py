@@ -12,6 +12,9 @@ numbers as ``Decimal`` and enforces the places listed in ``DECIMAL_PLACES`` exac
 
 DRAFT_04 = "http://json-schema.org/draft-04/schema#"
 
+# The largest request body the API takes (the contract's 413 PAYLOAD_TOO_LARGE above it), checked
+# by the functions and by the firewall in front of the API.
+MAX_BODY_BYTES = 64 * 1024
 # Server-generated identifiers are lowercase UUIDv4 strings.
 UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 # The WHATWG "valid e-mail address" (what browsers accept), plus a dot in the domain: a public
@@ -235,6 +238,7 @@ ERROR_CODES = (
     "CONFLICT",
     "UNPROCESSABLE",
     "PAYLOAD_TOO_LARGE",
+    "TOO_MANY_REQUESTS",
     "INTERNAL",
 )
 

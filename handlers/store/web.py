@@ -21,10 +21,9 @@ from . import caller, routes, settings
 from . import cors as cors_rules
 from .errors import ApiError, BadRequest, NotFound, PayloadTooLarge, detail
 from .observability import log_request, logger
-from .schemas import UUID_PATTERN
+from .schemas import MAX_BODY_BYTES, UUID_PATTERN
 from .validation import validate
 
-MAX_BODY_BYTES = 64 * 1024
 _UUID = re.compile(UUID_PATTERN)
 _LIMIT = re.compile(r"[0-9]{1,4}")
 _JSON = "application/json"

@@ -1,14 +1,16 @@
 """One request answered against one snapshot, in API Gateway's order: the stage (403 for another),
-the local extras, the route (403 ``Missing Authentication Token`` for none), the body's size,
-the caller's token (``authorizers``), the API key, the request's parameters and body
-(``validation``), then the integration (``integrations``). A refusal at any step is API Gateway's
-own response (``responses``), as the API customised it; so is a crash of the gateway itself.
+the local extras, the stage's web ACL (``firewall``: a block is the rule's own answer), the route
+(403 ``Missing Authentication Token`` for none), the body's size, the caller's token
+(``authorizers``), the API key, the request's parameters and body (``validation``), then the
+integration (``integrations``). A refusal at any step is API Gateway's own response
+(``responses``), as the API customised it; so is a crash of the gateway itself.
 """
 
 from __future__ import annotations
 
 from localcloud.gateway.answer import Answer
 from localcloud.gateway.extras import LocalExtras
+from localcloud.gateway.firewall import Verdict
 from localcloud.gateway.integrations import integrate
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.responses import INTERNAL, GatewayError, gateway_response
@@ -39,16 +41,34 @@ def _answer(snapshot: Snapshot, request: IncomingRequest, extras: LocalExtras) -
             return extras.answer(request)
         except GatewayError as refused:
             return error(snapshot, request, refused)
+    web_acl = snapshot.web_acls.get(request.stage)
+    verdict = web_acl.evaluate(request) if web_acl else None
+    if verdict and verdict.blocked_by:
+        return _blocked(snapshot, request, verdict)
+    waf_log = {"waf": verdict.log()} if verdict and verdict.labels else {}
     route = find_route(snapshot.api.root, request.path, request.method)
     if route is None or route.method is None or route.method.integration is None:
-        return error(snapshot, request, GatewayError("MISSING_AUTHENTICATION_TOKEN"))
-    log = {"resource": route.resource.path}
+        missing = error(snapshot, request, GatewayError("MISSING_AUTHENTICATION_TOKEN"))
+        missing.log.update(waf_log)
+        return missing
+    log = {"resource": route.resource.path, **waf_log}
     try:
         claims = admit(snapshot, route, request, log)
         answered = integrate(snapshot, route, request, log, claims)
     except GatewayError as refused:
         answered = error(snapshot, request, refused, route.path_parameters)
     answered.log = {**log, **answered.log}
+    return answered
+
+
+def _blocked(snapshot: Snapshot, request: IncomingRequest, verdict: Verdict) -> Answer:
+    """The firewall's answer: the rule's custom response, else API Gateway's WAF_FILTERED."""
+    if verdict.answer is None:
+        answered = error(snapshot, request, GatewayError("WAF_FILTERED"))
+    else:
+        status, headers, body = verdict.answer
+        answered = Answer(status, headers, body)
+    answered.log = {"waf": verdict.log()}
     return answered
 
 

@@ -30,6 +30,7 @@ class IncomingRequest:
     protocol: str = "HTTP/1.1"
     request_id: str = ""
     received_ms: int = 0
+    query_string: str = ""  # as sent, without "?" (the firewall inspects it)
 
     def __post_init__(self):
         self.request_id = self.request_id or str(uuid.uuid4())

@@ -30,6 +30,7 @@ BUILT_IN = {
     "UNSUPPORTED_MEDIA_TYPE": (415, "Unsupported Media Type", "UnsupportedMediaTypeException"),
     "RESOURCE_NOT_FOUND": (404, "Not Found", "NotFoundException"),
     "THROTTLED": (429, "Too Many Requests", "TooManyRequestsException"),
+    "WAF_FILTERED": (403, "Forbidden", "ForbiddenException"),
     "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out", "InternalServerErrorException"),
     "INTEGRATION_FAILURE": (504, INTERNAL, "InternalServerErrorException"),
     "API_CONFIGURATION_ERROR": (500, INTERNAL, "InternalServerErrorException"),

@@ -18,6 +18,7 @@ from botocore.config import Config
 from localcloud import aws
 from localcloud.errors import LocalCloudError
 from localcloud.gateway.authorizers import Authorization, UserPools
+from localcloud.gateway.firewall import RateWindows, WebAcl
 from localcloud.gateway.functions import (
     CodeMismatch,
     CodeStore,
@@ -50,6 +51,8 @@ class Snapshot:  # pylint: disable=too-many-instance-attributes  # one field per
     fingerprint: tuple
     problems: list[str] = field(default_factory=list)
     authorization: Authorization = field(kw_only=True)
+    web_acls: dict[str, WebAcl] = field(default_factory=dict, kw_only=True)
+    """The web ACL of each stage that has one."""
 
     def context(self, request: IncomingRequest, resource: Resource | None = None) -> dict:
         """``$context`` as API Gateway fills it for ``request`` (on ``resource``, once routed)."""
@@ -99,7 +102,10 @@ class SnapshotReader:
         config = CLIENT_CONFIG
         self.apigateway = session.client("apigateway", endpoint_url=endpoint_url, config=config)
         self.lambda_ = session.client("lambda", endpoint_url=endpoint_url, config=config)
+        self.wafv2 = session.client("wafv2", endpoint_url=endpoint_url, config=config)
         self.user_pools = UserPools(endpoint_url, session, config)
+        # The rate-based rules' counts outlive a snapshot, as WAF's outlive a redeploy.
+        self.rates = RateWindows()
 
     def read(self) -> Snapshot:
         """A snapshot of what is deployed now; a one-sentence error when it cannot be read."""
@@ -110,6 +116,10 @@ class SnapshotReader:
             pools, problems, account_id = self._pools(api)
             api_keys = self._api_keys()
             authorization = self.user_pools.authorization(api)
+            web_acls = {
+                stage: WebAcl(found["WebACL"], self.rates)
+                for stage, found in self._web_acls(api_id).items()
+            }
         except LocalCloudError:
             raise
         except Exception as exc:
@@ -123,8 +133,9 @@ class SnapshotReader:
             account_id,
             api_keys,
             fingerprint,
-            problems + authorization.problems,
+            problems + authorization.problems + [p for a in web_acls.values() for p in a.problems],
             authorization=authorization,
+            web_acls=web_acls,
         )
 
     def fingerprint(self, api_id: str) -> tuple:
@@ -142,7 +153,21 @@ class SnapshotReader:
                 )
             ),
             self.user_pools.fingerprint(self.apigateway, api_id),
+            tuple(sorted((s, f["LockToken"]) for s, f in self._web_acls(api_id).items())),
         )
+
+    def _web_acls(self, api_id: str) -> dict[str, dict]:
+        """GetWebACL's answer (``WebACL``, ``LockToken``) for each stage that has a web ACL."""
+        acls = {}
+        for stage in self.apigateway.get_stages(restApiId=api_id).get("item", []):
+            arn = stage.get("webAclArn")
+            if arn:
+                # arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>
+                _, _, name, acl_id = arn.split(":", 5)[5].split("/")
+                acls[stage["stageName"]] = self.wafv2.get_web_acl(
+                    Name=name, Scope="REGIONAL", Id=acl_id
+                )
+        return acls
 
     def _resolve_api_id(self) -> str:
         if self.api_id:

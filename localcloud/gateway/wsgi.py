@@ -96,6 +96,7 @@ def incoming_request(request: Request) -> IncomingRequest:
         source_ip=request.remote_addr or "127.0.0.1",
         host=request.headers.get("Host", ""),
         protocol=request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+        query_string=request.query_string.decode("latin-1"),
     )
 
 

@@ -168,6 +168,34 @@ def test_gateway_errors_carry_cors_and_the_contract_body(env):
     assert responses["REQUEST_TOO_LARGE"]["status_code"] == "413"
 
 
+@pytest.mark.parametrize(
+    "response_type, status, code",
+    [
+        ("THROTTLED", "429", "TOO_MANY_REQUESTS"),
+        ("QUOTA_EXCEEDED", "429", "TOO_MANY_REQUESTS"),
+        ("WAF_FILTERED", "403", "FORBIDDEN"),
+        ("RESOURCE_NOT_FOUND", "404", "NOT_FOUND"),
+        ("DEFAULT_4XX", None, "BAD_REQUEST"),
+    ],
+)
+def test_no_gateway_response_answers_a_bare_message(env, response_type, status, code):
+    # API Gateway's own {"message": ...} is not the contract's shape: every 4XX, the stage's
+    # throttling included, answers {"error": {"code", "message", "details"}}.
+    responses = {
+        r["response_type"]: r for r in env.resources("aws_api_gateway_gateway_response").values()
+    }
+    response = responses[response_type]
+    assert response.get("status_code") == status
+    body = json.loads(response["response_templates"]["application/json"])
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    assert all("message" not in json.loads(t) for t in _templates(responses.values()))
+
+
+def _templates(responses):
+    return [t for r in responses for t in (r.get("response_templates") or {}).values()]
+
+
 def test_gateway_response_templates_are_plain_substitution(env):
     # AWS does not run VTL on gateway response templates: a directive would be sent as written.
     for response in env.resources("aws_api_gateway_gateway_response").values():
