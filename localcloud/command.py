@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import signal
+from pathlib import Path
 
+from localcloud import PROJECT_ROOT
 from localcloud.aws import DEFAULT_REGION
 
 DEFAULT_PORT = 3000
@@ -29,6 +31,22 @@ def add_region(parser: argparse.ArgumentParser) -> None:
         default="",
         help=f"AWS region (default: $AWS_REGION, $AWS_DEFAULT_REGION, {DEFAULT_REGION})",
     )
+
+
+def running_options() -> argparse.ArgumentParser:
+    """A parent parser of ``--project-dir`` and ``--ready-file``: the local cloud that runs in
+    a project, for the commands that act on it from another shell."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--project-dir",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="the project whose local cloud runs; default: this repository",
+    )
+    parser.add_argument(
+        "--ready-file", type=Path, help="the running local cloud's ready.json (default: its own)"
+    )
+    return parser
 
 
 def add_prewarm(parser: argparse.ArgumentParser) -> None:

@@ -14,6 +14,8 @@ What it adds to moto's own server application:
 - **An SDK's retry answered, not run again** (``SdkRetries``): when a client gives up on an
   attempt the emulator already ran and sends it again, the retry gets the first answer, and the
   emulator's log says so.
+- **Faults injected on purpose** (``localcloud.faults``): the rules set over its
+  ``/localcloud-api/faults`` endpoint.
 - **Backends warmed** (``--warm``) right after it listens, before any client needs them: moto
   builds each service's backend on its first request (IAM loads ~1,000 managed policies, EC2 its
   default VPC), seconds that would otherwise hold the one-request lock at the start of a deploy.
@@ -41,7 +43,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import aws, moto_fixes
+from localcloud import aws, faults, moto_fixes
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
 ATTEMPT = re.compile(r"attempt=(\d+)")
@@ -262,7 +264,8 @@ def application():
     """moto's server application, wrapped as the module docstring says."""
     moto_fixes.install()
     moto = DomainDispatcherApplication(create_backend_app)
-    return Serialized(SdkRetries(IdempotencyTokens(moto)))
+    # Faults outside the lock: added latency delays only its own call.
+    return faults.Faults(Serialized(SdkRetries(IdempotencyTokens(moto))))
 
 
 def warm(endpoint_url: str, region: str) -> float:
