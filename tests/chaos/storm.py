@@ -4,15 +4,18 @@ checked afterwards.
 A storm: an admin stocks ``products`` products; ``customers`` customers sign up; then, with a
 share of DynamoDB's writes failing in the emulator (throttles and transaction conflicts mixed,
 ``localcloud.faults``), ``orders`` orders are placed concurrently by a bounded pool of clients,
-each with its own ``Idempotency-Key``, each retried with that key as a careful client does (on a
-503, or a 409 "in progress"), and each placed order asked for once more. The faults are cleared
-and the stored state is read back. What must hold (``violations``, goal: none):
+each with its own ``Idempotency-Key``, each retried with that key as a careful client does (on
+no answer, a 502, 503 or 504, or a 409 "in progress"), and each placed order asked for once
+more. The faults are cleared and the stored state is read back. What must hold
+(``violations``, goal: none):
 
 - no product's stock is below zero, and stock plus units sold equals the starting stock;
 - each key gave at most one order, and asking again after its 201 gives that order again;
 - every 201 order is stored, with its items; no other order of these customers is stored
   (a failed request left nothing behind);
-- no answer is a 500, and no body holds an AWS error text.
+- no answer is a 500 (an unexpected error), and no body holds an AWS error text. A 502 or 504
+  (the function failed or ran out of time) is the contract's too, and its outcome unknown: the
+  client retries it, and the checks above show whether anything was left behind.
 
 Nothing waits on the clock but the clients' own back-off and the deadlines; how fast the machine
 is changes how long a storm takes, never what it finds.
@@ -124,9 +127,13 @@ def _answer(response: requests.Response) -> Answer:
     return Answer(response.status_code, body, response.text)
 
 
+UNKNOWN_OUTCOME = (0, 502, 503, 504)
+"""No answer, the function failed or timed out (it may have written), or AWS kept failing."""
+
+
 def _retry_later(answer: Answer) -> bool:
     """A careful client's reading of an answer: try the same key again."""
-    if answer.status == 503:
+    if answer.status in UNKNOWN_OUTCOME:
         return True
     details = (answer.body or {}).get("error", {}).get("details", []) if answer.body else []
     return answer.status == 409 and any(d.get("field") == "Idempotency-Key" for d in details)
@@ -213,7 +220,7 @@ class Storm:
             report.requests += len(first) + len(again)
             for answer in first + again:
                 report.statuses[answer.status] += 1
-                if answer.status >= 500 and answer.status != 503:
+                if answer.status >= 500 and answer.status not in UNKNOWN_OUTCOME:
                     violations.append(f"key {key}: a {answer.status}: {answer.text[:200]}")
                 if AWS_TEXT.search(answer.text):
                     violations.append(f"key {key}: AWS's text in an answer: {answer.text[:200]}")
