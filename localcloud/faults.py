@@ -39,6 +39,10 @@ from botocore.exceptions import UnknownServiceError
 PATH = "/localcloud-api/faults"
 """The control endpoint (moto keeps its own under ``/moto-api/``)."""
 TRANSACTION_CONFLICT = "TransactionConflict"
+JWKS = "JWKS"
+"""``cognito-idp:JWKS``: a user pool's published keys (``/<pool-id>/.well-known/jwks.json``),
+which no SDK operation names; they take a latency only."""
+_JWKS_PATH = "/.well-known/jwks.json"
 _CANCELLED = "TransactionCanceledException"
 _SERVER_ERRORS = {
     "InternalServerError": 500,
@@ -154,6 +158,10 @@ def _checked(
 ) -> tuple[int, str | None, dict[str, str]]:
     """(HTTP status of ``error``, its code on the wire, what a matching request carries), or
     ``RuleError``."""
+    if (service, operation) == ("cognito-idp", JWKS):
+        if error is not None:
+            raise RuleError(f"cognito-idp:{JWKS} takes a latency, not an error")
+        return 0, None, {"path": JWKS}
     try:
         model = _models().get_service_model(service)
     except UnknownServiceError:
@@ -231,6 +239,8 @@ def _request_of(environ) -> dict[str, str]:
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return {"target": target}
+    if environ.get("PATH_INFO", "").endswith(_JWKS_PATH):
+        return {"path": JWKS}
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return {}
     body = _body(environ)

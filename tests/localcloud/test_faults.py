@@ -9,6 +9,7 @@ import json
 import random
 import threading
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -110,6 +111,16 @@ def test_latency_delays_the_call_it_is_added_to_only(dynamodb, faults):
     reader.join(timeout=60)
     assert done.is_set()
     assert time.monotonic() - started >= 1.5
+
+
+def test_latency_on_a_pools_published_keys(emulator, faults):
+    faults.add("cognito-idp", "JWKS", latency_ms=1, count=1)
+    with pytest.raises(RuleRefused, match="latency, not an error"):
+        faults.add("cognito-idp", "JWKS", error="InternalErrorException")
+    url = f"{emulator.url}/us-east-1_chaos/.well-known/jwks.json"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        assert "keys" in json.loads(response.read())
+    assert [rule["hits"] for rule in faults.rules()] == [1]
 
 
 def test_rate_picks_that_share_of_the_calls():
