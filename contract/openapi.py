@@ -95,7 +95,8 @@ arithmetic: a request with more places is a 400.
 - Lists are paginated with `limit` (1..100, default 20) and the opaque `nextToken` of the \
 previous page; a tampered or foreign token is a 400.
 - Errors are `{"error": {"code", "message", "details"}}`; a request that fails writes nothing. \
-5XX responses carry the `INTERNAL` code and never an internal detail.
+5XX responses carry the `INTERNAL` code, or `SERVICE_UNAVAILABLE` (503, with `Retry-After`) when \
+AWS kept failing after the function's own retries, and never an internal detail.
 - A request from an allowed `Origin` gets that origin back in `Access-Control-Allow-Origin` \
 (with `Vary: Origin`) on every response, errors included; a request from no or a foreign origin \
 gets no allow header (the firewall refuses a foreign origin with 403 `FORBIDDEN`).
@@ -239,7 +240,9 @@ def _errors(route: routes.Route) -> dict[str, str]:
     errors["429"] = FIREWALL_429
     errors = dict(sorted(errors.items()))
     errors["5XX"] = (
-        "INTERNAL: an unexpected error (500), or the function failed or timed out (502, 504)."
+        "INTERNAL: an unexpected error (500), or the function failed or timed out (502, 504); "
+        "SERVICE_UNAVAILABLE: AWS kept failing after the function's retries (503, with "
+        "Retry-After; nothing was written)."
     )
     return errors
 

@@ -21,6 +21,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyInconsistentStateError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -64,13 +66,21 @@ def create_order() -> Response:
         raise BadRequest("The request body is invalid.", duplicates)
     key = app.current_event.headers.get("Idempotency-Key")
     if key is None:
-        return web.ok(_place(user_id, body["items"]), 201)
+        return web.ok(_place(user_id, body["items"], clock.new_id()), 201)
     if not (_KEY["minLength"] <= len(key) <= _KEY["maxLength"] and _KEY_PATTERN.match(key)):
         raise BadRequest(
             "Invalid header.", [detail("Idempotency-Key", "must be 1..255 printable characters")]
         )
     # The first response is stored as its JSON text: a retry gets the very same bytes back.
-    result = _idempotent()(request={"caller": who.sub, "key": key, "userId": user_id, "body": body})
+    request = {"caller": who.sub, "key": key, "userId": user_id, "body": body}
+    try:
+        result = _idempotent()(request=request)
+    except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as exc:
+        # The idempotency table failed around the placement (its record not saved, updated or
+        # deleted). Placing is safe all the same: the order's id is the key's, so an order an
+        # earlier attempt stored is found and answered, and stock is never taken twice.
+        logger.warning("Idempotency record failed; placing by the key's order id", exc_info=exc)
+        return web.ok(_place(user_id, body["items"], _order_id(request)), 201)
     return Response(status_code=201, content_type="application/json", body=result["json"])
 
 
@@ -92,30 +102,30 @@ def _idempotent() -> Callable[..., dict[str, str]]:
 # Its module and name are part of every idempotency record's key: renaming it would let a retry
 # made across a deployment place its order again.
 def _place_once(request: dict[str, Any]) -> dict[str, str]:
-    return {"json": web.dumps(_place(request["userId"], request["body"]["items"]))}
+    order = _place(request["userId"], request["body"]["items"], _order_id(request))
+    return {"json": web.dumps(order)}
 
 
-def _place(user_id: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
+def _order_id(request: dict[str, Any]) -> str:
+    return clock.id_for(request["caller"], request["key"])
+
+
+def _place(user_id: str, lines: list[dict[str, Any]], order_id: str) -> dict[str, Any]:
     products = products_table.get_many([line["productId"] for line in lines])
     now = clock.now()
     order = {
-        "orderId": clock.new_id(),
+        "orderId": order_id,
         **orders_table.price(user_id, lines, products),
         "createdAt": now,
         "updatedAt": now,
     }
-    orders_table.place(order, products)
-    return order
+    return orders_table.place(order, products)
 
 
 @app.exception_handler(IdempotencyValidationError)
 def _key_reused(_exc: IdempotencyValidationError) -> Response:
-    return web.error_response(
-        422,
-        "UNPROCESSABLE",
-        "This Idempotency-Key was used with a different body.",
-        [detail("Idempotency-Key", "was used with a different body")],
-    )
+    reused = orders_table.key_reused()
+    return web.error_response(reused.status, reused.code, reused.message, reused.details)
 
 
 @app.exception_handler(IdempotencyAlreadyInProgressError)

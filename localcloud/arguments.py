@@ -51,6 +51,17 @@ def count(text: str) -> int:
     return int(text)
 
 
+def share(text: str) -> float:
+    """A finite number from 0 to 1: a share of calls."""
+    try:
+        value = float(text) if text.isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        raise Invalid(f"must be a number from 0 to 1 (got {_shown(text)})")
+    return value
+
+
 def seconds(text: str) -> float:
     """A positive, finite number of seconds."""
     try:

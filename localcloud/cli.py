@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from localcloud import PROJECT_ROOT, arguments, command, users
+from localcloud import PROJECT_ROOT, arguments, command, fault_commands, users
 from localcloud.control import down, wait_ready
 from localcloud.errors import LocalCloudError
 from localcloud.output import say_error
@@ -26,7 +26,7 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
             "Deploy the stack onto an embedded AWS emulator with cdktf and serve its API over "
             "HTTP, until Ctrl-C (or --down from another shell) tears it all down."
         ),
-        epilog=users.USAGE,
+        epilog=f"{users.USAGE} {fault_commands.USAGE}",
     )
     _add_other_shell(parser)
     _add_what_and_where(parser)
@@ -115,8 +115,9 @@ def _add_how(parser: argparse.ArgumentParser) -> None:
 def main(argv=None) -> int:
     """Run the command; expected failures are one sentence on stderr and exit status 1."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] and argv[0] in users.COMMANDS:
-        return users.main(argv)
+    for tool in (users, fault_commands):
+        if argv[:1] and argv[0] in tool.COMMANDS:
+            return tool.main(argv)
     args = parse_args(argv)
     try:
         if args.down:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import signal
 
-from localcloud import arguments
+from localcloud import PROJECT_ROOT, arguments
 from localcloud.aws import DEFAULT_REGION
 
 DEFAULT_PORT = 3000
@@ -34,6 +34,24 @@ def add_region(parser: argparse.ArgumentParser) -> None:
         help="AWS region, one the stacks know (default: $AWS_REGION, $AWS_DEFAULT_REGION, "
         f"{DEFAULT_REGION})",
     )
+
+
+def running_options() -> argparse.ArgumentParser:
+    """A parent parser of ``--project-dir`` and ``--ready-file``: the local cloud that runs in
+    a project, for the commands that act on it from another shell."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument(
+        "--project-dir",
+        type=arguments.existing_dir,
+        default=PROJECT_ROOT,
+        help="the project whose local cloud runs; default: this repository",
+    )
+    parser.add_argument(
+        "--ready-file",
+        type=arguments.file_to_write,
+        help="the running local cloud's ready.json (default: its own)",
+    )
+    return parser
 
 
 def add_prewarm(parser: argparse.ArgumentParser) -> None:

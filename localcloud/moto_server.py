@@ -18,6 +18,8 @@ What it adds to moto's own server application:
   Lambda identity exist from the start, and DynamoDB and KMS calls are checked against the
   tables, indexes and keys they touch. The check itself is moto's, switched on by
   ``INITIAL_NO_AUTH_ACTION_COUNT`` (``localcloud.emulator`` sets it to 0).
+- **Faults injected on purpose** (``localcloud.faults``): the rules set over its
+  ``/localcloud-api/faults`` endpoint.
 - **Backends warmed** (``--warm``) right after it listens, before any client needs them: moto
   builds each service's backend on its first request (IAM loads ~1,000 managed policies, EC2 its
   default VPC), seconds that would otherwise hold the one-request lock at the start of a deploy.
@@ -45,7 +47,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import arguments, aws, moto_fixes, moto_iam
+from localcloud import arguments, aws, faults, moto_fixes, moto_iam
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
 ATTEMPT = re.compile(r"attempt=(\d+)")
@@ -268,7 +270,8 @@ def application():
     moto_iam.install()
     moto_iam.create_principals()
     moto = DomainDispatcherApplication(create_backend_app)
-    return Serialized(SdkRetries(IdempotencyTokens(moto)))
+    # Faults outside the lock: added latency delays only its own call.
+    return faults.Faults(Serialized(SdkRetries(IdempotencyTokens(moto))))
 
 
 def warm(endpoint_url: str, region: str) -> float:

@@ -29,7 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers.store.routes import ADMIN_GROUP
-from localcloud import PROJECT_ROOT, arguments, aws
+from localcloud import arguments, aws, command
 from localcloud.errors import LocalCloudError
 from localcloud.output import say_error
 from localcloud.run_files import RunFiles
@@ -47,18 +47,7 @@ USAGE = (
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Options of ``user add`` and ``token``."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--project-dir",
-        type=arguments.existing_dir,
-        default=PROJECT_ROOT,
-        help="the project whose local cloud runs; default: this repository",
-    )
-    common.add_argument(
-        "--ready-file",
-        type=arguments.file_to_write,
-        help="the running local cloud's ready.json (default: its own)",
-    )
+    common = command.running_options()
     parser = argparse.ArgumentParser(prog="python -m localcloud", description=USAGE)
     commands = parser.add_subparsers(dest="command", required=True)
     user = commands.add_parser("user", help="manage users of the local user pool")

@@ -3,6 +3,7 @@
 import pytest
 
 from localcloud.emulator import Emulator
+from localcloud.fault_commands import FaultControl
 
 
 @pytest.fixture(scope="session")
@@ -12,3 +13,13 @@ def emulator(tmp_path_factory):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def faults(emulator):
+    """The session emulator's fault rules (``localcloud.fault_commands.FaultControl``); the
+    test's rules are dropped when it ends, whatever it left."""
+    control = FaultControl(emulator.url)
+    control.clear()
+    yield control
+    control.clear()

@@ -7,6 +7,7 @@ The low-level client (not the boto3 resource) keeps cold starts short; ``TypeSer
 
 import functools
 import os
+import random
 import time
 from typing import Any
 
@@ -15,12 +16,26 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 
 from . import tables
-from .errors import Conflict
+from .errors import ServiceUnavailable
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-# A transaction cancelled only because another one held an item is retried this many times.
+# A transaction cancelled only because another one held an item is tried this many times, with
+# full jitter (a random wait up to 25 ms, then 50 ms) so that the racing transactions spread out.
 TRANSACTION_ATTEMPTS = 3
+TRANSACTION_BACKOFF_S = 0.025
+# The SDK's own retries (docs/architecture.md, "Calling AWS"): standard mode retries throttling,
+# transient errors and timeouts with jittered exponential back-off (at most 1 s, then 2 s), up to
+# ATTEMPTS tries. A call that times out on every try takes at most
+# ATTEMPTS * (CONNECT + READ) + 3 s = 9 s, inside the functions' 10 s timeout.
+ATTEMPTS = 3
+CONNECT_TIMEOUT_S = 0.5
+READ_TIMEOUT_S = 1.5
+CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
+    connect_timeout=CONNECT_TIMEOUT_S,
+    read_timeout=READ_TIMEOUT_S,
+)
 
 
 @functools.cache
@@ -33,7 +48,7 @@ def client() -> Any:
     when first called, it reads ``AWS_ENDPOINT_URL`` then, and moto intercepts it as any other.
     The idempotency layer of the orders function shares it.
     """
-    return boto3.client("dynamodb", config=Config(retries={"mode": "standard"}))
+    return boto3.client("dynamodb", config=CONFIG)
 
 
 def table_name(env_var: str) -> str:
@@ -109,8 +124,9 @@ def transact(items: list[dict[str, Any]]) -> None:
     """Write ``items`` in one TransactWriteItems: all of them or none.
 
     Raises ``Cancelled`` when a condition fails. A cancellation caused only by another
-    transaction holding one of the items (``TransactionConflict``) is retried with a short
-    back-off; if it persists the client gets a 409 to retry later.
+    transaction holding one of the items (``TransactionConflict``) wrote nothing, so it is safe
+    to try again: it is, after a jittered back-off; if it persists the client gets a 503 with
+    ``Retry-After``.
     """
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
@@ -121,5 +137,6 @@ def transact(items: list[dict[str, Any]]) -> None:
             codes = {reason.get("Code") for reason in reasons}
             if "ConditionalCheckFailed" in codes or "TransactionConflict" not in codes:
                 raise Cancelled(reasons) from exc
-            time.sleep(0.02 * 2**attempt)
-    raise Conflict("The items are being changed by another request; retry.")
+            # Not a secret: how long to wait.
+            time.sleep(random.uniform(0, TRANSACTION_BACKOFF_S * 2**attempt))
+    raise ServiceUnavailable("The items are being changed by other requests; retry later.")

@@ -72,3 +72,12 @@ class Unprocessable(ApiError):
 
     status = 422
     code = "UNPROCESSABLE"
+
+
+class ServiceUnavailable(ApiError):
+    """AWS kept failing (throttling, a 5xx, a timeout, transactions that kept conflicting)
+    after the function's own retries: nothing was written; retry after ``retry_after`` s."""
+
+    status = 503
+    code = "SERVICE_UNAVAILABLE"
+    retry_after = 1

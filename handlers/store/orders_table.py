@@ -94,11 +94,21 @@ def price(user_id: str, lines: list[dict[str, Any]], products: dict[str, dict]) 
     }
 
 
-def place(order: dict[str, Any], products: dict[str, dict]) -> None:
-    """Take the stock of every item and store the order, all in one transaction.
+def key_reused() -> Unprocessable:
+    """An ``Idempotency-Key`` sent again with another body."""
+    return Unprocessable(
+        "This Idempotency-Key was used with a different body.",
+        [detail("Idempotency-Key", "was used with a different body")],
+    )
 
-    Item 0 checks the user, items 1..n take stock, the last puts the order. When the
-    transaction is cancelled nothing was written; the reasons say why.
+
+def place(order: dict[str, Any], products: dict[str, dict]) -> dict[str, Any]:
+    """Take the stock of every item and store the order, all in one transaction; the order.
+
+    Item 0 checks the user, items 1..n take stock, the last puts the order if no order has its
+    id. When the transaction is cancelled nothing was written; the reasons say why. An order
+    already stored with this id was placed by an earlier attempt of the same request (the id
+    comes from its ``Idempotency-Key``): that order is the answer, and no stock is taken again.
     """
     lines = order["items"]
     operations = [users_table.exists_op(order["userId"])]
@@ -112,13 +122,32 @@ def place(order: dict[str, Any], products: dict[str, dict]) -> None:
                 "TableName": TABLE,
                 "Item": dynamo.to_item(order),
                 "ConditionExpression": "attribute_not_exists(orderId)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
     )
     try:
         dynamo.transact(operations)
     except dynamo.Cancelled as exc:
+        if exc.failed(len(lines) + 1):
+            return _placed_before(order, exc.old_item(len(lines) + 1) or {})
         raise _why_not_placed(exc, lines) from exc
+    return order
+
+
+def _placed_before(order: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """The stored order of an earlier attempt, in the field order of a new one; 422 if that
+    attempt ordered something else."""
+    wanted = [(line["productId"], line["quantity"]) for line in order["items"]]
+    if stored.get("userId") != order["userId"] or wanted != [
+        (line["productId"], line["quantity"]) for line in stored.get("items", [])
+    ]:
+        raise key_reused()
+    items = [
+        {key: line[key] for key in new}
+        for new, line in zip(order["items"], stored["items"], strict=True)
+    ]
+    return {**{key: stored[key] for key in order}, "items": items}
 
 
 def _why_not_placed(exc: dynamo.Cancelled, lines: list[dict[str, Any]]) -> Exception:

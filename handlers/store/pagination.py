@@ -17,6 +17,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from . import settings
+from .dynamo import CONFIG
 from .errors import BadRequest, detail
 
 # KMS ciphertext of a key this small is a few hundred bytes; refuse anything absurd unread.
@@ -30,8 +31,9 @@ _FOREIGN = {"InvalidCiphertextException", "IncorrectKeyException", "AccessDenied
 
 @functools.cache
 def _kms() -> Any:
-    # Created on first use: the users function never paginates and never pays for it.
-    return boto3.client("kms")
+    # Created on first use: the users function never paginates and never pays for it. The same
+    # retries and timeouts as DynamoDB's client, for the same reasons (docs/architecture.md).
+    return boto3.client("kms", config=CONFIG)
 
 
 def encode(last_key: dict[str, Any] | None, context: dict[str, str]) -> str | None:

@@ -16,10 +16,12 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as AwsConnectionError
 
 from . import caller, routes, settings
 from . import cors as cors_rules
-from .errors import ApiError, BadRequest, NotFound, PayloadTooLarge, detail
+from .errors import ApiError, BadRequest, NotFound, PayloadTooLarge, ServiceUnavailable, detail
 from .observability import log_request, logger
 from .schemas import MAX_BODY_BYTES, UUID_PATTERN
 from .validation import validate
@@ -27,6 +29,27 @@ from .validation import validate
 _UUID = re.compile(UUID_PATTERN)
 _LIMIT = re.compile(r"[0-9]{1,4}")
 _JSON = "application/json"
+# AWS's answers that mean "not now" rather than "never": its throttling codes (as botocore's
+# standard retry mode lists them) and every 5xx. Still there after the SDK's retries, they are
+# the contract's 503 with Retry-After; any other AWS error is a bug of ours: 500.
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "TransactionInProgressException",
+        "RequestLimitExceeded",
+        "BandwidthLimitExceeded",
+        "LimitExceededException",
+        "RequestThrottled",
+        "SlowDown",
+        "PriorRequestNotComplete",
+        "EC2ThrottledException",
+    }
+)
 
 
 def dumps(value: Any) -> str:
@@ -46,10 +69,33 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def error_response(status: int, code: str, message: str, details: list | None = None) -> Response:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: list | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """The contract's error body."""
     body = {"error": {"code": code, "message": message, "details": details or []}}
-    return Response(status_code=status, content_type=_JSON, body=dumps(body))
+    return Response(status_code=status, content_type=_JSON, body=dumps(body), headers=headers)
+
+
+def unavailable(exc: ServiceUnavailable) -> Response:
+    """The contract's 503, with ``Retry-After``."""
+    headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(exc.status, exc.code, exc.message, exc.details, headers)
+
+
+def aws_failed(exc: Exception) -> bool:
+    """Whether an exception from a boto3 call is AWS not answering now (throttled, a 5xx, a
+    timeout, no connection) rather than refusing the call for good."""
+    if isinstance(exc, HTTPClientError | AwsConnectionError):
+        return True
+    if not isinstance(exc, ClientError):
+        return False
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return exc.response.get("Error", {}).get("Code") in THROTTLING_CODES or status >= 500
 
 
 def allowed_origins() -> list[str]:
@@ -73,10 +119,17 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(ApiError)
     def _api_error(exc: ApiError) -> Response:
+        if isinstance(exc, ServiceUnavailable):
+            logger.warning("Service unavailable", extra={"reason": exc.message})
+            return unavailable(exc)
         return error_response(exc.status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(Exception)
-    def _unexpected(_exc: Exception) -> Response:
+    def _unexpected(exc: Exception) -> Response:
+        if aws_failed(exc):
+            # Logged with AWS's own words for us; the client gets the contract's words only.
+            logger.warning("AWS kept failing", extra={"awsError": repr(exc)})
+            return unavailable(ServiceUnavailable("The service is busy; retry later."))
         # Logged with its stack trace for us; the client learns nothing about the internals.
         logger.exception("Unhandled error")
         return error_response(500, "INTERNAL", "An internal error occurred.")

@@ -63,7 +63,8 @@ def test_concurrent_orders_never_oversell(api, aws, atomic_requests):
     quantities = [1, 2, 3] * (THREADS // 3) + [1] * (THREADS % 3)
     lines = [[{"productId": product["productId"], "quantity": q}] for q in quantities]
     outcomes = race(
-        lambda items: orders._place(user["userId"], items),  # pylint: disable=protected-access
+        # pylint: disable-next=protected-access
+        lambda items: orders._place(user["userId"], items, clock.new_id()),
         lines,
     )
     placed = [o for o in outcomes if isinstance(o, dict)]

@@ -183,6 +183,14 @@ class Api:  # pylint: disable=too-many-instance-attributes
         """Orders have no DELETE route: remember them for direct removal."""
         self.created.append(("orders", order_id))
 
+    def remove_created(self, dynamodb, orders_table: str) -> None:
+        """Remove everything created through this client, newest first (orders directly)."""
+        for kind, item_id in reversed(self.created):
+            if kind == "orders":
+                dynamodb.delete_item(TableName=orders_table, Key={"orderId": {"S": item_id}})
+            else:
+                self.delete(f"/{kind}/{item_id}")
+
 
 @pytest.fixture
 def api(base_url, outputs, aws, pool, admin, config):
@@ -190,13 +198,7 @@ def api(base_url, outputs, aws, pool, admin, config):
     it (or the clients ``as_`` gives) is removed afterwards, by the admin."""
     client = Api(base_url, pool, admin, origin=browser_origin(config))
     yield client
-    for kind, item_id in reversed(client.created):
-        if kind == "orders":
-            aws("dynamodb").delete_item(
-                TableName=outputs["OrdersTableName"], Key={"orderId": {"S": item_id}}
-            )
-        else:
-            client.delete(f"/{kind}/{item_id}")
+    client.remove_created(aws("dynamodb"), outputs["OrdersTableName"])
 
 
 def _take(lock_file, mode: int, what: str) -> None:

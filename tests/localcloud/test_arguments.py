@@ -34,6 +34,14 @@ from tests.arguments import (
 
 BAD_STACK = st.sampled_from(["", "ecommerce-nowhere", "ecommerce local", "../x", "ECOMMERCE-LOCAL"])
 EMAIL = Positional(good=st.just("ann@example.com"), bad=bad_email)
+FAULT_TARGET = Positional(
+    good=st.just("dynamodb:GetItem"),
+    bad=st.sampled_from(["", "dynamodb", ":", "nope:GetItem", "dynamodb:Nope", "lambda:Invoke"]),
+)
+BAD_FAULT_ERROR = st.sampled_from(["", "NoSuchKey", "Throttling", "ÿ", "TransactionConflict"])
+"""Never an error of dynamodb:GetItem (a transaction conflict is TransactWriteItems' own)."""
+BAD_SHARE = st.sampled_from(["-0.1", "1.5", "nan", "inf", "", "x", "½"])
+BAD_LATENCY = st.sampled_from(["", "x", "-5ms", "1h", "61s", "ms", "1e3ms"])
 
 
 def tools(sandbox) -> dict[str, Tool]:
@@ -73,6 +81,31 @@ def tools(sandbox) -> dict[str, Tool]:
             project_dir=True,
         ),
         Tool("token", localcloud, (project, ready), (EMAIL,), base=("token",), project_dir=True),
+        Tool(
+            "faults add",
+            localcloud,
+            (
+                project,
+                ready,
+                Option("--error", st.sampled_from(["ThrottlingException"]), BAD_FAULT_ERROR),
+                Option("--rate", st.sampled_from(["0", "0.2", "1"]), BAD_SHARE),
+                Option("--count", st.sampled_from(["1", "3"]), bad_count),
+                Option("--latency", st.sampled_from(["300ms", "1.5s"]), BAD_LATENCY),
+            ),
+            (FAULT_TARGET,),
+            base=("faults", "add"),
+            project_dir=True,
+        ),
+        Tool(
+            "faults list",
+            localcloud,
+            (project, ready, Option("--json")),
+            base=("faults", "list"),
+            project_dir=True,
+        ),
+        Tool(
+            "faults clear", localcloud, (project, ready), base=("faults", "clear"), project_dir=True
+        ),
         Tool(
             "soak",
             ("-m", "localcloud.soak"),
@@ -160,6 +193,8 @@ def test_wrong_arguments_are_refused(name, sandbox):
         (arguments.count, "1000000", 1_000_000),
         (arguments.seconds, "0.5", 0.5),
         (arguments.seconds, "900", 900.0),
+        (arguments.share, "0", 0.0),
+        (arguments.share, "1", 1.0),
         (arguments.region, "eu-west-1", "eu-west-1"),
         (arguments.host, "127.0.0.1", "127.0.0.1"),
         (arguments.host, "localhost", "localhost"),
@@ -189,6 +224,7 @@ def test_path_types_take_what_exists_or_can_be_written(tmp_path):
         (arguments.port, "-1", "must be a port from 1 to 65535, or 0 for a free one (got '-1')"),
         (arguments.region, "xx-nowhere-9", "must be a region the stacks know (REGION_ZONE_IDS"),
         (arguments.seconds, "nan", "must be a number of seconds above 0 (got 'nan')"),
+        (arguments.share, "1.5", "must be a number from 0 to 1 (got '1.5')"),
         (arguments.count, "9" * 5000, "must be a whole number from 1 to 1,000,000 (got '999"),
     ],
 )

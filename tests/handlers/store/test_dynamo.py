@@ -5,6 +5,8 @@ import pytest
 from botocore.exceptions import ClientError
 from store import dynamo, errors, products_table
 
+from stacks import config
+
 
 def cancelled(*codes):
     """A TransactionCanceledException with these reasons."""
@@ -35,14 +37,30 @@ def test_transaction_conflicts_are_retried(monkeypatch):
     assert len(calls) == 2
 
 
-def test_persistent_conflicts_become_409(monkeypatch):
+def test_persistent_conflicts_become_503_after_jittered_waits(monkeypatch):
+    calls, waits = [], []
+
     def transact_write_items(**_):
+        calls.append(1)
         raise cancelled("TransactionConflict")
 
     monkeypatch.setattr(dynamo.client(), "transact_write_items", transact_write_items)
-    monkeypatch.setattr(dynamo.time, "sleep", lambda seconds: None)
-    with pytest.raises(errors.Conflict):
+    monkeypatch.setattr(dynamo.time, "sleep", waits.append)
+    monkeypatch.setattr(dynamo.random, "uniform", lambda low, high: high / 2)
+    with pytest.raises(errors.ServiceUnavailable):
         dynamo.transact([{"ConditionCheck": {}}])
+    assert len(calls) == dynamo.TRANSACTION_ATTEMPTS
+    # Full jitter: a random share of a bound that doubles each time.
+    assert waits == [dynamo.TRANSACTION_BACKOFF_S * 2**n / 2 for n in range(len(waits))]
+
+
+def test_a_call_that_keeps_timing_out_ends_inside_the_functions_timeout():
+    # Standard mode waits at most 1 s, then 2 s, ... between tries (full jitter, doubling).
+    waits = sum(2**n for n in range(dynamo.ATTEMPTS - 1))
+    worst = dynamo.ATTEMPTS * (dynamo.CONNECT_TIMEOUT_S + dynamo.READ_TIMEOUT_S) + waits
+    assert all(worst < env.lambda_timeout_seconds for env in config.load_all())
+    retries = dynamo.client().meta.config.retries
+    assert retries == {"mode": "standard", "total_max_attempts": dynamo.ATTEMPTS}
 
 
 @pytest.mark.parametrize("codes", [("ConditionalCheckFailed", "TransactionConflict"), ("None",)])

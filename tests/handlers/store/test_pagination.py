@@ -2,7 +2,7 @@
 
 import pytest
 from botocore.exceptions import ClientError
-from store import errors, pagination, settings
+from store import dynamo, errors, pagination, settings
 
 KEY = {"productId": {"S": "abc"}}
 CONTEXT = {"query": "products-all"}
@@ -39,3 +39,12 @@ def test_kms_outage_is_not_a_client_error(aws, monkeypatch):  # pylint: disable=
     monkeypatch.setattr(pagination._kms(), "decrypt", throttled)  # pylint: disable=protected-access
     with pytest.raises(ClientError):
         pagination.decode(token, CONTEXT)
+
+
+def test_kms_is_called_with_the_functions_retries_and_timeouts():
+    config = pagination._kms().meta.config  # pylint: disable=protected-access
+    assert config.retries == dynamo.CONFIG.retries
+    assert (config.connect_timeout, config.read_timeout) == (
+        dynamo.CONNECT_TIMEOUT_S,
+        dynamo.READ_TIMEOUT_S,
+    )

@@ -1,0 +1,362 @@
+"""Fault injection in the emulator: AWS's ordinary failures, on purpose, for any client.
+
+A rule names a service and one of its operations (as botocore's models name them:
+``dynamodb:TransactWriteItems``), and what a matching call gets: an error of that operation
+(one of its own error shapes, or ``TransactionConflict``: the ``TransactionCanceledException``
+that DynamoDB sends when another transaction holds an item), added latency, or both. It applies
+to a share of the matching calls (``rate``) and, with ``count``, to that many of them at most.
+
+Rules live in the emulator's memory only, so they die with it, and are set over HTTP
+(``/localcloud-api/faults``: GET lists them with their ``hits``, POST adds one, DELETE clears
+them): the command line, the tests' fixture and the chaos suite all go through it. ``Faults``
+wraps the emulator's application outside its one-request lock, so added latency delays only the
+call it is added to, and an injected error never reaches moto (nothing is written). Every
+injected fault is logged with its rule.
+
+Operations are matched by what the request says on the wire: ``X-Amz-Target`` for the JSON
+protocol (DynamoDB, Cognito, KMS, ...), ``Action`` and the signature's service for the query
+protocol (STS, SNS, ...). Services of the REST protocols (Lambda, S3, API Gateway) are refused.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import sys
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qs
+
+import botocore.session
+from botocore.exceptions import UnknownServiceError
+
+PATH = "/localcloud-api/faults"
+"""The control endpoint (moto keeps its own under ``/moto-api/``)."""
+TRANSACTION_CONFLICT = "TransactionConflict"
+JWKS = "JWKS"
+"""``cognito-idp:JWKS``: a user pool's published keys (``/<pool-id>/.well-known/jwks.json``),
+which no SDK operation names; they take a latency only."""
+_JWKS_PATH = "/.well-known/jwks.json"
+_CANCELLED = "TransactionCanceledException"
+_SERVER_ERRORS = {
+    "InternalServerError": 500,
+    "InternalServerException": 500,
+    "InternalErrorException": 500,
+    "InternalFailure": 500,
+    "ServiceUnavailable": 503,
+    "ServiceUnavailableException": 503,
+}
+"""Server-side errors whose model carries no status (DynamoDB's among them); the rest are 400s."""
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/")
+_PROTOCOLS = ("json", "query")
+MAX_LATENCY_MS = 60_000
+
+
+class RuleError(ValueError):
+    """A rule the emulator refuses; the message names the bad part."""
+
+
+@cache
+def _models() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@dataclass
+class Rule:  # pylint: disable=too-many-instance-attributes  # the wire format's fields
+    """One fault rule, validated against botocore's model of the service (``parse``)."""
+
+    service: str
+    operation: str
+    error: str | None = None
+    rate: float = 1.0
+    count: int | None = None
+    latency_ms: float = 0.0
+    id: int = 0
+    hits: int = 0
+    status: int = 0
+    """The HTTP status the error is sent with (0: no error)."""
+    code: str | None = None
+    """The error's code on the wire."""
+    match: dict[str, str] = field(default_factory=dict)
+    """What a matching request carries: ``target``, or ``service`` and ``action``."""
+
+    @classmethod
+    def parse(cls, data: Any) -> Rule:
+        """A rule from its JSON form; ``RuleError`` naming what is wrong."""
+        if not isinstance(data, dict):
+            raise RuleError("a fault rule is a JSON object")
+        unknown = sorted(
+            set(data) - {"service", "operation", "error", "rate", "count", "latency_ms"}
+        )
+        if unknown:
+            raise RuleError(f"unknown field {unknown[0]!r} in the fault rule")
+        rule = cls(
+            service=_text(data, "service"),
+            operation=_text(data, "operation"),
+            error=data.get("error"),
+            rate=_number(data, "rate", 1.0, 0.0, 1.0),
+            count=_count(data.get("count")),
+            latency_ms=_number(data, "latency_ms", 0.0, 0.0, MAX_LATENCY_MS),
+        )
+        if rule.error is None and not rule.latency_ms:
+            raise RuleError("a fault rule needs an error, a latency, or both")
+        rule.status, rule.code, rule.match = checked(rule.service, rule.operation, rule.error)
+        return rule
+
+    def describe(self) -> str:
+        """One line: ``#1 dynamodb:TransactWriteItems error TransactionConflict (400) rate 0.2``."""
+        return describe(self.public())
+
+    def public(self) -> dict[str, Any]:
+        """The rule as the control endpoint lists it."""
+        return {k: v for k, v in asdict(self).items() if k not in ("match", "code")}
+
+
+def describe(rule: dict[str, Any]) -> str:
+    """One line for a rule in its listed form."""
+    parts = [f"#{rule['id']} {rule['service']}:{rule['operation']}"]
+    if rule.get("error"):
+        parts.append(f"error {rule['error']} ({rule['status']})")
+    if rule.get("latency_ms"):
+        parts.append(f"latency {rule['latency_ms']:g} ms")
+    parts.append(f"rate {rule['rate']:g}")
+    if rule.get("count") is not None:
+        parts.append(f"count {rule['count']}")
+    return " ".join(parts)
+
+
+def _text(data: dict, name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str) or not value:
+        raise RuleError(f"the fault rule's {name} must be a non-empty string")
+    return value
+
+
+def _number(data: dict, name: str, default: float, low: float, high: float) -> float:
+    value = data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise RuleError(f"the fault rule's {name} must be a number from {low:g} to {high:g}")
+    return float(value)
+
+
+def _count(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RuleError("the fault rule's count must be a whole number of at least 1")
+    return value
+
+
+def checked(
+    service: str, operation: str, error: str | None
+) -> tuple[int, str | None, dict[str, str]]:
+    """(HTTP status of ``error``, its code on the wire, what a matching request carries), or
+    ``RuleError``."""
+    if (service, operation) == ("cognito-idp", JWKS):
+        if error is not None:
+            raise RuleError(f"cognito-idp:{JWKS} takes a latency, not an error")
+        return 0, None, {"path": JWKS}
+    try:
+        model = _models().get_service_model(service)
+    except UnknownServiceError:
+        raise RuleError(f"unknown service {service!r}") from None
+    if model.protocol not in _PROTOCOLS:
+        raise RuleError(
+            f"service {service!r} speaks the {model.protocol} protocol; faults are injected "
+            f"into services of the {' and '.join(_PROTOCOLS)} protocols only"
+        )
+    # botocore's models are instance-cached properties, which pylint cannot see through.
+    if operation not in model.operation_names:  # pylint: disable=unsupported-membership-test
+        raise RuleError(f"service {service!r} has no operation {operation!r}")
+    errors = {}
+    for shape in model.operation_model(operation).error_shapes:  # pylint: disable=E1133
+        # An error is named by its shape, or by its code on the wire where that differs.
+        errors[shape.name] = errors[shape.metadata.get("error", {}).get("code", shape.name)] = shape
+    status = 0
+    if error == TRANSACTION_CONFLICT and _CANCELLED in errors:
+        status = 400
+    elif error is not None:
+        if error not in errors:
+            known = ", ".join(sorted(errors)) or "none"
+            raise RuleError(f"{service}:{operation} has no error {error!r} (its errors: {known})")
+        metadata = errors[error].metadata.get("error", {})
+        status = metadata.get("httpStatusCode") or _SERVER_ERRORS.get(error, 400)
+        error = metadata.get("code", error)
+    if model.protocol == "json":  # pylint: disable=comparison-with-callable  # a property
+        return status, error, {"target": f"{model.metadata['targetPrefix']}.{operation}"}
+    return status, error, {"service": model.signing_name, "action": operation}
+
+
+class FaultRules:
+    """The emulator's rules, and the choice of which calls they hit (thread-safe)."""
+
+    def __init__(self, rng: random.Random | None = None):
+        self.rng = rng or random.Random()
+        self.lock = threading.Lock()
+        self.rules: list[Rule] = []
+        self.next_id = 1
+
+    def add(self, rule: Rule) -> Rule:
+        """Add ``rule`` with the next id."""
+        with self.lock:
+            rule.id, self.next_id = self.next_id, self.next_id + 1
+            self.rules.append(rule)
+        return rule
+
+    def clear(self) -> int:
+        """Drop every rule; how many there were."""
+        with self.lock:
+            dropped, self.rules = len(self.rules), []
+        return dropped
+
+    def listed(self) -> list[dict[str, Any]]:
+        """Every rule, with its hits."""
+        with self.lock:
+            return [rule.public() for rule in self.rules]
+
+    def hit(self, request: dict[str, str]) -> Rule | None:
+        """The first rule that matches ``request`` and fires this time (its hits counted)."""
+        with self.lock:
+            for rule in self.rules:
+                if any(request.get(k) != v for k, v in rule.match.items()):
+                    continue
+                if rule.count is not None and rule.hits >= rule.count:
+                    continue
+                if self.rng.random() < rule.rate:
+                    rule.hits += 1
+                    return rule
+        return None
+
+
+def _request_of(environ) -> dict[str, str]:
+    """What rules match on: the target, or the signed service and the query action."""
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return {"target": target}
+    if environ.get("PATH_INFO", "").endswith(_JWKS_PATH):
+        return {"path": JWKS}
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    body = _body(environ)
+    scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    action = (parse_qs(body.decode("utf-8", "replace")).get("Action") or [""])[0]
+    return {"service": scope.group(1) if scope else "", "action": action}
+
+
+def _body(environ) -> bytes:
+    """The request body, put back for the application to read again."""
+    length = environ.get("CONTENT_LENGTH")
+    stream = environ["wsgi.input"]
+    body = stream.read(int(length)) if length else stream.read()
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return body
+
+
+def error_answer(rule: Rule, environ) -> tuple[str, list[tuple[str, str]], bytes]:
+    """(status line, headers, body) of ``rule``'s error, in the operation's own wire shape."""
+    message = f"Injected by the local cloud's fault rule #{rule.id}."
+    request_id = str(uuid.uuid4())
+    if "target" in rule.match:
+        prefix = "com.amazonaws.dynamodb.v20120810#" if rule.service == "dynamodb" else ""
+        answer: dict[str, Any] = {"__type": prefix + (rule.code or ""), "message": message}
+        if rule.error == TRANSACTION_CONFLICT:
+            answer = _conflict(prefix, environ)
+        body = json.dumps(answer).encode()
+        content_type = "application/x-amz-json-1.0"
+    else:
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type>"
+            f"<Code>{rule.code}</Code><Message>{message}</Message></Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        content_type = "text/xml"
+    headers = [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body))),
+        ("x-amzn-RequestId", request_id),
+    ]
+    return f"{rule.status} Injected", headers, body
+
+
+def _conflict(prefix: str, environ) -> dict[str, Any]:
+    """DynamoDB's cancellation of a transaction one of whose items another one holds."""
+    try:
+        request = json.loads(_body(environ) or b"{}")
+        size = len(request.get("TransactItems") or request.get("TransactStatements") or [])
+    except (ValueError, AttributeError):
+        size = 1
+    size = max(size, 1)
+    reasons = [{"Code": "None"} for _ in range(size)]
+    reasons[random.randrange(size)] = {  # which item conflicts: not a secret
+        "Code": TRANSACTION_CONFLICT,
+        "Message": "Transaction is ongoing for the item",
+    }
+    codes = ", ".join(reason["Code"] for reason in reasons)
+    return {
+        "__type": prefix + _CANCELLED,
+        "Message": "Transaction cancelled, please refer cancellation reasons for specific "
+        f"reasons [{codes}]",
+        "CancellationReasons": reasons,
+    }
+
+
+class Faults:  # pylint: disable=too-few-public-methods
+    """WSGI middleware: the control endpoint, and the rules applied to every other request."""
+
+    def __init__(self, app, rules: FaultRules | None = None, stream=None):
+        self.app = app
+        self.rules = rules or FaultRules()
+        self.stream = stream or sys.stderr
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO", "").rstrip("/") == PATH:
+            return self._control(environ, start_response)
+        if not self.rules.rules:
+            return self.app(environ, start_response)
+        rule = self.rules.hit(_request_of(environ))
+        if rule is None:
+            return self.app(environ, start_response)
+        print(f"fault injected: {rule.describe()}", file=self.stream, flush=True)
+        if rule.latency_ms:
+            time.sleep(rule.latency_ms / 1000)
+        if rule.error is None:
+            return self.app(environ, start_response)
+        status, headers, body = error_answer(rule, environ)
+        start_response(status, headers)
+        return [body]
+
+    def _control(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        if method == "GET":
+            return _json(start_response, "200 OK", {"rules": self.rules.listed()})
+        if method == "DELETE":
+            dropped = self.rules.clear()
+            print(f"fault rules cleared: {dropped}", file=self.stream, flush=True)
+            return _json(start_response, "200 OK", {"cleared": dropped})
+        if method != "POST":
+            return _json(start_response, "405 Method Not Allowed", {"error": "GET, POST, DELETE"})
+        try:
+            data = json.loads(_body(environ) or b"null")
+        except ValueError:
+            return _json(start_response, "400 Bad Request", {"error": "the rule is not JSON"})
+        try:
+            rule = self.rules.add(Rule.parse(data))
+        except RuleError as exc:
+            return _json(start_response, "400 Bad Request", {"error": str(exc)})
+        print(f"fault rule added: {rule.describe()}", file=self.stream, flush=True)
+        return _json(start_response, "201 Created", rule.public())
+
+
+def _json(start_response, status: str, data: Any) -> list[bytes]:
+    body = json.dumps(data).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
