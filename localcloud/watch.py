@@ -180,9 +180,10 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
 
     def _reload(self) -> None:
         """The gateway reads what is deployed again; each function starts a worker at once, so
-        an import error shows now, not at the next request."""
-        if not self.gateway.refresh():
-            return
+        an import error shows now, not at the next request. The gateway's own polling may have
+        read the new code first (``refresh()`` then finds nothing new): the workers start all
+        the same, so a broken save is always said."""
+        self.gateway.refresh()
         pools = self.gateway.served.pools
         with ThreadPoolExecutor(max_workers=max(len(pools), 1)) as starting:
             started = {name: starting.submit(pool.prewarm) for name, pool in pools.items()}
