@@ -69,6 +69,8 @@ class Cycle:
         if self.failure:
             return f"{head} FAILED: {self.failure}"
         synth = "synth skipped" if self.synth_skipped else "synth ran"
+        if self.runner.get("start") == "warm":
+            synth = "warm start"
         return (
             f"{head} up {self.up_s:.1f} s ({synth}), first answer {self.first_answer_s:.1f} s, "
             f"warm GET {self.warm_get_ms:.0f} ms, teardown {self.teardown_s:.1f} s, nothing left"

@@ -116,6 +116,9 @@ apigw.put_integration(
     uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{{arn}}/invocations")
 deployment = apigw.create_deployment(restApiId=api)["id"]
 apigw.create_stage(restApiId=api, stageName="local", deploymentId=deployment)
+state = root / ".localcloud" / "state"  # where the project's local stack keeps its state
+state.mkdir(parents=True, exist_ok=True)
+(state / "terraform.tfstate").write_text(json.dumps({{"version": 4, "outputs": {{}}}}))
 outputs = Path(args[args.index("--outputs-file") + 1])
 outputs.write_text(json.dumps({{stack: {{"ApiGatewayId": api, "ApiGatewayStageName": "local",
                                        "Region": "us-east-1", "ProductsLambdaName": "x"}}}}))
@@ -124,8 +127,8 @@ print(f"{{stack}}  Apply complete! Resources: 9 added, 0 changed, 0 destroyed.")
 '''
 
 FAKE_TERRAFORM = r'''#!{python}
-"""A stand-in for Terraform: its version, and a destroy run in the synthesized stack."""
-import json, sys
+"""A stand-in for Terraform: its version, and a plan or a destroy in the synthesized stack."""
+import json, os, sys
 from pathlib import Path
 
 args = sys.argv[1:]
@@ -135,6 +138,13 @@ if args[:1] == ["version"]:
 root = Path.cwd().parents[2]  # cdktf.out/stacks/<stack>
 with open(root / "fake-cdktf.log", "a") as handle:
     handle.write("terraform " + " ".join(args) + "\n")
+if args[:1] == ["plan"]:
+    if os.environ.get("FAKE_PLAN_CHANGES"):
+        print("  # aws_lambda_function.app must be replaced")
+        print("Plan: 1 to add, 0 to change, 1 to destroy.")
+        sys.exit(2)
+    print("No changes. Your infrastructure matches the configuration.")
+    sys.exit(0)
 print("aws_api_gateway_rest_api.api: Destroying... [id=x]")
 print("aws_api_gateway_rest_api.api: Destruction complete after 0s")
 print("Destroy complete! Resources: 9 destroyed.")
@@ -251,7 +261,7 @@ def test_lifecycle_with_down(project, tmp_path):
         rc = (project / ".localcloud" / "terraformrc").read_text()
         assert str(tmp_path / "mirror") in rc
         emulator_pid = json.loads((project / ".localcloud" / "run.json").read_text())["emulatorPid"]
-        (project / ".localcloud" / "state").mkdir()
+        assert (project / ".localcloud" / "state" / "terraform.tfstate").is_file()
 
         downed = localcloud("--project-dir", str(project), "--down", env=env)
         assert downed.returncode == 0, downed.stderr
@@ -340,7 +350,8 @@ def test_sigint_to_the_group_of_a_runner_started_by_a_script(project, tmp_path):
 
 
 def _up_and_down(project: Path, env: dict[str, str]) -> str:
-    process = start(project, env, "--no-destroy")
+    # --cold: the deploy runs every time (unchanged inputs would make a warm start, test_warm.py)
+    process = start(project, env, "--no-destroy", "--cold")
     try:
         waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
         assert waited.returncode == 0, waited.stderr
