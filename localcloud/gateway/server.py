@@ -81,6 +81,11 @@ class Gateway:
         """Reload when the emulator's API or functions changed (a redeploy); True if reloaded."""
         return self.snapshots.refresh()
 
+    def update_code(self, update) -> dict[str, Exception]:
+        """Run ``update()`` (UpdateFunctionCode calls) and serve the new code, each function's
+        first worker started before it serves (``LiveSnapshot.update_code``)."""
+        return self.snapshots.update_code(update)
+
     def start_polling(self) -> None:
         """Watch the emulator for redeploys in a background thread."""
         self.snapshots.start_polling()

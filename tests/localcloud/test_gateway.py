@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from localcloud.errors import LocalCloudError
+from localcloud.gateway.functions import sha256_b64
 from localcloud.gateway.responses import GatewayError, gateway_response
 from localcloud.gateway.server import Gateway
 from tests.localcloud.conftest import (
@@ -472,3 +473,47 @@ def test_standalone_gateway_command(emulator, hand_built_api):
         assert process.wait(30) == 0
         log = json.loads(process.stdout.readline())
         assert log["status"] == 200
+
+
+def test_updated_code_is_served_by_a_worker_started_before_the_swap(
+    emulator, hand_built_api, tmp_path
+):
+    # Watch mode's path: only the functions are read again, and the new pool's worker starts
+    # before the pool serves, so the first request after the swap is warm.
+    lam = clients(emulator.url)[1]
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    saved = make_zip({"app.py": APP_CODE + "\n# saved again\n"})
+    broken = make_zip({"app.py": "def handler(event, context:\n"})
+    for name, data in (("saved.zip", saved), ("broken.zip", broken)):
+        (packages / name).write_bytes(data)
+    gateway = Gateway(
+        emulator.url,
+        api_id=hand_built_api.api_id,
+        code_dirs=[hand_built_api.code_dir, packages],
+        extract_dir=tmp_path / "functions",
+        log_stream=LogCapture(),
+        poll_interval=0,
+    )
+    before = gateway.served
+    try:
+        failures = gateway.update_code(
+            lambda: lam.update_function_code(FunctionName="app", ZipFile=saved)
+        )
+        assert failures == {}
+        pool = gateway.served.pools["app"]
+        assert pool is not before.pools["app"] and pool.spec.code_sha256 == sha256_b64(saved)
+        assert len(pool._idle) == 1  # its worker, started before the swap
+        assert gateway.served.pools["slow"] is before.pools["slow"]  # unchanged: kept
+        assert gateway.served.api is before.api
+        assert gateway.refresh() is False  # the fingerprint is the emulator's already
+
+        failures = gateway.update_code(
+            lambda: lam.update_function_code(FunctionName="app", ZipFile=broken)
+        )
+        assert list(failures) == ["app"]
+        assert "Runtime.UserCodeSyntaxError" in str(failures["app"])
+    finally:
+        original = (hand_built_api.code_dir / "app.zip").read_bytes()
+        lam.update_function_code(FunctionName="app", ZipFile=original)
+        gateway.close()
