@@ -139,6 +139,7 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
         self.code_hashes = set(code_hashes)
         """CodeSha256 values that are packages of ``handlers/`` (a function running another
         package is left alone)."""
+        gateway.keep_spares()  # a save's new workers start in them, their libraries imported
 
     def apply(self, change: Change) -> None:
         """Make ``change`` live; a failure is reported and the previous state keeps serving."""

@@ -234,7 +234,7 @@ class LiveSnapshot:
             self.log.write({"event": "reloaded", "apiId": fresh.api.id, "problems": fresh.problems})
             return True
 
-    def update_code(self, update) -> dict[str, Exception]:
+    def update_code(self, update, spares=None) -> dict[str, Exception]:
         """Run ``update()`` (new code for some functions on the emulator) and serve it: only the
         functions are read again, and each new pool starts a worker before it replaces the old
         one, so the first request after the swap finds it warm (the old code answers until
@@ -243,7 +243,7 @@ class LiveSnapshot:
             update()
             current = self.current
             fresh, pools = self.reader.with_new_code(current)
-            failures = start_workers(pools)
+            failures = start_workers(pools, spares)
             self.current = fresh
             for name in pools:
                 current.pools[name].close()
@@ -276,11 +276,15 @@ class LiveSnapshot:
         self.current.close()
 
 
-def start_workers(pools: dict[str, FunctionPool]) -> dict[str, Exception]:
-    """A worker started in each of ``pools`` at once; the pools whose worker does not start."""
+def start_workers(pools: dict[str, FunctionPool], spares=None) -> dict[str, Exception]:
+    """A worker started in each of ``pools`` at once (in a spare where ``spares`` has one); the
+    pools whose worker does not start."""
     failures: dict[str, Exception] = {}
     with ThreadPoolExecutor(max_workers=max(len(pools), 1)) as starting:
-        started = {name: starting.submit(pool.prewarm) for name, pool in pools.items()}
+        started = {
+            name: starting.submit(pool.prewarm, spares.take() if spares else None)
+            for name, pool in pools.items()
+        }
     for name, future in started.items():
         try:
             future.result()

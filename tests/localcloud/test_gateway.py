@@ -496,6 +496,8 @@ def test_updated_code_is_served_by_a_worker_started_before_the_swap(
         poll_interval=0,
     )
     before = gateway.served
+    gateway.keep_spares()  # workers with the libraries imported, waiting for a function
+    spares = {process.pid: process for process in gateway.spares._ready}
     try:
         failures = gateway.update_code(
             lambda: lam.update_function_code(FunctionName="app", ZipFile=saved)
@@ -503,7 +505,11 @@ def test_updated_code_is_served_by_a_worker_started_before_the_swap(
         assert failures == {}
         pool = gateway.served.pools["app"]
         assert pool is not before.pools["app"] and pool.spec.code_sha256 == sha256_b64(saved)
-        assert len(pool._idle) == 1  # its worker, started before the swap
+        [worker] = pool._idle  # its worker, started before the swap, in a spare
+        assert worker.process.pid in spares
+        response = pool.invoke({"path": "/local/items/1", "httpMethod": "GET"}, 10)
+        assert json.loads(response.result["body"])["env"]["GREETING"] == "hello from app"
+        assert len(gateway.spares._ready) == len(spares)  # filled again
         assert gateway.served.pools["slow"] is before.pools["slow"]  # unchanged: kept
         assert gateway.served.api is before.api
         assert gateway.refresh() is False  # the fingerprint is the emulator's already
@@ -517,3 +523,4 @@ def test_updated_code_is_served_by_a_worker_started_before_the_swap(
         original = (hand_built_api.code_dir / "app.zip").read_bytes()
         lam.update_function_code(FunctionName="app", ZipFile=original)
         gateway.close()
+    assert all(process.poll() is not None for process in spares.values())
