@@ -7,9 +7,12 @@ clients, and 200 creates (``POST /products``) from 20 clients.
 
 ``--runner-ref`` runs the ``localcloud`` package of that git commit (the stacks and handlers stay
 the working tree's, or ``--ref``'s), so a change to the runner, the emulator or the gateway is
-measured against its predecessor back to back on the same machine. ``--cycles 2`` brings the
-cloud up twice on the same throwaway project: the second start is the daily one (the synth's
-inputs unchanged).
+measured against its predecessor back to back on the same machine. ``--cycles 3`` (the default)
+brings the cloud up three times on the same throwaway project, side by side: the first start
+(synth and deploy), the daily start (nothing the deploy reads changed: a warm start, from the
+snapshot of the first deploy, ``localcloud.warm``), and the same start with ``--cold`` (the deploy
+again, the synth skipped: what the daily start cost before warm starts); the warm start's ready
+time is also given as a ratio of the cold one's.
 
 The local cloud runs as documented (``python -m localcloud --project-dir DIR --port 0``), but on a
 throwaway copy of the project (``main.py``, ``cdktf.json``, the Pipfiles, ``stacks/``,
@@ -335,9 +338,14 @@ def _kinds(progress: Progress | None, top: int = 6) -> dict[str, float]:
     return {kind: entry["max_s"] for kind, entry in list(progress.by_type().items())[:top]}
 
 
-def lifecycle(cloud: LocalCloud, measure) -> dict[str, Any]:
-    """One start, ``measure(ready)`` while it serves, and the teardown; the breakdown."""
-    cloud.start()
+CYCLE_OPTIONS = ((), (), ("--cold",))
+"""Each cycle's start options: the first start, the warm start, a cold one (then cold again)."""
+
+
+def lifecycle(cloud: LocalCloud, measure, *options: str) -> dict[str, Any]:
+    """One start (``options``), ``measure(ready)`` while it serves, and the teardown; the
+    breakdown."""
+    cloud.start(*options)
     ready = cloud.wait_ready()
     ready_wall = time.perf_counter() - cloud.started
     api = ready["apiUrl"].rstrip("/")
@@ -357,6 +365,7 @@ def lifecycle(cloud: LocalCloud, measure) -> dict[str, Any]:
         "teardown_s": teardown,
         "runner_timings": ready.get("timings", {}),
         "synth_skipped": any("synth skipped" in line for _, line in cloud.lines),
+        "start": ready.get("timings", {}).get("start", "cold"),
         "deploy_phases": _phases(deploy),
         "deploy_slowest": _kinds(deploy),
         "destroy_phases": _phases(destroy),
@@ -403,8 +412,28 @@ def measure_load(ready: dict[str, Any], seconds: float) -> dict[str, Any]:
     return {"levels": levels, "creates": creates(api, 20, 200)}
 
 
+def _cycle_name(cycle: dict[str, Any]) -> str:
+    if cycle.get("start") == "warm":
+        return "warm start"
+    return "cold start (synth skipped)" if cycle["synth_skipped"] else "first start (synth ran)"
+
+
+def _warm_ratio(cycles: list[dict[str, Any]]) -> str | None:
+    """The warm start's ready time next to the cold start's with the synth skipped."""
+    warm = [c for c in cycles if c.get("start") == "warm"]
+    cold = [c for c in cycles if c.get("start") != "warm" and c["synth_skipped"]]
+    if not warm or not cold:
+        return None
+    warm_s, cold_s = warm[0]["ready_s"], cold[0]["ready_s"]
+    first = warm[0]["first_answer_s"], cold[0]["first_answer_s"]
+    return (
+        f"warm start ready in {warm_s:.1f} s = {warm_s / cold_s:.2f}x the cold start's "
+        f"{cold_s:.1f} s (synth skipped); first answer {first[0]:.1f} s vs {first[1]:.1f} s"
+    )
+
+
 def _lifecycle_table(title: str, cycles: list[dict[str, Any]]) -> str:
-    names = ["start (synth ran)" if not c["synth_skipped"] else "daily start" for c in cycles]
+    names = [_cycle_name(c) for c in cycles]
     rows = []
     for label, key in (
         ("ready: start to serving", "ready_s"),
@@ -434,7 +463,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--runner-ref", type=arguments.commit, help="run the localcloud package of this git commit"
     )
     parser.add_argument(
-        "--cycles", type=arguments.count, default=2, help="starts on the same project"
+        "--cycles", type=arguments.count, default=3, help="starts on the same project"
     )
     parser.add_argument("--no-load", action="store_true", help="only the start and teardown")
     args = parser.parse_args(argv)
@@ -447,8 +476,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         for number in range(args.cycles):
             with_load = number == 0 and not args.no_load
+            options = CYCLE_OPTIONS[min(number, len(CYCLE_OPTIONS) - 1)]
             cycles.append(
-                lifecycle(cloud, lambda r, w=with_load: measure_load(r, args.seconds) if w else {})
+                lifecycle(
+                    cloud,
+                    lambda r, w=with_load: measure_load(r, args.seconds) if w else {},
+                    *options,
+                )
             )
     finally:
         try:
@@ -458,6 +492,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             if runner_dir != ROOT:
                 shutil.rmtree(runner_dir, ignore_errors=True)
     print(_lifecycle_table(f"Local cloud lifecycle, {label} ({describe_machine()})", cycles))
+    warm = _warm_ratio(cycles)
+    if warm:
+        print(warm)
     for part in ("deploy_slowest", "destroy_slowest"):
         print()
         print(
@@ -511,6 +548,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "runner": args.runner_ref or "working tree",
         "ref": args.ref or "working tree",
         "cycles": cycles,
+        "warm_vs_cold": _warm_ratio(cycles),
     }
     write_json("localcloud" if not args.runner_ref else "localcloud-before", data)
     return data

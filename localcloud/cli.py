@@ -48,6 +48,12 @@ def _add_other_shell(parser: argparse.ArgumentParser) -> None:
         help="wait until a local cloud started in the background serves; "
         "print its API URL (exit 1 if it failed)",
     )
+    parser.add_argument(
+        "--forget",
+        action="store_true",
+        help="with --down: also remove the snapshot of the last deploy (.localcloud/warm/), "
+        "so that the next start deploys cold",
+    )
 
 
 def _add_what_and_where(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +94,12 @@ def _add_how(parser: argparse.ArgumentParser) -> None:
         help="on teardown skip `cdktf destroy` (the emulator is dropped anyway)",
     )
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="deploy with cdktf even when the snapshot of the last deploy could be restored "
+        "(a warm start); the new deploy's snapshot replaces it",
+    )
+    parser.add_argument(
         "--watch",
         action="store_true",
         help="make saved changes live: handlers/ in place, stacks/ with an incremental deploy",
@@ -120,8 +132,12 @@ def main(argv=None) -> int:
             return tool.main(argv)
     args = parse_args(argv)
     try:
+        if args.forget and not args.down:
+            raise LocalCloudError(
+                "--forget goes with --down (python -m localcloud --down --forget)."
+            )
         if args.down:
-            return down(root=args.project_dir, timeout=args.timeout)
+            return down(root=args.project_dir, timeout=args.timeout, forget=args.forget)
         if args.wait:
             return wait_ready(
                 root=args.project_dir, timeout=args.timeout, ready_file=args.ready_file
@@ -141,6 +157,7 @@ def main(argv=None) -> int:
                 prewarm=args.prewarm,
                 destroy=not args.no_destroy,
                 watch=args.watch,
+                cold=args.cold,
                 quiet=args.quiet,
                 verbose=args.verbose,
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import time
 import urllib.error
@@ -65,9 +66,19 @@ def cleanup_stale(files: RunFiles, previous: dict) -> None:
     files.remove_run_state()
 
 
-def down(root: Path = PROJECT_ROOT, timeout: float = 900.0) -> int:
-    """Ask a running local cloud to tear down, and wait until it has."""
-    files = RunFiles(root)
+def down(root: Path = PROJECT_ROOT, timeout: float = 900.0, forget: bool = False) -> int:
+    """Ask a running local cloud to tear down, and wait until it has; ``forget``: remove the
+    warm start's snapshot too (kept otherwise, see ``localcloud.warm``)."""
+    status = _down(RunFiles(root), timeout)
+    if forget:
+        snapshot = RunFiles(root).warm
+        if snapshot.exists():
+            shutil.rmtree(snapshot, ignore_errors=True)
+            say("the snapshot of the last deploy is forgotten: the next start deploys cold")
+    return status
+
+
+def _down(files: RunFiles, timeout: float) -> int:
     state = files.read_run()
     if not state:
         cleanup_stale(files, {})

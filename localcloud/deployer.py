@@ -19,7 +19,13 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localcloud.cdktf import classify_failure, echo_indented, run_cdktf, synthesized_stack
+from localcloud.cdktf import (
+    classify_failure,
+    echo_indented,
+    run_cdktf,
+    synthesized_stack,
+    terraform_error,
+)
 from localcloud.emulator import UnimplementedWatch
 from localcloud.errors import LocalCloudError
 from localcloud.output import say
@@ -73,6 +79,8 @@ class Deployer:
         self.parallelism = parallelism
         self.record = SynthRecord(files.synth_record)
         self.child = RunningChild()
+        self.inputs = ""
+        """The fingerprint of what the last deploy read (``localcloud.synth``)."""
 
     @property
     def stack_dir(self) -> Path:
@@ -85,7 +93,7 @@ class Deployer:
         """Run ``cdktf deploy`` (its outputs file: the run's); the synth is skipped when its
         inputs did not change. A deploy stuck on an action the emulator lacks is stopped.
         ``progress``: what reads its lines (the display's), else a new one."""
-        inputs = inputs_fingerprint(self.root, env)
+        inputs = self.inputs = inputs_fingerprint(self.root, env)
         skip = self.record.current(inputs, self.stack_dir)
         notes = []
         if skip:
@@ -122,13 +130,8 @@ class Deployer:
         self, env: dict[str, str], echo=echo_indented, progress: Progress | None = None
     ) -> Outcome:
         """Run ``terraform destroy`` in the deployed stack, without a refresh."""
-        terraform = shutil.which("terraform", path=env.get("PATH"))
-        if not terraform or not (self.stack_dir / ".terraform").is_dir():
-            raise LocalCloudError(
-                f"there is no initialized Terraform stack in {self.stack_dir} to destroy"
-            )
         command = [
-            terraform,
+            self._terraform(env, "destroy"),
             "destroy",
             "-auto-approve",
             "-input=false",
@@ -140,6 +143,39 @@ class Deployer:
             command, self.stack_dir, self.files.destroy_log, env=env, echo=echo, progress=progress
         )
         return Outcome(status, lines, progress)
+
+    def plan(self, env: dict[str, str]) -> tuple[int, str]:
+        """``terraform plan -detailed-exitcode`` of the deployed stack (0: nothing to change, 2:
+        changes, 1: failed; its lines in ``plan.log``), and its summary line."""
+        try:
+            terraform = self._terraform(env, "plan")
+        except LocalCloudError as error:
+            return 1, str(error)
+        command = [
+            terraform,
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-lock=false",
+            f"-parallelism={self.parallelism}",
+            "-no-color",
+        ]
+        status, lines, _ = self._run(
+            command, self.stack_dir, self.files.plan_log, env=env, echo=None
+        )
+        said = [line.strip() for line in lines if line.strip().startswith(("Plan:", "No changes"))]
+        if said:
+            return status, said[-1]
+        return status, terraform_error(lines) if lines else f"exit status {status}"
+
+    def _terraform(self, env: dict[str, str], what: str) -> str:
+        """Terraform, to run in the stack initialized by a deploy."""
+        terraform = shutil.which("terraform", path=env.get("PATH"))
+        if not terraform or not (self.stack_dir / ".terraform").is_dir():
+            raise LocalCloudError(
+                f"there is no initialized Terraform stack in {self.stack_dir} to {what}"
+            )
+        return terraform
 
     def _run(
         self, command: list[str], cwd: Path, log_path: Path, *, env, echo, watch=None, progress=None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -25,6 +26,9 @@ EMULATOR_ENV = {
     "INITIAL_NO_AUTH_ACTION_COUNT": "0",
 }
 
+
+SAVE_STATE_PATH = "/_localcloud/save-state"
+"""Where the emulator (``localcloud.moto_server``) takes a request to save its state."""
 
 UNIMPLEMENTED = re.compile(r"NotImplementedError: The (\w+) action has not been implemented")
 
@@ -66,15 +70,27 @@ class UnimplementedWatch(Poller):
         return False
 
 
-class Emulator:
+class Emulator:  # pylint: disable=too-many-instance-attributes
     """moto's server (as ``localcloud.moto_server`` runs it) on ``host:port`` (port 0: a free
-    one), logging to ``log_path``; ``warm_region``: build the deploy's backends there at once."""
+    one), logging to ``log_path``; ``warm_region``: build the deploy's backends there at once;
+    ``state_file``: where ``save_state()`` writes its state (``restore``: start from it)."""
 
-    def __init__(self, host: str, port: int, log_path: Path, warm_region: str | None = None):
+    def __init__(  # pylint: disable=too-many-arguments
+        self,
+        host: str,
+        port: int,
+        log_path: Path,
+        warm_region: str | None = None,
+        *,
+        state_file: Path | None = None,
+        restore: bool = False,
+    ):
         self.host = host
         self.port = port
         self.log_path = Path(log_path)
         self.warm_region = warm_region
+        self.state_file = state_file
+        self.restore = restore
         self.process: subprocess.Popen | None = None
 
     @property
@@ -117,6 +133,8 @@ class Emulator:
         command += ["-p", str(self.port)]
         if self.warm_region:
             command += ["--warm", self.warm_region]
+        if self.state_file:
+            command += ["--state-file", str(self.state_file), *(["--restore"] * self.restore)]
         try:
             return subprocess.Popen(  # pylint: disable=consider-using-with,W1509
                 command,
@@ -142,6 +160,19 @@ class Emulator:
                 return response.status == 200
         except (urllib.error.URLError, OSError):
             return False
+
+    def save_state(self, timeout: float = 300.0) -> dict:
+        """Write the emulator's state to ``state_file`` (``localcloud.emulator_state``); its size
+        and how long it took."""
+        request = urllib.request.Request(self.url + SAVE_STATE_PATH, data=b"", method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            detail = json.loads(error.read() or b"{}").get("error", error.reason)
+            raise LocalCloudError(f"The emulator's state could not be saved: {detail}") from None
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise LocalCloudError(f"The emulator's state could not be saved: {exc}") from None
 
     def _last_log_line(self) -> str:
         try:

@@ -20,6 +20,10 @@ What it adds to moto's own server application:
   ``INITIAL_NO_AUTH_ACTION_COUNT`` (``localcloud.emulator`` sets it to 0).
 - **Faults injected on purpose** (``localcloud.faults``): the rules set over its
   ``/localcloud-api/faults`` endpoint.
+- **Its state saved and put back** (``--state-file``, ``--restore``; ``localcloud.emulator_state``):
+  ``POST /_localcloud/save-state`` writes every backend to the state file, between two requests;
+  ``--restore`` puts the file's backends in place before the server answers anything (or exits
+  with status 3 and says why). The local cloud's warm start is built on it (``localcloud.warm``).
 - **Backends warmed** (``--warm``) right after it listens, before any client needs them: moto
   builds each service's backend on its first request (IAM loads ~1,000 managed policies, EC2 its
   default VPC), seconds that would otherwise hold the one-request lock at the start of a deploy.
@@ -47,7 +51,8 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-from localcloud import arguments, aws, faults, moto_fixes, moto_iam
+from localcloud import arguments, aws, emulator_state, faults, moto_fixes, moto_iam
+from localcloud.emulator import SAVE_STATE_PATH
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
 ATTEMPT = re.compile(r"attempt=(\d+)")
@@ -67,6 +72,8 @@ WARMED = (
     ("wafv2", "list_web_acls", {"Scope": "REGIONAL"}),
 )
 """One read per service the stack's deploy uses: what makes moto build each backend."""
+RESTORE_FAILED = 3
+"""The server's exit status when ``--restore`` cannot put the state back."""
 
 
 def _whole_body(app):
@@ -264,14 +271,45 @@ def _operation(environ) -> str:
     return f"{environ.get('REQUEST_METHOD')} {operation}"
 
 
-def application():
+class StateEndpoint:  # pylint: disable=too-few-public-methods
+    """WSGI middleware: ``POST /_localcloud/save-state`` writes the emulator's state to
+    ``state_file`` (no file given: the path is moto's like any other). Wrap it in ``Serialized``,
+    so that no request changes anything while it is written."""
+
+    def __init__(self, app, state_file):
+        self.app = app
+        self.state_file = state_file
+
+    def __call__(self, environ, start_response):
+        if not self.state_file or environ.get("PATH_INFO") != SAVE_STATE_PATH:
+            return self.app(environ, start_response)
+        if environ.get("REQUEST_METHOD") != "POST":
+            return _json(start_response, "405 Method Not Allowed", {"error": "POST only"})
+        started = time.monotonic()
+        try:
+            size = emulator_state.save(self.state_file)
+        except (emulator_state.StateError, OSError) as exc:
+            return _json(start_response, "500 Internal Server Error", {"error": str(exc)})
+        seconds = round(time.monotonic() - started, 2)
+        return _json(start_response, "200 OK", {"bytes": size, "seconds": seconds})
+
+
+def _json(start_response, status: str, body: dict) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
+
+
+def application(state_file=None):
     """moto's server application, wrapped as the module docstring says."""
     moto_fixes.install()
     moto_iam.install()
     moto_iam.create_principals()
     moto = DomainDispatcherApplication(create_backend_app)
     # Faults outside the lock: added latency delays only its own call.
-    return faults.Faults(Serialized(SdkRetries(IdempotencyTokens(moto))))
+    return faults.Faults(Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file)))
 
 
 def warm(endpoint_url: str, region: str) -> float:
@@ -292,11 +330,18 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--warm", metavar="REGION", help="build the deploy's backends in REGION right away"
     )
+    parser.add_argument("--state-file", help=f"where POST {SAVE_STATE_PATH} writes the state")
+    parser.add_argument(
+        "--restore", action="store_true", help="put the state file's backends back first"
+    )
     args = parser.parse_args(argv)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: sys.exit(0))
+    app = application(args.state_file)
+    if args.restore:
+        _restore(args.state_file)
     server = make_server(
-        args.host, args.port, application(), threaded=True, request_handler=MotoRequestHandler
+        args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler
     )
     print(f" * Running on http://{args.host}:{server.port}", flush=True)
     if args.warm:
@@ -307,6 +352,16 @@ def main(argv=None) -> None:
 
         threading.Thread(target=warm_up, name="warm", daemon=True).start()
     server.serve_forever()
+
+
+def _restore(state_file) -> None:
+    started = time.monotonic()
+    try:
+        count = emulator_state.restore(state_file)
+    except emulator_state.StateError as exc:
+        print(f"the state cannot be restored: {exc}", flush=True)
+        sys.exit(RESTORE_FAILED)
+    print(f" * State restored: {count} backends in {time.monotonic() - started:.1f} s", flush=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

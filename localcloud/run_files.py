@@ -43,6 +43,8 @@ class RunFiles:
     emulator_log = _InWork("emulator.log")
     deploy_log = _InWork("deploy.log")
     destroy_log = _InWork("destroy.log")
+    plan_log = _InWork("plan.log")
+    """The plan that checks a warm start (``localcloud.warm``)."""
     teardown_file = _InWork("teardown.json")
     synth_record = _InWork("synth.json")
     state_dir = _InWork("state")
@@ -51,6 +53,8 @@ class RunFiles:
     """The functions' packages, extracted by the gateway."""
     packages = _InWork("packages")
     """Watch mode's packages of ``handlers/``."""
+    warm = _InWork("warm")
+    """The snapshot of the last deploy, for a warm start (``localcloud.warm``); outlives runs."""
 
     def __init__(self, root: Path, ready_file: Path | None = None):
         self.root = Path(root)
@@ -82,7 +86,7 @@ class RunFiles:
 
     def forget_last_run(self) -> None:
         """Remove the last run's error and logs, which a new run replaces."""
-        for path in (self.last_error, self.deploy_log, self.destroy_log):
+        for path in (self.last_error, self.deploy_log, self.destroy_log, self.plan_log):
             path.unlink(missing_ok=True)
 
     def run_state(self) -> tuple[Path, ...]:

@@ -29,6 +29,7 @@ from localcloud.run_files import RunFiles
 from localcloud.serving import Serving
 from localcloud.stack import Stack
 from localcloud.terraform import check_terraform, provider_setup
+from localcloud.warm import WarmStart
 from localcloud.watch import LiveUpdates, Watcher, archive_hashes
 
 
@@ -49,6 +50,7 @@ class Options:
     quiet: bool = False
     verbose: bool = False
     watch: bool = False
+    cold: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -67,6 +69,7 @@ class Runner:
         self.stack: Stack | None = None
         self.serving: Serving | None = None
         self.watcher: Watcher | None = None
+        self.warm: WarmStart | None = None
         self.timings: dict[str, object] = {}
         self._lock = None
 
@@ -78,11 +81,15 @@ class Runner:
         self.record_phase("starting")
         try:
             deployer = self.preflight()
-            self._start_emulator()
             display = None if self.options.quiet else ProgressDisplay(verbose=self.options.verbose)
             self.stack = Stack(deployer, self.env, display)
-            self.stack.deploy(self.timings)
+            self.warm = WarmStart(self)
+            if not self.warm.start():
+                self.start_emulator()
+                self.stack.deploy(self.timings)
+                self.warm.keep()
             self._serve(begun)
+            self.warm.check()
             if self.options.watch:
                 self._watch()
             self.serving.serve_forever()
@@ -124,10 +131,16 @@ class Runner:
             data["emulatorUrl"] = self.emulator.url
         self.files.write_json(self.files.run_file, data)
 
-    def _start_emulator(self) -> None:
+    def start_emulator(self, restore: bool = False) -> None:
+        """The emulator, empty or (``restore``) from the warm start's snapshot."""
         options = self.options
         self.emulator = Emulator(
-            options.host, options.emulator_port, self.files.emulator_log, self.region
+            options.host,
+            options.emulator_port,
+            self.files.emulator_log,
+            self.region,
+            state_file=self.warm.snapshot.emulator_state,
+            restore=restore,
         )
         # Said once it serves (its URL and time): a start fits on one screen.
         self.timings["emulator_s"] = round(self.emulator.start(), 2)
@@ -151,9 +164,9 @@ class Runner:
         timings["ready_s"] = round(time.monotonic() - begun, 2)
         self.serving.publish(options.stack, region, self.env, timings)
         say(
-            f"ready in {timings['ready_s']:.1f} s (emulator {timings['emulator_s']:.1f}, "
-            f"deploy {timings['deploy_s']:.1f}, gateway {timings['gateway_s']:.1f} s); "
-            "stop: Ctrl-C or python -m localcloud --down"
+            f"ready in {timings['ready_s']:.1f} s, {timings.get('start', 'cold')} start (emulator "
+            f"{timings['emulator_s']:.1f}, deploy {timings['deploy_s']:.1f}, gateway "
+            f"{timings['gateway_s']:.1f} s); stop: Ctrl-C or python -m localcloud --down"
         )
         self.record_phase("serving")
 
@@ -191,6 +204,7 @@ class Teardown:
         return (
             ("record", lambda: runner.record_phase("stopping")),
             ("watch", self._stop_watching),
+            ("warm", lambda: runner.warm and runner.warm.stop()),
             ("gateway_s", self._stop_serving),
             ("child", self._stop_child),
             ("destroy_total_s", self._destroy),

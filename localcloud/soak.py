@@ -70,6 +70,8 @@ class Cycle:
         if self.failure:
             return f"{head} FAILED: {self.failure}"
         synth = "synth skipped" if self.synth_skipped else "synth ran"
+        if self.runner.get("start") == "warm":
+            synth = "warm start"
         return (
             f"{head} up {self.up_s:.1f} s ({synth}), first answer {self.first_answer_s:.1f} s, "
             f"warm GET {self.warm_get_ms:.0f} ms, teardown {self.teardown_s:.1f} s, nothing left"
@@ -265,7 +267,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         conflict_handler="resolve",  # the soak's --project-dir, not the start's
         epilog="Each cycle starts the local cloud with --port 0 --prewarm and the options of a "
         "start given here (--stack, --host, --emulator-port, --region, --no-destroy, --watch, "
-        "--quiet).",
+        "--quiet, --verbose, --cold).",
     )
     parser.add_argument("cycles", type=arguments.count, nargs="?", default=2)
     parser.add_argument("--project-dir", type=arguments.existing_dir, default=PROJECT_ROOT)
@@ -282,6 +284,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--down/--wait": args.down or args.wait,
         "--port": args.port != DEFAULT_PORT,
         "--ready-file": args.ready_file is not None,
+        "--forget": args.forget,
     }
     for flag in (flag for flag, given in refused.items() if given):
         parser.error(f"argument {flag}: the soak sets it itself (each cycle: --port 0 --prewarm)")
@@ -293,7 +296,13 @@ def start_options(args: argparse.Namespace) -> list[str]:
     words = ["--stack", args.stack, "--host", args.host, "--emulator-port", str(args.emulator_port)]
     if args.region:
         words += ["--region", args.region]
-    switches = {"--no-destroy": args.no_destroy, "--watch": args.watch, "--quiet": args.quiet}
+    switches = {
+        "--no-destroy": args.no_destroy,
+        "--watch": args.watch,
+        "--quiet": args.quiet,
+        "--verbose": args.verbose,
+        "--cold": args.cold,
+    }
     return [*words, *(flag for flag, given in switches.items() if given)]
 
 

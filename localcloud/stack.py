@@ -53,6 +53,13 @@ class Stack:
         )
         say(f"slowest: {outcome.progress.summary()}")
 
+    def adopt(self) -> None:
+        """Serve what an earlier run deployed, its outputs file put back (a warm start,
+        ``localcloud.warm``): destroyed at the teardown like a deploy of this run."""
+        files = self.deployer.files
+        self.outputs = flatten_outputs(files.all_outputs, files.flat_outputs, self.name)
+        self.deployed = True
+
     def redeploy(self) -> str:
         """Watch mode's incremental deploy; what it changed."""
         return self._deploy().progress.changes()

@@ -6,12 +6,17 @@ python3.12), with the function's environment, so it imports nothing from the pro
 on every runtime's Python: ``sys.path`` is the extracted deployment package first, then that
 environment's site-packages (the runtime's boto3 and the layer's Powertools, as on AWS).
 
+A spare worker (``_worker.py --spare``, watch mode's) imports the libraries the handlers use
+first (``PRELOADED``), then waits for one line naming the code, the handler and the environment,
+and goes on as a worker started for them: a save's new workers skip those imports.
+
 Protocol: JSON lines. The worker writes ``{"type": "ready"}`` (or ``init_error``) once its
 handler is imported, then for each ``{"type": "invoke", ...}`` line read from stdin it writes one
 ``result`` or ``error`` line. Its own stdout and stderr both go to the gateway's stderr, like a
 function's logs; the protocol uses a private copy of the original stdout.
 """
 
+import contextlib
 import decimal
 import importlib
 import json
@@ -19,6 +24,16 @@ import os
 import sys
 import time
 import traceback
+
+PRELOADED = (
+    "boto3",
+    "aws_lambda_powertools.logging",
+    "aws_lambda_powertools.tracing",
+    "aws_lambda_powertools.metrics",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.idempotency",
+)
+"""What a spare worker imports ahead: the handlers' libraries (whatever is installed of them)."""
 
 
 class LambdaContext:  # pylint: disable=too-few-public-methods,too-many-instance-attributes
@@ -61,9 +76,31 @@ def _load_handler(handler):
     return function
 
 
+def _spare():
+    """Import ``PRELOADED``, then wait for the function to run: (code dir, handler), or None
+    when stdin closes first. Its environment replaces the process's."""
+    for name in PRELOADED:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    line = sys.stdin.readline()
+    if not line:
+        return None
+    setup = json.loads(line)
+    os.environ.clear()
+    os.environ.update(setup["env"])
+    time.tzset()
+    return setup["codeDir"], setup["handler"]
+
+
 def main():
     """Import the handler, then serve invocations until stdin closes."""
-    code_dir, handler_name = sys.argv[1], sys.argv[2]
+    if sys.argv[1] == "--spare":
+        function = _spare()
+        if function is None:
+            return 0
+        code_dir, handler_name = function
+    else:
+        code_dir, handler_name = sys.argv[1], sys.argv[2]
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # the handler's prints go to the log stream, not the protocol
 

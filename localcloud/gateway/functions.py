@@ -245,25 +245,40 @@ def runtime_python(runtime: str) -> Path:
     return python
 
 
-class Worker:
-    """One warm process running one function's handler, on its runtime's Python."""
+def _spawn(runtime: str, arguments: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    """A worker process on ``runtime``'s Python."""
+    python = runtime_python(runtime)
+    try:
+        return subprocess.Popen(  # pylint: disable=consider-using-with
+            [str(python), "-I", str(WORKER_SCRIPT), *arguments],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise InvokeFailed(f"{python} did not start ({exc.strerror})") from exc
 
-    def __init__(self, spec: FunctionSpec, code_dir: Path, env: dict[str, str]):
+
+class Worker:
+    """One warm process running one function's handler on its runtime's Python (``spare``: a
+    spare worker's process, told which function it runs, see ``Spares``)."""
+
+    def __init__(self, spec: FunctionSpec, code_dir: Path, env: dict[str, str], spare=None):
         self.spec = spec
-        python = runtime_python(spec.runtime)
-        try:
-            self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-                [str(python), "-I", str(WORKER_SCRIPT), str(code_dir), spec.handler],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                env=env,
-                cwd=code_dir,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise InvokeFailed(f"{python} did not start ({exc.strerror})") from exc
         self._buffer = b""
         self.invocations = 0
+        if spare is None:
+            self.process = _spawn(spec.runtime, [str(code_dir), spec.handler], env, code_dir)
+            return
+        self.process = spare
+        setup = {"codeDir": str(code_dir), "handler": spec.handler, "env": env}
+        try:
+            spare.stdin.write(json.dumps(setup).encode() + b"\n")
+            spare.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # it died: wait_ready says so
 
     def _read_message(self, deadline: float) -> dict:
         out = self.process.stdout
@@ -433,15 +448,17 @@ class FunctionPool:
         finally:
             self._release(worker, reusable)
 
-    def _start_worker(self, code_dir: Path) -> Worker:
-        """A new worker, with a fresh session of the function's role."""
+    def _start_worker(self, code_dir: Path, spare=None) -> Worker:
+        """A new worker, with a fresh session of the function's role (in ``spare``, a
+        ``Spares`` process, if given)."""
         credentials = self.roles.credentials(self.spec)
         env = worker_environment(self.spec, self.endpoint_url, code_dir, credentials)
-        return Worker(self.spec, code_dir, env)
+        return Worker(self.spec, code_dir, env, spare)
 
-    def prewarm(self) -> None:
-        """Start one worker ahead of the first request."""
-        worker = self._start_worker(self.code_dir())
+    def prewarm(self, spare=None) -> None:
+        """Start one worker ahead of the first request (in ``spare``, a ``Spares`` process,
+        if given)."""
+        worker = self._start_worker(self.code_dir(), spare)
         try:
             worker.wait_ready(time.monotonic() + INIT_TIMEOUT_S)
         except (InvokeFailed, InvokeTimeout):
@@ -457,3 +474,53 @@ class FunctionPool:
             idle, self._idle = self._idle, []
         for worker in idle:
             worker.stop()
+
+
+class Spares:
+    """Spare workers for watch mode: processes that have imported the handlers' libraries and
+    wait to be told which function they run, so the new workers of a save skip those imports
+    (most of a worker's start). ``env``: the environment they import in (a function's: the
+    libraries read nothing of it at import that the function's own does not replace)."""
+
+    def __init__(self, count: int, runtime: str, env: dict[str, str], cwd: Path):
+        self.count = count
+        self.runtime = runtime
+        """The runtime whose Python the spares run on: they serve its functions only."""
+        self.env = env
+        self.cwd = Path(cwd)
+        self._ready: list[subprocess.Popen] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def fill(self) -> None:
+        """Start spares until there are ``count``."""
+        with self._lock:
+            self._ready = [p for p in self._ready if p.poll() is None]
+            while not self._closed and len(self._ready) < self.count:
+                self.cwd.mkdir(parents=True, exist_ok=True)
+                self._ready.append(_spawn(self.runtime, ["--spare"], self.env, self.cwd))
+
+    def take(self, runtime: str) -> subprocess.Popen | None:
+        """A spare's process for a function of ``runtime`` (None: none left, or another
+        runtime's)."""
+        if runtime != self.runtime:
+            return None
+        with self._lock:
+            while self._ready:
+                process = self._ready.pop(0)
+                if process.poll() is None:
+                    return process
+        return None
+
+    def close(self) -> None:
+        """Stop the spares (for good)."""
+        with self._lock:
+            self._closed = True
+            ready, self._ready = self._ready, []
+        for process in ready:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            for stream in (process.stdin, process.stdout):
+                with contextlib.suppress(OSError):
+                    stream.close()

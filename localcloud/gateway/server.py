@@ -17,7 +17,12 @@ from localcloud.gateway import dispatch
 from localcloud.gateway.answer import Answer
 from localcloud.gateway.authorizers import UserPools
 from localcloud.gateway.extras import LocalExtras
-from localcloud.gateway.functions import DEFAULT_CONCURRENCY_CAP, CodeStore
+from localcloud.gateway.functions import (
+    DEFAULT_CONCURRENCY_CAP,
+    CodeStore,
+    Spares,
+    worker_environment,
+)
 from localcloud.gateway.log import GatewayLog
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.snapshot import LiveSnapshot, Snapshot, SnapshotReader
@@ -49,6 +54,8 @@ class Gateway:
     ):
         self.log = GatewayLog(log_stream)
         code = CodeStore(code_dirs or [], extract_dir or RunFiles(Path.cwd()).functions)
+        self.code_store = code
+        self.spares: Spares | None = None
         reader = SnapshotReader(endpoint_url, region, api_id, code, concurrency_cap)
         self.snapshots = LiveSnapshot(reader, self.log, poll_interval)
         self.extras = LocalExtras(openapi_document)
@@ -81,6 +88,26 @@ class Gateway:
         """Reload when the emulator's API or functions changed (a redeploy); True if reloaded."""
         return self.snapshots.refresh()
 
+    def update_code(self, update) -> dict[str, Exception]:
+        """Run ``update()`` (UpdateFunctionCode calls) and serve the new code, each function's
+        first worker started before it serves (``LiveSnapshot.update_code``), in a spare
+        worker after ``keep_spares()``."""
+        failures = self.snapshots.update_code(update, self.spares)
+        if self.spares is not None:
+            self.spares.fill()  # after the swap: they import while nothing else starts
+        return failures
+
+    def keep_spares(self) -> None:
+        """Keep a spare worker per function (``Spares``) for ``update_code``."""
+        pools = self.served.pools
+        if self.spares is None and pools:
+            pool = next(iter(pools.values()))
+            # The spares import the libraries only: no role's session is needed yet (each is
+            # handed its function's environment, its role's session included, when taken).
+            env = worker_environment(pool.spec, pool.endpoint_url, self.code_store.extract_root, {})
+            self.spares = Spares(len(pools), pool.spec.runtime, env, self.code_store.extract_root)
+            self.spares.fill()
+
     def start_polling(self) -> None:
         """Watch the emulator for redeploys in a background thread."""
         self.snapshots.start_polling()
@@ -92,6 +119,8 @@ class Gateway:
     def close(self) -> None:
         """Stop polling and every worker."""
         self.snapshots.close()
+        if self.spares is not None:
+            self.spares.close()
 
 
 def serve(gateway: Gateway, host: str, port: int):

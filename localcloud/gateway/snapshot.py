@@ -11,7 +11,8 @@ when it differs, the whole snapshot is read again and replaces the old one, whos
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 
 from botocore.config import Config
 
@@ -205,6 +206,20 @@ class SnapshotReader:
             pools[name] = pool
         return pools, problems, account_id
 
+    def with_new_code(self, snapshot: Snapshot) -> tuple[Snapshot, dict[str, FunctionPool]]:
+        """``snapshot`` with a new pool for each function whose configuration or code changed
+        on the emulator (the API itself is taken as it is: only code was updated), and those new
+        pools by name."""
+        fresh: dict[str, FunctionPool] = {}
+        for name, pool in snapshot.pools.items():
+            spec = FunctionSpec.from_emulator(self.lambda_, name, self.region)
+            if spec != pool.spec:
+                fresh[name] = FunctionPool(
+                    spec, self.code_store, self.endpoint_url, self.concurrency_cap
+                )
+        fingerprint = self.fingerprint(snapshot.api.id)
+        return replace(snapshot, pools={**snapshot.pools, **fresh}, fingerprint=fingerprint), fresh
+
     def _api_keys(self) -> set[str]:
         keys = self.apigateway.get_api_keys(includeValues=True, limit=500).get("items", [])
         return {k["value"] for k in keys if k.get("enabled", True) and k.get("value")}
@@ -242,6 +257,22 @@ class LiveSnapshot:
             self.log.write({"event": "reloaded", "apiId": fresh.api.id, "problems": fresh.problems})
             return True
 
+    def update_code(self, update, spares=None) -> dict[str, Exception]:
+        """Run ``update()`` (new code for some functions on the emulator) and serve it: only the
+        functions are read again, and each new pool starts a worker before it replaces the old
+        one, so the first request after the swap finds it warm (the old code answers until
+        then). Polling waits meanwhile. The functions whose worker does not start, with why."""
+        with self._swap_lock:
+            update()
+            current = self.current
+            fresh, pools = self.reader.with_new_code(current)
+            failures = start_workers(pools, spares)
+            self.current = fresh
+            for name in pools:
+                current.pools[name].close()
+            self.log.write({"event": "reloaded", "apiId": fresh.api.id, "functions": sorted(pools)})
+            return failures
+
     def start_polling(self) -> None:
         """Watch the emulator for redeploys in a background thread."""
         if self.poll_interval > 0 and self._poller is None:
@@ -266,3 +297,20 @@ class LiveSnapshot:
         if self._poller is not None:
             self._poller.stop()
         self.current.close()
+
+
+def start_workers(pools: dict[str, FunctionPool], spares=None) -> dict[str, Exception]:
+    """A worker started in each of ``pools`` at once (in a spare where ``spares`` has one); the
+    pools whose worker does not start."""
+    failures: dict[str, Exception] = {}
+    with ThreadPoolExecutor(max_workers=max(len(pools), 1)) as starting:
+        started = {
+            name: starting.submit(pool.prewarm, spares.take(pool.spec.runtime) if spares else None)
+            for name, pool in pools.items()
+        }
+    for name, future in started.items():
+        try:
+            future.result()
+        except (CodeMismatch, InvokeFailed, InvokeTimeout) as exc:
+            failures[name] = exc
+    return failures

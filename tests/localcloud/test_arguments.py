@@ -54,7 +54,8 @@ def tools(sandbox) -> dict[str, Tool]:
     port = Option("--port", st.sampled_from(["0", spare_port()]), bad_port)
     emulator_port = Option("--emulator-port", st.sampled_from(["0", spare_port()]), bad_port)
     switches = tuple(
-        Option(flag) for flag in ("--prewarm", "--no-destroy", "--watch", "--quiet", "--verbose")
+        Option(flag)
+        for flag in ("--prewarm", "--no-destroy", "--watch", "--quiet", "--verbose", "--cold")
     )
     up_options = (
         project,
@@ -70,7 +71,13 @@ def tools(sandbox) -> dict[str, Tool]:
     localcloud = ("-m", "localcloud")
     rows = (
         Tool("up", localcloud, up_options, project_dir=True, examples=30),
-        Tool("--down", localcloud, (project, timeout), base=("--down",), project_dir=True),
+        Tool(
+            "--down",
+            localcloud,
+            (project, timeout, Option("--forget")),
+            base=("--down",),
+            project_dir=True,
+        ),
         Tool("--wait", localcloud, (project, timeout, ready), base=("--wait",), project_dir=True),
         Tool(
             "user add",

@@ -15,6 +15,7 @@ import requests
 
 from localcloud import aws, runtimes
 from localcloud.errors import LocalCloudError
+from localcloud.gateway.functions import sha256_b64
 from localcloud.gateway.responses import GatewayError, gateway_response
 from localcloud.gateway.server import Gateway
 from tests.localcloud.conftest import (
@@ -336,40 +337,57 @@ def test_warm_workers_are_reused(served):
     assert record["latencyMs"] >= 0
 
 
+class _CountingCondition(threading.Condition):
+    """A pool's condition that counts the requests waiting on it for a worker."""
+
+    def __init__(self):
+        super().__init__()
+        self.first_wait: float | None = None
+
+    def wait(self, timeout=None):
+        if self.first_wait is None:
+            self.first_wait = time.monotonic()
+        return super().wait(timeout)
+
+    def waited(self, seconds: float) -> bool:
+        """Whether a request has been waiting for ``seconds`` at least."""
+        return self.first_wait is not None and time.monotonic() - self.first_wait >= seconds
+
+
 def test_beyond_reserved_concurrency_a_request_waits_for_the_worker(served):
     # Locally a request over the function's reserved concurrency waits instead of a 429: its
     # invocations last several times longer than on AWS (see functions.DEFAULT_CONCURRENCY_CAP).
+    # The test holds the one invocation `slow` may run (reserved 1) itself, so the request is
+    # over the limit however long anything takes, and gives it back once the request waits.
+    warm = _get(served, "/slow/sleep?s=0").json()["pid"]
+    pool = served.gateway.served.pools["slow"]
+    pool._cond = counting = _CountingCondition()
+    held = pool._acquire(time.monotonic() + 30)
     results = {}
-
-    def slow_call():
-        results["slow"] = _get(served, "/slow/sleep?s=0.8")
-
-    thread = threading.Thread(target=slow_call)
-    thread.start()
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:  # wait until the one allowed invocation runs
-        if served.gateway.served.pools["slow"]._busy:
-            break
-        time.sleep(0.01)
-    time.sleep(0.1)
-    started = time.monotonic()
-    waited = _get(served, "/slow/sleep?s=0.1")
-    elapsed = time.monotonic() - started
-    thread.join()
-    assert results["slow"].status_code == 200
+    thread = threading.Thread(target=lambda: results.update(r=_get(served, "/slow/sleep?s=0")))
+    try:
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not counting.waited(0.005) and time.monotonic() < deadline:  # queuedMs: >= 1 ms
+            time.sleep(0.01)
+        assert counting.waited(0.005), "the request did not wait for the held invocation"
+        assert thread.is_alive() and not results  # not answered while the invocation is held
+    finally:
+        pool._release(held, reusable=True)
+        thread.join(30)
+    waited = results["r"]
     assert waited.status_code == 200
-    assert elapsed > 0.5  # it ran after the first one, not beside it
-    assert waited.json()["pid"] == results["slow"].json()["pid"]  # one worker, reserved 1
+    assert waited.json()["pid"] == warm  # one worker, reserved 1: the one given back
     [record] = _records_for(served, waited.headers["x-amzn-RequestId"])
-    assert record["queuedMs"] > 400
-    assert "queuedMs" not in _records_for(served, results["slow"].headers["x-amzn-RequestId"])[0]
+    assert record["queuedMs"] >= 5
+    assert record["start"] == "warm"
 
 
 def test_timeout_is_504_and_the_worker_is_replaced(served):
     warm = _get(served, "/slow/sleep?s=0").json()["pid"]
     started = time.monotonic()
-    response = _get(served, "/slow/sleep?s=5")
-    assert 0.9 < time.monotonic() - started < 3  # the function's 1 s timeout
+    response = _get(served, "/slow/sleep?s=60")
+    assert 0.9 < time.monotonic() - started < 30  # the function's 1 s timeout, not the sleep
     assert response.status_code == 504
     assert response.json() == {"message": "Endpoint request timed out"}
     after = _get(served, "/slow/sleep?s=0")
@@ -472,3 +490,54 @@ def test_standalone_gateway_command(emulator, hand_built_api):
         assert process.wait(30) == 0
         log = json.loads(process.stdout.readline())
         assert log["status"] == 200
+
+
+def test_updated_code_is_served_by_a_worker_started_before_the_swap(
+    emulator, hand_built_api, tmp_path
+):
+    # Watch mode's path: only the functions are read again, and the new pool's worker starts
+    # before the pool serves, so the first request after the swap is warm.
+    lam = clients(emulator.url)[1]
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    saved = make_zip({"app.py": APP_CODE + "\n# saved again\n"})
+    broken = make_zip({"app.py": "def handler(event, context:\n"})
+    for name, data in (("saved.zip", saved), ("broken.zip", broken)):
+        (packages / name).write_bytes(data)
+    gateway = Gateway(
+        emulator.url,
+        api_id=hand_built_api.api_id,
+        code_dirs=[hand_built_api.code_dir, packages],
+        extract_dir=tmp_path / "functions",
+        log_stream=LogCapture(),
+        poll_interval=0,
+    )
+    before = gateway.served
+    gateway.keep_spares()  # workers with the libraries imported, waiting for a function
+    spares = {process.pid: process for process in gateway.spares._ready}
+    try:
+        failures = gateway.update_code(
+            lambda: lam.update_function_code(FunctionName="app", ZipFile=saved)
+        )
+        assert failures == {}
+        pool = gateway.served.pools["app"]
+        assert pool is not before.pools["app"] and pool.spec.code_sha256 == sha256_b64(saved)
+        [worker] = pool._idle  # its worker, started before the swap, in a spare
+        assert worker.process.pid in spares
+        response = pool.invoke({"path": "/local/items/1", "httpMethod": "GET"}, 10)
+        assert json.loads(response.result["body"])["env"]["GREETING"] == "hello from app"
+        assert len(gateway.spares._ready) == len(spares)  # filled again
+        assert gateway.served.pools["slow"] is before.pools["slow"]  # unchanged: kept
+        assert gateway.served.api is before.api
+        assert gateway.refresh() is False  # the fingerprint is the emulator's already
+
+        failures = gateway.update_code(
+            lambda: lam.update_function_code(FunctionName="app", ZipFile=broken)
+        )
+        assert list(failures) == ["app"]
+        assert "Runtime.UserCodeSyntaxError" in str(failures["app"])
+    finally:
+        original = (hand_built_api.code_dir / "app.zip").read_bytes()
+        lam.update_function_code(FunctionName="app", ZipFile=original)
+        gateway.close()
+    assert all(process.poll() is not None for process in spares.values())

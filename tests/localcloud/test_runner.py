@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -136,6 +137,9 @@ apigw.put_integration(
     uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{{arn}}/invocations")
 deployment = apigw.create_deployment(restApiId=api)["id"]
 apigw.create_stage(restApiId=api, stageName="local", deploymentId=deployment)
+state = root / ".localcloud" / "state"  # where the project's local stack keeps its state
+state.mkdir(parents=True, exist_ok=True)
+(state / "terraform.tfstate").write_text(json.dumps({{"version": 4, "outputs": {{}}}}))
 outputs = Path(args[args.index("--outputs-file") + 1])
 outputs.write_text(json.dumps({{stack: {{"ApiGatewayId": api, "ApiGatewayStageName": "local",
                                        "Region": "us-east-1", "ProductsLambdaName": "x"}}}}))
@@ -144,8 +148,8 @@ print(f"{{stack}}  Apply complete! Resources: 9 added, 0 changed, 0 destroyed.")
 '''
 
 FAKE_TERRAFORM = r'''#!{python}
-"""A stand-in for Terraform: its version, and a destroy run in the synthesized stack."""
-import json, sys
+"""A stand-in for Terraform: its version, and a plan or a destroy in the synthesized stack."""
+import json, os, sys
 from pathlib import Path
 
 args = sys.argv[1:]
@@ -155,6 +159,13 @@ if args[:1] == ["version"]:
 root = Path.cwd().parents[2]  # cdktf.out/stacks/<stack>
 with open(root / "fake-cdktf.log", "a") as handle:
     handle.write("terraform " + " ".join(args) + "\n")
+if args[:1] == ["plan"]:
+    if os.environ.get("FAKE_PLAN_CHANGES"):
+        print("  # aws_lambda_function.app must be replaced")
+        print("Plan: 1 to add, 0 to change, 1 to destroy.")
+        sys.exit(2)
+    print("No changes. Your infrastructure matches the configuration.")
+    sys.exit(0)
 print("aws_api_gateway_rest_api.api: Destroying... [id=x]")
 print("aws_api_gateway_rest_api.api: Destruction complete after 0s")
 print("Destroy complete! Resources: 9 destroyed.")
@@ -277,7 +288,7 @@ def test_lifecycle_with_down(project, tmp_path):
         rc = (project / ".localcloud" / "terraformrc").read_text()
         assert str(tmp_path / "mirror") in rc
         emulator_pid = json.loads((project / ".localcloud" / "run.json").read_text())["emulatorPid"]
-        (project / ".localcloud" / "state").mkdir()
+        assert (project / ".localcloud" / "state" / "terraform.tfstate").is_file()
 
         downed = localcloud("--project-dir", str(project), "--down", env=env)
         assert downed.returncode == 0, downed.stderr
@@ -360,12 +371,14 @@ def test_sigint_to_the_group_of_a_runner_started_by_a_script(project, tmp_path):
         "terraform destroy",
     ]
     assert_nothing_left(project)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # the gateway's port is free again
+    with socket.socket() as probe:  # nothing listens on the gateway's port any more (a bind
+        # could fail on a connection of --wait's still in TIME_WAIT, whichever side closed first)
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def _up_and_down(project: Path, env: dict[str, str]) -> str:
-    process = start(project, env, "--no-destroy")
+    # --cold: the deploy runs every time (unchanged inputs would make a warm start, test_warm.py)
+    process = start(project, env, "--no-destroy", "--cold")
     try:
         waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
         assert waited.returncode == 0, waited.stderr
@@ -422,6 +435,55 @@ def _answer(url: str, wanted, timeout: float) -> float:
     pytest.fail(f"{url} did not answer as expected within {timeout} s")
 
 
+class OutputLines:
+    """A process's output, read line by line in a thread as it comes, so that a test waits for
+    the line it asserts (printed by another thread of that process, at a time of its own)."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.lines: list[str] = []
+        self._new = threading.Condition()
+        self._reader = threading.Thread(target=self._read, args=(process.stdout,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            with self._new:
+                self.lines.append(line)
+                self._new.notify_all()
+
+    def wait_for(self, fragment: str, timeout: float, after: int = 0) -> int:
+        """The index of the first line from ``after`` on that holds ``fragment``, once printed;
+        fails after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._new:
+            while True:
+                for index in range(after, len(self.lines)):
+                    if fragment in self.lines[index]:
+                        return index
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._reader.is_alive():  # no more lines will come
+                    pytest.fail(f"no line with {fragment!r} within {timeout} s:\n{self.text()}")
+                self._new.wait(min(left, 1.0))
+
+    def text(self) -> str:
+        """Everything read so far."""
+        return "".join(self.lines)
+
+    def close(self, timeout: float = 30) -> str:
+        """Everything, once the process closed its output."""
+        self._reader.join(timeout)
+        return self.text()
+
+
+def save(path: Path, text: str) -> None:
+    """Write ``path`` so that its modification time changes even when the file system's clock
+    has not moved since the last write (the watcher compares times and sizes)."""
+    before = path.stat().st_mtime_ns if path.exists() else None
+    path.write_text(text)
+    if path.stat().st_mtime_ns == before:
+        os.utime(path, ns=(before + 1_000_000, before + 1_000_000))
+
+
 def test_watch_makes_saves_live(project, tmp_path):
     app = project / "handlers" / "app.py"
     app.parent.mkdir()
@@ -429,46 +491,58 @@ def test_watch_makes_saves_live(project, tmp_path):
     (project / "stacks").mkdir()
     env = runner_env(tmp_path)
     process = start(project, env, "--watch", "--no-destroy")
+    output = OutputLines(process)
     try:
         waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
         assert waited.returncode == 0, waited.stderr
         url = waited.stdout.strip() + "hello"
         assert requests.get(url, timeout=30).json() == {"v": 1, "g": "hello"}
+        watching = output.wait_for("localcloud: watching handlers/", timeout=30)
 
         # A saved handler goes live (how fast: bench/watch_bench.py), the deployed CodeSha256
         # being its package.
-        time.sleep(0.3)  # a distinct modification time from the first write
-        app.write_text(WATCHED_APP % 2)
-        _answer(url, lambda r: r.ok and r.json()["v"] == 2, timeout=10)
+        save(app, WATCHED_APP % 2)
+        _answer(url, lambda r: r.ok and r.json()["v"] == 2, timeout=30)
+        live = output.wait_for(
+            "localcloud: handlers/app.py changed: ecommerce-local-app run CodeSha256",
+            timeout=30,
+            after=watching,
+        )
         functions = boto3_lambda(project).list_functions()["Functions"]
         [deployed] = [f["CodeSha256"] for f in functions if f["FunctionName"].endswith("-app")]
+        assert deployed in output.lines[live]
         packages = list((project / ".localcloud" / "packages").glob("handlers-*.zip"))
         assert deployed in {sha256_b64(p.read_bytes()) for p in packages}
 
-        # A syntax error answers 502, the next good save recovers.
-        app.write_text("def handler(event, context:\n")
-        _answer(url, lambda r: r.status_code == 502, timeout=10)
-        app.write_text(WATCHED_APP % 3)
-        _answer(url, lambda r: r.ok and r.json()["v"] == 3, timeout=10)
+        # A syntax error answers 502 and is said (whether the watcher or the gateway's polling
+        # read the new code first); the next good save recovers.
+        save(app, "def handler(event, context:\n")
+        _answer(url, lambda r: r.status_code == 502, timeout=30)
+        broken = output.wait_for(
+            "ecommerce-local-app does not start: Runtime.UserCodeSyntaxError", 30, after=live
+        )
+        save(app, WATCHED_APP % 3)
+        _answer(url, lambda r: r.ok and r.json()["v"] == 3, timeout=30)
+        fixed = output.wait_for("localcloud: handlers/app.py changed: ", 30, after=broken + 1)
 
         # A change under stacks/ is an incremental deploy that says what it changed.
-        (project / "stacks" / "greeting.txt").write_text("hi from stacks")
+        save(project / "stacks" / "greeting.txt", "hi from stacks")
         _answer(url, lambda r: r.ok and r.json()["g"] == "hi from stacks", timeout=60)
+        redeployed = output.wait_for(
+            "localcloud: stacks/greeting.txt changed: redeployed in ", 60, after=fixed
+        )
+        assert (
+            "(Plan: 0 to add, 1 to change, 0 to destroy: aws_lambda_function.app updated "
+            "in-place)" in output.lines[redeployed]
+        )
         process.send_signal(signal.SIGINT)
         assert process.wait(60) == 0
     finally:
         if process.poll() is None:
             process.kill()
-    output = process.stdout.read()
-    assert "localcloud: watching handlers/" in output
-    assert "localcloud: handlers/app.py changed: ecommerce-local-app run CodeSha256" in output
-    assert "Runtime.UserCodeSyntaxError" in output  # the error, in the gateway's output
-    assert "ecommerce-local-app does not start: Runtime.UserCodeSyntaxError" in output
-    assert (
-        "localcloud: stacks/greeting.txt changed: redeployed in " in output
-        and "(Plan: 0 to add, 1 to change, 0 to destroy: aws_lambda_function.app updated in-place)"
-        in output
-    )
+    # The 502's error, in the gateway's log (written before the answer was sent).
+    lines = output.close().splitlines()
+    assert any("Runtime.UserCodeSyntaxError" in ln and "does not start" not in ln for ln in lines)
 
 
 def boto3_lambda(project: Path):
