@@ -5,9 +5,8 @@ import json
 import os
 import subprocess
 
-import boto3
-
 from handlers.store import tables as specs
+from localcloud import aws
 
 
 def _table(env, name):
@@ -148,21 +147,18 @@ def _tables_config(synths, projection: str) -> dict:
 
 
 def test_an_index_change_plans_as_a_change_in_every_environment(synths, emulator, tmp_path):
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": emulator.url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
+    # The emulator checks every call against IAM: Terraform and the test sign as its
+    # administrator.
+    env = {**os.environ, "AWS_ENDPOINT_URL": emulator.url, **aws.ADMIN_CREDENTIALS}
+    for name in aws.UNSET:
+        env.pop(name, None)
     config = tmp_path / "main.tf.json"
     config.write_text(json.dumps(_tables_config(synths, "ALL")))
     for args in (("init",), ("apply", "-auto-approve")):
         done = _terraform(tmp_path, env, *args)
         assert done.returncode == 0, done.stdout + done.stderr
     # Auto scaling raising a table's capacity is not a change (dev, staging, prod scale).
-    dynamodb = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    ).client("dynamodb", endpoint_url=emulator.url)
+    dynamodb = aws.session("us-east-1").client("dynamodb", endpoint_url=emulator.url)
     for name in ("dev", "staging", "prod"):
         dynamodb.update_table(
             TableName=f"ecommerce-{name}-products",
