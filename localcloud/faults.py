@@ -356,8 +356,10 @@ def _conflict(prefix: str, environ) -> dict[str, Any]:
 class Faults:  # pylint: disable=too-few-public-methods
     """WSGI middleware: the control endpoint, and the rules applied to every other request."""
 
-    def __init__(self, app, rules: FaultRules | None = None, stream=None):
+    def __init__(self, app, rules: FaultRules | None = None, stream=None, functions=None):
         self.app = app
+        self.functions = functions
+        """The names of the emulator's Lambda functions (None: function rules go unchecked)."""
         self.rules = rules or FaultRules()
         self.stream = stream or sys.stderr
 
@@ -410,11 +412,21 @@ class Faults:  # pylint: disable=too-few-public-methods
         except ValueError:
             return _json(start_response, "400 Bad Request", {"error": "the rule is not JSON"})
         try:
-            rule = self.rules.add(Rule.parse(data))
+            rule = self.rules.add(self._deployed(Rule.parse(data)))
         except RuleError as exc:
             return _json(start_response, "400 Bad Request", {"error": str(exc)})
         print(f"fault rule added: {rule.describe()}", file=self.stream, flush=True)
         return _json(start_response, "201 Created", rule.public())
+
+    def _deployed(self, rule: Rule) -> Rule:
+        """``rule``, if the function it names is deployed; else ``RuleError``."""
+        if rule.service != LAMBDA or self.functions is None:
+            return rule
+        functions = self.functions()
+        if rule.operation not in functions:
+            known = ", ".join(sorted(functions)) or "none"
+            raise RuleError(f"no function {rule.operation!r} is deployed (deployed: {known})")
+        return rule
 
 
 def _json(start_response, status: str, data: Any) -> list[bytes]:

@@ -87,6 +87,7 @@ def test_a_rule_on_another_function_or_at_rate_0_leaves_the_invocation_alone(ser
         ({"service": "lambda", "operation": "app"}, "needs a fault"),
         ({"service": "lambda", "operation": "app", "fault": "explode"}, "'explode'"),
         ({"service": "lambda", "operation": "a/b", "fault": "crash"}, "not a function name"),
+        ({"service": "lambda", "operation": "nowhere", "fault": "crash"}, "'nowhere' is deployed"),
         ({"service": "lambda", "operation": "app", "fault": "hang", "latency_ms": 5}, "rest-json"),
         ({"service": "dynamodb", "operation": "GetItem", "fault": "crash"}, "function's"),
     ],
