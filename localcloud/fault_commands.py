@@ -2,6 +2,9 @@
 
 - ``python -m localcloud faults add dynamodb:TransactWriteItems --error TransactionConflict
   --rate 0.2`` (also ``--latency 300ms``, ``--count 3``): add a rule; print it.
+- ``python -m localcloud faults add lambda:FUNCTION_NAME --crash`` (or ``--hang``; also
+  ``--rate``, ``--count``): a fault of the function itself, its worker killed mid-request (or its
+  handler run past its timeout) by the local gateway.
 - ``python -m localcloud faults list [--json]``: the rules, each with the calls it has hit.
 - ``python -m localcloud faults clear``: drop them all.
 
@@ -22,7 +25,15 @@ from typing import Any
 
 from localcloud import arguments, command
 from localcloud.errors import LocalCloudError
-from localcloud.faults import MAX_LATENCY_MS, PATH, RuleError, checked, describe
+from localcloud.faults import (
+    LAMBDA,
+    MAX_LATENCY_MS,
+    PATH,
+    RuleError,
+    checked,
+    describe,
+    function_checked,
+)
 from localcloud.output import say_error
 from localcloud.run_files import RunFiles
 
@@ -31,7 +42,8 @@ COMMANDS = ("faults",)
 USAGE = (
     "faults: `python -m localcloud faults add dynamodb:TransactWriteItems --error "
     "TransactionConflict --rate 0.2` makes the running local cloud's emulator fail calls on "
-    "purpose; `faults list` and `faults clear`."
+    "purpose (`faults add lambda:FUNCTION_NAME --crash` or `--hang`: a function's own fault); "
+    "`faults list` and `faults clear`."
 )
 _LATENCY = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s)?")
 
@@ -50,7 +62,8 @@ class FaultControl:
         self.timeout = timeout
 
     def add(self, service: str, operation: str, **rule: Any) -> dict[str, Any]:
-        """Add a rule (``error``, ``rate``, ``count``, ``latency_ms``); the rule as stored."""
+        """Add a rule (``error``, ``rate``, ``count``, ``latency_ms``, ``fault``); the rule as
+        stored."""
         data = {"service": service, "operation": operation}
         data.update({key: value for key, value in rule.items() if value is not None})
         return self._call("POST", data)
@@ -119,6 +132,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     add.add_argument("--count", type=arguments.count, help="hit at most this many calls")
     add.add_argument("--latency", type=latency_ms, help="added latency: 300ms, 1.5s")
+    function = add.add_mutually_exclusive_group()
+    function.add_argument(
+        "--crash",
+        dest="fault",
+        action="store_const",
+        const="crash",
+        help="lambda:FUNCTION_NAME only: its worker dies mid-request (502)",
+    )
+    function.add_argument(
+        "--hang",
+        dest="fault",
+        action="store_const",
+        const="hang",
+        help="lambda:FUNCTION_NAME only: its handler runs past its timeout (504)",
+    )
     listing = actions.add_parser("list", parents=[common], help="the rules and their hits")
     listing.add_argument("--json", action="store_true", help="as a JSON list")
     actions.add_parser("clear", parents=[common], help="drop every rule")
@@ -132,6 +160,14 @@ def _check_rule(add: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Refuse a rule the emulator would refuse (argparse's usage and one line, exit 2) before
     looking for the emulator, so that a wrong rule is told the same whether it runs or not."""
     service, operation = args.target
+    if service == LAMBDA:
+        try:
+            function_checked(operation, args.error, args.latency, args.fault)
+        except RuleError as refused:
+            add.error(f"argument target: {refused}")
+        return
+    if args.fault is not None:
+        add.error(f"argument --{args.fault}: only a lambda:FUNCTION_NAME rule takes it")
     for name, error in (("target", None), ("--error", args.error)):
         try:
             checked(service, operation, error)
@@ -167,6 +203,7 @@ def main(argv: list[str]) -> int:
                 rate=args.rate,
                 count=args.count,
                 latency_ms=args.latency,
+                fault=args.fault,
             )
             print(_line(rule), flush=True)
         elif args.action == "list":

@@ -16,6 +16,11 @@ injected fault is logged with its rule.
 Operations are matched by what the request says on the wire: ``X-Amz-Target`` for the JSON
 protocol (DynamoDB, Cognito, KMS, ...), ``Action`` and the signature's service for the query
 protocol (STS, SNS, ...). Services of the REST protocols (Lambda, S3, API Gateway) are refused.
+
+A rule on ``lambda:FUNCTION_NAME`` is a fault of the function itself, not of an AWS call:
+``crash`` (its worker dies mid-request) or ``hang`` (its handler runs past its timeout). The
+local gateway asks for one before each invocation (``POST /localcloud-api/faults/invocations``
+with ``{"function": name}``), so these rules are listed, counted and cleared with the others.
 """
 
 from __future__ import annotations
@@ -38,6 +43,12 @@ from botocore.exceptions import UnknownServiceError
 
 PATH = "/localcloud-api/faults"
 """The control endpoint (moto keeps its own under ``/moto-api/``)."""
+INVOCATIONS = PATH + "/invocations"
+"""Where the gateway asks whether a function fault fires for an invocation."""
+LAMBDA = "lambda"
+FUNCTION_FAULTS = ("crash", "hang")
+_FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+"""A function's name, as Lambda's ``FunctionName`` pattern allows it (without an ARN)."""
 TRANSACTION_CONFLICT = "TransactionConflict"
 JWKS = "JWKS"
 """``cognito-idp:JWKS``: a user pool's published keys (``/<pool-id>/.well-known/jwks.json``),
@@ -77,6 +88,8 @@ class Rule:  # pylint: disable=too-many-instance-attributes  # the wire format's
     rate: float = 1.0
     count: int | None = None
     latency_ms: float = 0.0
+    fault: str | None = None
+    """A function's fault (``lambda:`` rules only): ``crash`` or ``hang``."""
     id: int = 0
     hits: int = 0
     status: int = 0
@@ -92,7 +105,7 @@ class Rule:  # pylint: disable=too-many-instance-attributes  # the wire format's
         if not isinstance(data, dict):
             raise RuleError("a fault rule is a JSON object")
         unknown = sorted(
-            set(data) - {"service", "operation", "error", "rate", "count", "latency_ms"}
+            set(data) - {"service", "operation", "error", "rate", "count", "latency_ms", "fault"}
         )
         if unknown:
             raise RuleError(f"unknown field {unknown[0]!r} in the fault rule")
@@ -103,7 +116,16 @@ class Rule:  # pylint: disable=too-many-instance-attributes  # the wire format's
             rate=_number(data, "rate", 1.0, 0.0, 1.0),
             count=_count(data.get("count")),
             latency_ms=_number(data, "latency_ms", 0.0, 0.0, MAX_LATENCY_MS),
+            fault=data.get("fault"),
         )
+        if rule.service == LAMBDA:
+            rule.match = function_checked(rule.operation, rule.error, rule.latency_ms, rule.fault)
+            return rule
+        if rule.fault is not None:
+            raise RuleError(
+                f"a fault {rule.fault!r} is a function's: its target is lambda:FUNCTION_NAME, "
+                f"not {rule.service}:{rule.operation}"
+            )
         if rule.error is None and not rule.latency_ms:
             raise RuleError("a fault rule needs an error, a latency, or both")
         rule.status, rule.code, rule.match = checked(rule.service, rule.operation, rule.error)
@@ -121,6 +143,8 @@ class Rule:  # pylint: disable=too-many-instance-attributes  # the wire format's
 def describe(rule: dict[str, Any]) -> str:
     """One line for a rule in its listed form."""
     parts = [f"#{rule['id']} {rule['service']}:{rule['operation']}"]
+    if rule.get("fault"):
+        parts.append(f"fault {rule['fault']}")
     if rule.get("error"):
         parts.append(f"error {rule['error']} ({rule['status']})")
     if rule.get("latency_ms"):
@@ -151,6 +175,28 @@ def _count(value: Any) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise RuleError("the fault rule's count must be a whole number of at least 1")
     return value
+
+
+def function_checked(
+    name: str, error: str | None, latency_ms: float | None, fault: str | None
+) -> dict[str, str]:
+    """What an invocation of a ``lambda:`` rule's function carries, or ``RuleError``."""
+    if not _FUNCTION_NAME.fullmatch(name):
+        raise RuleError(
+            f"{name!r} is not a function name (letters, digits, - and _, at most 64 characters)"
+        )
+    if error is not None or latency_ms:
+        raise RuleError(
+            "lambda:FUNCTION_NAME takes a function fault (crash or hang), not an AWS error or "
+            "a latency: Lambda's API speaks rest-json, which the emulator does not inject into"
+        )
+    if fault is None:
+        raise RuleError(f"lambda:{name} needs a fault: {' or '.join(FUNCTION_FAULTS)}")
+    if fault not in FUNCTION_FAULTS:
+        raise RuleError(
+            f"a function has no fault {fault!r} (its faults: {', '.join(FUNCTION_FAULTS)})"
+        )
+    return {"function": name}
 
 
 def checked(
@@ -310,14 +356,19 @@ def _conflict(prefix: str, environ) -> dict[str, Any]:
 class Faults:  # pylint: disable=too-few-public-methods
     """WSGI middleware: the control endpoint, and the rules applied to every other request."""
 
-    def __init__(self, app, rules: FaultRules | None = None, stream=None):
+    def __init__(self, app, rules: FaultRules | None = None, stream=None, functions=None):
         self.app = app
+        self.functions = functions
+        """The names of the emulator's Lambda functions (None: function rules go unchecked)."""
         self.rules = rules or FaultRules()
         self.stream = stream or sys.stderr
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO", "").rstrip("/") == PATH:
+        path = environ.get("PATH_INFO", "").rstrip("/")
+        if path == PATH:
             return self._control(environ, start_response)
+        if path == INVOCATIONS and environ.get("REQUEST_METHOD") == "POST":
+            return self._invocation(environ, start_response)
         if not self.rules.rules:
             return self.app(environ, start_response)
         rule = self.rules.hit(_request_of(environ))
@@ -331,6 +382,20 @@ class Faults:  # pylint: disable=too-few-public-methods
         status, headers, body = error_answer(rule, environ)
         start_response(status, headers)
         return [body]
+
+    def _invocation(self, environ, start_response):
+        """The function fault that fires for this invocation of ``{"function": name}``, if any."""
+        try:
+            name = json.loads(_body(environ) or b"{}").get("function")
+        except (ValueError, AttributeError):
+            name = None
+        if not isinstance(name, str):
+            return _json(start_response, "400 Bad Request", {"error": "no function named"})
+        rule = self.rules.hit({"function": name}) if self.rules.rules else None
+        if rule is None:
+            return _json(start_response, "200 OK", {"rule": None})
+        print(f"fault injected: {rule.describe()}", file=self.stream, flush=True)
+        return _json(start_response, "200 OK", {"rule": rule.public()})
 
     def _control(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
@@ -347,11 +412,21 @@ class Faults:  # pylint: disable=too-few-public-methods
         except ValueError:
             return _json(start_response, "400 Bad Request", {"error": "the rule is not JSON"})
         try:
-            rule = self.rules.add(Rule.parse(data))
+            rule = self.rules.add(self._deployed(Rule.parse(data)))
         except RuleError as exc:
             return _json(start_response, "400 Bad Request", {"error": str(exc)})
         print(f"fault rule added: {rule.describe()}", file=self.stream, flush=True)
         return _json(start_response, "201 Created", rule.public())
+
+    def _deployed(self, rule: Rule) -> Rule:
+        """``rule``, if the function it names is deployed; else ``RuleError``."""
+        if rule.service != LAMBDA or self.functions is None:
+            return rule
+        functions = self.functions()
+        if rule.operation not in functions:
+            known = ", ".join(sorted(functions)) or "none"
+            raise RuleError(f"no function {rule.operation!r} is deployed (deployed: {known})")
+        return rule
 
 
 def _json(start_response, status: str, data: Any) -> list[bytes]:

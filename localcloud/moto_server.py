@@ -19,7 +19,7 @@ What it adds to moto's own server application:
   tables, indexes and keys they touch. The check itself is moto's, switched on by
   ``INITIAL_NO_AUTH_ACTION_COUNT`` (``localcloud.emulator`` sets it to 0).
 - **Faults injected on purpose** (``localcloud.faults``): the rules set over its
-  ``/localcloud-api/faults`` endpoint.
+  ``/localcloud-api/faults`` endpoint; a function's fault names one of its Lambda functions.
 - **Its state saved and put back** (``--state-file``, ``--restore``; ``localcloud.emulator_state``):
   ``POST /_localcloud/save-state`` writes every backend to the state file, between two requests;
   ``--restore`` puts the file's backends in place before the server answers anything (or exits
@@ -44,6 +44,7 @@ import uuid
 from collections import OrderedDict
 from urllib.parse import parse_qs
 
+from moto.awslambda.models import lambda_backends
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -309,7 +310,20 @@ def application(state_file=None):
     moto_iam.create_principals()
     moto = DomainDispatcherApplication(create_backend_app)
     # Faults outside the lock: added latency delays only its own call.
-    return faults.Faults(Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file)))
+    return faults.Faults(
+        Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file)),
+        functions=lambda_functions,
+    )
+
+
+def lambda_functions() -> set[str]:
+    """The names of the emulator's Lambda functions, in every account and region."""
+    return {
+        function.function_name
+        for regions in list(lambda_backends.values())
+        for backend in list(regions.values())
+        for function in backend.list_functions()
+    }
 
 
 def warm(endpoint_url: str, region: str) -> float:

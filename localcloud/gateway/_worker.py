@@ -12,8 +12,12 @@ and goes on as a worker started for them: a save's new workers skip those import
 
 Protocol: JSON lines. The worker writes ``{"type": "ready"}`` (or ``init_error``) once its
 handler is imported, then for each ``{"type": "invoke", ...}`` line read from stdin it writes one
-``result`` or ``error`` line. Its own stdout and stderr both go to the gateway's stderr, like a
-function's logs; the protocol uses a private copy of the original stdout.
+``result`` or ``error`` line. An ``invoke`` line may carry a ``fault`` injected by a rule
+(``localcloud.faults``): it strikes at the handler's first AWS call, or as the handler returns if
+it makes none: ``crash`` kills the worker (SIGKILL, as when Lambda's execution environment dies),
+``hang`` holds it until the gateway stops it at the function's timeout. Its own stdout and stderr
+both go to the gateway's stderr, like a function's logs; the protocol uses a private copy of the
+original stdout.
 """
 
 import contextlib
@@ -21,6 +25,7 @@ import decimal
 import importlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -92,6 +97,34 @@ def _spare():
     return setup["codeDir"], setup["handler"]
 
 
+def _strike(fault):
+    """The injected fault, now: never returns."""
+    print(f"[FAULT] injected: {fault}", file=sys.stderr, flush=True)
+    if fault == "crash":
+        os.kill(os.getpid(), signal.SIGKILL)
+    while True:  # hang: the gateway kills the worker at the function's timeout
+        time.sleep(3600)
+
+
+@contextlib.contextmanager
+def _armed(fault):
+    """While the handler runs, its first AWS call strikes with ``fault`` (if any)."""
+    if fault is None:
+        yield
+        return
+    try:  # the botocore the handler imports (its package's or the runtime's: sys.path is set)
+        http = importlib.import_module("botocore.httpsession")
+    except ImportError:  # no AWS call possible: the fault strikes as the handler returns
+        yield
+        return
+    send = http.URLLib3Session.send
+    http.URLLib3Session.send = lambda session, request: _strike(fault)
+    try:
+        yield
+    finally:
+        http.URLLib3Session.send = send
+
+
 def main():
     """Import the handler, then serve invocations until stdin closes."""
     if sys.argv[1] == "--spare":
@@ -128,8 +161,12 @@ def main():
         message = json.loads(line)
         os.environ["_X_AMZN_TRACE_ID"] = message["traceId"]
         context = LambdaContext(message["context"])
+        fault = message.get("fault")
         try:
-            result = handler(message["event"], context)
+            with _armed(fault):
+                result = handler(message["event"], context)
+            if fault is not None:
+                _strike(fault)
         except SystemExit as exc:
             send({"type": "error", "errorType": "Runtime.ExitError", "errorMessage": str(exc)})
             return 1

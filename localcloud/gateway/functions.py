@@ -304,16 +304,20 @@ class Worker:
             raise InvokeFailed(f"{message.get('errorType')}: {message.get('errorMessage')}")
         return message.get("initMs", 0.0)
 
-    def invoke(self, event: dict, request_id: str, deadline: float, timeout_s: float) -> object:
-        """Run the handler on ``event``; its result, or an exception on failure."""
+    def invoke(  # pylint: disable=too-many-arguments,too-many-positional-arguments
+        self, event: dict, request_id: str, deadline: float, timeout_s: float, fault=None
+    ) -> object:
+        """Run the handler on ``event`` (``fault``: a function fault the worker strikes with,
+        see ``function_faults``); its result, or an exception on failure."""
         context = {
             "awsRequestId": request_id,
             "invokedFunctionArn": self.spec.arn,
             "deadlineMs": time.time() * 1000 + timeout_s * 1000,
         }
-        line = json.dumps(
-            {"type": "invoke", "event": event, "context": context, "traceId": _trace_id()}
-        )
+        message = {"type": "invoke", "event": event, "context": context, "traceId": _trace_id()}
+        if fault is not None:
+            message["fault"] = fault
+        line = json.dumps(message)
         try:
             self.process.stdin.write(line.encode() + b"\n")
             self.process.stdin.flush()
@@ -414,8 +418,9 @@ class FunctionPool:
                     worker.stop()
             self._cond.notify()
 
-    def invoke(self, event: dict, integration_timeout_s: float) -> InvokeOutcome:
-        """Run one invocation in a warm worker (a new one when none is idle)."""
+    def invoke(self, event: dict, integration_timeout_s: float, fault=None) -> InvokeOutcome:
+        """Run one invocation in a warm worker (a new one when none is idle), with ``fault``
+        (``crash`` or ``hang``) if a rule injects one."""
         started = time.monotonic()
         deadline = started + integration_timeout_s
         code_dir = self.code_dir()
@@ -433,7 +438,7 @@ class FunctionPool:
             function_deadline = min(deadline, invoked + self.spec.timeout_s)
             request_id = str(uuid.uuid4())
             outcome.result = worker.invoke(
-                event, request_id, function_deadline, self.spec.timeout_s
+                event, request_id, function_deadline, self.spec.timeout_s, fault
             )
             outcome.duration_ms = (time.monotonic() - invoked) * 1000
             reusable = True

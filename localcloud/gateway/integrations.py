@@ -15,8 +15,10 @@ from __future__ import annotations
 import json
 import re
 
+from localcloud.faults import describe
 from localcloud.gateway import vtl
 from localcloud.gateway.answer import Answer
+from localcloud.gateway.function_faults import function_fault
 from localcloud.gateway.functions import (
     CodeMismatch,
     FunctionPool,
@@ -155,9 +157,13 @@ def aws_proxy(  # pylint: disable=too-many-arguments,too-many-positional-argumen
 
 
 def _invoke(pool: FunctionPool, event: dict, timeout_s: float, log: dict) -> InvokeOutcome:
-    """Run the function; its failures as the GatewayError API Gateway answers them with."""
+    """Run the function (with the fault a rule injects into it, logged with its rule); its
+    failures as the GatewayError API Gateway answers them with."""
+    rule = function_fault(pool.endpoint_url, pool.spec.name)
+    if rule is not None:
+        log["fault"] = describe(rule)
     try:
-        return pool.invoke(event, timeout_s)
+        return pool.invoke(event, timeout_s, fault=rule and rule["fault"])
     except CodeMismatch as exc:
         raise GatewayError.bad_gateway(str(exc)) from None
     except (InvokeFailed, InvokeTimeout) as exc:

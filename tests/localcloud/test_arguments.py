@@ -36,7 +36,9 @@ BAD_STACK = st.sampled_from(["", "ecommerce-nowhere", "ecommerce local", "../x",
 EMAIL = Positional(good=st.just("ann@example.com"), bad=bad_email)
 FAULT_TARGET = Positional(
     good=st.just("dynamodb:GetItem"),
-    bad=st.sampled_from(["", "dynamodb", ":", "nope:GetItem", "dynamodb:Nope", "lambda:Invoke"]),
+    bad=st.sampled_from(
+        ["", "dynamodb", ":", "nope:GetItem", "dynamodb:Nope", "lambda:a/b", "lambda:"]
+    ),
 )
 BAD_FAULT_ERROR = st.sampled_from(["", "NoSuchKey", "Throttling", "ÿ", "TransactionConflict"])
 """Never an error of dynamodb:GetItem (a transaction conflict is TransactWriteItems' own)."""
@@ -98,6 +100,8 @@ def tools(sandbox) -> dict[str, Tool]:
                 Option("--rate", st.sampled_from(["0", "0.2", "1"]), BAD_SHARE),
                 Option("--count", st.sampled_from(["1", "3"]), bad_count),
                 Option("--latency", st.sampled_from(["300ms", "1.5s"]), BAD_LATENCY),
+                Option("--crash"),
+                Option("--hang"),
             ),
             (FAULT_TARGET,),
             base=("faults", "add"),
