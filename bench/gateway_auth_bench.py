@@ -38,7 +38,7 @@ from localcloud.emulator import Emulator
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.routing import find_route
 from localcloud.gateway.server import Gateway, serve
-from stacks.firewall import BLOCK_ANSWERS
+from stacks.firewall_answers import BLOCK_ANSWERS
 from stacks.iam import assume_role_policy
 from stacks.managed_rules import BLOCK, MANAGED_RULE_GROUPS
 

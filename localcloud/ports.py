@@ -49,10 +49,12 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def wsgi_server(app, host: str, port: int, what: str, option: str, **options):
+def wsgi_server(app, host: str, port: int, what: str, option: str, *, sock=None, **options):
     """A threaded werkzeug server of ``app`` bound to ``host:port`` (port 0: any free one; a
-    taken one is a one-sentence error naming ``what`` and ``option``); call ``serve_forever``."""
-    sock = listen(host, port, what, option)
+    taken one is a one-sentence error naming ``what`` and ``option``), or on ``sock``, a socket
+    that ``listen`` gave earlier (it is closed: the server holds its own); call
+    ``serve_forever``."""
+    sock = sock or listen(host, port, what, option)
     try:
         server = make_server(
             host, sock.getsockname()[1], app, threaded=True, fd=sock.fileno(), **options

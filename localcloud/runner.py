@@ -23,7 +23,7 @@ from localcloud.deployer import PARALLELISM, Deployer
 from localcloud.emulator import Emulator
 from localcloud.errors import LocalCloudError
 from localcloud.output import say, say_error
-from localcloud.ports import ensure_free
+from localcloud.ports import ensure_free, listen
 from localcloud.progress_display import ProgressDisplay
 from localcloud.run_files import RunFiles
 from localcloud.serving import Serving
@@ -70,6 +70,8 @@ class Runner:
         self.serving: Serving | None = None
         self.watcher: Watcher | None = None
         self.warm: WarmStart | None = None
+        self.gateway_socket = None
+        """The gateway's listening socket, held from the preflight until the gateway serves."""
         self.timings: dict[str, object] = {}
         self._lock = None
 
@@ -108,7 +110,11 @@ class Runner:
         command = cdktf.cdktf_command(self.root, env)
         check_terraform(env)
         options = self.options
-        self.port = ensure_free(options.host, options.port, "local gateway", "--port")
+        # The gateway's port is held from here on: a port only checked and let go (0: a free
+        # one) could be taken by any process, an outgoing connection's own end included, before
+        # the gateway listens on it minutes later.
+        self.gateway_socket = listen(options.host, options.port, "local gateway", "--port")
+        self.port = self.gateway_socket.getsockname()[1]
         if options.emulator_port:
             ensure_free(options.host, options.emulator_port, "AWS emulator", "--emulator-port")
         changes, note = provider_setup(env, self.files.terraform_config)
@@ -156,7 +162,9 @@ class Runner:
             self.stack.deployer.stack_dir,
             host=options.host,
             port=self.port,
+            sock=self.gateway_socket,
         )
+        self.gateway_socket = None  # the gateway's now
         region = outputs.get("Region") or self.region
         self.serving.start(outputs, region, prewarm=options.prewarm)
         timings = self.timings
@@ -252,8 +260,12 @@ class Teardown:
             watcher.join(60)
 
     def _stop_serving(self) -> None:
-        if self.runner.serving is not None:
-            self.runner.serving.stop()
+        runner = self.runner
+        if runner.gateway_socket is not None:  # it never served
+            runner.gateway_socket.close()
+            runner.gateway_socket = None
+        if runner.serving is not None:
+            runner.serving.stop()
 
     def _stop_child(self) -> None:
         if self.runner.stack is not None:

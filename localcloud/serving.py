@@ -17,8 +17,9 @@ TOKEN = "python -m localcloud user add EMAIL [--admin]"
 
 
 class Serving:
-    """Serves ``stack_dir``'s deployed API on ``host:port`` (0: a free one) from the emulator at
-    ``emulator_url``, with the run's ``files``."""
+    """Serves ``stack_dir``'s deployed API on ``host:port`` (0: a free one; ``sock``: the
+    socket already listening there) from the emulator at ``emulator_url``, with the run's
+    ``files``."""
 
     def __init__(  # pylint: disable=too-many-arguments
         self,
@@ -28,12 +29,14 @@ class Serving:
         *,
         host: str,
         port: int,
+        sock=None,
     ):
         self.files = files
         self.emulator_url = emulator_url
         self.stack_dir = stack_dir
         self.host = host
         self.port = port
+        self.sock = sock
         self.gateway: Gateway | None = None
         self.server = None
         self.stage = ""
@@ -51,7 +54,8 @@ class Serving:
         )
         for problem in self.gateway.served.problems:
             say(f"warning: {problem}")
-        self.server = start(self.gateway, self.host, self.port, prewarm=prewarm)
+        self.server = start(self.gateway, self.host, self.port, prewarm=prewarm, sock=self.sock)
+        self.sock = None  # the server holds its own duplicate
         self.port = self.server.port
         stages = list(self.gateway.served.api.stages)
         self.stage = outputs.get("ApiGatewayStageName") or (stages[0] if stages else "")
@@ -108,6 +112,9 @@ class Serving:
 
     def stop(self) -> None:
         """Stop serving and every worker; the port is free again."""
+        if self.sock is not None:  # it never served
+            self.sock.close()
+            self.sock = None
         if self.server is not None:
             self.server.server_close()
         if self.gateway is not None:

@@ -22,19 +22,9 @@ from constructs import Construct
 
 from handlers.store import cors
 from handlers.store.schemas import MAX_BODY_BYTES
+from stacks.firewall_answers import BLOCK_ANSWERS
 from stacks.managed_rules import BLOCK, MANAGED_RULE_GROUPS
 
-# What a block answers, in the contract's error shape: custom response body key -> (status,
-# code, message). WAF sends the body as it is: it cannot carry the request's id.
-BLOCK_ANSWERS = {
-    "forbidden": (403, "FORBIDDEN", "The request was refused by the firewall."),
-    "too-many-requests": (
-        429,
-        "TOO_MANY_REQUESTS",
-        "Too many requests from this address; try again in a few minutes.",
-    ),
-    "payload-too-large": (413, "PAYLOAD_TOO_LARGE", "The request body is over 64 KiB."),
-}
 # How much of a body API Gateway hands WAF: all of the contract's largest (64 KiB), so that a
 # body over it is exactly one that WAF cannot see whole (WAF's own limit choices are 16, 32, 48
 # and 64 KB; AWS bills the inspection beyond the first 16 KB).

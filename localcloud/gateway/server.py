@@ -123,17 +123,24 @@ class Gateway:
             self.spares.close()
 
 
-def serve(gateway: Gateway, host: str, port: int):
-    """A bound werkzeug server for ``gateway`` (port 0: any free one); call ``serve_forever``."""
+def serve(gateway: Gateway, host: str, port: int, sock=None):
+    """A bound werkzeug server for ``gateway`` (port 0: any free one; ``sock``: a listening
+    socket to serve on instead); call ``serve_forever``."""
     return wsgi_server(
-        gateway.wsgi_app, host, port, "local gateway", "--port", request_handler=RawHeadersHandler
+        gateway.wsgi_app,
+        host,
+        port,
+        "local gateway",
+        "--port",
+        sock=sock,
+        request_handler=RawHeadersHandler,
     )
 
 
-def start(gateway: Gateway, host: str, port: int, *, prewarm: bool = False):
+def start(gateway: Gateway, host: str, port: int, *, prewarm: bool = False, sock=None):
     """``serve``, with a worker per function started first if ``prewarm``, and the emulator
     polled for redeploys from then on."""
-    server = serve(gateway, host, port)
+    server = serve(gateway, host, port, sock)
     if prewarm:
         gateway.prewarm()
     gateway.start_polling()

@@ -17,7 +17,7 @@ from localcloud.emulator import Emulator
 from localcloud.gateway.firewall import RateWindows, WebAcl
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.server import Gateway, serve
-from stacks.firewall import BLOCK_ANSWERS
+from stacks.firewall_answers import BLOCK_ANSWERS
 from tests.localcloud.conftest import CORS_ORIGINS, LogCapture
 
 REGION = aws.DEFAULT_REGION

@@ -601,12 +601,10 @@ def test_provider_not_installable(project, tmp_path):
 
 
 def test_emulator_did_not_start(project, tmp_path):
-    # A moto whose server application fails as it loads.
+    # A moto that fails as it loads (whichever of its modules the emulator imports first).
     shadow = tmp_path / "shadow" / "moto"
-    (shadow / "moto_server").mkdir(parents=True)
-    (shadow / "__init__.py").write_text("")
-    (shadow / "moto_server" / "__init__.py").write_text("")
-    (shadow / "moto_server" / "werkzeug_app.py").write_text(
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text(
         "import sys\nprint('OSError: cannot start the fake server')\nsys.exit(3)\n"
     )
     env = runner_env(tmp_path, PYTHONPATH=str(tmp_path / "shadow"))

@@ -76,7 +76,7 @@ def test_warm_start_when_nothing_the_deploy_reads_changed(project, tmp_path):  #
     # The API that answers was never deployed by this run: it is the snapshot's.
     second = _run(project, env, until=CHECKED)
     assert "localcloud: warm start from the snapshot of " in second
-    assert ", warm start (emulator " in second and "deploy 0.0 s" in second
+    assert ", warm start (emulator " in second and "deploy 0.0," in second
     assert _calls(project, "deploy") == 1
     assert _calls(project, "terraform plan") == 1
     assert _calls(project, "terraform destroy") == 1  # a warm start's stack is destroyed too

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from stacks.firewall import BLOCK_ANSWERS, cors_headers
+from stacks.firewall import cors_headers
+from stacks.firewall_answers import BLOCK_ANSWERS
 from stacks.managed_rules import BLOCK, COUNT, MANAGED_RULE_GROUPS
 
 
