@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import read_json, table, write_json
-from localcloud import arguments
+from localcloud.base import arguments
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 EMULATED = {"ecommerce-local"}

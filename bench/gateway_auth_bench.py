@@ -1,6 +1,6 @@
 """What the local gateway's token check and web ACL cost per request: the same function behind a
 method with Cognito user pool authorization and behind one without, and on a stage whose web ACL
-is the stack's (stacks/firewall.py) beside one with none, in one run, one process.
+is the stack's (stacks/store/firewall.py) beside one with none, in one run, one process.
 
 ``python -m bench.gateway_auth_bench [--requests N]``
 
@@ -31,16 +31,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import describe_machine, percentile, ratio, table, write_json
-from handlers.store import cors
-from handlers.store.schemas import MAX_BODY_BYTES
-from localcloud import arguments, aws
-from localcloud.emulator import Emulator
+from handlers.store.spec import cors
+from handlers.store.spec.schemas import MAX_BODY_BYTES
+from localcloud.base import arguments, aws
+from localcloud.emulator.process import Emulator
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.routing import find_route
 from localcloud.gateway.server import Gateway, serve
-from stacks.firewall_answers import BLOCK_ANSWERS
-from stacks.iam import assume_role_policy
-from stacks.managed_rules import BLOCK, MANAGED_RULE_GROUPS
+from stacks.base.iam import assume_role_policy
+from stacks.store.firewall_answers import BLOCK_ANSWERS
+from stacks.store.managed_rules import BLOCK, MANAGED_RULE_GROUPS
 
 REGION = aws.DEFAULT_REGION
 STAGE = "bench"

@@ -15,21 +15,21 @@ from __future__ import annotations
 import json
 import re
 
-from localcloud.faults import describe
+from localcloud.emulator.faults import describe
 from localcloud.gateway import vtl
 from localcloud.gateway.answer import Answer
-from localcloud.gateway.function_faults import function_fault
-from localcloud.gateway.functions import (
+from localcloud.gateway.proxy import IncomingRequest, build_event, map_response
+from localcloud.gateway.responses import GatewayError
+from localcloud.gateway.routing import Route
+from localcloud.gateway.snapshot import Snapshot
+from localcloud.lambdas.function_faults import function_fault
+from localcloud.lambdas.workers import (
     CodeMismatch,
     FunctionPool,
     InvokeFailed,
     InvokeOutcome,
     InvokeTimeout,
 )
-from localcloud.gateway.proxy import IncomingRequest, build_event, map_response
-from localcloud.gateway.responses import GatewayError
-from localcloud.gateway.routing import Route
-from localcloud.gateway.snapshot import Snapshot
 
 RESPONSE_HEADER = "method.response.header."
 

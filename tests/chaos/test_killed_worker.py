@@ -30,7 +30,7 @@ def _workers(handler: str) -> list[int]:
             command = (process / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        running = any(part.endswith(b"_worker.py") for part in command)
+        running = any(part.endswith(b"worker_main.py") for part in command)
         if running and handler.encode() in command and any(work in part for part in command):
             pids.append(int(process.name))
     return pids

@@ -4,7 +4,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from store import orders_table, products_table
+from store.data import orders_table, products_table
 
 from tests.events import customer
 
