@@ -19,22 +19,35 @@ protocol (STS, SNS, ...). Services of the REST protocols (Lambda, S3, API Gatewa
 
 A rule on ``lambda:FUNCTION_NAME`` is a fault of the function itself, not of an AWS call:
 ``crash`` (its worker dies mid-request) or ``hang`` (its handler runs past its timeout). The
-local gateway asks for one before each invocation (``POST /localcloud-api/faults/invocations``
+local gateway asks whether one fires for an invocation (``POST /localcloud-api/faults/invocations``
 with ``{"function": name}``), so these rules are listed, counted and cleared with the others.
+With ``at`` (``"dynamodb:TransactWriteItems"``) the fault strikes once that call of the handler
+has been served: the worker tags the call (``TAG``), the emulator decides here whether the rule
+fires (its rate, its count), runs the call, and marks the answer (``MARK``); the worker dies on
+reading the mark, before the handler sees the answer.
+
+The rules' generation changes whenever rules are added, cleared or used up; the emulator writes it
+to a file (``Generation``) before it answers, and lists it with the rules, so that the gateway
+keeps the function rules it fetched until the file says otherwise, whoever changed them.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import io
 import json
+import os
 import random
 import re
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -46,6 +59,10 @@ PATH = "/localcloud-api/faults"
 INVOCATIONS = PATH + "/invocations"
 """Where the gateway asks whether a function fault fires for an invocation."""
 LAMBDA = "lambda"
+TAG = "X-Localcloud-Fault-Rules"
+"""A request header: the ``at`` rules (their ids, comma-separated) that this call may fire."""
+MARK = "X-Localcloud-Fault"
+"""A response header: the id of the ``at`` rule that fired on this call (its fault strikes)."""
 FUNCTION_FAULTS = ("crash", "hang")
 _FUNCTION_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 """A function's name, as Lambda's ``FunctionName`` pattern allows it (without an ARN)."""
@@ -90,6 +107,9 @@ class Rule:  # pylint: disable=too-many-instance-attributes  # the wire format's
     latency_ms: float = 0.0
     fault: str | None = None
     """A function's fault (``lambda:`` rules only): ``crash`` or ``hang``."""
+    at: str | None = None
+    """The call of the handler (``SERVICE:OPERATION``) at which the function's fault strikes,
+    once the emulator has served it (None: the handler's first AWS call, before it leaves)."""
     id: int = 0
     hits: int = 0
     status: int = 0
@@ -105,7 +125,8 @@ class Rule:  # pylint: disable=too-many-instance-attributes  # the wire format's
         if not isinstance(data, dict):
             raise RuleError("a fault rule is a JSON object")
         unknown = sorted(
-            set(data) - {"service", "operation", "error", "rate", "count", "latency_ms", "fault"}
+            set(data)
+            - {"service", "operation", "error", "rate", "count", "latency_ms", "fault", "at"}
         )
         if unknown:
             raise RuleError(f"unknown field {unknown[0]!r} in the fault rule")
@@ -117,15 +138,19 @@ class Rule:  # pylint: disable=too-many-instance-attributes  # the wire format's
             count=_count(data.get("count")),
             latency_ms=_number(data, "latency_ms", 0.0, 0.0, MAX_LATENCY_MS),
             fault=data.get("fault"),
+            at=data.get("at"),
         )
         if rule.service == LAMBDA:
-            rule.match = function_checked(rule.operation, rule.error, rule.latency_ms, rule.fault)
-            return rule
-        if rule.fault is not None:
-            raise RuleError(
-                f"a fault {rule.fault!r} is a function's: its target is lambda:FUNCTION_NAME, "
-                f"not {rule.service}:{rule.operation}"
+            rule.match = function_checked(
+                rule.operation, rule.error, rule.latency_ms, rule.fault, rule.at
             )
+            return rule
+        for name in ("fault", "at"):
+            if getattr(rule, name) is not None:
+                raise RuleError(
+                    f"{name} {getattr(rule, name)!r} is a function's: its target is "
+                    f"lambda:FUNCTION_NAME, not {rule.service}:{rule.operation}"
+                )
         if rule.error is None and not rule.latency_ms:
             raise RuleError("a fault rule needs an error, a latency, or both")
         rule.status, rule.code, rule.match = checked(rule.service, rule.operation, rule.error)
@@ -145,6 +170,8 @@ def describe(rule: dict[str, Any]) -> str:
     parts = [f"#{rule['id']} {rule['service']}:{rule['operation']}"]
     if rule.get("fault"):
         parts.append(f"fault {rule['fault']}")
+    if rule.get("at"):
+        parts.append(f"at {rule['at']}")
     if rule.get("error"):
         parts.append(f"error {rule['error']} ({rule['status']})")
     if rule.get("latency_ms"):
@@ -177,10 +204,15 @@ def _count(value: Any) -> int | None:
     return value
 
 
-def function_checked(
-    name: str, error: str | None, latency_ms: float | None, fault: str | None
+def function_checked(  # pylint: disable=too-many-arguments,too-many-positional-arguments
+    name: str,
+    error: str | None,
+    latency_ms: float | None,
+    fault: str | None,
+    at: str | None = None,
 ) -> dict[str, str]:
-    """What an invocation of a ``lambda:`` rule's function carries, or ``RuleError``."""
+    """What an invocation (or, with ``at``, a call) of a ``lambda:`` rule's function carries,
+    or ``RuleError``."""
     if not _FUNCTION_NAME.fullmatch(name):
         raise RuleError(
             f"{name!r} is not a function name (letters, digits, - and _, at most 64 characters)"
@@ -196,7 +228,31 @@ def function_checked(
         raise RuleError(
             f"a function has no fault {fault!r} (its faults: {', '.join(FUNCTION_FAULTS)})"
         )
-    return {"function": name}
+    if at is None:
+        return {"function": name}
+    return {"function": name, "at": call_checked(at)}
+
+
+def call_checked(text: Any) -> str:
+    """``SERVICE:OPERATION``, an AWS call a handler can make (any protocol: the worker matches
+    it by botocore's model), or ``RuleError`` naming the unknown part."""
+    service, colon, operation = text.partition(":") if isinstance(text, str) else ("", "", "")
+    if not (service and colon and operation):
+        raise RuleError(f"at {text!r} is not SERVICE:OPERATION (e.g. dynamodb:TransactWriteItems)")
+    _operation_model(service, operation)
+    return text
+
+
+def _operation_model(service: str, operation: str):
+    """botocore's model of ``service``'s ``operation``, or ``RuleError`` naming what is unknown."""
+    try:
+        model = _models().get_service_model(service)
+    except UnknownServiceError:
+        raise RuleError(f"unknown service {service!r}") from None
+    # botocore's models are instance-cached properties, which pylint cannot see through.
+    if operation not in model.operation_names:  # pylint: disable=unsupported-membership-test
+        raise RuleError(f"service {service!r} has no operation {operation!r}")
+    return model.operation_model(operation)
 
 
 def checked(
@@ -208,20 +264,15 @@ def checked(
         if error is not None:
             raise RuleError(f"cognito-idp:{JWKS} takes a latency, not an error")
         return 0, None, {"path": JWKS}
-    try:
-        model = _models().get_service_model(service)
-    except UnknownServiceError:
-        raise RuleError(f"unknown service {service!r}") from None
+    operation_model = _operation_model(service, operation)
+    model = operation_model.service_model
     if model.protocol not in _PROTOCOLS:
         raise RuleError(
             f"service {service!r} speaks the {model.protocol} protocol; faults are injected "
             f"into services of the {' and '.join(_PROTOCOLS)} protocols only"
         )
-    # botocore's models are instance-cached properties, which pylint cannot see through.
-    if operation not in model.operation_names:  # pylint: disable=unsupported-membership-test
-        raise RuleError(f"service {service!r} has no operation {operation!r}")
     errors = {}
-    for shape in model.operation_model(operation).error_shapes:  # pylint: disable=E1133
+    for shape in operation_model.error_shapes:  # pylint: disable=E1133
         # An error is named by its shape, or by its code on the wire where that differs.
         errors[shape.name] = errors[shape.metadata.get("error", {}).get("code", shape.name)] = shape
     status = 0
@@ -239,32 +290,78 @@ def checked(
     return status, error, {"service": model.signing_name, "action": operation}
 
 
+class Generation:
+    """The rules' generation, published in a file of its own (``path``) that a reader on this
+    machine compares with the ``tag`` it last fetched the rules with: a few microseconds, where
+    asking the emulator over HTTP costs a round trip. The tag holds a token of this emulator, so
+    a file of another one never passes for it. The file goes when the emulator exits."""
+
+    def __init__(self, path: Path | None = None):
+        if path is None:
+            handle, name = tempfile.mkstemp(prefix="localcloud-faults-", suffix=".generation")
+            os.close(handle)
+            path = Path(name)
+            atexit.register(self.remove)
+        self.path = path
+        self.token = uuid.uuid4().hex
+        self.number = 0
+        self.publish()
+
+    @property
+    def tag(self) -> str:
+        """What the file holds for the current generation."""
+        return f"{self.token} {self.number}"
+
+    def advance(self) -> None:
+        """A new generation, in the file before this returns (the caller holds the rules' lock)."""
+        self.number += 1
+        self.publish()
+
+    def publish(self) -> None:
+        """Write the tag whole: a reader sees the old file or the new one, never half of one."""
+        partial = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex[:8]}")
+        partial.write_text(self.tag, encoding="utf-8")
+        os.replace(partial, self.path)
+
+    def remove(self) -> None:
+        """Delete the file (the emulator exits)."""
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+
 class FaultRules:
     """The emulator's rules, and the choice of which calls they hit (thread-safe)."""
 
-    def __init__(self, rng: random.Random | None = None):
+    def __init__(self, rng: random.Random | None = None, generation: Generation | None = None):
         self.rng = rng or random.Random()
         self.lock = threading.Lock()
         self.rules: list[Rule] = []
         self.next_id = 1
+        self.generation = generation or Generation()
 
     def add(self, rule: Rule) -> Rule:
         """Add ``rule`` with the next id."""
         with self.lock:
             rule.id, self.next_id = self.next_id, self.next_id + 1
             self.rules.append(rule)
+            self.generation.advance()
         return rule
 
     def clear(self) -> int:
         """Drop every rule; how many there were."""
         with self.lock:
             dropped, self.rules = len(self.rules), []
+            self.generation.advance()
         return dropped
 
-    def listed(self) -> list[dict[str, Any]]:
-        """Every rule, with its hits."""
+    def listed(self) -> dict[str, Any]:
+        """Every rule with its hits, the generation's tag and the file that publishes it."""
         with self.lock:
-            return [rule.public() for rule in self.rules]
+            return {
+                "rules": [rule.public() for rule in self.rules],
+                "generation": self.generation.tag,
+                "generationFile": str(self.generation.path),
+            }
 
     def hit(self, request: dict[str, str]) -> Rule | None:
         """The first rule that matches ``request`` and fires this time (its hits counted)."""
@@ -272,12 +369,30 @@ class FaultRules:
             for rule in self.rules:
                 if any(request.get(k) != v for k, v in rule.match.items()):
                     continue
-                if rule.count is not None and rule.hits >= rule.count:
-                    continue
-                if self.rng.random() < rule.rate:
-                    rule.hits += 1
+                if self._fires(rule):
                     return rule
         return None
+
+    def strike(self, tagged: str) -> Rule | None:
+        """The first of the ``at`` rules a call is tagged with (``TAG``: their ids) that fires
+        this time (its hits counted)."""
+        ids = {part.strip() for part in tagged.split(",")}
+        with self.lock:
+            for rule in self.rules:
+                if rule.at is not None and str(rule.id) in ids and self._fires(rule):
+                    return rule
+        return None
+
+    def _fires(self, rule: Rule) -> bool:
+        """Whether ``rule`` fires this time (its hits counted; used up: a new generation)."""
+        if rule.count is not None and rule.hits >= rule.count:
+            return False
+        if self.rng.random() >= rule.rate:
+            return False
+        rule.hits += 1
+        if rule.hits == rule.count:
+            self.generation.advance()
+        return True
 
 
 def _request_of(environ) -> dict[str, str]:
@@ -369,6 +484,11 @@ class Faults:  # pylint: disable=too-few-public-methods
             return self._control(environ, start_response)
         if path == INVOCATIONS and environ.get("REQUEST_METHOD") == "POST":
             return self._invocation(environ, start_response)
+        tagged = environ.get("HTTP_" + TAG.upper().replace("-", "_"))
+        struck = self.rules.strike(tagged) if tagged else None
+        if struck is not None:
+            print(f"fault injected: {struck.describe()}", file=self.stream, flush=True)
+            start_response = _marked(start_response, struck)
         if not self.rules.rules:
             return self.app(environ, start_response)
         rule = self.rules.hit(_request_of(environ))
@@ -400,7 +520,7 @@ class Faults:  # pylint: disable=too-few-public-methods
     def _control(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
         if method == "GET":
-            return _json(start_response, "200 OK", {"rules": self.rules.listed()})
+            return _json(start_response, "200 OK", self.rules.listed())
         if method == "DELETE":
             dropped = self.rules.clear()
             print(f"fault rules cleared: {dropped}", file=self.stream, flush=True)
@@ -427,6 +547,15 @@ class Faults:  # pylint: disable=too-few-public-methods
             known = ", ".join(sorted(functions)) or "none"
             raise RuleError(f"no function {rule.operation!r} is deployed (deployed: {known})")
         return rule
+
+
+def _marked(start_response, rule: Rule):
+    """``start_response`` that marks the answer with ``rule``'s id (``MARK``)."""
+
+    def start(status, headers, exc_info=None):
+        return start_response(status, [*headers, (MARK, str(rule.id))], exc_info)
+
+    return start
 
 
 def _json(start_response, status: str, data: Any) -> list[bytes]:

@@ -13,12 +13,16 @@ and goes on as a worker started for them: a save's new workers skip those import
 Protocol: JSON lines. The worker writes ``{"type": "ready"}`` (or ``init_error``) once its
 handler is imported, then for each ``{"type": "invoke", ...}`` line read from stdin it writes one
 ``result`` or ``error`` line. An ``invoke`` line may carry a ``fault`` injected by a rule
-(``localcloud.emulator.faults``): it strikes at the handler's first AWS call, or as the handler
-returns if
-it makes none: ``crash`` kills the worker (SIGKILL, as when Lambda's execution environment dies),
-``hang`` holds it until the gateway stops it at the function's timeout. Its own stdout and stderr
-both go to the gateway's stderr, like a function's logs; the protocol uses a private copy of the
-original stdout.
+(``localcloud.emulator.faults``): it strikes at the handler's first AWS call, before the call
+leaves, or
+as the handler returns if it makes none: ``crash`` kills the worker (SIGKILL, as when Lambda's
+execution environment dies), ``hang`` holds it until the gateway stops it at the function's
+timeout. It may carry ``armed`` rules too (``{"id", "fault", "at": "SERVICE:OPERATION"}``): the
+handler's calls of that operation go out tagged with the rules' ids (``TAG``); when the
+emulator's answer is marked with one (``MARK``: it fired, the call was served), the worker writes a
+``fault`` line naming the rule and strikes before the handler sees the answer. Its own stdout and
+stderr both go to the gateway's stderr, like a function's logs; the protocol uses a private copy
+of the original stdout.
 """
 
 import contextlib
@@ -40,6 +44,9 @@ PRELOADED = (
     "aws_lambda_powertools.utilities.idempotency",
 )
 """What a spare worker imports ahead: the handlers' libraries (whatever is installed of them)."""
+TAG = "X-Localcloud-Fault-Rules"
+MARK = "X-Localcloud-Fault"
+"""``localcloud.emulator.faults``' headers (this file imports nothing of the project)."""
 
 
 class LambdaContext:  # pylint: disable=too-few-public-methods,too-many-instance-attributes
@@ -108,22 +115,45 @@ def _strike(fault):
 
 
 @contextlib.contextmanager
-def _armed(fault):
-    """While the handler runs, its first AWS call strikes with ``fault`` (if any)."""
-    if fault is None:
+def _armed(fault, armed, announce):
+    """While the handler runs, its first AWS call strikes with ``fault`` (if any), and its calls
+    that ``armed`` rules name are tagged, to strike when the emulator marks their answer (after
+    ``announce``-ing the rule to the gateway)."""
+    if fault is None and not armed:
         yield
         return
     try:  # the botocore the handler imports (its package's or the runtime's: sys.path is set)
         http = importlib.import_module("botocore.httpsession")
+        endpoint = importlib.import_module("botocore.endpoint")
     except ImportError:  # no AWS call possible: the fault strikes as the handler returns
         yield
         return
-    send = http.URLLib3Session.send
-    http.URLLib3Session.send = lambda session, request: _strike(fault)
+    send, request = http.URLLib3Session.send, endpoint.Endpoint.make_request
+    rules = {str(rule["id"]): rule for rule in armed}
+
+    def sent(session, prepared):
+        if fault is not None:
+            _strike(fault)
+        response = send(session, prepared)
+        rule = rules.get(response.headers.get(MARK, ""))
+        if rule is not None:
+            announce({"type": "fault", "rule": rule["id"]})
+            _strike(rule["fault"])
+        return response
+
+    def made(self, operation_model, request_dict):
+        call = f"{operation_model.service_model.service_name}:{operation_model.name}"
+        ids = ",".join(key for key, rule in rules.items() if rule["at"] == call)
+        if ids:  # before signing, as any header of the call
+            headers = {**request_dict.get("headers", {}), TAG: ids}
+            request_dict = {**request_dict, "headers": headers}
+        return request(self, operation_model, request_dict)
+
+    http.URLLib3Session.send, endpoint.Endpoint.make_request = sent, made
     try:
         yield
     finally:
-        http.URLLib3Session.send = send
+        http.URLLib3Session.send, endpoint.Endpoint.make_request = send, request
 
 
 def main():
@@ -164,7 +194,7 @@ def main():
         context = LambdaContext(message["context"])
         fault = message.get("fault")
         try:
-            with _armed(fault):
+            with _armed(fault, message.get("armed") or [], send):
                 result = handler(message["event"], context)
             if fault is not None:
                 _strike(fault)

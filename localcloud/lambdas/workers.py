@@ -52,6 +52,8 @@ class InvokeTimeout(Exception):
 
     cold: bool | None = None
     """Whether the invocation had to start a worker (None: it never got one)."""
+    struck: int | None = None
+    """The ``at`` rule whose fault the worker struck with (see ``function_faults``), if any."""
 
 
 class InvokeFailed(Exception):
@@ -59,6 +61,8 @@ class InvokeFailed(Exception):
 
     cold: bool | None = None
     """Whether the invocation had to start a worker (None: it never got one)."""
+    struck: int | None = None
+    """The ``at`` rule whose fault the worker struck with (see ``function_faults``), if any."""
 
 
 class FunctionError(InvokeFailed):
@@ -270,6 +274,8 @@ class Worker:
         self.spec = spec
         self._buffer = b""
         self.invocations = 0
+        self.struck: int | None = None
+        """The ``at`` rule the worker said it strikes with during its last invocation."""
         if spare is None:
             self.process = _spawn(spec.runtime, [str(code_dir), spec.handler], env, code_dir)
             return
@@ -306,18 +312,24 @@ class Worker:
         return message.get("initMs", 0.0)
 
     def invoke(  # pylint: disable=too-many-arguments,too-many-positional-arguments
-        self, event: dict, request_id: str, deadline: float, timeout_s: float, fault=None
+        self, event: dict, request_id: str, deadline: float, timeout_s: float, faults=None
     ) -> object:
-        """Run the handler on ``event`` (``fault``: a function fault the worker strikes with,
-        see ``function_faults``); its result, or an exception on failure."""
+        """Run the handler on ``event`` (``faults``: the function faults the worker strikes
+        with, see ``function_faults``); its result, or an exception on failure."""
         context = {
             "awsRequestId": request_id,
             "invokedFunctionArn": self.spec.arn,
             "deadlineMs": time.time() * 1000 + timeout_s * 1000,
         }
         message = {"type": "invoke", "event": event, "context": context, "traceId": _trace_id()}
-        if fault is not None:
-            message["fault"] = fault
+        if faults is not None and faults.fired is not None:
+            message["fault"] = faults.fired["fault"]
+        if faults is not None and faults.armed:
+            message["armed"] = [
+                {"id": rule["id"], "fault": rule["fault"], "at": rule["at"]}
+                for rule in faults.armed
+            ]
+        self.struck = None
         line = json.dumps(message)
         try:
             self.process.stdin.write(line.encode() + b"\n")
@@ -326,6 +338,9 @@ class Worker:
             raise InvokeFailed(f"the worker is gone ({exc})") from exc
         self.invocations += 1
         message = self._read_message(deadline)
+        while message["type"] == "fault":  # an ``at`` rule fired: the worker strikes next
+            self.struck = message.get("rule")
+            message = self._read_message(deadline)
         if message["type"] == "result":
             return message["result"]
         if message["type"] == "error" and message.get("errorType") != "Runtime.ExitError":
@@ -419,9 +434,9 @@ class FunctionPool:
                     worker.stop()
             self._cond.notify()
 
-    def invoke(self, event: dict, integration_timeout_s: float, fault=None) -> InvokeOutcome:
-        """Run one invocation in a warm worker (a new one when none is idle), with ``fault``
-        (``crash`` or ``hang``) if a rule injects one."""
+    def invoke(self, event: dict, integration_timeout_s: float, faults=None) -> InvokeOutcome:
+        """Run one invocation in a warm worker (a new one when none is idle), with ``faults``
+        (``function_faults.InvocationFaults``) if rules inject any."""
         started = time.monotonic()
         deadline = started + integration_timeout_s
         code_dir = self.code_dir()
@@ -439,7 +454,7 @@ class FunctionPool:
             function_deadline = min(deadline, invoked + self.spec.timeout_s)
             request_id = str(uuid.uuid4())
             outcome.result = worker.invoke(
-                event, request_id, function_deadline, self.spec.timeout_s, fault
+                event, request_id, function_deadline, self.spec.timeout_s, faults
             )
             outcome.duration_ms = (time.monotonic() - invoked) * 1000
             reusable = True
@@ -450,6 +465,7 @@ class FunctionPool:
             raise
         except (InvokeFailed, InvokeTimeout) as exc:
             exc.cold = outcome.cold
+            exc.struck = worker.struck if worker is not None else None
             raise
         finally:
             self._release(worker, reusable)

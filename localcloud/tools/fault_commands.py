@@ -4,7 +4,8 @@
   --rate 0.2`` (also ``--latency 300ms``, ``--count 3``): add a rule; print it.
 - ``python -m localcloud faults add lambda:FUNCTION_NAME --crash`` (or ``--hang``; also
   ``--rate``, ``--count``): a fault of the function itself, its worker killed mid-request (or its
-  handler run past its timeout) by the local gateway.
+  handler run past its timeout) by the local gateway; ``--at dynamodb:TransactWriteItems``: at
+  that call of the handler, once the emulator has served it.
 - ``python -m localcloud faults list [--json]``: the rules, each with the calls it has hit.
 - ``python -m localcloud faults clear``: drop them all.
 
@@ -43,7 +44,8 @@ COMMANDS = ("faults",)
 USAGE = (
     "faults: `python -m localcloud faults add dynamodb:TransactWriteItems --error "
     "TransactionConflict --rate 0.2` makes the running local cloud's emulator fail calls on "
-    "purpose (`faults add lambda:FUNCTION_NAME --crash` or `--hang`: a function's own fault); "
+    "purpose (`faults add lambda:FUNCTION_NAME --crash` or `--hang`, `--at SERVICE:OPERATION`: "
+    "a function's own fault); "
     "`faults list` and `faults clear`."
 )
 _LATENCY = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s)?")
@@ -148,6 +150,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         const="hang",
         help="lambda:FUNCTION_NAME only: its handler runs past its timeout (504)",
     )
+    add.add_argument(
+        "--at",
+        metavar="SERVICE:OPERATION",
+        help="with --crash or --hang: strike once the handler's call of this operation is served",
+    )
     listing = actions.add_parser("list", parents=[common], help="the rules and their hits")
     listing.add_argument("--json", action="store_true", help="as a JSON list")
     actions.add_parser("clear", parents=[common], help="drop every rule")
@@ -166,9 +173,14 @@ def _check_rule(add: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             function_checked(operation, args.error, args.latency, args.fault)
         except RuleError as refused:
             add.error(f"argument target: {refused}")
+        try:
+            function_checked(operation, None, None, args.fault, args.at)
+        except RuleError as refused:
+            add.error(f"argument --at: {refused}")
         return
-    if args.fault is not None:
-        add.error(f"argument --{args.fault}: only a lambda:FUNCTION_NAME rule takes it")
+    for name in (args.fault, args.at and "at"):
+        if name is not None:
+            add.error(f"argument --{name}: only a lambda:FUNCTION_NAME rule takes it")
     for name, error in (("target", None), ("--error", args.error)):
         try:
             checked(service, operation, error)
@@ -205,6 +217,7 @@ def main(argv: list[str]) -> int:
                 count=args.count,
                 latency_ms=args.latency,
                 fault=args.fault,
+                at=args.at,
             )
             print(_line(rule), flush=True)
         elif args.action == "list":

@@ -43,6 +43,10 @@ FAULT_TARGET = Positional(
 )
 BAD_FAULT_ERROR = st.sampled_from(["", "NoSuchKey", "Throttling", "ÿ", "TransactionConflict"])
 """Never an error of dynamodb:GetItem (a transaction conflict is TransactWriteItems' own)."""
+BAD_FAULT_CALL = st.sampled_from(
+    ["", "dynamodb", ":", "nope:GetItem", "dynamodb:Nope", "cognito-idp:JWKS", "dynamodb:getitem"]
+)
+"""Never an AWS call a handler can make."""
 BAD_SHARE = st.sampled_from(["-0.1", "1.5", "nan", "inf", "", "x", "½"])
 BAD_LATENCY = st.sampled_from(["", "x", "-5ms", "1h", "61s", "ms", "1e3ms"])
 
@@ -103,6 +107,7 @@ def tools(sandbox) -> dict[str, Tool]:
                 Option("--latency", st.sampled_from(["300ms", "1.5s"]), BAD_LATENCY),
                 Option("--crash"),
                 Option("--hang"),
+                Option("--at", st.just("dynamodb:TransactWriteItems"), BAD_FAULT_CALL),
             ),
             (FAULT_TARGET,),
             base=("faults", "add"),
