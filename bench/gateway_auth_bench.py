@@ -14,6 +14,8 @@ after a warm-up that fills the JWKS cache and warms the function's worker. A sec
 to be reached); ``GET /open`` is timed on both stages alike. Next to the HTTP figures, the check
 alone (``Authorization.check``: parse, RS256 verify, claims) and the web ACL alone
 (``WebAcl.evaluate``) are timed in process, and the JWKS fetches are counted (one is expected).
+So is the check for function faults the gateway makes before each invocation, with no rule set
+(``function_faults.FunctionRules.for_invocation``).
 """
 
 from __future__ import annotations

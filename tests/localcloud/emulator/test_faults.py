@@ -7,21 +7,34 @@ from __future__ import annotations
 import io
 import json
 import random
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from localcloud.base import aws as localcloud_aws
-from localcloud.emulator.faults import PATH, FaultRules, Faults, Rule, RuleError
+from localcloud.emulator.faults import (
+    MARK,
+    PATH,
+    TAG,
+    FaultRules,
+    Faults,
+    Generation,
+    Rule,
+    RuleError,
+)
 from localcloud.tools.cli import main
 from localcloud.tools.fault_commands import RuleRefused, latency_ms
 from tests.localcloud.conftest import REGION
 
+TAG_ENV = TAG.upper().replace("-", "_")
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
@@ -204,6 +217,79 @@ def test_each_injected_fault_is_logged_with_its_rule():
     assert statuses == ["400 Injected", "200 OK"]
     assert log.getvalue().splitlines() == [
         "fault injected: #1 dynamodb:PutItem error ThrottlingException (400) rate 1"
+    ]
+
+
+def test_the_generation_file_changes_with_every_change_of_the_rules(tmp_path):
+    rules = FaultRules(random.Random(1), Generation(tmp_path / "generation"))
+    seen = [(tmp_path / "generation").read_text()]
+
+    def changed() -> bool:
+        listed = rules.listed()
+        assert listed["generationFile"] == str(tmp_path / "generation")
+        assert listed["generation"] == (tmp_path / "generation").read_text()
+        seen.append(listed["generation"])
+        return seen[-1] != seen[-2]
+
+    rules.add(Rule.parse({"service": "lambda", "operation": "app", "fault": "crash", "count": 2}))
+    assert changed()
+    assert rules.hit({"function": "app"}) is not None
+    assert not changed()  # a hit that leaves the rule live changes nothing the gateway keeps
+    assert rules.hit({"function": "app"}) is not None
+    assert changed()  # used up
+    assert rules.hit({"function": "app"}) is None
+    assert not changed()
+    rules.clear()
+    assert changed()
+    assert len(set(seen)) == 4
+
+
+def test_the_generation_file_goes_with_the_emulator(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from localcloud.emulator.faults import Generation; print(Generation().path)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip().endswith(".generation")
+    assert not Path(done.stdout.strip()).exists()
+
+
+def test_a_call_tagged_with_an_at_rule_is_served_then_marked_when_the_rule_fires():
+    log = io.StringIO()
+    served = []
+
+    def moto(environ, start):
+        served.append(environ["HTTP_X_AMZ_TARGET"])
+        start("200 OK", [("Content-Type", "application/x-amz-json-1.0")])
+        return [b"{}"]
+
+    app = Faults(moto, stream=log)
+    app.rules.add(Rule.parse({"service": "lambda", "operation": "app", "fault": "hang"}))
+    app.rules.add(
+        Rule.parse(
+            {
+                "service": "lambda",
+                "operation": "app",
+                "fault": "crash",
+                "at": "dynamodb:PutItem",
+                "count": 1,
+            }
+        )
+    )
+    answers = []
+    for tag in ("1", "2", "2"):  # #1 has no ``at``: a tag never fires it
+        environ = {"HTTP_X_AMZ_TARGET": "DynamoDB_20120810.PutItem", "HTTP_" + TAG_ENV: tag}
+        app(environ, lambda status, headers, exc_info=None: answers.append(dict(headers)))
+    assert served == ["DynamoDB_20120810.PutItem"] * 3  # served whether it fires or not
+    assert [answer.get(MARK) for answer in answers] == [None, "2", None]  # count 1
+    assert log.getvalue().splitlines() == [
+        "fault injected: #2 lambda:app fault crash at dynamodb:PutItem rate 1 count 1"
     ]
 
 
