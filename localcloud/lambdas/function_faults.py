@@ -56,8 +56,6 @@ class FunctionRules:  # pylint: disable=too-few-public-methods
     def __init__(self, endpoint_url: str):
         self.endpoint_url = endpoint_url.rstrip("/")
         self._fetched = _Fetched(None, None)
-        self.fetches = 0
-        """How many times the rules were fetched over HTTP."""
 
     def for_invocation(self, function_name: str) -> InvocationFaults:
         """The faults of this invocation of ``function_name`` (see the module docstring)."""
@@ -82,7 +80,6 @@ class FunctionRules:  # pylint: disable=too-few-public-methods
             where = listed.get("generationFile")
         except (urllib.error.URLError, OSError, ValueError, LookupError, TypeError):
             return ()  # an emulator that does not answer injects nothing
-        self.fetches += 1
         self._fetched = _Fetched(listed.get("generation"), where and Path(where), rules)
         return rules
 

@@ -32,6 +32,10 @@ def test_a_function_killed_mid_order_then_retried_places_one_order(api, emulator
     answer = _answer(shopper.post("/orders", body, headers=key))
     assert answer.status == 502 and not AWS_TEXT.search(answer.text), answer.text
     assert [rule["hits"] for rule in emulator_faults.rules()] == [1]  # killed at the write
+    # Killed after DynamoDB applied the transaction, whole: the order and its stock are there.
+    stored = shopper.get("/orders", params={"userId": profile["userId"]}).json()["items"]
+    assert len(stored) == 1
+    assert _stock(api, product) == 3
 
     answers = [answer]
     deadline = time.monotonic() + DEADLINE_S
@@ -43,8 +47,11 @@ def test_a_function_killed_mid_order_then_retried_places_one_order(api, emulator
     assert answers[-1].status == 201, answers[-1].text
     api.remember_order(order["orderId"])
     listed = shopper.get("/orders", params={"userId": profile["userId"]}).json()["items"]
-    assert [o["orderId"] for o in listed] == [order["orderId"]]
-    stock = api.get(f"/products/{product['productId']}").json(parse_float=Decimal)["stock"]
-    assert stock == 3
+    assert [o["orderId"] for o in listed] == [order["orderId"]] == [stored[0]["orderId"]]
+    assert _stock(api, product) == 3
     again = _answer(shopper.post("/orders", body, headers=key))  # the same answer once more
     assert again.status == 201 and again.body["orderId"] == order["orderId"]
+
+
+def _stock(api, product) -> Decimal:
+    return api.get(f"/products/{product['productId']}").json(parse_float=Decimal)["stock"]
