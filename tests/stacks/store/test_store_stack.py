@@ -12,7 +12,7 @@ from stacks.base.config import load
 from stacks.store.store_stack import StoreStack
 from tests.integration.outputs import REQUIRED
 
-# The outputs the README lists, which the integration suite also requires.
+# The outputs docs/operations.md lists, which the integration suite also requires.
 OUTPUTS = REQUIRED
 
 
