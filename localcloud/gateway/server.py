@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from localcloud.base import aws
+from localcloud.base.errors import LocalCloudError
 from localcloud.base.ports import wsgi_server
 from localcloud.base.run_files import RunFiles
 from localcloud.gateway import dispatch
@@ -21,7 +22,7 @@ from localcloud.gateway.authorizers import UserPools
 from localcloud.gateway.extras import LocalExtras
 from localcloud.gateway.log import GatewayLog
 from localcloud.gateway.proxy import IncomingRequest
-from localcloud.gateway.snapshot import LiveSnapshot, Snapshot, SnapshotReader
+from localcloud.gateway.snapshot import CodeSwap, LiveSnapshot, Snapshot, SnapshotReader
 from localcloud.gateway.wsgi import RawHeadersHandler, WsgiApp
 from localcloud.lambdas.workers import (
     DEFAULT_CONCURRENCY_CAP,
@@ -29,6 +30,9 @@ from localcloud.lambdas.workers import (
     Spares,
     worker_environment,
 )
+
+SPARES_AFTER_S = 1.0
+"""After a save, how long the spares wait for its first request before importing again."""
 
 
 class Gateway:
@@ -88,14 +92,19 @@ class Gateway:
         """Reload when the emulator's API or functions changed (a redeploy); True if reloaded."""
         return self.snapshots.refresh()
 
-    def update_code(self, update) -> dict[str, Exception]:
-        """Run ``update()`` (UpdateFunctionCode calls) and serve the new code, each function's
-        first worker started before it serves (``LiveSnapshot.update_code``), in a spare
-        worker after ``keep_spares()``."""
-        failures = self.snapshots.update_code(update, self.spares)
+    def update_code(self, codes: dict[str, str], deploy) -> CodeSwap:
+        """Serve the packages ``codes`` names (CodeSha256 by function), each function's first
+        worker started before it serves, in a spare worker after ``keep_spares()``; then
+        ``deploy`` them to the emulator (``LiveSnapshot.update_code``)."""
+        try:
+            swap = self.snapshots.update_code(codes, deploy, self.spares)
+        except LocalCloudError:
+            if self.spares is not None:
+                self.spares.fill()
+            raise
         if self.spares is not None:
-            self.spares.fill()  # after the swap: they import while nothing else starts
-        return failures
+            self.spares.fill_after(swap.answered, SPARES_AFTER_S)
+        return swap
 
     def keep_spares(self) -> None:
         """Keep a spare worker per function (``Spares``) for ``update_code``."""

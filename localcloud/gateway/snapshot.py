@@ -11,6 +11,7 @@ when it differs, the whole snapshot is read again and replaces the old one, whos
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -32,6 +33,7 @@ from localcloud.lambdas.workers import (
     FunctionSpec,
     InvokeFailed,
     InvokeTimeout,
+    RoleSessions,
     runtime_python,
 )
 
@@ -82,6 +84,20 @@ class Snapshot:  # pylint: disable=too-many-instance-attributes  # one field per
             pool.close()
 
 
+@dataclass(frozen=True)
+class CodeSwap:
+    """What serving new code gave (``LiveSnapshot.update_code``)."""
+
+    failures: dict[str, Exception]
+    """The functions whose new worker did not start, with why (their requests answer 502)."""
+    served_at: float
+    """When the new code began to serve (``time.monotonic()``)."""
+    deployed_at: float
+    """When the emulator had it too."""
+    answered: threading.Event
+    """Set once one of the new pools answered its first request."""
+
+
 class SnapshotReader:
     """Reads snapshots from the emulator at ``endpoint_url``: of the REST API ``api_id`` (default:
     the only one there), its functions' code found in ``code_store``."""
@@ -105,6 +121,7 @@ class SnapshotReader:
         self.lambda_ = session.client("lambda", endpoint_url=endpoint_url, config=config)
         self.wafv2 = session.client("wafv2", endpoint_url=endpoint_url, config=config)
         self.user_pools = UserPools(endpoint_url, session, config)
+        self.roles = RoleSessions(endpoint_url, region)
         # The rate-based rules' counts outlive a snapshot, as WAF's outlive a redeploy.
         self.rates = RateWindows()
 
@@ -145,17 +162,29 @@ class SnapshotReader:
         stages = self.apigateway.get_stages(restApiId=api_id).get("item", [])
         functions = self.lambda_.list_functions(MaxItems=1000).get("Functions", [])
         return (
+            _functions_part(functions),
             tuple(sorted(d["id"] for d in deployments)),
             tuple(sorted((s["stageName"], s.get("deploymentId", "")) for s in stages)),
-            tuple(
-                sorted(
-                    (f["FunctionName"], f.get("CodeSha256", ""), f.get("LastModified", ""))
-                    for f in functions
-                )
-            ),
             self.user_pools.fingerprint(self.apigateway, api_id),
             tuple(sorted((s, f["LockToken"]) for s, f in self._web_acls(api_id).items())),
         )
+
+    def deployed_code(self, fingerprint: tuple, codes: dict[str, str], names) -> tuple:
+        """``fingerprint`` once the functions ``names`` were sent their new code (``codes``:
+        CodeSha256 by name): their part as the emulator lists them now (what it would read, if
+        nothing else changed); a ``LocalCloudError`` if one of them holds other code."""
+        listed = self.lambda_.list_functions(MaxItems=1000).get("Functions", [])
+        now = {entry[0]: entry for entry in _functions_part(listed)}
+        for name in names:
+            found = now.get(name, (name, "none", ""))[1]
+            if found != codes[name]:
+                raise LocalCloudError(
+                    f"the emulator holds CodeSha256 {found} for {name}, not {codes[name]}"
+                )
+        if not fingerprint:
+            return fingerprint
+        functions = tuple(now.get(e[0], e) if e[0] in names else e for e in fingerprint[0])
+        return (functions, *fingerprint[1:])
 
     def _web_acls(self, api_id: str) -> dict[str, dict]:
         """GetWebACL's answer (``WebACL``, ``LockToken``) for each stage that has a web ACL."""
@@ -194,7 +223,9 @@ class SnapshotReader:
         for name in sorted(api.function_names()):
             spec = FunctionSpec.from_emulator(self.lambda_, name, self.region)
             account_id = spec.arn.split(":")[4]
-            pool = FunctionPool(spec, self.code_store, self.endpoint_url, self.concurrency_cap)
+            pool = FunctionPool(
+                spec, self.code_store, self.endpoint_url, self.concurrency_cap, roles=self.roles
+            )
             try:
                 runtime_python(spec.runtime)
             except InvokeFailed as exc:
@@ -205,20 +236,6 @@ class SnapshotReader:
                 problems.append(str(exc))
             pools[name] = pool
         return pools, problems, account_id
-
-    def with_new_code(self, snapshot: Snapshot) -> tuple[Snapshot, dict[str, FunctionPool]]:
-        """``snapshot`` with a new pool for each function whose configuration or code changed
-        on the emulator (the API itself is taken as it is: only code was updated), and those new
-        pools by name."""
-        fresh: dict[str, FunctionPool] = {}
-        for name, pool in snapshot.pools.items():
-            spec = FunctionSpec.from_emulator(self.lambda_, name, self.region)
-            if spec != pool.spec:
-                fresh[name] = FunctionPool(
-                    spec, self.code_store, self.endpoint_url, self.concurrency_cap
-                )
-        fingerprint = self.fingerprint(snapshot.api.id)
-        return replace(snapshot, pools={**snapshot.pools, **fresh}, fingerprint=fingerprint), fresh
 
     def _api_keys(self) -> set[str]:
         keys = self.apigateway.get_api_keys(includeValues=True, limit=500).get("items", [])
@@ -257,21 +274,45 @@ class LiveSnapshot:
             self.log.write({"event": "reloaded", "apiId": fresh.api.id, "problems": fresh.problems})
             return True
 
-    def update_code(self, update, spares=None) -> dict[str, Exception]:
-        """Run ``update()`` (new code for some functions on the emulator) and serve it: only the
-        functions are read again, and each new pool starts a worker before it replaces the old
-        one, so the first request after the swap finds it warm (the old code answers until
-        then). Polling waits meanwhile. The functions whose worker does not start, with why."""
+    def update_code(self, codes: dict[str, str], deploy, spares=None) -> CodeSwap:
+        """Serve new code, then deploy it: ``codes`` gives the CodeSha256 of the package each
+        function is to run (found by the code store). Each new pool starts a worker (in one of
+        ``spares``, if given) before it replaces the old one, so the first request after the
+        swap finds it warm; the old code answers until then. Nothing is read from the emulator
+        on the way: the API and the functions' configuration are as they were.
+
+        Then ``deploy(names)`` sends the code to the emulator (UpdateFunctionCode), and the
+        snapshot's fingerprint takes the functions as the emulator lists them now, so that
+        polling finds nothing new (polling waits meanwhile). If ``deploy`` raises
+        ``LocalCloudError``, or the emulator holds other code than what serves, what is
+        deployed is read again and served, and the error goes on up."""
         with self._swap_lock:
-            update()
             current = self.current
-            fresh, pools = self.reader.with_new_code(current)
+            pools = {
+                name: current.pools[name].with_code(sha)
+                for name, sha in sorted(codes.items())
+                if name in current.pools and current.pools[name].spec.code_sha256 != sha
+            }
+            answered = threading.Event()
+            for pool in pools.values():
+                pool.answered = answered
             failures = start_workers(pools, spares)
-            self.current = fresh
+            self.current = replace(current, pools={**current.pools, **pools})
+            served = time.monotonic()
             for name in pools:
                 current.pools[name].close()
-            self.log.write({"event": "reloaded", "apiId": fresh.api.id, "functions": sorted(pools)})
-            return failures
+            self.log.write({"event": "reloaded", "apiId": current.api.id, "functions": list(pools)})
+            try:
+                if pools:
+                    deploy(list(pools))
+                    fingerprint = self.reader.deployed_code(current.fingerprint, codes, pools)
+                    self.current = replace(self.current, fingerprint=fingerprint)
+                return CodeSwap(failures, served, time.monotonic(), answered)
+            except LocalCloudError as exc:
+                error = exc
+                self.current = replace(self.current, fingerprint=())  # read it all again
+        self.refresh()
+        raise error
 
     def start_polling(self) -> None:
         """Watch the emulator for redeploys in a background thread."""
@@ -314,3 +355,13 @@ def start_workers(pools: dict[str, FunctionPool], spares=None) -> dict[str, Exce
         except (CodeMismatch, InvokeFailed, InvokeTimeout) as exc:
             failures[name] = exc
     return failures
+
+
+def _functions_part(functions: list[dict]) -> tuple:
+    """The functions' part of a fingerprint (the first), from ListFunctions' answer."""
+    return tuple(
+        sorted(
+            (f["FunctionName"], f.get("CodeSha256", ""), f.get("LastModified", ""))
+            for f in functions
+        )
+    )

@@ -42,6 +42,12 @@ PRELOADED = (
     "aws_lambda_powertools.metrics",
     "aws_lambda_powertools.event_handler",
     "aws_lambda_powertools.utilities.idempotency",
+    # What Powertools' Tracer imports when a handler makes one: X-Ray's recorder (built at
+    # import, in Lambda mode since LAMBDA_TASK_ROOT is set, as for the function) and its
+    # botocore patch (imported, not applied: the Tracer applies it).
+    "aws_xray_sdk.core",
+    "aws_xray_sdk.ext.botocore.patch",
+    "fastjsonschema",
 )
 """What a spare worker imports ahead: the handlers' libraries (whatever is installed of them)."""
 TAG = "X-Localcloud-Fault-Rules"

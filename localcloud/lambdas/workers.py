@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -378,23 +378,35 @@ class InvokeOutcome:
 class FunctionPool:
     """The warm workers of one function, at most its reserved concurrency at once."""
 
-    def __init__(
+    def __init__(  # pylint: disable=too-many-arguments
         self,
         spec: FunctionSpec,
         code_store: CodeStore,
         endpoint_url: str,
         concurrency_cap: int = DEFAULT_CONCURRENCY_CAP,
+        *,
+        roles: RoleSessions | None = None,
     ):
         self.spec = spec
         self.code_store = code_store
         self.endpoint_url = endpoint_url
         self.concurrency_cap = concurrency_cap
-        self.roles = RoleSessions(endpoint_url, spec.region)
+        # An STS client takes a quarter of a second to make: the pools of a snapshot share one.
+        self.roles = roles or RoleSessions(endpoint_url, spec.region)
         self._idle: list[Worker] = []
         self._busy = 0
         self._cond = threading.Condition()
         self._code_dir: Path | None = None
         self._closed = False
+        self.answered = threading.Event()
+        """Set once an invocation finishes (watch mode shares one among a save's new pools)."""
+
+    def with_code(self, code_sha256: str) -> FunctionPool:
+        """A new pool of the same function running the package ``code_sha256`` (no worker yet)."""
+        spec = replace(self.spec, code_sha256=code_sha256)
+        return FunctionPool(
+            spec, self.code_store, self.endpoint_url, self.concurrency_cap, roles=self.roles
+        )
 
     @property
     def limit(self) -> int:
@@ -469,6 +481,7 @@ class FunctionPool:
             raise
         finally:
             self._release(worker, reusable)
+            self.answered.set()
 
     def _start_worker(self, code_dir: Path, spare=None) -> Worker:
         """A new worker, with a fresh session of the function's role (in ``spare``, a
@@ -501,8 +514,9 @@ class FunctionPool:
 class Spares:
     """Spare workers for watch mode: processes that have imported the handlers' libraries and
     wait to be told which function they run, so the new workers of a save skip those imports
-    (most of a worker's start). ``env``: the environment they import in (a function's: the
-    libraries read nothing of it at import that the function's own does not replace)."""
+    (most of a worker's start). ``env``: the environment they import in (a function's: what the
+    libraries read of it at import is what the Lambda service sets alike for every function,
+    such as ``LAMBDA_TASK_ROOT`` and ``AWS_XRAY_CONTEXT_MISSING``)."""
 
     def __init__(self, count: int, runtime: str, env: dict[str, str], cwd: Path):
         self.count = count
@@ -521,6 +535,16 @@ class Spares:
             while not self._closed and len(self._ready) < self.count:
                 self.cwd.mkdir(parents=True, exist_ok=True)
                 self._ready.append(_spawn(self.runtime, ["--spare"], self.env, self.cwd))
+
+    def fill_after(self, event: threading.Event, timeout: float) -> None:
+        """``fill()`` in the background once ``event`` is set or ``timeout`` seconds passed: a
+        save's first request does not share the processor with the spares' imports."""
+
+        def fill() -> None:
+            event.wait(timeout)
+            self.fill()
+
+        threading.Thread(target=fill, name="localcloud-spares", daemon=True).start()
 
     def take(self, runtime: str) -> subprocess.Popen | None:
         """A spare's process for a function of ``runtime`` (None: none left, or another

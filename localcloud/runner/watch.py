@@ -3,11 +3,13 @@ cloud (``python -m localcloud --watch``).
 
 The project's files are polled (a few dozen ``stat`` calls every tenth of a second: no watcher
 library, nothing that differs between Linux and macOS). A burst of saves is taken as one change
-once the files have been quiet for a moment. What to do with it is the runner's business:
+once the files have been quiet for a moment (counted from the last write's modification time,
+so a save that a poll finds already that old goes on at once). What to do with it is the
+runner's business:
 
 - ``handlers/`` only: the functions' code (``package`` builds the zip the synth would: the
-  directory as it is, minus interpreter caches) is sent to the emulator with UpdateFunctionCode,
-  so the deployed CodeSha256 is the code that runs, and the gateway reloads its workers;
+  directory as it is, minus interpreter caches) is served at once by new workers, then sent to
+  the emulator with UpdateFunctionCode, so the deployed CodeSha256 is the code that runs;
 - ``stacks/``, ``main.py`` or ``cdktf.json``: an incremental ``cdktf deploy``.
 """
 
@@ -20,6 +22,8 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.polling import Poller
@@ -76,6 +80,8 @@ class Change:
 
     code: tuple[str, ...]
     stack: tuple[str, ...]
+    saved: float = 0.0
+    """When the last of them was written (seconds since the epoch; 0: all were removed)."""
 
 
 class Watcher(Poller):
@@ -92,6 +98,14 @@ class Watcher(Poller):
     def _scan(self) -> dict[Path, tuple[int, int]]:
         return _watched_files(self.root, (CODE_DIR, *STACK_PATHS))
 
+    def _unsettled(self, now: dict) -> float:
+        """How long to wait before the changes in ``now`` count as settled: ``settle`` seconds
+        after the latest write (a poll often comes that long after it already: no wait)."""
+        written = [now[p][0] / 1e9 for p in self._diff(now) if p in now]
+        if not written:
+            return self.settle  # only removals: no time to go by
+        return min(max(self.settle - (time.time() - max(written)), 0.0), self.settle)
+
     def _diff(self, now: dict) -> set[Path]:
         return {p for p in set(now) | set(self._seen) if now.get(p) != self._seen.get(p)}
 
@@ -99,7 +113,7 @@ class Watcher(Poller):
         now = self._scan()
         if not self._diff(now):
             return
-        while self.pause(self.settle):  # let an editor finish writing
+        while self.pause(self._unsettled(now)):  # let an editor finish writing
             later = self._scan()
             if later == now:
                 break
@@ -110,7 +124,8 @@ class Watcher(Poller):
             relative = sorted(str(p.relative_to(self.root)) for p in changed)
             code = tuple(p for p in relative if Path(p).parts[0] == CODE_DIR)
             stack = tuple(p for p in relative if Path(p).parts[0] in STACK_PATHS)
-            self.on_change(Change(code, stack))
+            saved = max((now[p][0] for p in changed if p in now), default=0) / 1e9
+            self.on_change(Change(code, stack, saved))
 
 
 def archive_hashes(directory: Path) -> set[str]:
@@ -160,6 +175,7 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
             self.say("still serving what was deployed before; the next save tries again")
 
     def _update_code(self, change: Change, started: float) -> None:
+        noticed = max(time.time() - change.saved, 0.0) if change.saved else 0.0
         archive = package(self.root / CODE_DIR, self.packages_dir)
         data = archive.read_bytes()
         sha = base64.b64encode(hashlib.sha256(data).digest()).decode()
@@ -168,19 +184,32 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
         if not names:
             self.say(f"{_listed(change.code)} changed, but no served function runs handlers/")
             return
-
-        def update() -> None:
-            for name in names:
-                if pools[name].spec.code_sha256 != sha:
-                    self.lambda_client.update_function_code(FunctionName=name, ZipFile=data)
-
+        packaged = time.monotonic()
         self.code_hashes.add(sha)
-        # Only the functions are read again, each new worker started before it serves.
-        self._report(self.gateway.update_code(update))
+        # The new code serves first; the emulator gets it right after (see update_code).
+        swap = self.gateway.update_code({name: sha for name in names}, self._deploy(data))
+        self._report(swap.failures)
+        live = noticed + swap.served_at - started
         self.say(
-            f"{_listed(change.code)} changed: {', '.join(names)} run CodeSha256 {sha} "
-            f"(live in {time.monotonic() - started:.2f} s)"
+            f"{_listed(change.code)} changed: {', '.join(names)} run CodeSha256 {sha} (live "
+            f"{live:.2f} s after the save: noticed {noticed:.2f}, packaged "
+            f"{packaged - started:.2f}, workers {swap.served_at - packaged:.2f}; deployed "
+            f"{swap.deployed_at - swap.served_at:.2f} s later)"
         )
+
+    def _deploy(self, data: bytes):
+        """``deploy(names)`` for ``Gateway.update_code``: UpdateFunctionCode with ``data``."""
+
+        def deploy(names: list[str]) -> None:
+            for name in names:
+                try:
+                    self.lambda_client.update_function_code(FunctionName=name, ZipFile=data)
+                except (BotoCoreError, ClientError) as exc:
+                    raise LocalCloudError(
+                        f"the emulator refused {name}'s new code ({exc})"
+                    ) from None
+
+        return deploy
 
     def _reload(self) -> None:
         """The gateway reads what is deployed again (a redeploy); each function starts a worker

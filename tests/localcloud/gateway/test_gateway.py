@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import re
 import signal
 import threading
 import time
@@ -493,11 +494,22 @@ def test_standalone_gateway_command(emulator, hand_built_api):
         assert log["status"] == 200
 
 
-def test_updated_code_is_served_by_a_worker_started_before_the_swap(
-    emulator, hand_built_api, tmp_path
-):
-    # Watch mode's path: only the functions are read again, and the new pool's worker starts
-    # before the pool serves, so the first request after the swap is warm.
+def _deploy_with(lam, data: bytes, deployed: list[str]):
+    """``deploy(names)`` for ``Gateway.update_code``: UpdateFunctionCode with ``data`` on the
+    emulator, each name put in ``deployed``."""
+
+    def deploy(names):
+        for name in names:
+            deployed.append(name)
+            lam.update_function_code(FunctionName=name, ZipFile=data)
+
+    return deploy
+
+
+def test_updated_code_serves_before_it_is_deployed(emulator, hand_built_api, tmp_path):
+    # Watch mode's path: nothing is read from the emulator; each new pool's worker starts
+    # before the pool serves (the first request after the swap is warm), and the emulator gets
+    # the code after the swap, its answer taken into the fingerprint (polling finds nothing).
     lam = clients(emulator.url)[1]
     packages = tmp_path / "packages"
     packages.mkdir()
@@ -516,29 +528,82 @@ def test_updated_code_is_served_by_a_worker_started_before_the_swap(
     before = gateway.served
     gateway.keep_spares()  # workers with the libraries imported, waiting for a function
     spares = {process.pid: process for process in gateway.spares._ready}
+    served_when_deployed = []
+
+    def deploy(names):
+        served_when_deployed.append(gateway.served.pools["app"].spec.code_sha256)
+        return _deploy_with(lam, saved, [])(names)
+
     try:
-        failures = gateway.update_code(
-            lambda: lam.update_function_code(FunctionName="app", ZipFile=saved)
-        )
-        assert failures == {}
+        swap = gateway.update_code({"app": sha256_b64(saved)}, deploy)
+        assert swap.failures == {} and swap.served_at <= swap.deployed_at
+        assert served_when_deployed == [sha256_b64(saved)]  # served first, then deployed
         pool = gateway.served.pools["app"]
         assert pool is not before.pools["app"] and pool.spec.code_sha256 == sha256_b64(saved)
+        assert pool.roles is before.pools["app"].roles  # no new STS client on the way
         [worker] = pool._idle  # its worker, started before the swap, in a spare
         assert worker.process.pid in spares
         response = pool.invoke({"path": "/local/items/1", "httpMethod": "GET"}, 10)
         assert json.loads(response.result["body"])["env"]["GREETING"] == "hello from app"
-        assert len(gateway.spares._ready) == len(spares)  # filled again
+        # Filled again once the new code answered (in the background: waited for).
+        deadline = time.monotonic() + 60
+        while len(gateway.spares._ready) < len(spares) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(gateway.spares._ready) == len(spares)
+        assert pool.answered.is_set()
         assert gateway.served.pools["slow"] is before.pools["slow"]  # unchanged: kept
         assert gateway.served.api is before.api
+        assert lam.get_function(FunctionName="app")["Configuration"]["CodeSha256"] == (
+            sha256_b64(saved)
+        )
         assert gateway.refresh() is False  # the fingerprint is the emulator's already
 
-        failures = gateway.update_code(
-            lambda: lam.update_function_code(FunctionName="app", ZipFile=broken)
-        )
-        assert list(failures) == ["app"]
-        assert "Runtime.UserCodeSyntaxError" in str(failures["app"])
+        again = []
+        swap = gateway.update_code({"app": sha256_b64(saved)}, _deploy_with(lam, saved, again))
+        assert again == [] and gateway.served.pools["app"] is pool  # the same code: kept
+
+        swap = gateway.update_code({"app": sha256_b64(broken)}, _deploy_with(lam, broken, []))
+        assert list(swap.failures) == ["app"]
+        assert "Runtime.UserCodeSyntaxError" in str(swap.failures["app"])
+        assert gateway.refresh() is False
     finally:
         original = (hand_built_api.code_dir / "app.zip").read_bytes()
         lam.update_function_code(FunctionName="app", ZipFile=original)
         gateway.close()
     assert all(process.poll() is not None for process in spares.values())
+
+
+def test_code_the_emulator_refuses_is_not_served(emulator, hand_built_api, tmp_path):
+    # What runs is what is deployed: when UpdateFunctionCode fails after the swap, the gateway
+    # reads what is deployed again and serves it.
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    saved = make_zip({"app.py": APP_CODE + "\n# refused\n"})
+    (packages / "saved.zip").write_bytes(saved)
+    gateway = Gateway(
+        emulator.url,
+        api_id=hand_built_api.api_id,
+        code_dirs=[hand_built_api.code_dir, packages],
+        extract_dir=tmp_path / "functions",
+        log_stream=LogCapture(),
+        poll_interval=0,
+    )
+    deployed = gateway.served.pools["app"].spec.code_sha256
+
+    def refused(names):
+        raise LocalCloudError(f"the emulator refused {names[0]}'s new code")
+
+    try:
+        with pytest.raises(LocalCloudError, match="refused app's new code"):
+            gateway.update_code({"app": sha256_b64(saved)}, refused)
+        assert gateway.served.pools["app"].spec.code_sha256 == deployed
+        assert gateway.refresh() is False
+        # A deploy that leaves other code on the emulator is caught the same way.
+        with pytest.raises(
+            LocalCloudError, match=re.escape(f"holds CodeSha256 {deployed} for app")
+        ):
+            gateway.update_code({"app": sha256_b64(saved)}, lambda names: None)
+        assert gateway.served.pools["app"].spec.code_sha256 == deployed
+        assert gateway.refresh() is False
+    finally:
+        gateway.close()
