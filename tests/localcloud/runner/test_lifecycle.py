@@ -515,8 +515,7 @@ def test_watch_makes_saves_live(project, tmp_path):
         packages = list((project / ".localcloud" / "packages").glob("handlers-*.zip"))
         assert deployed in {sha256_b64(p.read_bytes()) for p in packages}
 
-        # A syntax error answers 502 and is said (whether the watcher or the gateway's polling
-        # read the new code first); the next good save recovers.
+        # A syntax error answers 502 and is said; the next good save recovers.
         save(app, "def handler(event, context:\n")
         _answer(url, lambda r: r.status_code == 502, timeout=30)
         broken = output.wait_for(
