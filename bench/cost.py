@@ -131,22 +131,16 @@ def _alarm_metrics(alarm: dict[str, Any]) -> tuple[int, bool]:
     return metrics, min(int(p) for p in periods) < 60
 
 
-def fixed_costs(  # pylint: disable=too-many-locals,too-many-branches
-    config: dict[str, Any], prices: dict[str, Any], *, capacity: str = "floor"
-) -> tuple[list[Line], list[str]]:
-    """The fixed monthly costs of one synthesized stack, and the resource types not priced.
-
-    ``capacity``: ``floor`` prices provisioned capacity as synthesized (the auto scaling floor),
-    ``ceiling`` at the auto scaling maximum.
-    """
+def _capacity_lines(resources: dict[str, Any], prices: dict[str, Any], capacity: str) -> list[Line]:
     hours = prices["hours_per_month"]
-    resources = config.get("resource", {})
-    lines: list[Line] = []
     rcu, wcu = (
         _price(prices, "dynamodb_provisioned_rcu_hour"),
         _price(prices, "dynamodb_provisioned_wcu_hour"),
     )
-    for name, floor_read, floor_write, max_read, max_write in table_capacity(config):
+    lines = []
+    for name, floor_read, floor_write, max_read, max_write in table_capacity(
+        {"resource": resources}
+    ):
         ceiling = capacity == "ceiling"
         read, write = (max_read, max_write) if ceiling else (floor_read, floor_write)
         lines.append(
@@ -167,17 +161,27 @@ def fixed_costs(  # pylint: disable=too-many-locals,too-many-branches
                 write * wcu * hours,
             )
         )
-    for key in resources.get("aws_kms_key", {}).values():
-        lines.append(
-            Line(
-                "KMS keys",
-                key.get("description", "key")[:40],
-                1,
-                "key-month",
-                _price(prices, "kms_key_month"),
-            )
+    return lines
+
+
+def _key_lines(resources: dict[str, Any], prices: dict[str, Any], _capacity: str) -> list[Line]:
+    return [
+        Line(
+            "KMS keys",
+            key.get("description", "key")[:40],
+            1,
+            "key-month",
+            _price(prices, "kms_key_month"),
         )
-    for endpoint in resources.get("aws_vpc_endpoint", {}).values():
+        for key in resources["aws_kms_key"].values()
+    ]
+
+
+def _endpoint_lines(
+    resources: dict[str, Any], prices: dict[str, Any], _capacity: str
+) -> list[Line]:
+    lines = []
+    for endpoint in resources["aws_vpc_endpoint"].values():
         if endpoint.get("vpc_endpoint_type", "Gateway") != "Interface":
             continue
         service = endpoint["service_name"].rsplit(".", 1)[-1]
@@ -188,17 +192,14 @@ def fixed_costs(  # pylint: disable=too-many-locals,too-many-branches
                 f"{service} x {zones} AZ",
                 zones,
                 "AZ-month",
-                zones * hours * _price(prices, "interface_endpoint_az_hour"),
+                zones * prices["hours_per_month"] * _price(prices, "interface_endpoint_az_hour"),
             )
         )
-    for kind, price, label in (
-        ("aws_nat_gateway", "nat_gateway_hour", "NAT gateways"),
-        ("aws_eip", "public_ipv4_hour", "public IPv4 addresses"),
-    ):
-        count = len(resources.get(kind, {}))
-        if count:
-            lines.append(Line(label, kind, count, "month", count * hours * _price(prices, price)))
-    alarms = resources.get("aws_cloudwatch_metric_alarm", {}).values()
+    return lines
+
+
+def _alarm_lines(resources: dict[str, Any], prices: dict[str, Any], _capacity: str) -> list[Line]:
+    alarms = resources["aws_cloudwatch_metric_alarm"].values()
     standard = high = 0
     for alarm in alarms:
         metrics, high_resolution = _alarm_metrics(alarm)
@@ -206,38 +207,27 @@ def fixed_costs(  # pylint: disable=too-many-locals,too-many-branches
             high += metrics
         else:
             standard += metrics
-    if standard:
-        lines.append(
-            Line(
-                "CloudWatch alarms",
-                f"{len(alarms)} alarms",
-                standard,
-                "metric-month",
-                standard * _price(prices, "cloudwatch_alarm_metric_month"),
+    lines = []
+    for metrics, what, price in (
+        (standard, f"{len(alarms)} alarms", "cloudwatch_alarm_metric_month"),
+        (high, "high resolution", "cloudwatch_alarm_high_resolution_metric_month"),
+    ):
+        if metrics:
+            lines.append(
+                Line(
+                    "CloudWatch alarms",
+                    what,
+                    metrics,
+                    "metric-month",
+                    metrics * _price(prices, price),
+                )
             )
-        )
-    if high:
-        lines.append(
-            Line(
-                "CloudWatch alarms",
-                "high resolution",
-                high,
-                "metric-month",
-                high * _price(prices, "cloudwatch_alarm_high_resolution_metric_month"),
-            )
-        )
-    dashboards = len(resources.get("aws_cloudwatch_dashboard", {}))
-    if dashboards:
-        lines.append(
-            Line(
-                "CloudWatch dashboards",
-                "dashboard",
-                dashboards,
-                "month",
-                dashboards * _price(prices, "cloudwatch_dashboard_month"),
-            )
-        )
-    for acl in resources.get("aws_wafv2_web_acl", {}).values():
+    return lines
+
+
+def _web_acl_lines(resources: dict[str, Any], prices: dict[str, Any], _capacity: str) -> list[Line]:
+    lines = []
+    for acl in resources["aws_wafv2_web_acl"].values():
         rules = len(acl.get("rule") or [])
         lines.append(
             Line(
@@ -248,43 +238,95 @@ def fixed_costs(  # pylint: disable=too-many-locals,too-many-branches
                 _price(prices, "waf_web_acl_month") + rules * _price(prices, "waf_rule_month"),
             )
         )
-    secrets = len(resources.get("aws_secretsmanager_secret", {}))
-    if secrets:
-        lines.append(
-            Line(
-                "Secrets Manager",
-                "secrets",
-                secrets,
-                "secret-month",
-                secrets * _price(prices, "secrets_manager_secret_month"),
-            )
-        )
-    priced = {
-        "aws_dynamodb_table",
-        "aws_kms_key",
-        "aws_vpc_endpoint",
+    return lines
+
+
+def _per_resource(kind: str, price: str, category: str, what: str, unit: str, *, hourly: bool):
+    """A pricer of a kind billed the same for each resource: per month, or per hour."""
+
+    def lines(resources: dict[str, Any], prices: dict[str, Any], _capacity: str) -> list[Line]:
+        count = len(resources[kind])
+        hours = prices["hours_per_month"] if hourly else 1
+        return [Line(category, what, count, unit, count * hours * _price(prices, price))]
+
+    return lines
+
+
+def _priced_with_another(
+    _resources: dict[str, Any], _prices: dict[str, Any], _capacity: str
+) -> list[Line]:
+    return []
+
+
+# How each priced resource kind is priced: a function of the stack's resources (the kind is
+# present), the prices and the capacity to price (floor or ceiling), giving its cost lines, in
+# this order. The kinds here are the priced ones; every other kind is free while idle
+# (FREE_WHEN_IDLE) or reported as not priced.
+PRICING = {
+    "aws_dynamodb_table": _capacity_lines,
+    "aws_kms_key": _key_lines,
+    "aws_vpc_endpoint": _endpoint_lines,
+    "aws_nat_gateway": _per_resource(
         "aws_nat_gateway",
-        "aws_eip",
-        "aws_cloudwatch_metric_alarm",
+        "nat_gateway_hour",
+        "NAT gateways",
+        "aws_nat_gateway",
+        "month",
+        hourly=True,
+    ),
+    "aws_eip": _per_resource(
+        "aws_eip", "public_ipv4_hour", "public IPv4 addresses", "aws_eip", "month", hourly=True
+    ),
+    "aws_cloudwatch_metric_alarm": _alarm_lines,
+    "aws_cloudwatch_dashboard": _per_resource(
         "aws_cloudwatch_dashboard",
-        "aws_wafv2_web_acl",
+        "cloudwatch_dashboard_month",
+        "CloudWatch dashboards",
+        "dashboard",
+        "month",
+        hourly=False,
+    ),
+    "aws_wafv2_web_acl": _web_acl_lines,
+    "aws_secretsmanager_secret": _per_resource(
         "aws_secretsmanager_secret",
-        "aws_secretsmanager_secret_version",
-        "aws_wafv2_web_acl_association",
-    }
+        "secrets_manager_secret_month",
+        "Secrets Manager",
+        "secrets",
+        "secret-month",
+        hourly=False,
+    ),
+    # Billed with the secret and with the web ACL respectively.
+    "aws_secretsmanager_secret_version": _priced_with_another,
+    "aws_wafv2_web_acl_association": _priced_with_another,
+}
+
+
+def fixed_costs(
+    config: dict[str, Any], prices: dict[str, Any], *, capacity: str = "floor"
+) -> tuple[list[Line], list[str]]:
+    """The fixed monthly costs of one synthesized stack, and the resource types not priced.
+
+    ``capacity``: ``floor`` prices provisioned capacity as synthesized (the auto scaling floor),
+    ``ceiling`` at the auto scaling maximum.
+    """
+    resources = config.get("resource", {})
+    lines = [
+        line
+        for kind, pricer in PRICING.items()
+        if resources.get(kind)
+        for line in pricer(resources, prices, capacity)
+    ]
     unpriced = sorted(
         kind
         for kind in resources
-        if kind not in priced and not any(kind.startswith(prefix) for prefix in FREE_WHEN_IDLE)
+        if kind not in PRICING and not any(kind.startswith(prefix) for prefix in FREE_WHEN_IDLE)
     )
-    stage_cache = any(
+    if any(
         stage.get("cache_cluster_enabled")
         for stage in resources.get("aws_api_gateway_stage", {}).values()
-    )
-    provisioned_concurrency = "aws_lambda_provisioned_concurrency_config" in resources
-    if stage_cache:
+    ):
         unpriced.append("aws_api_gateway_stage (cache cluster enabled)")
-    if provisioned_concurrency:
+    if "aws_lambda_provisioned_concurrency_config" in resources:
         unpriced.append("aws_lambda_provisioned_concurrency_config")
     return lines, unpriced
 
