@@ -12,7 +12,7 @@ Fixed cost = what an environment costs per month with no traffic at all: provisi
 capacity (tables and each index, at the auto scaling floor), KMS keys, interface VPC endpoints
 (per Availability Zone-hour), NAT gateways, public IPv4 addresses, CloudWatch alarms and
 dashboards, WAF web ACLs and rules, Secrets Manager secrets. Every other resource type of the
-synthesized configuration is either known to cost nothing while idle (listed in ``FREE_WHEN_IDLE``
+synthesized configuration is either known to cost nothing while idle (``FREE_WHEN_IDLE`` of bench/fixed_cost.py,
 with why) or reported as not priced, so that nothing is dropped silently. Free tiers (25 RCU/WCU,
 10 alarms, 3 dashboards per account) are not deducted: the four environments may share one account.
 
@@ -29,314 +29,17 @@ import argparse
 import json
 import math
 import tempfile
-from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bench.common import read_json, table, write_json
+from bench.fixed_cost import by_category, fixed_costs, table_capacity
+from bench.prices import assumption, load_prices, unit_price
 from localcloud.base import arguments
 
-PRICES_FILE = Path(__file__).with_name("prices.json")
 EMULATED = {"ecommerce-local"}
-# Resource types that cost nothing while the environment is idle, and why.
-FREE_WHEN_IDLE = {
-    "aws_api_gateway_": "API Gateway REST: per request only (no cache cluster configured)",
-    "aws_lambda_": "Lambda: per request and GB-second only (no provisioned concurrency)",
-    "aws_iam_": "IAM: free",
-    "aws_cloudwatch_log_group": "Logs: per GB ingested and stored (usage)",
-    "aws_sns_topic": "SNS: per message (usage)",
-    "aws_flow_log": "VPC flow logs: per GB of logs ingested (usage)",
-    "aws_vpc": "VPC: free",
-    "aws_subnet": "subnets: free",
-    "aws_route": "route tables and routes: free",
-    "aws_internet_gateway": "internet gateway: free (no public IPv4 attached here)",
-    "aws_security_group": "security groups: free",
-    "aws_default_security_group": "security groups: free",
-    "aws_vpc_security_group_": "security group rules: free",
-    "aws_kms_alias": "KMS aliases: free",
-    "aws_appautoscaling_": "Application Auto Scaling: free (the capacity it sets is priced)",
-    "aws_wafv2_web_acl_logging_configuration": "WAF logs: per GB ingested (usage)",
-    "aws_cognito_": "Cognito user pools: per monthly active user only (priced by sign_in_cost)",
-}
 # Prod sizes (monthly active users) the sign-in table also prices.
 PROD_MAU_SIZES = (10_000, 100_000, 1_000_000)
-
-
-@dataclass
-class Line:
-    """One fixed monthly cost of one environment."""
-
-    category: str
-    what: str
-    quantity: float
-    unit: str
-    monthly: float
-
-
-def load_prices(path: Path = PRICES_FILE) -> dict[str, Any]:
-    """The price file, checked for the keys this module uses."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for name, entry in data["prices"].items():
-        if not {"price", "unit", "source"} <= entry.keys():
-            raise ValueError(f"The price '{name}' in {path} needs a price, a unit and a source.")
-    return data
-
-
-def _price(prices: dict[str, Any], name: str) -> float:
-    return prices["prices"][name]["price"]
-
-
-def _assume(prices: dict[str, Any], name: str) -> float:
-    return prices["assumptions"][name]["value"]
-
-
-def table_capacity(config: dict[str, Any]) -> list[tuple[str, int, int, int, int]]:
-    """(name, RCU, WCU, max RCU, max WCU) of every provisioned table and index."""
-    resources = config.get("resource", {})
-    ceilings: dict[tuple[str, str], int] = {}
-    for target in resources.get("aws_appautoscaling_target", {}).values():
-        kind = "read" if "ReadCapacity" in target["scalable_dimension"] else "write"
-        ceilings[(target["resource_id"], kind)] = int(target["max_capacity"])
-    rows = []
-    for table_def in resources.get("aws_dynamodb_table", {}).values():
-        if table_def.get("billing_mode", "PROVISIONED") != "PROVISIONED":
-            continue
-        name = table_def["name"]
-        parts = [(name, f"table/{name}", table_def)]
-        parts += [
-            (f"{name}/{index['name']}", f"table/{name}/index/{index['name']}", index)
-            for index in table_def.get("global_secondary_index", [])
-        ]
-        for label, resource_id, spec in parts:
-            read, write = int(spec.get("read_capacity", 0)), int(spec.get("write_capacity", 0))
-            rows.append(
-                (
-                    label,
-                    read,
-                    write,
-                    ceilings.get((resource_id, "read"), read),
-                    ceilings.get((resource_id, "write"), write),
-                )
-            )
-    return rows
-
-
-def _alarm_metrics(alarm: dict[str, Any]) -> tuple[int, bool]:
-    queries = alarm.get("metric_query") or []
-    metrics = sum(1 for query in queries if query.get("metric")) if queries else 1
-    periods = [alarm.get("period", 60)] + [
-        q["metric"].get("period", 60) for q in queries if q.get("metric")
-    ]
-    return metrics, min(int(p) for p in periods) < 60
-
-
-def _capacity_lines(resources: dict[str, Any], prices: dict[str, Any], capacity: str) -> list[Line]:
-    hours = prices["hours_per_month"]
-    rcu, wcu = (
-        _price(prices, "dynamodb_provisioned_rcu_hour"),
-        _price(prices, "dynamodb_provisioned_wcu_hour"),
-    )
-    lines = []
-    for name, floor_read, floor_write, max_read, max_write in table_capacity(
-        {"resource": resources}
-    ):
-        ceiling = capacity == "ceiling"
-        read, write = (max_read, max_write) if ceiling else (floor_read, floor_write)
-        lines.append(
-            Line(
-                "DynamoDB provisioned capacity",
-                f"{name} RCU",
-                read,
-                "RCU-month",
-                read * rcu * hours,
-            )
-        )
-        lines.append(
-            Line(
-                "DynamoDB provisioned capacity",
-                f"{name} WCU",
-                write,
-                "WCU-month",
-                write * wcu * hours,
-            )
-        )
-    return lines
-
-
-def _key_lines(resources: dict[str, Any], prices: dict[str, Any], _capacity: str) -> list[Line]:
-    return [
-        Line(
-            "KMS keys",
-            key.get("description", "key")[:40],
-            1,
-            "key-month",
-            _price(prices, "kms_key_month"),
-        )
-        for key in resources["aws_kms_key"].values()
-    ]
-
-
-def _endpoint_lines(
-    resources: dict[str, Any], prices: dict[str, Any], _capacity: str
-) -> list[Line]:
-    lines = []
-    for endpoint in resources["aws_vpc_endpoint"].values():
-        if endpoint.get("vpc_endpoint_type", "Gateway") != "Interface":
-            continue
-        service = endpoint["service_name"].rsplit(".", 1)[-1]
-        zones = len(endpoint.get("subnet_ids") or [])
-        lines.append(
-            Line(
-                f"{service.upper()} interface endpoint",
-                f"{service} x {zones} AZ",
-                zones,
-                "AZ-month",
-                zones * prices["hours_per_month"] * _price(prices, "interface_endpoint_az_hour"),
-            )
-        )
-    return lines
-
-
-def _alarm_lines(resources: dict[str, Any], prices: dict[str, Any], _capacity: str) -> list[Line]:
-    alarms = resources["aws_cloudwatch_metric_alarm"].values()
-    standard = high = 0
-    for alarm in alarms:
-        metrics, high_resolution = _alarm_metrics(alarm)
-        if high_resolution:
-            high += metrics
-        else:
-            standard += metrics
-    lines = []
-    for metrics, what, price in (
-        (standard, f"{len(alarms)} alarms", "cloudwatch_alarm_metric_month"),
-        (high, "high resolution", "cloudwatch_alarm_high_resolution_metric_month"),
-    ):
-        if metrics:
-            lines.append(
-                Line(
-                    "CloudWatch alarms",
-                    what,
-                    metrics,
-                    "metric-month",
-                    metrics * _price(prices, price),
-                )
-            )
-    return lines
-
-
-def _web_acl_lines(resources: dict[str, Any], prices: dict[str, Any], _capacity: str) -> list[Line]:
-    lines = []
-    for acl in resources["aws_wafv2_web_acl"].values():
-        rules = len(acl.get("rule") or [])
-        lines.append(
-            Line(
-                "WAF",
-                acl.get("name", "web ACL"),
-                1 + rules,
-                "ACL+rules",
-                _price(prices, "waf_web_acl_month") + rules * _price(prices, "waf_rule_month"),
-            )
-        )
-    return lines
-
-
-def _per_resource(kind: str, price: str, category: str, what: str, unit: str, *, hourly: bool):
-    """A pricer of a kind billed the same for each resource: per month, or per hour."""
-
-    def lines(resources: dict[str, Any], prices: dict[str, Any], _capacity: str) -> list[Line]:
-        count = len(resources[kind])
-        hours = prices["hours_per_month"] if hourly else 1
-        return [Line(category, what, count, unit, count * hours * _price(prices, price))]
-
-    return lines
-
-
-def _priced_with_another(
-    _resources: dict[str, Any], _prices: dict[str, Any], _capacity: str
-) -> list[Line]:
-    return []
-
-
-# How each priced resource kind is priced: a function of the stack's resources (the kind is
-# present), the prices and the capacity to price (floor or ceiling), giving its cost lines, in
-# this order. The kinds here are the priced ones; every other kind is free while idle
-# (FREE_WHEN_IDLE) or reported as not priced.
-PRICING = {
-    "aws_dynamodb_table": _capacity_lines,
-    "aws_kms_key": _key_lines,
-    "aws_vpc_endpoint": _endpoint_lines,
-    "aws_nat_gateway": _per_resource(
-        "aws_nat_gateway",
-        "nat_gateway_hour",
-        "NAT gateways",
-        "aws_nat_gateway",
-        "month",
-        hourly=True,
-    ),
-    "aws_eip": _per_resource(
-        "aws_eip", "public_ipv4_hour", "public IPv4 addresses", "aws_eip", "month", hourly=True
-    ),
-    "aws_cloudwatch_metric_alarm": _alarm_lines,
-    "aws_cloudwatch_dashboard": _per_resource(
-        "aws_cloudwatch_dashboard",
-        "cloudwatch_dashboard_month",
-        "CloudWatch dashboards",
-        "dashboard",
-        "month",
-        hourly=False,
-    ),
-    "aws_wafv2_web_acl": _web_acl_lines,
-    "aws_secretsmanager_secret": _per_resource(
-        "aws_secretsmanager_secret",
-        "secrets_manager_secret_month",
-        "Secrets Manager",
-        "secrets",
-        "secret-month",
-        hourly=False,
-    ),
-    # Billed with the secret and with the web ACL respectively.
-    "aws_secretsmanager_secret_version": _priced_with_another,
-    "aws_wafv2_web_acl_association": _priced_with_another,
-}
-
-
-def fixed_costs(
-    config: dict[str, Any], prices: dict[str, Any], *, capacity: str = "floor"
-) -> tuple[list[Line], list[str]]:
-    """The fixed monthly costs of one synthesized stack, and the resource types not priced.
-
-    ``capacity``: ``floor`` prices provisioned capacity as synthesized (the auto scaling floor),
-    ``ceiling`` at the auto scaling maximum.
-    """
-    resources = config.get("resource", {})
-    lines = [
-        line
-        for kind, pricer in PRICING.items()
-        if resources.get(kind)
-        for line in pricer(resources, prices, capacity)
-    ]
-    unpriced = sorted(
-        kind
-        for kind in resources
-        if kind not in PRICING and not any(kind.startswith(prefix) for prefix in FREE_WHEN_IDLE)
-    )
-    if any(
-        stage.get("cache_cluster_enabled")
-        for stage in resources.get("aws_api_gateway_stage", {}).values()
-    ):
-        unpriced.append("aws_api_gateway_stage (cache cluster enabled)")
-    if "aws_lambda_provisioned_concurrency_config" in resources:
-        unpriced.append("aws_lambda_provisioned_concurrency_config")
-    return lines, unpriced
-
-
-def by_category(lines: list[Line]) -> dict[str, float]:
-    """Monthly totals per category, largest first."""
-    totals: dict[str, float] = defaultdict(float)
-    for line in lines:
-        totals[line.category] += line.monthly
-    return dict(sorted(totals.items(), key=lambda item: -item[1]))
 
 
 def order_cost(  # pylint: disable=too-many-locals
@@ -354,14 +57,14 @@ def order_cost(  # pylint: disable=too-many-locals
     if measured and route in measured.get("routes", {}):
         calls = measured["routes"][route]["dynamodb_calls"]
         own_ms = measured["routes"][route]["handler_own_ms"]
-    cpu_scale = _assume(prices, "lambda_cpu_full_vcpu_mb") / memory_mb
-    call_ms = _assume(prices, "dynamodb_call_latency_ms")
+    cpu_scale = assumption(prices, "lambda_cpu_full_vcpu_mb") / memory_mb
+    call_ms = assumption(prices, "dynamodb_call_latency_ms")
     duration_ms = math.ceil((own_ms or 10.0) * cpu_scale + calls * call_ms)
     gb_s = memory_mb / 1024 * duration_ms / 1000
-    utilization = _assume(prices, "provisioned_utilization")
-    per_wru_provisioned = _price(prices, "dynamodb_provisioned_wcu_hour") / 3600 / utilization
-    per_rru_provisioned = _price(prices, "dynamodb_provisioned_rcu_hour") / 3600 / utilization
-    condition_wru = _assume(prices, "transaction_condition_check_wru")
+    utilization = assumption(prices, "provisioned_utilization")
+    per_wru_provisioned = unit_price(prices, "dynamodb_provisioned_wcu_hour") / 3600 / utilization
+    per_rru_provisioned = unit_price(prices, "dynamodb_provisioned_rcu_hour") / 3600 / utilization
+    condition_wru = assumption(prices, "transaction_condition_check_wru")
     # One line item: the transaction checks the user, takes the product's stock (its category
     # index projects every attribute, so the stock change writes the index too) and puts the
     # order (whose user index gets the new item).
@@ -372,13 +75,13 @@ def order_cost(  # pylint: disable=too-many-locals
         [
             "API Gateway REST request",
             "1 request",
-            _price(prices, "api_gateway_rest_requests_million"),
+            unit_price(prices, "api_gateway_rest_requests_million"),
         ],
-        ["Lambda invocation", "1 request", _price(prices, "lambda_requests_million")],
+        ["Lambda invocation", "1 request", unit_price(prices, "lambda_requests_million")],
         [
             "Lambda duration",
             f"{duration_ms} ms x {memory_mb} MB = {gb_s:.4f} GB-s",
-            gb_s * million * _price(prices, "lambda_gb_second"),
+            gb_s * million * unit_price(prices, "lambda_gb_second"),
         ],
         [
             "DynamoDB BatchGetItem (provisioned)",
@@ -396,39 +99,41 @@ def order_cost(  # pylint: disable=too-many-locals
             [
                 "Idempotency PutItem + UpdateItem (on-demand)",
                 "2 WRU",
-                2 * _price(prices, "dynamodb_on_demand_write_million"),
+                2 * unit_price(prices, "dynamodb_on_demand_write_million"),
             ]
         )
     if config["resource"].get("aws_wafv2_web_acl"):
-        rows.append(["WAF request inspection", "1 request", _price(prices, "waf_requests_million")])
+        rows.append(
+            ["WAF request inspection", "1 request", unit_price(prices, "waf_requests_million")]
+        )
     rows += [
         [
             "X-Ray traces (sampled)",
-            f"{_assume(prices, 'xray_sampled_fraction'):.0%} of requests",
-            _assume(prices, "xray_sampled_fraction")
-            * _price(prices, "xray_traces_recorded_million"),
+            f"{assumption(prices, 'xray_sampled_fraction'):.0%} of requests",
+            assumption(prices, "xray_sampled_fraction")
+            * unit_price(prices, "xray_traces_recorded_million"),
         ],
         [
             "CloudWatch Logs ingestion",
-            f"{_assume(prices, 'log_bytes_per_request')} bytes",
-            _assume(prices, "log_bytes_per_request")
+            f"{assumption(prices, 'log_bytes_per_request')} bytes",
+            assumption(prices, "log_bytes_per_request")
             * million
             / 1e9
-            * _price(prices, "cloudwatch_logs_ingest_gb"),
+            * unit_price(prices, "cloudwatch_logs_ingest_gb"),
         ],
         [
             "Data transfer out",
-            f"{_assume(prices, 'response_bytes')} bytes",
-            _assume(prices, "response_bytes")
+            f"{assumption(prices, 'response_bytes')} bytes",
+            assumption(prices, "response_bytes")
             * million
             / 1e9
-            * _price(prices, "data_transfer_out_gb"),
+            * unit_price(prices, "data_transfer_out_gb"),
         ],
     ]
     total = sum(row[2] for row in rows)
-    on_demand_ddb = (transaction_wru + index_wru) * _price(
+    on_demand_ddb = (transaction_wru + index_wru) * unit_price(
         prices, "dynamodb_on_demand_write_million"
-    ) + _price(prices, "dynamodb_on_demand_read_million")
+    ) + unit_price(prices, "dynamodb_on_demand_read_million")
     details = {
         "route": route,
         "memory_mb": memory_mb,
@@ -464,7 +169,7 @@ def sign_in_cost(
 ) -> tuple[list[list[Any]], list[list[Any]]]:
     """Rows per environment (plan, MAU assumed, with and without the free MAUs), and prod's
     Lite plan next to Essentials at other sizes."""
-    assumed = _assume(prices, "monthly_active_users")
+    assumed = assumption(prices, "monthly_active_users")
     rows = []
     for stack, config in configs.items():
         pools = config.get("resource", {}).get("aws_cognito_user_pool", {}).values()
@@ -620,8 +325,8 @@ def _cuts(  # pylint: disable=too-many-locals
     """Each candidate cut's saving per real environment, computed from the same price lines."""
     real = [s for s in configs if s not in EMULATED]
     hours = prices["hours_per_month"]
-    rcu = _price(prices, "dynamodb_provisioned_rcu_hour")
-    wcu = _price(prices, "dynamodb_provisioned_wcu_hour")
+    rcu = unit_price(prices, "dynamodb_provisioned_rcu_hour")
+    wcu = unit_price(prices, "dynamodb_provisioned_wcu_hour")
 
     def category(stack: str, name: str) -> float:
         return sum(v for c, v in summary[stack]["by_category"].items() if c == name)
