@@ -12,8 +12,9 @@ Fixed cost = what an environment costs per month with no traffic at all: provisi
 capacity (tables and each index, at the auto scaling floor), KMS keys, interface VPC endpoints
 (per Availability Zone-hour), NAT gateways, public IPv4 addresses, CloudWatch alarms and
 dashboards, WAF web ACLs and rules, Secrets Manager secrets. Every other resource type of the
-synthesized configuration is either known to cost nothing while idle (``FREE_WHEN_IDLE`` of bench/fixed_cost.py,
-with why) or reported as not priced, so that nothing is dropped silently. Free tiers (25 RCU/WCU,
+synthesized configuration is either known to cost nothing while idle (with why, in
+``FREE_WHEN_IDLE`` of bench/fixed_cost.py) or reported as not priced, so that nothing is dropped
+silently. Free tiers (25 RCU/WCU,
 10 alarms, 3 dashboards per account) are not deducted: the four environments may share one account.
 
 Sign-in: a Cognito user pool costs nothing while nobody signs in, and its API Gateway authorizer
