@@ -33,7 +33,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import read_json, table, write_json
+from bench import command
+from bench.common import read_json
 from bench.fixed_cost import by_category, fixed_costs, table_capacity
 from bench.prices import assumption, load_prices, unit_price
 from localcloud.base import arguments
@@ -205,25 +206,68 @@ def _synthesize() -> Path:
     return keep
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=too-many-locals
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Print the fixed costs, the cuts, and the order's cost; write ``results/cost.json``."""
-    parser = argparse.ArgumentParser(prog="python -m bench.cost", description=__doc__)
-    parser.add_argument(
-        "--from",
-        dest="source",
-        type=arguments.existing_dir,
-        help="a directory holding stacks/*/cdk.tf.json (default: synthesize)",
+    return command.run(
+        argv,
+        module="bench.cost",
+        doc=__doc__,
+        flags=(
+            command.flag(
+                "--from",
+                dest="source",
+                type=arguments.existing_dir,
+                help="a directory holding stacks/*/cdk.tf.json (default: synthesize)",
+            ),
+        ),
+        measure=_measure,
     )
-    args = parser.parse_args(argv)
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
     prices = load_prices()
     source = args.source or _synthesize()
     files = sorted(source.glob("stacks/*/cdk.tf.json"))
     if not files:
         raise SystemExit(f"There is no stacks/*/cdk.tf.json under {source}; synthesize first.")
     configs = {path.parent.name: json.loads(path.read_text(encoding="utf-8")) for path in files}
+    report = command.Report("cost")
+    summary = _fixed(report, configs, prices)
+    real = {s: v for s, v in summary.items() if not v["emulated"]}
+    largest = max(
+        ((s, c, v) for s, d in real.items() for c, v in d["by_category"].items()),
+        key=lambda item: item[2],
+    )
+    cuts = _cuts(configs, prices, summary)
+    report.line()
+    report.table(
+        "What would cut the fixed cost (USD per month, each cut alone)",
+        ["cut", *[s.removeprefix("ecommerce-") for s in real], "saved, all three"],
+        cuts,
+    )
+    sign_in_rows, sizes = _sign_in(report, configs, prices)
+    order_rows, order_total, order_details = _order(report, configs, prices)
+    share = largest[2] / real[largest[0]]["fixed_monthly"]
+    report.line(
+        f"\nLargest fixed cost: {largest[1]} in {largest[0]}, ${largest[2]:,.2f} per month "
+        f"({share:.0%} of that environment's fixed cost)."
+    )
+    report.data = {
+        "prices_as_of": prices["as_of"],
+        "environments": summary,
+        "largest": {"stack": largest[0], "category": largest[1], "monthly": largest[2]},
+        "cuts": cuts,
+        "sign_in": {"per_environment": sign_in_rows, "prod_sizes": sizes},
+        "order": {"rows": order_rows, "total_per_million": order_total, **order_details},
+    }
+    return report
 
+
+def _fixed(
+    report: command.Report, configs: dict[str, dict[str, Any]], prices: dict[str, Any]
+) -> dict[str, Any]:
+    """The fixed costs' table and line; each stack's summary."""
     summary: dict[str, Any] = {}
-    rows = []
     categories: list[str] = []
     for stack, config in configs.items():
         lines, unpriced = fixed_costs(config, prices)
@@ -238,86 +282,62 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
             "not_priced": unpriced,
             "emulated": stack in EMULATED,
         }
-    header = ["category", *[s.removeprefix("ecommerce-") for s in configs]]
-    for category in categories:
-        rows.append([category, *[summary[s]["by_category"].get(category, 0.0) for s in configs]])
+    rows = [
+        [category, *[summary[s]["by_category"].get(category, 0.0) for s in configs]]
+        for category in categories
+    ]
     rows.append(["TOTAL fixed per month", *[summary[s]["fixed_monthly"] for s in configs]])
     rows.append(
         ["  at auto scaling max", *[summary[s]["at_autoscaling_max_monthly"] for s in configs]]
     )
-    print(
-        table(
-            f"Fixed monthly cost per environment, from the synthesized configuration (USD, "
-            f"{prices['region']}, {prices['hours_per_month']} h; local runs on the emulator, so "
-            "its column is what it would cost on AWS)",
-            header,
-            rows,
-        )
+    report.table(
+        f"Fixed monthly cost per environment, from the synthesized configuration (USD, "
+        f"{prices['region']}, {prices['hours_per_month']} h; local runs on the emulator, so "
+        "its column is what it would cost on AWS)",
+        ["category", *[s.removeprefix("ecommerce-") for s in configs]],
+        rows,
     )
     unpriced = sorted({kind for s in summary.values() for kind in s["not_priced"]})
-    print(f"Resource types not priced: {', '.join(unpriced) if unpriced else 'none'}.")
+    report.line(f"Resource types not priced: {', '.join(unpriced) if unpriced else 'none'}.")
+    return summary
 
-    real = {s: v for s, v in summary.items() if not v["emulated"]}
-    largest = max(
-        ((s, c, v) for s, d in real.items() for c, v in d["by_category"].items()),
-        key=lambda item: item[2],
-    )
-    cuts = _cuts(configs, prices, summary)
-    print()
-    print(
-        table(
-            "What would cut the fixed cost (USD per month, each cut alone)",
-            ["cut", *[s.removeprefix("ecommerce-") for s in real], "saved, all three"],
-            cuts,
-        )
-    )
+
+def _sign_in(
+    report: command.Report, configs: dict[str, dict[str, Any]], prices: dict[str, Any]
+) -> tuple[list[list[Any]], list[list[Any]]]:
     sign_in_rows, sizes = sign_in_cost(configs, prices)
-    print()
-    print(
-        table(
-            "Sign-in: what the Cognito user pool adds per month (USD; nothing while nobody signs "
-            "in; the authorizer is free)",
-            ["environment", "plan", "MAU assumed", "with the free MAUs", "without"],
-            sign_in_rows,
-        )
+    report.line()
+    report.table(
+        "Sign-in: what the Cognito user pool adds per month (USD; nothing while nobody signs "
+        "in; the authorizer is free)",
+        ["environment", "plan", "MAU assumed", "with the free MAUs", "without"],
+        sign_in_rows,
     )
-    print(
-        table(
-            "Prod's pool at other sizes (USD per month, the account's free MAUs deducted)",
-            ["MAU", "Lite (this stack)", "Essentials"],
-            sizes,
-        )
+    report.table(
+        "Prod's pool at other sizes (USD per month, the account's free MAUs deducted)",
+        ["MAU", "Lite (this stack)", "Essentials"],
+        sizes,
     )
+    return sign_in_rows, sizes
+
+
+def _order(
+    report: command.Report, configs: dict[str, dict[str, Any]], prices: dict[str, Any]
+) -> tuple[list[list[Any]], float, dict[str, Any]]:
     order_rows, order_total, order_details = order_cost(configs, prices, with_key=True)
-    print()
-    print(
-        table(
-            f"One order ({order_details['route']}, one line item) in prod, per million orders "
-            f"(USD; Lambda {order_details['memory_mb']} MB, billed "
-            f"{order_details['billed_duration_ms']} ms)",
-            ["component", "per order", "per million"],
-            [*order_rows, ["TOTAL", "", order_total]],
-        )
+    report.line()
+    report.table(
+        f"One order ({order_details['route']}, one line item) in prod, per million orders "
+        f"(USD; Lambda {order_details['memory_mb']} MB, billed "
+        f"{order_details['billed_duration_ms']} ms)",
+        ["component", "per order", "per million"],
+        [*order_rows, ["TOTAL", "", order_total]],
     )
-    print(
+    report.line(
         f"Duration: {order_details['duration_source']}. DynamoDB if the tables were on-demand: "
         f"${order_details['dynamodb_if_tables_on_demand_per_million']:.2f} per million orders."
     )
-    share = largest[2] / real[largest[0]]["fixed_monthly"]
-    print(
-        f"\nLargest fixed cost: {largest[1]} in {largest[0]}, ${largest[2]:,.2f} per month "
-        f"({share:.0%} of that environment's fixed cost)."
-    )
-    data = {
-        "prices_as_of": prices["as_of"],
-        "environments": summary,
-        "largest": {"stack": largest[0], "category": largest[1], "monthly": largest[2]},
-        "cuts": cuts,
-        "sign_in": {"per_environment": sign_in_rows, "prod_sizes": sizes},
-        "order": {"rows": order_rows, "total_per_million": order_total, **order_details},
-    }
-    write_json("cost", data)
-    return data
+    return order_rows, order_total, order_details
 
 
 def _cuts(  # pylint: disable=too-many-locals
