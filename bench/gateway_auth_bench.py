@@ -30,7 +30,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import describe_machine, percentile, ratio, table, write_json
+from bench import command
+from bench.common import describe_machine, percentile, ratio
 from handlers.store.spec import cors
 from handlers.store.spec.schemas import MAX_BODY_BYTES
 from localcloud.base import arguments, aws
@@ -315,11 +316,20 @@ def web_acl_latencies(gateway: Gateway, requests: int) -> list[float]:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Measure, print the table, write the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bench.gateway_auth_bench", description=__doc__)
-    parser.add_argument(
-        "--requests", type=arguments.count, default=300, help="timed requests per route"
+    return command.run(
+        argv,
+        module="bench.gateway_auth_bench",
+        doc=__doc__,
+        flags=(
+            command.flag(
+                "--requests", type=arguments.count, default=300, help="timed requests per route"
+            ),
+        ),
+        measure=_measure,
     )
-    args = parser.parse_args(argv)
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-auth-"))
     emulator = Emulator("127.0.0.1", 0, work / "emulator.log")
     gateway = server = None
@@ -352,6 +362,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             gateway.close()
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
+    return _report(args.requests, over_http, in_process, acl_alone, fetches)
+
+
+def _report(
+    requests: int,
+    over_http: dict[str, list[float]],
+    in_process: list[float],
+    acl_alone: list[float],
+    fetches: int,
+) -> command.Report:
     open_p50 = percentile(over_http["open"], 0.5)
     signed_p50 = percentile(over_http["signed"], 0.5)
     rows = [
@@ -364,39 +384,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ]
         for name, values in over_http.items()
     ]
-    rows.append(
-        [
-            "token check alone, in process (us)",
-            len(in_process),
-            percentile(in_process, 0.5),
-            percentile(in_process, 0.99),
-            None,
-        ]
-    )
-    rows.append(
-        [
-            "web ACL alone, in process (us)",
-            len(acl_alone),
-            percentile(acl_alone, 0.5),
-            percentile(acl_alone, 0.99),
-            None,
-        ]
-    )
+    for what, values in (
+        ("token check alone, in process (us)", in_process),
+        ("web ACL alone, in process (us)", acl_alone),
+    ):
+        rows.append([what, len(values), percentile(values, 0.5), percentile(values, 0.99), None])
     guarded_p50 = percentile(over_http["open behind the web ACL"], 0.5)
-    print(
-        table(
-            f"Token check and web ACL in the local gateway, warm JWKS cache ({describe_machine()})",
-            ["what", "n", "p50", "p99", "p50 vs open"],
-            rows,
-        )
+    report = command.Report("gateway_auth")
+    report.table(
+        f"Token check and web ACL in the local gateway, warm JWKS cache ({describe_machine()})",
+        ["what", "n", "p50", "p99", "p50 vs open"],
+        rows,
     )
-    print(
+    report.line(
         f"p50 difference signed - open: {signed_p50 - open_p50:.2f} ms; "
         f"behind the web ACL - open: {guarded_p50 - open_p50:.2f} ms; "
         f"JWKS fetches for the whole run: {fetches}"
     )
-    data = {
-        "requests": args.requests,
+    report.data = {
+        "requests": requests,
         "open_ms": {"p50": open_p50, "p99": percentile(over_http["open"], 0.99)},
         "signed_ms": {"p50": signed_p50, "p99": percentile(over_http["signed"], 0.99)},
         "check_us": {"p50": percentile(in_process, 0.5), "p99": percentile(in_process, 0.99)},
@@ -407,8 +413,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "web_acl_us": {"p50": percentile(acl_alone, 0.5), "p99": percentile(acl_alone, 0.99)},
         "jwks_fetches": fetches,
     }
-    write_json("gateway_auth", data)
-    return data
+    return report
 
 
 if __name__ == "__main__":
