@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench import command
 from bench.common import (
     PYTHON,
     ROOT,
@@ -57,7 +58,6 @@ from bench.common import (
     percentile,
     ratio,
     table,
-    write_json,
 )
 from localcloud.base import arguments, aws
 from localcloud.deploy.progress import Progress
@@ -451,28 +451,37 @@ def _lifecycle_table(title: str, cycles: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Bring the local cloud up, measure, tear it down; print the tables, write the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bench.localcloud_bench", description=__doc__)
-    parser.add_argument(
-        "--seconds", type=arguments.seconds, default=10.0, help="seconds per load level"
+    return command.run(
+        argv,
+        module="bench.localcloud_bench",
+        doc=__doc__,
+        flags=(
+            command.flag(
+                "--seconds", type=arguments.seconds, default=10.0, help="seconds per load level"
+            ),
+            command.flag(
+                "--ref",
+                type=arguments.commit,
+                help="deploy the stacks and handlers of this git commit instead",
+            ),
+            command.flag(
+                "--runner-ref",
+                type=arguments.commit,
+                help="run the localcloud package of this git commit",
+            ),
+            command.flag(
+                "--cycles", type=arguments.count, default=3, help="starts on the same project"
+            ),
+            command.flag("--no-load", action="store_true", help="only the start and teardown"),
+        ),
+        measure=_measure,
     )
-    parser.add_argument(
-        "--ref",
-        type=arguments.commit,
-        help="deploy the stacks and handlers of this git commit instead",
-    )
-    parser.add_argument(
-        "--runner-ref", type=arguments.commit, help="run the localcloud package of this git commit"
-    )
-    parser.add_argument(
-        "--cycles", type=arguments.count, default=3, help="starts on the same project"
-    )
-    parser.add_argument("--no-load", action="store_true", help="only the start and teardown")
-    args = parser.parse_args(argv)
 
+
+def _measure(args: argparse.Namespace) -> command.Report:
     project = make_project(args.ref)
     runner_dir = runner_package(args.runner_ref)
     cloud = LocalCloud(project, runner_dir)
-    label = f"runner {args.runner_ref or 'working tree'}"
     cycles: list[dict[str, Any]] = []
     try:
         for number in range(args.cycles):
@@ -492,67 +501,60 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             shutil.rmtree(project, ignore_errors=True)
             if runner_dir != ROOT:
                 shutil.rmtree(runner_dir, ignore_errors=True)
-    print(_lifecycle_table(f"Local cloud lifecycle, {label} ({describe_machine()})", cycles))
-    warm = _warm_ratio(cycles)
-    if warm:
-        print(warm)
-    for part in ("deploy_slowest", "destroy_slowest"):
-        print()
-        print(
-            table(
-                f"{part.replace('_', ', ')} resource types (seconds, longest)",
-                ["resource type", "seconds"],
-                list(cycles[0][part].items()),
-            )
-        )
-    measured = cycles[0]["measured"]
-    if measured:
-        single = measured["levels"]["GET /products/{id}, 1 clients"]
-        rows = [
-            [
-                name,
-                r["clients"],
-                r["requests"],
-                r["ok_rps"],
-                r["p50_ms"],
-                r["p99_ms"],
-                f"{r['throttled_pct']:.0f}%",
-                r["errors"],
-                ratio(r["p50_ms"], single["p50_ms"]),
-            ]
-            for name, r in measured["levels"].items()
-        ]
-        print()
-        print(
-            table(
-                f"Loopback load through the local gateway, {label} ({args.seconds:g} s per level)",
-                [
-                    "level",
-                    "clients",
-                    "requests",
-                    "2xx/s",
-                    "p50 ms",
-                    "p99 ms",
-                    "429",
-                    "other",
-                    "p50 vs 1",
-                ],
-                rows,
-            )
-        )
-        made = measured["creates"]
-        print(
-            f"\n{made['total']} creates (POST /products) from {made['clients']} clients: "
-            f"{made['seconds']:.1f} s, answers by status {dict(sorted(made['statuses'].items()))}"
-        )
-    data = {
+    out = command.Report("localcloud" if not args.runner_ref else "localcloud-before")
+    label = f"runner {args.runner_ref or 'working tree'}"
+    _report(out, cycles, label, args.seconds)
+    out.data = {
         "runner": args.runner_ref or "working tree",
         "ref": args.ref or "working tree",
         "cycles": cycles,
         "warm_vs_cold": _warm_ratio(cycles),
     }
-    write_json("localcloud" if not args.runner_ref else "localcloud-before", data)
-    return data
+    return out
+
+
+def _report(out: command.Report, cycles: list[dict[str, Any]], label: str, seconds: float) -> None:
+    """The lifecycle's tables, then the load's (when the first cycle measured it)."""
+    out.line(_lifecycle_table(f"Local cloud lifecycle, {label} ({describe_machine()})", cycles))
+    warm = _warm_ratio(cycles)
+    if warm:
+        out.line(warm)
+    for part in ("deploy_slowest", "destroy_slowest"):
+        out.line()
+        out.table(
+            f"{part.replace('_', ', ')} resource types (seconds, longest)",
+            ["resource type", "seconds"],
+            list(cycles[0][part].items()),
+        )
+    measured = cycles[0]["measured"]
+    if not measured:
+        return
+    single = measured["levels"]["GET /products/{id}, 1 clients"]
+    rows = [
+        [
+            name,
+            r["clients"],
+            r["requests"],
+            r["ok_rps"],
+            r["p50_ms"],
+            r["p99_ms"],
+            f"{r['throttled_pct']:.0f}%",
+            r["errors"],
+            ratio(r["p50_ms"], single["p50_ms"]),
+        ]
+        for name, r in measured["levels"].items()
+    ]
+    out.line()
+    out.table(
+        f"Loopback load through the local gateway, {label} ({seconds:g} s per level)",
+        ["level", "clients", "requests", "2xx/s", "p50 ms", "p99 ms", "429", "other", "p50 vs 1"],
+        rows,
+    )
+    made = measured["creates"]
+    out.line(
+        f"\n{made['total']} creates (POST /products) from {made['clients']} clients: "
+        f"{made['seconds']:.1f} s, answers by status {dict(sorted(made['statuses'].items()))}"
+    )
 
 
 if __name__ == "__main__":
