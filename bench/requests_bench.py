@@ -299,18 +299,24 @@ def _measure_routes(  # pylint: disable=too-many-locals
         results = {route.name: measure(route, call, observer, requests) for route in routes}
 
         # The independent reference: the bare GetItem of GET /products/{id}, no handler.
-        key = {"productId": {"S": seed.product_id}}
-        bare = []
-        for index in range(WARMUP + requests):
-            start = time.perf_counter()
-            bare_client.get_item(TableName=products_table.TABLE, Key=key)
-            if index >= WARMUP:
-                bare.append((time.perf_counter() - start) * 1000)
-        bare_get_ms = median(bare)
+        bare_get_ms = _bare_get_ms(
+            bare_client, products_table.TABLE, {"productId": {"S": seed.product_id}}, requests
+        )
 
         iam = {route.name: measure_iam(route, call, requests) for route in routes}
 
     return results, bare_get_ms, iam
+
+
+def _bare_get_ms(client: Any, table_name: str, key: dict[str, Any], requests: int) -> float:
+    """The median of ``requests`` GetItem calls (ms), after the warm-up ones."""
+    bare = []
+    for index in range(WARMUP + requests):
+        start = time.perf_counter()
+        client.get_item(TableName=table_name, Key=key)
+        if index >= WARMUP:
+            bare.append((time.perf_counter() - start) * 1000)
+    return median(bare)
 
 
 def _functions_role() -> dict[str, str]:
