@@ -59,9 +59,17 @@ def run(
     doc: str | None,
     flags: Sequence[Flag],
     measure: Callable[[argparse.Namespace], Report],
+    check: Callable[[argparse.Namespace], str | None] | None = None,
 ) -> dict[str, Any]:
-    """Parse the command line, measure, print the report, write its JSON; return its results."""
-    args = parser(module, doc, flags).parse_args(argv)
+    """Parse the command line, measure, print the report, write its JSON; return its results.
+
+    ``check`` refuses a combination of flags: its message goes out as argparse's, exit 2, before
+    anything is measured."""
+    parsing = parser(module, doc, flags)
+    args = parsing.parse_args(argv)
+    problem = check(args) if check else None
+    if problem:
+        parsing.error(problem)
     report = measure(args)
     for text in report.printed:
         print(text)
