@@ -23,7 +23,8 @@ import urllib.request
 import uuid
 from typing import Any
 
-from bench.common import describe_machine, median, table, write_json
+from bench import command
+from bench.common import describe_machine, median
 from bench.localcloud_bench import LocalCloud, make_project
 from localcloud.base import arguments
 
@@ -54,9 +55,16 @@ def _until(url: str, expected: str) -> float:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Bring the local cloud up in watch mode, save ``--saves`` times, print the table."""
-    parser = argparse.ArgumentParser(prog="python -m bench.watch_bench", description=__doc__)
-    parser.add_argument("--saves", type=arguments.count, default=10, help="saves to time")
-    args = parser.parse_args(argv)
+    return command.run(
+        argv,
+        module="bench.watch_bench",
+        doc=__doc__,
+        flags=(command.flag("--saves", type=arguments.count, default=10, help="saves to time"),),
+        measure=_measure,
+    )
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
     project = make_project()
     cloud = LocalCloud(project)
     target = project / TARGET
@@ -87,23 +95,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "max_s": round(max(live), 2),
         "warm_get_ms": round(median(warm) * 1000, 1),
     }
-    print(
-        table(
-            "Watch mode: a saved handler answering (project stack)",
-            ["what", "median", "max", "each"],
+    out = command.Report("watch", result)
+    out.table(
+        "Watch mode: a saved handler answering (project stack)",
+        ["what", "median", "max", "each"],
+        [
             [
-                [
-                    "save -> new code answers",
-                    f"{result['median_s']} s",
-                    f"{result['max_s']} s",
-                    ", ".join(f"{s:.2f}" for s in live),
-                ],
-                ["reference: warm GET, nothing changed", f"{result['warm_get_ms']} ms", "", ""],
+                "save -> new code answers",
+                f"{result['median_s']} s",
+                f"{result['max_s']} s",
+                ", ".join(f"{s:.2f}" for s in live),
             ],
-        )
+            ["reference: warm GET, nothing changed", f"{result['warm_get_ms']} ms", "", ""],
+        ],
     )
-    write_json("watch", result)
-    return result
+    return out
 
 
 if __name__ == "__main__":
