@@ -52,13 +52,13 @@ def parser(module: str, doc: str | None, flags: Sequence[Flag]) -> argparse.Argu
     return parsed
 
 
-def run(
+def run(  # pylint: disable=too-many-arguments,too-many-positional-arguments
     argv: list[str] | None,
-    *,
     module: str,
     doc: str | None,
     flags: Sequence[Flag],
     measure: Callable[[argparse.Namespace], Report],
+    *,
     check: Callable[[argparse.Namespace], str | None] | None = None,
 ) -> dict[str, Any]:
     """Parse the command line, measure, print the report, write its JSON; return its results.

@@ -206,22 +206,20 @@ def _synthesize() -> Path:
     return keep
 
 
+# The command line: python -m bench.cost.
+FLAGS = (
+    command.flag(
+        "--from",
+        dest="source",
+        type=arguments.existing_dir,
+        help="a directory holding stacks/*/cdk.tf.json (default: synthesize)",
+    ),
+)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Print the fixed costs, the cuts, and the order's cost; write ``results/cost.json``."""
-    return command.run(
-        argv,
-        module="bench.cost",
-        doc=__doc__,
-        flags=(
-            command.flag(
-                "--from",
-                dest="source",
-                type=arguments.existing_dir,
-                help="a directory holding stacks/*/cdk.tf.json (default: synthesize)",
-            ),
-        ),
-        measure=_measure,
-    )
+    return command.run(argv, "bench.cost", __doc__, FLAGS, _measure)
 
 
 def _measure(args: argparse.Namespace) -> command.Report:

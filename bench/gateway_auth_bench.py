@@ -314,19 +314,15 @@ def web_acl_latencies(gateway: Gateway, requests: int) -> list[float]:
     return samples
 
 
+# The command line: python -m bench.gateway_auth_bench.
+FLAGS = (
+    command.flag("--requests", type=arguments.count, default=300, help="timed requests per route"),
+)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Measure, print the table, write the JSON."""
-    return command.run(
-        argv,
-        module="bench.gateway_auth_bench",
-        doc=__doc__,
-        flags=(
-            command.flag(
-                "--requests", type=arguments.count, default=300, help="timed requests per route"
-            ),
-        ),
-        measure=_measure,
-    )
+    return command.run(argv, "bench.gateway_auth_bench", __doc__, FLAGS, _measure)
 
 
 def _measure(args: argparse.Namespace) -> command.Report:

@@ -402,28 +402,24 @@ def anatomy_rows(
     return rows
 
 
+# The command line: python -m bench.handlers_bench.
+FLAGS = (
+    command.flag("--runs", type=arguments.count, default=5, help="fresh interpreters per figure"),
+    command.flag(
+        "--requests", type=arguments.count, default=20, help="warm requests per interpreter"
+    ),
+    command.flag(
+        "--compare-with",
+        type=arguments.commit,
+        metavar="REF",
+        help="also measure this commit's handlers",
+    ),
+)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Print the tables and write ``bench/results/handlers.json``."""
-    return command.run(
-        argv,
-        module="bench.handlers_bench",
-        doc=__doc__,
-        flags=(
-            command.flag(
-                "--runs", type=arguments.count, default=5, help="fresh interpreters per figure"
-            ),
-            command.flag(
-                "--requests", type=arguments.count, default=20, help="warm requests per interpreter"
-            ),
-            command.flag(
-                "--compare-with",
-                type=arguments.commit,
-                metavar="REF",
-                help="also measure this commit's handlers",
-            ),
-        ),
-        measure=_measure,
-    )
+    return command.run(argv, "bench.handlers_bench", __doc__, FLAGS, _measure)
 
 
 def _measure(args: argparse.Namespace) -> command.Report:

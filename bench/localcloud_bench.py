@@ -293,33 +293,27 @@ def _lifecycle_table(title: str, cycles: list[dict[str, Any]]) -> str:
     return table(title, ["phase (seconds)", *names], rows)
 
 
+# The command line: python -m bench.localcloud_bench.
+FLAGS = (
+    command.flag("--seconds", type=arguments.seconds, default=10.0, help="seconds per load level"),
+    command.flag(
+        "--ref",
+        type=arguments.commit,
+        help="deploy the stacks and handlers of this git commit instead",
+    ),
+    command.flag(
+        "--runner-ref",
+        type=arguments.commit,
+        help="run the localcloud package of this git commit",
+    ),
+    command.flag("--cycles", type=arguments.count, default=3, help="starts on the same project"),
+    command.flag("--no-load", action="store_true", help="only the start and teardown"),
+)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Bring the local cloud up, measure, tear it down; print the tables, write the JSON."""
-    return command.run(
-        argv,
-        module="bench.localcloud_bench",
-        doc=__doc__,
-        flags=(
-            command.flag(
-                "--seconds", type=arguments.seconds, default=10.0, help="seconds per load level"
-            ),
-            command.flag(
-                "--ref",
-                type=arguments.commit,
-                help="deploy the stacks and handlers of this git commit instead",
-            ),
-            command.flag(
-                "--runner-ref",
-                type=arguments.commit,
-                help="run the localcloud package of this git commit",
-            ),
-            command.flag(
-                "--cycles", type=arguments.count, default=3, help="starts on the same project"
-            ),
-            command.flag("--no-load", action="store_true", help="only the start and teardown"),
-        ),
-        measure=_measure,
-    )
+    return command.run(argv, "bench.localcloud_bench", __doc__, FLAGS, _measure)
 
 
 def _measure(args: argparse.Namespace) -> command.Report:

@@ -214,19 +214,15 @@ def report(out: command.Report, results: dict[str, Any], bare_get_ms: float, req
     )
 
 
+# The command line: python -m bench.requests_bench.
+FLAGS = (
+    command.flag("--requests", type=arguments.count, default=40, help="timed requests per route"),
+)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Set up moto and the functions, run every route, print the tables, write the JSON."""
-    return command.run(
-        argv,
-        module="bench.requests_bench",
-        doc=__doc__,
-        flags=(
-            command.flag(
-                "--requests", type=arguments.count, default=40, help="timed requests per route"
-            ),
-        ),
-        measure=_measure,
-    )
+    return command.run(argv, "bench.requests_bench", __doc__, FLAGS, _measure)
 
 
 def _measure(args: argparse.Namespace) -> command.Report:

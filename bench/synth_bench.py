@@ -192,32 +192,29 @@ def unit_suite() -> dict[str, Any]:
     return {"wall_s": wall, "exit_status": done.returncode, "summary": summary, **counts}
 
 
+# The command line: python -m bench.synth_bench.
+FLAGS = (
+    command.flag("--runs", type=arguments.count, default=3, help="fresh interpreters per case"),
+    command.flag("--unit-tests", action="store_true", help="also time the unit suite"),
+    command.flag("--keep", type=arguments.dir_to_write, help="keep the 4 stacks' cdk.tf.json here"),
+    # One case in a fresh interpreter (the parent's own use): where it synthesizes and
+    # reports.
+    command.flag("--child", choices=tuple(CASES), help=argparse.SUPPRESS),
+    command.flag("--outdir", type=arguments.dir_to_write, help=argparse.SUPPRESS),
+    command.flag("--report", type=arguments.file_to_write, help=argparse.SUPPRESS),
+)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run every case ``--runs`` times (interleaved), print the table, write the JSON."""
-    return command.run(
-        argv,
-        module="bench.synth_bench",
-        doc=__doc__,
-        flags=(
-            command.flag(
-                "--runs", type=arguments.count, default=3, help="fresh interpreters per case"
-            ),
-            command.flag("--unit-tests", action="store_true", help="also time the unit suite"),
-            command.flag(
-                "--keep", type=arguments.dir_to_write, help="keep the 4 stacks' cdk.tf.json here"
-            ),
-            # One case in a fresh interpreter (the parent's own use): where it synthesizes and
-            # reports.
-            command.flag("--child", choices=tuple(CASES), help=argparse.SUPPRESS),
-            command.flag("--outdir", type=arguments.dir_to_write, help=argparse.SUPPRESS),
-            command.flag("--report", type=arguments.file_to_write, help=argparse.SUPPRESS),
-        ),
-        check=lambda args: (
-            "argument --child: needs --outdir and --report"
-            if args.child and not (args.outdir and args.report)
-            else None
-        ),
-        measure=_measure,
+    return command.run(argv, "bench.synth_bench", __doc__, FLAGS, _measure, check=_check)
+
+
+def _check(args: argparse.Namespace) -> str | None:
+    return (
+        "argument --child: needs --outdir and --report"
+        if args.child and not (args.outdir and args.report)
+        else None
     )
 
 

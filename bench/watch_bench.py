@@ -53,15 +53,13 @@ def _until(url: str, expected: str) -> float:
     raise RuntimeError(f"{url} did not answer {expected!r} within {LIVE_TIMEOUT_S} s")
 
 
+# The command line: python -m bench.watch_bench.
+FLAGS = (command.flag("--saves", type=arguments.count, default=10, help="saves to time"),)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Bring the local cloud up in watch mode, save ``--saves`` times, print the table."""
-    return command.run(
-        argv,
-        module="bench.watch_bench",
-        doc=__doc__,
-        flags=(command.flag("--saves", type=arguments.count, default=10, help="saves to time"),),
-        measure=_measure,
-    )
+    return command.run(argv, "bench.watch_bench", __doc__, FLAGS, _measure)
 
 
 def _measure(args: argparse.Namespace) -> command.Report:
