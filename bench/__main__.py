@@ -8,12 +8,12 @@ slowest part: a real ``cdktf deploy`` and ``destroy`` on the emulator), ``--loca
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 import traceback
 
 from bench import (
+    command,
     cost,
     gateway_auth_bench,
     handlers_bench,
@@ -28,16 +28,20 @@ from localcloud.base import arguments
 
 def main(argv: list[str] | None = None) -> int:
     """Run everything; a benchmark that fails is reported and the others still run."""
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions, shorter loads")
-    parser.add_argument("--unit-tests", action="store_true", help="also time the unit suite")
-    parser.add_argument("--no-localcloud", action="store_true", help="skip the local cloud")
-    parser.add_argument(
-        "--localcloud-ref",
-        type=arguments.commit,
-        help="deploy this git commit's stacks in the local cloud",
-    )
-    args = parser.parse_args(argv)
+    args = command.parser(
+        "bench",
+        __doc__,
+        (
+            command.flag("--quick", action="store_true", help="fewer repetitions, shorter loads"),
+            command.flag("--unit-tests", action="store_true", help="also time the unit suite"),
+            command.flag("--no-localcloud", action="store_true", help="skip the local cloud"),
+            command.flag(
+                "--localcloud-ref",
+                type=arguments.commit,
+                help="deploy this git commit's stacks in the local cloud",
+            ),
+        ),
+    ).parse_args(argv)
     synth_out = RESULTS / "synth-out"
     synth_args = ["--runs", "1" if args.quick else "3", "--keep", str(synth_out)]
     if args.unit_tests:

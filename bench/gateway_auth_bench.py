@@ -32,7 +32,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from bench.common import describe_machine, percentile, ratio, table, write_json
+from bench import command
+from bench.common import describe_machine, percentile, ratio
 from handlers.store.spec import cors
 from handlers.store.spec.schemas import MAX_BODY_BYTES
 from localcloud.base import arguments, aws
@@ -336,13 +337,18 @@ def _p50_p99(values: list[float]) -> dict[str, float]:
     return {"p50": percentile(values, 0.5), "p99": percentile(values, 0.99)}
 
 
+# The command line: python -m bench.gateway_auth_bench.
+FLAGS = (
+    command.flag("--requests", type=arguments.count, default=300, help="timed requests per route"),
+)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Measure, print the table, write the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bench.gateway_auth_bench", description=__doc__)
-    parser.add_argument(
-        "--requests", type=arguments.count, default=300, help="timed requests per route"
-    )
-    args = parser.parse_args(argv)
+    return command.run(argv, "bench.gateway_auth_bench", __doc__, FLAGS, _measure)
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-auth-"))
     emulator = Emulator("127.0.0.1", 0, work / "emulator.log")
     gateway = server = None
@@ -378,6 +384,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             gateway.close()
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
+    return _report(args.requests, over_http, alone, fetches)
+
+
+def _report(
+    requests: int,
+    over_http: dict[str, list[float]],
+    alone: dict[str, list[float]],
+    fetches: int,
+) -> command.Report:
     open_p50 = percentile(over_http["open"], 0.5)
     signed_p50 = percentile(over_http["signed"], 0.5)
     rows = [
@@ -395,20 +410,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for name, values in alone.items()
     ]
     guarded_p50 = percentile(over_http["open behind the web ACL"], 0.5)
-    print(
-        table(
-            f"Token check and web ACL in the local gateway, warm JWKS cache ({describe_machine()})",
-            ["what", "n", "p50", "p99", "p50 vs open"],
-            rows,
-        )
+    report = command.Report("gateway_auth")
+    report.table(
+        f"Token check and web ACL in the local gateway, warm JWKS cache ({describe_machine()})",
+        ["what", "n", "p50", "p99", "p50 vs open"],
+        rows,
     )
-    print(
+    report.line(
         f"p50 difference signed - open: {signed_p50 - open_p50:.2f} ms; "
         f"behind the web ACL - open: {guarded_p50 - open_p50:.2f} ms; "
         f"JWKS fetches for the whole run: {fetches}"
     )
-    data = {
-        "requests": args.requests,
+    report.data = {
+        "requests": requests,
         "open_ms": {"p50": open_p50, "p99": percentile(over_http["open"], 0.99)},
         "signed_ms": {"p50": signed_p50, "p99": percentile(over_http["signed"], 0.99)},
         "check_us": _p50_p99(alone["token check"]),
@@ -420,8 +434,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "fault_check_us": _p50_p99(alone["function-fault check"]),
         "jwks_fetches": fetches,
     }
-    write_json("gateway_auth", data)
-    return data
+    return report
 
 
 if __name__ == "__main__":

@@ -39,9 +39,7 @@ import argparse
 import collections
 import contextlib
 import http.server
-import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -49,25 +47,23 @@ import tempfile
 import threading
 import time
 import uuid
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import command
 from bench.common import (
     HANDLER_ENV,
     HANDLERS,
     PYTHON,
-    RESULTS,
     child_env,
     describe_machine,
     extract,
     median,
     ratio,
-    table,
-    write_json,
 )
+from bench.package_size import package_files, package_sizes, size_rows
 from localcloud.base import arguments
 
 LIBRARIES = (
@@ -83,10 +79,6 @@ TRACER_BOTOCORE = "; Tracer(patch_modules=('botocore',))"
 # One client: every function reads or writes DynamoDB at its first request (KMS only when a
 # list has a next page).
 CLIENT = "; boto3.client('dynamodb')"
-_CACHES = {"__pycache__", ".pytest_cache"}
-# Lambda's documented package limits.
-ZIP_LIMIT = 50 * 1024 * 1024
-UNZIPPED_LIMIT = 250 * 1024 * 1024
 # What the child runs: the context Powertools reads, the event from the environment, then the
 # timed statement and requests. The result is the last line starting with the marker.
 _MARKER = "BENCH-RESULT "
@@ -410,23 +402,27 @@ def anatomy_rows(
     return rows
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """Print the tables and write ``bench/results/handlers.json``."""
-    parser = argparse.ArgumentParser(prog="python -m bench.handlers_bench", description=__doc__)
-    parser.add_argument(
-        "--runs", type=arguments.count, default=5, help="fresh interpreters per figure"
-    )
-    parser.add_argument(
+# The command line: python -m bench.handlers_bench.
+FLAGS = (
+    command.flag("--runs", type=arguments.count, default=5, help="fresh interpreters per figure"),
+    command.flag(
         "--requests", type=arguments.count, default=20, help="warm requests per interpreter"
-    )
-    parser.add_argument(
+    ),
+    command.flag(
         "--compare-with",
         type=arguments.commit,
         metavar="REF",
         help="also measure this commit's handlers",
-    )
-    args = parser.parse_args(argv)
+    ),
+)
 
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Print the tables and write ``bench/results/handlers.json``."""
+    return command.run(argv, "bench.handlers_bench", __doc__, FLAGS, _measure)
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
     with tempfile.TemporaryDirectory(prefix="bench-handlers-ref-") as scratch:
         trees = {"working tree": HANDLERS}
         if args.compare_with:
@@ -434,49 +430,41 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results = cold_starts(trees, args.runs, args.requests)
     labels = list(trees)
     compile_ms = compile_time(HANDLERS, args.runs)
-    machine = describe_machine()
-    print(
-        table(
-            f"Lambda cold start, CPU ms, median of {args.runs} fresh interpreters set up as Lambda "
-            f"({machine})",
-            ["function (handlers)", "init", "1st request", "init+1st", "warm request", "calls"],
-            cold_start_rows(results, labels),
-        )
-    )
-    print()
-    print(
-        table(
-            "Init next to its libraries (same run): reference = boto3+Powertools, Tracer(), "
-            "a DynamoDB client",
-            [
-                "function",
-                "libraries",
-                "+Tracer()",
-                "+client",
-                *(f"{label} vs +client" for label in labels),
-                *(f"{label} vs libraries" for label in labels),
-            ],
-            reference_rows(results, labels),
-        )
-    )
-    print()
-    print(
-        table(
-            f"What the cold start is made of ({labels[0]}), CPU ms",
-            ["function", "part", "ms", "paid", "why there"],
-            anatomy_rows(results, labels[0], compile_ms),
-        )
-    )
     sizes = package_sizes()
-    print()
-    print(
-        table(
-            "Deployment zip (KiB)",
-            ["package", "files", "unzipped", "zipped", "vs handlers zip"],
-            size_rows(sizes),
-        )
+    out = command.Report("handlers")
+    out.table(
+        f"Lambda cold start, CPU ms, median of {args.runs} fresh interpreters set up as Lambda "
+        f"({describe_machine()})",
+        ["function (handlers)", "init", "1st request", "init+1st", "warm request", "calls"],
+        cold_start_rows(results, labels),
     )
-    data = {
+    out.line()
+    out.table(
+        "Init next to its libraries (same run): reference = boto3+Powertools, Tracer(), "
+        "a DynamoDB client",
+        [
+            "function",
+            "libraries",
+            "+Tracer()",
+            "+client",
+            *(f"{label} vs +client" for label in labels),
+            *(f"{label} vs libraries" for label in labels),
+        ],
+        reference_rows(results, labels),
+    )
+    out.line()
+    out.table(
+        f"What the cold start is made of ({labels[0]}), CPU ms",
+        ["function", "part", "ms", "paid", "why there"],
+        anatomy_rows(results, labels[0], compile_ms),
+    )
+    out.line()
+    out.table(
+        "Deployment zip (KiB)",
+        ["package", "files", "unzipped", "zipped", "vs handlers zip"],
+        size_rows(sizes),
+    )
+    out.data = {
         "runs": args.runs,
         "warm_requests": args.requests,
         "trees": {label: str(path) for label, path in trees.items()},
@@ -484,8 +472,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "cold_start": results,
         "package": sizes,
     }
-    write_json("handlers", data)
-    return data
+    return out
 
 
 def compile_time(source: Path, runs: int) -> float:
@@ -498,80 +485,6 @@ def compile_time(source: Path, runs: int) -> float:
             compile(text, name, "exec", dont_inherit=True)
         samples.append((time.process_time() - started) * 1000)
     return median(samples)
-
-
-def package_files(source: Path) -> list[Path]:
-    """The files ``stacks/base/packaging.py`` would stage: all of ``source`` minus interpreter
-    caches."""
-    return sorted(
-        path
-        for path in source.rglob("*")
-        if path.is_file()
-        and not _CACHES.intersection(path.relative_to(source).parts)
-        and path.suffix != ".pyc"
-    )
-
-
-def zip_size(source: Path) -> dict[str, int]:
-    """Files, bytes and deflated zip bytes of ``source`` packaged as the functions' asset."""
-    files = package_files(source)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
-            archive.write(path, path.relative_to(source).as_posix())
-    return {
-        "files": len(files),
-        "unzipped_bytes": sum(path.stat().st_size for path in files),
-        "zipped_bytes": len(buffer.getvalue()),
-    }
-
-
-def _installed(package: str) -> Path:
-    module = __import__(package)
-    return Path(module.__file__).parent
-
-
-def package_sizes() -> dict[str, dict[str, int]]:
-    """The handlers' zip, the Powertools layer's package and the last synth's asset, if any."""
-    sizes = {
-        "handlers/ (as packaged)": zip_size(HANDLERS),
-        "aws_lambda_powertools (layer)": zip_size(_installed("aws_lambda_powertools")),
-    }
-    synthesized = RESULTS / "synth-out" / "archive.zip"
-    if synthesized.exists():
-        with zipfile.ZipFile(synthesized) as archive:
-            infos = archive.infolist()
-        sizes["synthesized asset archive.zip"] = {
-            "files": len(infos),
-            "unzipped_bytes": sum(info.file_size for info in infos),
-            "zipped_bytes": os.path.getsize(synthesized),
-        }
-    return sizes
-
-
-def size_rows(sizes: dict[str, dict[str, int]]) -> list[list[Any]]:
-    """The zip table: each package next to the handlers' zip, then Lambda's limit."""
-    package = sizes["handlers/ (as packaged)"]
-    rows: list[list[Any]] = [
-        [
-            name,
-            s["files"],
-            s["unzipped_bytes"] / 1024,
-            s["zipped_bytes"] / 1024,
-            ratio(s["zipped_bytes"], package["zipped_bytes"]),
-        ]
-        for name, s in sizes.items()
-    ]
-    rows.append(
-        [
-            "Lambda limit (direct upload)",
-            None,
-            UNZIPPED_LIMIT / 1024,
-            ZIP_LIMIT / 1024,
-            ratio(ZIP_LIMIT, package["zipped_bytes"]),
-        ]
-    )
-    return rows
 
 
 if __name__ == "__main__":

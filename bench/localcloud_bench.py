@@ -34,7 +34,6 @@ any function (an unknown path: what the gateway costs at the least).
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import shutil
@@ -47,19 +46,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench import command
 from bench.common import (
     PYTHON,
     ROOT,
     child_env,
     describe_machine,
     extract,
-    median,
-    percentile,
     ratio,
     table,
-    write_json,
 )
-from localcloud.base import arguments, aws
+from bench.load import Client, measure_load
+from localcloud.base import arguments
 from localcloud.deploy.progress import Progress
 
 COPIED = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "openapi.json")
@@ -97,122 +95,6 @@ def make_project(ref: str | None = None) -> Path:
     for name in LINKED:
         (project / name).symlink_to(ROOT / name)
     return project
-
-
-class Client:
-    """One keep-alive HTTP connection to ``base`` (reconnects when the server closes it)."""
-
-    def __init__(self, base: str):
-        parts = urlsplit(base)
-        self.host, self.port = parts.hostname, parts.port
-        self.connection: http.client.HTTPConnection | None = None
-
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, bytes]:
-        """Send one request; (status, body)."""
-        payload = None if body is None else json.dumps(body).encode()
-        # A User-Agent, as every client sends one: the firewall refuses a request without.
-        headers = {"User-Agent": "localcloud-bench"}
-        if payload:
-            headers["Content-Type"] = "application/json"
-        for attempt in range(2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
-            try:
-                self.connection.request(method, path, body=payload, headers=headers)
-                response = self.connection.getresponse()
-                data = response.read()
-                if response.getheader("Connection", "").lower() == "close":
-                    self.close()
-                return response.status, data
-            except (http.client.HTTPException, ConnectionError):
-                self.close()
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        """Drop the connection."""
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-
-def load(send, clients: int, seconds: float) -> dict[str, Any]:
-    """Run ``send()`` (returns an HTTP status) back to back in ``clients`` threads for ``seconds``.
-
-    Returns requests per second (all, and 2xx only), p50/p99 latency (ms), the 429s and the
-    other non-2xx answers.
-    """
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    statuses: list[list[int]] = [[] for _ in range(clients)]
-    deadline = time.perf_counter() + seconds
-
-    def worker(index: int) -> None:
-        call = send()
-        while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            try:
-                status = call()
-            except OSError:
-                status = 0
-            latencies[index].append((time.perf_counter() - start) * 1000)
-            statuses[index].append(status)
-
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(clients)]
-    start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(seconds + 60)
-    elapsed = time.perf_counter() - start
-    flat = [value for per_client in latencies for value in per_client]
-    codes = [code for per_client in statuses for code in per_client]
-    if not flat:
-        raise RuntimeError("The load produced no request at all.")
-    ok = sum(200 <= code < 300 for code in codes)
-    throttled = codes.count(429)
-    return {
-        "clients": clients,
-        "seconds": elapsed,
-        "requests": len(flat),
-        "rps": len(flat) / elapsed,
-        "ok_rps": ok / elapsed,
-        "p50_ms": percentile(flat, 0.50),
-        "p99_ms": percentile(flat, 0.99),
-        "median_ms": median(flat),
-        "throttled_pct": 100.0 * throttled / len(codes),
-        "errors": len(codes) - ok - throttled,
-    }
-
-
-def creates(api: str, clients: int, total: int) -> dict[str, Any]:
-    """``total`` POST /products from ``clients`` threads; answers by status, and the time."""
-    path = f"{urlsplit(api).path}/products"
-    counts: dict[int, int] = {}
-    lock = threading.Lock()
-
-    def worker(share: int) -> None:
-        client = Client(api)
-        for index in range(share):
-            body = {"name": f"Load {index}", "price": 3, "category": "load", "stock": 5}
-            try:
-                status, _ = client.request("POST", path, body)
-            except OSError:
-                status = 0
-            with lock:
-                counts[status] = counts.get(status, 0) + 1
-
-    started = time.perf_counter()
-    threads = [
-        threading.Thread(target=worker, args=(total // clients,), daemon=True)
-        for _ in range(clients)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(300)
-    elapsed = time.perf_counter() - started
-    return {"clients": clients, "total": total, "seconds": elapsed, "statuses": counts}
 
 
 class LocalCloud:
@@ -375,44 +257,6 @@ def lifecycle(cloud: LocalCloud, measure, *options: str) -> dict[str, Any]:
     }
 
 
-def measure_load(ready: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """The load levels against a serving local cloud (see the module docstring)."""
-    api = ready["apiUrl"].rstrip("/")
-    stage_path = urlsplit(api).path
-    client = Client(api)
-    product = {"name": "Pen", "price": 2, "category": "bench", "stock": 10}
-    status, body = client.request("POST", f"{stage_path}/products", product)
-    if status != 201:
-        raise RuntimeError(f"Creating the product answered {status}: {body[:200]!r}.")
-    product_id = json.loads(body)["productId"]
-    path = f"{stage_path}/products/{product_id}"
-
-    def via_gateway():
-        own = Client(api)
-        return lambda: own.request("GET", path)[0]
-
-    def gateway_only():
-        own = Client(api)
-        return lambda: 200 if own.request("GET", f"{stage_path}/no-such-route")[0] == 403 else 0
-
-    def bare_get_item():
-        session = aws.session(ready.get("region", aws.DEFAULT_REGION))
-        dynamodb = session.client("dynamodb", endpoint_url=ready["emulatorUrl"])
-        outputs = json.loads(Path(ready["flatOutputsFile"]).read_text(encoding="utf-8"))
-        table_name = outputs["ProductsTableName"]
-        key = {"productId": {"S": product_id}}
-        return lambda: 200 if "Item" in dynamodb.get_item(TableName=table_name, Key=key) else 0
-
-    reference_seconds = min(seconds, 5.0)
-    levels = {
-        "bare GetItem on the emulator, 1 client": load(bare_get_item, 1, reference_seconds),
-        "gateway, no function (403), 1 client": load(gateway_only, 1, reference_seconds),
-    }
-    for clients in (1, 16, 50):
-        levels[f"GET /products/{{id}}, {clients} clients"] = load(via_gateway, clients, seconds)
-    return {"levels": levels, "creates": creates(api, 20, 200)}
-
-
 def _cycle_name(cycle: dict[str, Any]) -> str:
     if cycle.get("start") == "warm":
         return "warm start"
@@ -449,30 +293,33 @@ def _lifecycle_table(title: str, cycles: list[dict[str, Any]]) -> str:
     return table(title, ["phase (seconds)", *names], rows)
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    """Bring the local cloud up, measure, tear it down; print the tables, write the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bench.localcloud_bench", description=__doc__)
-    parser.add_argument(
-        "--seconds", type=arguments.seconds, default=10.0, help="seconds per load level"
-    )
-    parser.add_argument(
+# The command line: python -m bench.localcloud_bench.
+FLAGS = (
+    command.flag("--seconds", type=arguments.seconds, default=10.0, help="seconds per load level"),
+    command.flag(
         "--ref",
         type=arguments.commit,
         help="deploy the stacks and handlers of this git commit instead",
-    )
-    parser.add_argument(
-        "--runner-ref", type=arguments.commit, help="run the localcloud package of this git commit"
-    )
-    parser.add_argument(
-        "--cycles", type=arguments.count, default=3, help="starts on the same project"
-    )
-    parser.add_argument("--no-load", action="store_true", help="only the start and teardown")
-    args = parser.parse_args(argv)
+    ),
+    command.flag(
+        "--runner-ref",
+        type=arguments.commit,
+        help="run the localcloud package of this git commit",
+    ),
+    command.flag("--cycles", type=arguments.count, default=3, help="starts on the same project"),
+    command.flag("--no-load", action="store_true", help="only the start and teardown"),
+)
 
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Bring the local cloud up, measure, tear it down; print the tables, write the JSON."""
+    return command.run(argv, "bench.localcloud_bench", __doc__, FLAGS, _measure)
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
     project = make_project(args.ref)
     runner_dir = runner_package(args.runner_ref)
     cloud = LocalCloud(project, runner_dir)
-    label = f"runner {args.runner_ref or 'working tree'}"
     cycles: list[dict[str, Any]] = []
     try:
         for number in range(args.cycles):
@@ -492,67 +339,60 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             shutil.rmtree(project, ignore_errors=True)
             if runner_dir != ROOT:
                 shutil.rmtree(runner_dir, ignore_errors=True)
-    print(_lifecycle_table(f"Local cloud lifecycle, {label} ({describe_machine()})", cycles))
-    warm = _warm_ratio(cycles)
-    if warm:
-        print(warm)
-    for part in ("deploy_slowest", "destroy_slowest"):
-        print()
-        print(
-            table(
-                f"{part.replace('_', ', ')} resource types (seconds, longest)",
-                ["resource type", "seconds"],
-                list(cycles[0][part].items()),
-            )
-        )
-    measured = cycles[0]["measured"]
-    if measured:
-        single = measured["levels"]["GET /products/{id}, 1 clients"]
-        rows = [
-            [
-                name,
-                r["clients"],
-                r["requests"],
-                r["ok_rps"],
-                r["p50_ms"],
-                r["p99_ms"],
-                f"{r['throttled_pct']:.0f}%",
-                r["errors"],
-                ratio(r["p50_ms"], single["p50_ms"]),
-            ]
-            for name, r in measured["levels"].items()
-        ]
-        print()
-        print(
-            table(
-                f"Loopback load through the local gateway, {label} ({args.seconds:g} s per level)",
-                [
-                    "level",
-                    "clients",
-                    "requests",
-                    "2xx/s",
-                    "p50 ms",
-                    "p99 ms",
-                    "429",
-                    "other",
-                    "p50 vs 1",
-                ],
-                rows,
-            )
-        )
-        made = measured["creates"]
-        print(
-            f"\n{made['total']} creates (POST /products) from {made['clients']} clients: "
-            f"{made['seconds']:.1f} s, answers by status {dict(sorted(made['statuses'].items()))}"
-        )
-    data = {
+    out = command.Report("localcloud" if not args.runner_ref else "localcloud-before")
+    label = f"runner {args.runner_ref or 'working tree'}"
+    _report(out, cycles, label, args.seconds)
+    out.data = {
         "runner": args.runner_ref or "working tree",
         "ref": args.ref or "working tree",
         "cycles": cycles,
         "warm_vs_cold": _warm_ratio(cycles),
     }
-    write_json("localcloud" if not args.runner_ref else "localcloud-before", data)
-    return data
+    return out
+
+
+def _report(out: command.Report, cycles: list[dict[str, Any]], label: str, seconds: float) -> None:
+    """The lifecycle's tables, then the load's (when the first cycle measured it)."""
+    out.line(_lifecycle_table(f"Local cloud lifecycle, {label} ({describe_machine()})", cycles))
+    warm = _warm_ratio(cycles)
+    if warm:
+        out.line(warm)
+    for part in ("deploy_slowest", "destroy_slowest"):
+        out.line()
+        out.table(
+            f"{part.replace('_', ', ')} resource types (seconds, longest)",
+            ["resource type", "seconds"],
+            list(cycles[0][part].items()),
+        )
+    measured = cycles[0]["measured"]
+    if not measured:
+        return
+    single = measured["levels"]["GET /products/{id}, 1 clients"]
+    rows = [
+        [
+            name,
+            r["clients"],
+            r["requests"],
+            r["ok_rps"],
+            r["p50_ms"],
+            r["p99_ms"],
+            f"{r['throttled_pct']:.0f}%",
+            r["errors"],
+            ratio(r["p50_ms"], single["p50_ms"]),
+        ]
+        for name, r in measured["levels"].items()
+    ]
+    out.line()
+    out.table(
+        f"Loopback load through the local gateway, {label} ({seconds:g} s per level)",
+        ["level", "clients", "requests", "2xx/s", "p50 ms", "p99 ms", "429", "other", "p50 vs 1"],
+        rows,
+    )
+    made = measured["creates"]
+    out.line(
+        f"\n{made['total']} creates (POST /products) from {made['clients']} clients: "
+        f"{made['seconds']:.1f} s, answers by status {dict(sorted(made['statuses'].items()))}"
+    )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from bench.common import HANDLER_ENV, HANDLERS, describe_machine, median, ratio, table, write_json
+from bench import command
+from bench.common import HANDLER_ENV, HANDLERS, describe_machine, median, ratio, table
 from handlers.store.spec import settings
 from localcloud.base import arguments
 
@@ -140,8 +141,8 @@ def measure(route: Route, call: Callable, observer: Observer, requests: int) -> 
     }
 
 
-def report(results: dict[str, Any], bare_get_ms: float, requests: int) -> None:
-    """Print the three tables."""
+def report(out: command.Report, results: dict[str, Any], bare_get_ms: float, requests: int) -> None:
+    """The three tables."""
     rows = [
         [
             name,
@@ -156,7 +157,7 @@ def report(results: dict[str, Any], bare_get_ms: float, requests: int) -> None:
         ]
         for name, r in results.items()
     ]
-    print(
+    out.line(
         table(
             f"Per request against in-process moto, median of {requests} (ms; {describe_machine()})",
             [
@@ -174,8 +175,8 @@ def report(results: dict[str, Any], bare_get_ms: float, requests: int) -> None:
         )
     )
     get_route = results["GET /products/{id}"]
-    print()
-    print(
+    out.line()
+    out.line(
         table(
             "Cross-check: GET /products/{id} next to a bare get_item outside any handler (ms)",
             ["what", "median", "vs bare"],
@@ -199,8 +200,8 @@ def report(results: dict[str, Any], bare_get_ms: float, requests: int) -> None:
         for name, r in results.items()
         if r["dynamodb_calls"] > r["minimum_dynamodb_calls"]
     ]
-    print()
-    print(
+    out.line()
+    out.line(
         table(
             "Routes making more DynamoDB calls than their access pattern needs",
             ["route", "n", "min", "the minimum"],
@@ -213,13 +214,37 @@ def report(results: dict[str, Any], bare_get_ms: float, requests: int) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=too-many-locals
+# The command line: python -m bench.requests_bench.
+FLAGS = (
+    command.flag("--requests", type=arguments.count, default=40, help="timed requests per route"),
+)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Set up moto and the functions, run every route, print the tables, write the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bench.requests_bench", description=__doc__)
-    parser.add_argument(
-        "--requests", type=arguments.count, default=40, help="timed requests per route"
-    )
-    args = parser.parse_args(argv)
+    return command.run(argv, "bench.requests_bench", __doc__, FLAGS, _measure)
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
+    results, bare_get_ms, iam = _measure_routes(args.requests)
+    out = command.Report("requests")
+    report(out, results, bare_get_ms, args.requests)
+    report_iam(out, iam, args.requests)
+    out.data = {
+        "requests": args.requests,
+        "routes": results,
+        "bare_get_item_ms": bare_get_ms,
+        "note": "handler = whole invocation; its AWS calls = time inside the functions' botocore "
+        "calls (moto in-process); handler own = the difference, per request, median.",
+        "iam": iam,
+    }
+    return out
+
+
+def _measure_routes(  # pylint: disable=too-many-locals
+    requests: int,
+) -> tuple[dict[str, Any], float, dict[str, Any]]:
+    """Every route's figures, the bare GetItem's median (ms), and the IAM figures."""
 
     os.environ.pop("AWS_ENDPOINT_URL", None)
     os.environ.pop("AWS_PROFILE", None)
@@ -267,32 +292,27 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
 
         seed = aws.Seed(must)
         routes = _routes(seed)
-        results = {route.name: measure(route, call, observer, args.requests) for route in routes}
+        results = {route.name: measure(route, call, observer, requests) for route in routes}
 
         # The independent reference: the bare GetItem of GET /products/{id}, no handler.
-        key = {"productId": {"S": seed.product_id}}
-        bare = []
-        for index in range(WARMUP + args.requests):
-            start = time.perf_counter()
-            bare_client.get_item(TableName=products_table.TABLE, Key=key)
-            if index >= WARMUP:
-                bare.append((time.perf_counter() - start) * 1000)
-        bare_get_ms = median(bare)
+        bare_get_ms = _bare_get_ms(
+            bare_client, products_table.TABLE, {"productId": {"S": seed.product_id}}, requests
+        )
 
-        iam = {route.name: measure_iam(route, call, args.requests) for route in routes}
+        iam = {route.name: measure_iam(route, call, requests) for route in routes}
 
-    report(results, bare_get_ms, args.requests)
-    report_iam(iam, args.requests)
-    data = {
-        "requests": args.requests,
-        "routes": results,
-        "bare_get_item_ms": bare_get_ms,
-        "note": "handler = whole invocation; its AWS calls = time inside the functions' botocore "
-        "calls (moto in-process); handler own = the difference, per request, median.",
-        "iam": iam,
-    }
-    write_json("requests", data)
-    return data
+    return results, bare_get_ms, iam
+
+
+def _bare_get_ms(client: Any, table_name: str, key: dict[str, Any], requests: int) -> float:
+    """The median of ``requests`` GetItem calls (ms), after the warm-up ones."""
+    bare = []
+    for index in range(WARMUP + requests):
+        start = time.perf_counter()
+        client.get_item(TableName=table_name, Key=key)
+        if index >= WARMUP:
+            bare.append((time.perf_counter() - start) * 1000)
+    return median(bare)
 
 
 def _functions_role() -> dict[str, str]:
@@ -360,14 +380,14 @@ def measure_iam(route: Route, call: Callable, requests: int) -> dict[str, Any]:
     return {"without_ms": median(times[False]), "with_ms": median(times[True])}
 
 
-def report_iam(figures: dict[str, Any], requests: int) -> None:
+def report_iam(out: command.Report, figures: dict[str, Any], requests: int) -> None:
     """Print each route's p50 without and with the IAM check."""
     rows = [
         [name, f["without_ms"], f["with_ms"], f["with_ms"] - f["without_ms"]]
         for name, f in figures.items()
     ]
-    print()
-    print(
+    out.line()
+    out.line(
         table(
             f"The IAM check: each request's p50 without and with it, {requests} of each in turns "
             "(ms)",

@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import command
 from bench.common import (
     PYTHON,
     ROOT,
@@ -42,8 +43,6 @@ from bench.common import (
     describe_machine,
     median,
     ratio,
-    table,
-    write_json,
 )
 from localcloud.base import arguments
 
@@ -119,9 +118,9 @@ def run_case(case: str, keep: Path | None = None) -> dict[str, Any]:
     try:
         outdir, report = work / "out", work / "phases.json"
         if case == "interpreter":
-            command = [PYTHON, "-c", "pass"]
+            child_command = [PYTHON, "-c", "pass"]
         else:
-            command = [
+            child_command = [
                 PYTHON,
                 "-m",
                 "bench.synth_bench",
@@ -135,7 +134,7 @@ def run_case(case: str, keep: Path | None = None) -> dict[str, Any]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(
-            command,
+            child_command,
             cwd=ROOT,
             env=child_env(),
             capture_output=True,
@@ -193,27 +192,36 @@ def unit_suite() -> dict[str, Any]:
     return {"wall_s": wall, "exit_status": done.returncode, "summary": summary, **counts}
 
 
+# The command line: python -m bench.synth_bench.
+FLAGS = (
+    command.flag("--runs", type=arguments.count, default=3, help="fresh interpreters per case"),
+    command.flag("--unit-tests", action="store_true", help="also time the unit suite"),
+    command.flag("--keep", type=arguments.dir_to_write, help="keep the 4 stacks' cdk.tf.json here"),
+    # One case in a fresh interpreter (the parent's own use): where it synthesizes and
+    # reports.
+    command.flag("--child", choices=tuple(CASES), help=argparse.SUPPRESS),
+    command.flag("--outdir", type=arguments.dir_to_write, help=argparse.SUPPRESS),
+    command.flag("--report", type=arguments.file_to_write, help=argparse.SUPPRESS),
+)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run every case ``--runs`` times (interleaved), print the table, write the JSON."""
-    parser = argparse.ArgumentParser(prog="python -m bench.synth_bench", description=__doc__)
-    parser.add_argument(
-        "--runs", type=arguments.count, default=3, help="fresh interpreters per case"
+    return command.run(argv, "bench.synth_bench", __doc__, FLAGS, _measure, check=_check)
+
+
+def _check(args: argparse.Namespace) -> str | None:
+    return (
+        "argument --child: needs --outdir and --report"
+        if args.child and not (args.outdir and args.report)
+        else None
     )
-    parser.add_argument("--unit-tests", action="store_true", help="also time the unit suite")
-    parser.add_argument(
-        "--keep", type=arguments.dir_to_write, help="keep the 4 stacks' cdk.tf.json here"
-    )
-    # One case in a fresh interpreter (the parent's own use): where it synthesizes and reports.
-    parser.add_argument("--child", choices=tuple(CASES), help=argparse.SUPPRESS)
-    parser.add_argument("--outdir", type=arguments.dir_to_write, help=argparse.SUPPRESS)
-    parser.add_argument("--report", type=arguments.file_to_write, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.child and not (args.outdir and args.report):
-        parser.error("argument --child: needs --outdir and --report")
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
     if args.child:
         _child(args.child, args.outdir, args.report)
-        return {}
-
+        return command.Report()
     samples: dict[str, list[dict[str, Any]]] = {case: [] for case in CASES}
     # Interleaved, so that a burst of load from elsewhere hits every case alike.
     for run in range(args.runs):
@@ -241,36 +249,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ]
         for case, values in results.items()
     ]
-    print(
-        table(
-            f"Synth, median of {args.runs} fresh interpreters (seconds; CPU = the child's and its "
-            f"Node process's user+sys; ref = {REFERENCE}; {describe_machine()})",
-            ["case", "what", "wall", "vs ref", "CPU", "vs ref", "import", "construct", "synth"],
-            rows,
-        )
+    out = command.Report("synth")
+    out.table(
+        f"Synth, median of {args.runs} fresh interpreters (seconds; CPU = the child's and its "
+        f"Node process's user+sys; ref = {REFERENCE}; {describe_machine()})",
+        ["case", "what", "wall", "vs ref", "CPU", "vs ref", "import", "construct", "synth"],
+        rows,
     )
     data: dict[str, Any] = {"runs": args.runs, "reference": REFERENCE, "cases": results}
     if args.unit_tests:
         suite = unit_suite()
         data["unit_suite"] = suite
         all_envs = results["all four environments"]["wall_s"]
-        print()
-        print(
-            table(
-                "Unit suite, once (seconds)",
-                ["run", "wall", "vs all-four synth", "result"],
+        out.line()
+        out.table(
+            "Unit suite, once (seconds)",
+            ["run", "wall", "vs all-four synth", "result"],
+            [
                 [
-                    [
-                        "pytest tests/stacks -q",
-                        suite["wall_s"],
-                        ratio(suite["wall_s"], all_envs),
-                        suite["summary"],
-                    ],
+                    "pytest tests/stacks -q",
+                    suite["wall_s"],
+                    ratio(suite["wall_s"], all_envs),
+                    suite["summary"],
                 ],
-            )
+            ],
         )
-    write_json("synth", data)
-    return data
+    out.data = data
+    return out
 
 
 if __name__ == "__main__":

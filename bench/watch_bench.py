@@ -29,7 +29,8 @@ import urllib.request
 import uuid
 from typing import Any
 
-from bench.common import describe_machine, median, percentile, table, write_json
+from bench import command
+from bench.common import describe_machine, median, percentile
 from bench.localcloud_bench import LocalCloud, make_project
 from localcloud.base import arguments
 
@@ -83,11 +84,16 @@ def _breakdown(cloud: LocalCloud, live: list[float]) -> dict[str, list[float]]:
     return {name: phases[name] for name in PHASES}
 
 
+# The command line: python -m bench.watch_bench.
+FLAGS = (command.flag("--saves", type=arguments.count, default=10, help="saves to time"),)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Bring the local cloud up in watch mode, save ``--saves`` times, print the table."""
-    parser = argparse.ArgumentParser(prog="python -m bench.watch_bench", description=__doc__)
-    parser.add_argument("--saves", type=arguments.count, default=10, help="saves to time")
-    args = parser.parse_args(argv)
+    return command.run(argv, "bench.watch_bench", __doc__, FLAGS, _measure)
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
     project = make_project()
     cloud = LocalCloud(project)
     target = project / TARGET
@@ -139,15 +145,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ),
         ["reference: warm GET, nothing changed", f"{result['warm_get_ms']} ms", "", ""],
     ]
-    print(
-        table(
-            "Watch mode: a saved handler answering (project stack)",
-            ["what", "p50", "p95", "each"],
-            rows,
-        )
+    out = command.Report("watch", result)
+    out.table(
+        "Watch mode: a saved handler answering (project stack)",
+        ["what", "p50", "p95", "each"],
+        rows,
     )
-    write_json("watch", result)
-    return result
+    return out
 
 
 if __name__ == "__main__":

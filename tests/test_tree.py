@@ -46,6 +46,7 @@ NOT_ONE_MODULE = {
     ),
     "tests/stacks/test_main.py": "main.py, the cdktf app at the repository's root",
     "tests/stacks/test_policy_documents.py": "every IAM policy document of every stack",
+    "tests/stacks/test_priced.py": "every resource kind of every stack against bench's prices",
     "tests/stacks/store/test_monitoring_runbook.py": (
         "the monitoring construct's alarms against docs/operations.md's runbook"
     ),

@@ -26,9 +26,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from handlers.store.spec.cors import origin_pattern
+from stacks.base.environments import COMMON_VALUES, ENVIRONMENT_VALUES
+from stacks.base.settings import (
+    AutoScaling,
+    Capacity,
+    StateBackend,
+    UserPool,
+)
 
 PROJECT = "ecommerce"
-ENVIRONMENTS = ("dev", "staging", "prod", "local")
+ENVIRONMENTS = tuple(ENVIRONMENT_VALUES)
 
 # The values CloudWatch Logs accepts for retentionInDays.
 LOG_RETENTION_DAYS = frozenset(
@@ -42,10 +49,6 @@ _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 # An IAM policy name: IAM's characters and length.
 _POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 _LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
-# The app client's sign-in flows everywhere: SRP for apps, refresh, and the admin API's password
-# flow for operators and tests; plain USER_PASSWORD_AUTH only where ``allow_user_password_auth``.
-AUTH_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH")
-USER_PASSWORD_AUTH = "ALLOW_USER_PASSWORD_AUTH"
 USER_POOL_TIERS = frozenset(("LITE", "ESSENTIALS", "PLUS"))
 MFA_MODES = frozenset(("OFF", "OPTIONAL", "ON"))
 _EMAIL = re.compile(r"^[^@\s,]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
@@ -92,54 +95,6 @@ class ConfigError(ValueError):
     def __init__(self, env: str, field_name: str, problem: str):
         super().__init__(f"invalid configuration for environment '{env}': {field_name} {problem}")
         self.field_name = field_name
-
-
-@dataclass(frozen=True)
-class Capacity:
-    """Provisioned read and write capacity units of a table and of each of its indexes."""
-
-    read: int
-    write: int
-
-
-@dataclass(frozen=True)
-class AutoScaling:
-    """Target-tracking auto scaling of provisioned capacity (tables and indexes)."""
-
-    max_read: int
-    max_write: int
-    target_utilization: float = 70.0
-
-
-@dataclass(frozen=True)
-class UserPool:  # pylint: disable=too-many-instance-attributes  # one per pool setting
-    """Sign-in: the environment's Cognito user pool and its one app client."""
-
-    # ALLOW_USER_PASSWORD_AUTH sends the password itself to Cognito: for dev and local only.
-    allow_user_password_auth: bool = False
-    # Cognito's feature plan; LITE has everything this API uses and costs least per user.
-    tier: str = "LITE"
-    password_min_length: int = 12
-    temporary_password_days: int = 3
-    # OPTIONAL: customers may add an authenticator app (TOTP); nobody is forced to.
-    mfa: str = "OPTIONAL"
-    id_token_minutes: int = 60
-    access_token_minutes: int = 60
-    refresh_token_days: int = 30
-
-    @property
-    def auth_flows(self) -> tuple[str, ...]:
-        """The app client's explicit auth flows."""
-        return AUTH_FLOWS + ((USER_PASSWORD_AUTH,) if self.allow_user_password_auth else ())
-
-
-@dataclass(frozen=True)
-class StateBackend:
-    """Where Terraform keeps the stack's state: an S3 bucket, or a local file path."""
-
-    bucket: str | None = None
-    region: str | None = None
-    local_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -354,91 +309,20 @@ def _is_private_network(cidr: str) -> bool:
     return network.is_private and 16 <= network.prefixlen <= 24
 
 
-def _base(name: str, region: str) -> dict:
+def _derived(name: str, region: str) -> dict:
+    """The defaults that follow from the environment's name and region (a row may replace them)."""
     return {
         "name": name,
         "region": region,
-        "az_count": 2,
-        "table_capacity": Capacity(5, 5),
-        # Capacity follows load between the provisioned floor and four times it.
-        "autoscaling": AutoScaling(max_read=20, max_write=20),
-        "log_level": "INFO",
-        "point_in_time_recovery": True,
-        "deletion_protection": False,
-        "alarms_to_sns": True,
         "powertools_layer_arn": POWERTOOLS_LAYER_ARN.format(region=region),
         "permissions_boundary": f"{PROJECT}-{name}-role-boundary",
     }
 
 
 def _defaults(name: str, region: str) -> EnvironmentConfig:
-    base = _base(name, region)
-    if name == "dev":
-        return EnvironmentConfig(
-            **base
-            | {
-                "vpc_cidr": "10.10.0.0/16",
-                "log_retention_days": 14,
-                "log_level": "DEBUG",
-                "cors_allowed_origins": ("http://localhost:3000", "https://dev.store.example.com"),
-                "user_pool": UserPool(allow_user_password_auth=True),
-            }
-        )
-    if name == "staging":
-        return EnvironmentConfig(
-            **base
-            | {
-                "vpc_cidr": "10.20.0.0/16",
-                "table_capacity": Capacity(10, 10),
-                "autoscaling": AutoScaling(max_read=40, max_write=40),
-                "log_retention_days": 30,
-                "cors_allowed_origins": ("https://staging.store.example.com",),
-            }
-        )
-    if name == "prod":
-        return EnvironmentConfig(
-            **base
-            | {
-                "vpc_cidr": "10.30.0.0/16",
-                "az_count": 3,
-                "table_capacity": Capacity(50, 50),
-                "autoscaling": AutoScaling(max_read=500, max_write=500),
-                "log_retention_days": 365,
-                "deletion_protection": True,
-                "cors_allowed_origins": ("https://store.example.com",),
-                "reserved_concurrency": 50,
-                "api_throttle_rate": 500.0,
-                "api_throttle_burst": 1000,
-                "waf_rate_limit_per_5_minutes": 10000,
-            }
-        )
-    if name == "local":
-        return EnvironmentConfig(
-            **base
-            | {
-                "vpc_cidr": "10.40.0.0/16",
-                "log_retention_days": 1,
-                "log_level": "DEBUG",
-                # moto has no Application Auto Scaling tagging API, which the provider needs.
-                "autoscaling": None,
-                "cors_allowed_origins": ("*",),
-                # Everything on the machine is one address: the fuzz gate alone sends 1,700 to
-                # 2,900 requests in two minutes from it, after the integration suite's.
-                "waf_rate_limit_per_5_minutes": 5000,
-                "alarms_to_sns": False,
-                # The emulator does not hold AWS's public layers; the local gateway runs the
-                # functions with Powertools from the project's own environment.
-                "powertools_layer_arn": None,
-                "kms_deletion_window_days": 7,
-                "ignore_rule_description_drift": True,
-                # Always a throwaway file of its own, never beside the real environments' state.
-                "state": StateBackend(local_path=".localcloud/state/terraform.tfstate"),
-                "user_pool": UserPool(allow_user_password_auth=True),
-                # The emulator runs no account stack, so there is no boundary to carry.
-                "permissions_boundary": None,
-            }
-        )
-    raise ConfigError(name, "name", f"must be one of {', '.join(ENVIRONMENTS)}")
+    if name not in ENVIRONMENT_VALUES:
+        raise ConfigError(name, "name", f"must be one of {', '.join(ENVIRONMENTS)}")
+    return EnvironmentConfig(**_derived(name, region) | COMMON_VALUES | ENVIRONMENT_VALUES[name])
 
 
 def load(name: str, overrides: Mapping[str, str] | None = None) -> EnvironmentConfig:

@@ -1,17 +1,11 @@
 """The REST API: a resource and method per route of the contract, proxied to the functions."""
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import jsii
 from cdktf import (
-    Fn,
-    IResolveContext,
-    IStringProducer,
-    Lazy,
     TerraformResource,
     TerraformResourceLifecycle,
 )
@@ -45,20 +39,10 @@ from constructs import Construct
 
 from handlers.store.spec import cors, schemas
 from handlers.store.spec import routes as route_table
+from stacks.store.api_snapshot import redeployment_triggers, snapshotted
 
 CORS_ALLOW_HEADERS = ",".join(cors.ALLOW_HEADERS)
 CORS_ALLOW_METHODS = ",".join(cors.ALLOW_METHODS)
-# Resources under the construct that a deployment does not snapshot (everything else of
-# API Gateway's does, so it is hashed into the deployment's trigger).
-NOT_SNAPSHOTTED = frozenset(
-    (
-        "aws_api_gateway_account",
-        "aws_api_gateway_deployment",
-        "aws_api_gateway_method_settings",
-        "aws_api_gateway_stage",
-    )
-)
-# Errors raised by API Gateway itself, answered in the contract's error shape.
 CONTRACT_ERRORS = {
     "BAD_REQUEST_BODY": ("400", "BAD_REQUEST", "The request body does not match its schema."),
     "BAD_REQUEST_PARAMETERS": ("400", "BAD_REQUEST", "A required request parameter is missing."),
@@ -375,15 +359,8 @@ class Api(Construct):
             )
 
     def snapshotted(self) -> list[TerraformResource]:
-        """Every resource of this API that a deployment snapshots: all of API Gateway's under
-        this construct but the deployment, the stage and their settings."""
-        return [
-            child
-            for child in self.node.find_all()
-            if isinstance(child, TerraformResource)
-            and child.terraform_resource_type.startswith("aws_api_gateway_")
-            and child.terraform_resource_type not in NOT_SNAPSHOTTED
-        ]
+        """Every resource of this API that a deployment snapshots (stacks/store/api_snapshot.py)."""
+        return snapshotted(self)
 
     def _stage(self) -> None:
         props = self.props
@@ -397,10 +374,7 @@ class Api(Construct):
             # values those references point to (the authorizer's user pools, the integrations'
             # functions) are in the trigger too, resolved by Terraform at apply, so a replaced
             # pool or function redeploys as well.
-            triggers={
-                "redeployment": Lazy.string_value(_SnapshotHash(self)),
-                "references": Lazy.string_value(_SnapshotReferences(self)),
-            },
+            triggers=redeployment_triggers(self),
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             depends_on=[r for r in self.snapshotted() if r is not self.rest_api],
         )
@@ -436,37 +410,3 @@ class Api(Construct):
                 throttling_burst_limit=props.throttle_burst,
             ),
         )
-
-
-@jsii.implements(IStringProducer)
-class _SnapshotHash:  # pylint: disable=too-few-public-methods  # a jsii producer
-    """SHA-256 of the synthesized configuration of ``api.snapshotted()``, computed at synth so
-    that resources added to the construct after the deployment are covered too."""
-
-    def __init__(self, api: Api):
-        self.api = api
-
-    def produce(self, context: IResolveContext) -> str:
-        """The hash."""
-        config = [context.resolve(r.to_terraform()) for r in self.api.snapshotted()]
-        return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-
-
-@jsii.implements(IStringProducer)
-class _SnapshotReferences:  # pylint: disable=too-few-public-methods  # a jsii producer
-    """The values the snapshot points to but does not hold: each authorizer's provider ARNs and
-    each integration's URI, as Terraform expressions (one per line), so that a change of what
-    they reference changes the trigger even though the configuration, and its hash, does not."""
-
-    def __init__(self, api: Api):
-        self.api = api
-
-    def produce(self, _context: IResolveContext) -> str:
-        """The expressions, in the order of ``api.snapshotted()``."""
-        values = []
-        for resource in self.api.snapshotted():
-            if isinstance(resource, ApiGatewayAuthorizer):
-                values.append(Fn.join(",", Fn.sort(resource.provider_arns)))
-            elif isinstance(resource, ApiGatewayIntegration) and resource.uri_input:
-                values.append(resource.uri)
-        return "\n".join(values)

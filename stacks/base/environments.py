@@ -1,0 +1,70 @@
+"""The environment matrix as data: what every environment shares, then one row per environment
+with what differs. ``stacks.base.config`` builds each EnvironmentConfig from it (adding the values
+that follow from the name and the region: the Powertools layer's ARN and the role boundary's
+name, which a row may replace) and validates it; the rows are in the order the app synthesizes
+them (dev, staging, prod, local)."""
+
+from stacks.base.settings import AutoScaling, Capacity, StateBackend, UserPool
+
+COMMON_VALUES = {
+    "az_count": 2,
+    "table_capacity": Capacity(5, 5),
+    # Capacity follows load between the provisioned floor and four times it.
+    "autoscaling": AutoScaling(max_read=20, max_write=20),
+    "log_level": "INFO",
+    "point_in_time_recovery": True,
+    "deletion_protection": False,
+    "alarms_to_sns": True,
+}
+
+ENVIRONMENT_VALUES = {
+    "dev": {
+        "vpc_cidr": "10.10.0.0/16",
+        "log_retention_days": 14,
+        "log_level": "DEBUG",
+        "cors_allowed_origins": ("http://localhost:3000", "https://dev.store.example.com"),
+        "user_pool": UserPool(allow_user_password_auth=True),
+    },
+    "staging": {
+        "vpc_cidr": "10.20.0.0/16",
+        "table_capacity": Capacity(10, 10),
+        "autoscaling": AutoScaling(max_read=40, max_write=40),
+        "log_retention_days": 30,
+        "cors_allowed_origins": ("https://staging.store.example.com",),
+    },
+    "prod": {
+        "vpc_cidr": "10.30.0.0/16",
+        "az_count": 3,
+        "table_capacity": Capacity(50, 50),
+        "autoscaling": AutoScaling(max_read=500, max_write=500),
+        "log_retention_days": 365,
+        "deletion_protection": True,
+        "cors_allowed_origins": ("https://store.example.com",),
+        "reserved_concurrency": 50,
+        "api_throttle_rate": 500.0,
+        "api_throttle_burst": 1000,
+        "waf_rate_limit_per_5_minutes": 10000,
+    },
+    "local": {
+        "vpc_cidr": "10.40.0.0/16",
+        "log_retention_days": 1,
+        "log_level": "DEBUG",
+        # moto has no Application Auto Scaling tagging API, which the provider needs.
+        "autoscaling": None,
+        "cors_allowed_origins": ("*",),
+        # Everything on the machine is one address: the fuzz gate alone sends 1,700 to
+        # 2,900 requests in two minutes from it, after the integration suite's.
+        "waf_rate_limit_per_5_minutes": 5000,
+        "alarms_to_sns": False,
+        # The emulator does not hold AWS's public layers; the local gateway runs the
+        # functions with Powertools from the project's own environment.
+        "powertools_layer_arn": None,
+        "kms_deletion_window_days": 7,
+        "ignore_rule_description_drift": True,
+        # Always a throwaway file of its own, never beside the real environments' state.
+        "state": StateBackend(local_path=".localcloud/state/terraform.tfstate"),
+        "user_pool": UserPool(allow_user_password_auth=True),
+        # The emulator runs no account stack, so there is no boundary to carry.
+        "permissions_boundary": None,
+    },
+}
