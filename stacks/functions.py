@@ -1,7 +1,7 @@
 """The store's Lambda functions, one per resource, each with its own least-privilege role."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cdktf import AssetType, Postcondition, TerraformAsset, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -32,6 +32,11 @@ INTERFACE_ACTIONS = (
     "ec2:DeleteNetworkInterface",
     "ec2:UnassignPrivateIpAddresses",
 )
+# What reading an event source takes (Lambda's event source mapping polls it as the function's
+# role): a queue's messages, or a table's change stream. ListStreams takes no resource ARN.
+QUEUE_ACTIONS = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
+STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+STREAM_LISTING = "dynamodb:ListStreams"
 # Actions that accept no resource ARN, so "Resource": "*" is the only form IAM takes for them:
 # X-Ray's segment upload, and EC2's Describe* (Lambda's documentation: DescribeNetworkInterfaces
 # "only works if it's allowed on all resources").
@@ -74,15 +79,21 @@ class FunctionsProps:  # pylint: disable=too-many-instance-attributes  # one per
     # ARN of the managed policy bounding each function's role; None: no boundary.
     permissions_boundary: str | None
     specs: tuple[manifest.FunctionSpec, ...] = manifest.ALL
+    # The event resources' ARNs by the manifest's keys (stacks/events.py), and the event
+    # settings' values by their names: what the event functions' specs name.
+    event_arns: Mapping[str, str] = field(default_factory=dict)
+    event_settings: Mapping[str, str] = field(default_factory=dict)
 
 
 class Functions(Construct):
-    """One Lambda per resource (products, users, orders) from the ``handlers/`` directory.
+    """One Lambda per function of the manifest (the API's and the events') from ``handlers/``.
 
     Each function runs in the private subnets with X-Ray active and reserved concurrency, logs to
     its own encrypted log group, and assumes a role of its own whose inline policy grants exactly
     the DynamoDB actions that ``handlers/store/manifest.py`` lists, on exactly those tables and
-    their indexes, plus the key for pagination tokens and its own log group. A second inline
+    their indexes, what reading its event source takes (its queue, or its tables' streams), its
+    actions on the event resources it names, plus the key for pagination tokens and its own log
+    group. A second inline
     policy grants what the platform needs: network interfaces in the functions' own subnets and
     security groups, and X-Ray uploads. No AWS-managed policy is attached.
     """
@@ -135,7 +146,9 @@ class Functions(Construct):
             self,
             spec.name,
             function_name=name,
-            description=f"Store API: /{spec.name} routes",
+            description=f"Store events: {spec.name}"
+            if spec.streams or spec.queue
+            else f"Store API: /{spec.name} routes",
             role=role.arn,
             runtime=RUNTIME,
             handler=spec.handler,
@@ -188,13 +201,17 @@ class Functions(Construct):
     @staticmethod
     def environment(spec: manifest.FunctionSpec, props: FunctionsProps) -> dict[str, str]:
         """The function's configuration, by the names in ``handlers/store/settings.py``."""
-        return {grant.env_var: props.tables[grant.table.name].name for grant in spec.grants} | {
-            settings.PAGINATION_KEY_ID: props.kms_key_arn,
-            settings.CORS_ALLOWED_ORIGINS: ",".join(props.cors_allowed_origins),
-            settings.ENVIRONMENT: props.environment,
-            settings.LOG_LEVEL: props.log_level,
-            settings.SERVICE_NAME: f"{props.prefix}-{spec.name}",
-        }
+        return (
+            {grant.env_var: props.tables[grant.table.name].name for grant in spec.grants}
+            | {
+                settings.PAGINATION_KEY_ID: props.kms_key_arn,
+                settings.CORS_ALLOWED_ORIGINS: ",".join(props.cors_allowed_origins),
+                settings.ENVIRONMENT: props.environment,
+                settings.LOG_LEVEL: props.log_level,
+                settings.SERVICE_NAME: f"{props.prefix}-{spec.name}",
+            }
+            | {name: props.event_settings[name] for name in spec.settings}
+        )
 
     @staticmethod
     def runtime_policy(props: FunctionsProps) -> str:
@@ -232,6 +249,24 @@ class Functions(Construct):
                         [f"{table_arn}/index/{index.name}" for index in grant.table.indexes],
                     )
                 )
+        statements += Functions._event_statements(spec, props)
         statements.append(statement(list(KEY_ACTIONS), props.kms_key_arn))
         statements.append(statement(list(LOG_ACTIONS), f"{log_group_arn}:*"))
         return policy_document(*statements)
+
+    @staticmethod
+    def _event_statements(spec: manifest.FunctionSpec, props: FunctionsProps) -> list[dict]:
+        """Its event source's reading (its queue, its tables' streams), its event resources."""
+        statements = [
+            statement(list(STREAM_ACTIONS), props.tables[table.name].stream_arn)
+            for table in spec.streams
+        ]
+        if spec.streams:
+            statements.append(statement(STREAM_LISTING, "*"))
+        if spec.queue:
+            statements.append(statement(list(QUEUE_ACTIONS), props.event_arns[spec.queue]))
+        statements += [
+            statement(sorted(access.actions), props.event_arns[access.resource])
+            for access in spec.access
+        ]
+        return statements

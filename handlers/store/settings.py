@@ -19,3 +19,11 @@ SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 # Also Powertools': the stacks leave tracing on (X-Ray is active on every function); tests and
 # benchmarks turn it off, having no X-Ray daemon to send to.
 TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"
+# The order events (issue 20): the bus the publisher puts them on, the sender of the customers'
+# mail, the stock at or below which a product is reported, the low-stock topic, and the age at
+# which a PENDING order expires.
+EVENT_BUS_NAME = "EVENT_BUS_NAME"
+SENDER_ADDRESS = "SENDER_ADDRESS"
+LOW_STOCK_THRESHOLD = "LOW_STOCK_THRESHOLD"
+LOW_STOCK_TOPIC_ARN = "LOW_STOCK_TOPIC_ARN"
+PENDING_LIMIT_MINUTES = "PENDING_LIMIT_MINUTES"
