@@ -174,11 +174,13 @@ class Events(Construct):
             message_retention_seconds=QUEUE_RETENTION_SECONDS
             if dead_letter
             else DLQ_RETENTION_SECONDS,
+            # Compact, as SQS gives it back: otherwise every plan shows a whitespace change.
             redrive_policy=json.dumps(
                 {
                     "deadLetterTargetArn": dead_letter.arn,
                     "maxReceiveCount": props.config.max_receive_count,
-                }
+                },
+                separators=(",", ":"),
             )
             if dead_letter
             else None,

@@ -6,7 +6,8 @@ whatever policy a compromised workflow writes, a role's effective permissions st
 document. ``ecommerce-account`` creates it, once per environment, before the environments.
 
 It is the union of the roles' own policies, built from the same data
-(``handlers/store/manifest.py``, the functions' and the flow logs' actions and names), with the
+(``handlers/store/manifest.py``, the functions', the flow logs' and the expiry schedule's actions
+and names), with the
 environment's names in place of the ids Terraform generates: tables and indexes by name; the
 key, subnets and security groups (whose ids do not exist before the stack creates them) as
 ``*`` of the account and region, only with the environment's tags.
@@ -17,12 +18,17 @@ and that nothing in it goes unused.
 from collections import defaultdict
 
 from handlers.store import manifest
+from stacks.events import SCHEDULER_ACTIONS, bus_name, dead_letter_queue_name, queue_name
+from stacks.events import topic_name as low_stock_topic_name
 from stacks.functions import (
     CREATE_INTERFACE,
     INTERFACE_ACTIONS,
     KEY_ACTIONS,
     LOG_ACTIONS,
+    QUEUE_ACTIONS,
     RESOURCELESS_ACTIONS,
+    STREAM_ACTIONS,
+    STREAM_LISTING,
     log_group_name,
 )
 from stacks.iam import PolicyScope, policy_document, statement
@@ -51,6 +57,43 @@ def _dynamodb(scope: PolicyScope) -> list[dict]:
     return [statement(list(a), r) for a, r in resources.items()]
 
 
+def _event_resources(scope: PolicyScope) -> dict[str, str]:
+    """The event resources' ARNs, by the manifest's keys (the environment key apart)."""
+    return {
+        manifest.EVENT_BUS: scope.arn("events", f"event-bus/{bus_name(scope.prefix)}"),
+        manifest.LOW_STOCK_TOPIC: scope.arn("sns", low_stock_topic_name(scope.prefix)),
+        manifest.SENDER_IDENTITY: scope.arn("ses", f"identity/{scope.sender_identity}"),
+        manifest.PUBLISHER_DLQ: scope.arn("sqs", dead_letter_queue_name(scope.prefix, "publisher")),
+    }
+
+
+def _events(scope: PolicyScope) -> list[dict]:
+    """What the event functions (and the expiry schedule's role) do: read their queue or their
+    tables' streams, act on the event resources; one statement per set of actions."""
+    actions: dict[str, set[str]] = defaultdict(set)
+    named = _event_resources(scope)
+    key_actions: set[str] = set()
+    for spec in manifest.ALL:
+        for table in spec.streams:
+            stream = f"table/{table_name(scope.prefix, table)}/stream/*"
+            actions[scope.arn("dynamodb", stream)].update(STREAM_ACTIONS)
+        if spec.queue:
+            actions[scope.arn("sqs", queue_name(scope.prefix, spec.queue))].update(QUEUE_ACTIONS)
+        for access in spec.access:
+            if access.resource == manifest.ENVIRONMENT_KEY:
+                key_actions.update(access.actions)
+            else:
+                actions[named[access.resource]].update(access.actions)
+    expiry = scope.arn("sqs", queue_name(scope.prefix, manifest.EXPIRY_QUEUE))
+    actions[expiry].update(SCHEDULER_ACTIONS)
+    resources: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for resource, granted in actions.items():
+        resources[tuple(sorted(granted))].append(resource)
+    return [statement(list(a), r) for a, r in resources.items()] + [
+        statement(sorted(key_actions), scope.arn("kms", "key/*"), Condition=scope.tagged)
+    ]
+
+
 def boundary_statements(scope: PolicyScope) -> list[dict]:
     """What the environment's roles may ever do, statement by statement (no ``*`` action)."""
     interfaces = scope.arn("ec2", "network-interface/*")
@@ -60,6 +103,7 @@ def boundary_statements(scope: PolicyScope) -> list[dict]:
     ]
     return [
         *_dynamodb(scope),
+        *_events(scope),
         statement(list(KEY_ACTIONS), scope.arn("kms", "key/*"), Condition=scope.tagged),
         statement(list(LOG_ACTIONS), function_logs),
         statement(
@@ -74,7 +118,7 @@ def boundary_statements(scope: PolicyScope) -> list[dict]:
             [scope.arn("ec2", "subnet/*"), scope.arn("ec2", "security-group/*")],
             Condition=scope.tagged,
         ),
-        statement([*RESOURCELESS_ACTIONS, *FLOW_LOG_RESOURCELESS_ACTIONS], "*"),
+        statement([*RESOURCELESS_ACTIONS, *FLOW_LOG_RESOURCELESS_ACTIONS, STREAM_LISTING], "*"),
     ]
 
 

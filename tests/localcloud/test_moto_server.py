@@ -507,3 +507,12 @@ def test_a_functions_last_modified_moves_with_its_code_and_configuration(aws, fu
         FunctionName=function_name, ZipFile=make_zip({"app.py": "def handler(e, c): pass\n"})
     )
     assert last_modified() > configured
+
+
+def test_an_email_identitys_tags_are_listed_by_its_arn(aws):
+    # What Terraform's provider reads back after creating the stack's sender identity.
+    address = f"sender-{uuid.uuid4().hex[:8]}@example.com"
+    ses = aws("sesv2")
+    ses.create_email_identity(EmailIdentity=address, Tags=[{"Key": "project", "Value": "x"}])
+    arn = f"arn:aws:ses:{REGION}:123456789012:identity/{address}"
+    assert ses.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "project", "Value": "x"}]
