@@ -30,6 +30,7 @@ from store import caller, clock, orders_table, products_table, schemas, settings
 from store.dynamo import client as dynamodb_client
 from store.errors import BadRequest, Forbidden, NotFound, detail
 from store.observability import logger, tracer
+from store.spec import events
 
 app = web.create_app()
 # Printable ASCII, as HTTP header values are; long enough for a UUID or a client's own scheme.
@@ -166,8 +167,11 @@ def update_order_status(order_id: str) -> Response:
     status = web.validated_body(app, "OrderStatusUpdate")["status"]
     who = caller.signed_in(app.current_event)
     if status == "CANCELLED":
-        owner = None if who.is_admin else who.sub
-        return web.ok(orders_table.cancel(order_id, clock.now(), owner=owner))
+        if who.is_admin:
+            return web.ok(orders_table.cancel(order_id, clock.now(), reason=events.ADMIN))
+        return web.ok(
+            orders_table.cancel(order_id, clock.now(), reason=events.CUSTOMER, owner=who.sub)
+        )
     if not who.is_admin:
         raise Forbidden(
             f"Only an administrator may move an order to {status}; its owner may cancel it.",

@@ -15,6 +15,7 @@ from constructs import Construct
 
 from handlers.store import manifest
 from stacks.config import Events as EventsConfig
+from stacks.events import QUEUE_OF, STREAMED_TABLES
 
 # Every mapping reports which records of a batch failed, so only those are retried.
 BATCH_ITEM_FAILURES = ["ReportBatchItemFailures"]
@@ -34,7 +35,8 @@ class EventSourcesProps:
 
 
 class EventSources(Construct):
-    """One event source mapping per stream and queue the manifest's event functions name.
+    """One event source mapping per stream and queue the manifest's event functions read (a
+    ``TABLE_STREAMS`` grant: the streams of ``STREAMED_TABLES``; ``OWN_QUEUE``: its queue).
 
     Every mapping reports batch item failures (Powertools' batch utility answers with them), and
     takes the configured batch size and window. A stream mapping starts at the latest record,
@@ -50,7 +52,8 @@ class EventSources(Construct):
         config = props.config
         for spec in props.specs:
             function = props.functions[spec.name]
-            for table in spec.streams:
+            reads = {access.resource for access in spec.access}
+            for table in STREAMED_TABLES if manifest.TABLE_STREAMS in reads else ():
                 self.mappings[f"{table.name}-stream"] = LambdaEventSourceMapping(
                     self,
                     f"{table.name}-stream",
@@ -68,11 +71,12 @@ class EventSources(Construct):
                         )
                     ),
                 )
-            if spec.queue:
-                self.mappings[f"{spec.queue}-queue"] = LambdaEventSourceMapping(
+            if manifest.OWN_QUEUE in reads:
+                queue = QUEUE_OF[spec.name]
+                self.mappings[f"{queue}-queue"] = LambdaEventSourceMapping(
                     self,
-                    f"{spec.queue}-queue",
-                    event_source_arn=props.queues[spec.queue].arn,
+                    f"{queue}-queue",
+                    event_source_arn=props.queues[queue].arn,
                     function_name=function.arn,
                     batch_size=config.batch_size,
                     maximum_batching_window_in_seconds=config.batch_window_seconds,

@@ -22,16 +22,21 @@ from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
 from handlers.store import manifest
+from handlers.store import tables as table_specs
+from handlers.store.spec import events as event_spec
 from stacks.config import Events as EventsConfig
 from stacks.iam import assume_role_policy, policy_document, statement
 
-# The events the publisher puts on the bus: source and detail-types as the contract names them.
-SOURCE = "store"
-ORDER_PLACED = "OrderPlaced"
-ORDER_STATUS_CHANGED = "OrderStatusChanged"
-STOCK_LOW = "StockLow"
-# The statuses of an OrderStatusChanged that the customer is told of by mail.
-NOTIFIED_STATUSES = ("SHIPPED", "CANCELLED")
+# The queues, ``<prefix>-<queue>``, and the consumer each one feeds (its ``OWN_QUEUE``).
+NOTIFICATIONS, LOW_STOCK, EXPIRY = "notifications", "low-stock", "expiry"
+QUEUE_OF = {
+    manifest.NOTIFIER.name: NOTIFICATIONS,
+    manifest.STOCK_ALERTS.name: LOW_STOCK,
+    manifest.EXPIRER.name: EXPIRY,
+}
+QUEUES = tuple(QUEUE_OF.values())
+# The tables whose change streams a ``TABLE_STREAMS`` reader (the publisher) reads.
+STREAMED_TABLES = (table_specs.ORDERS, table_specs.PRODUCTS)
 # SQS keeps a message at most 14 days: a dead-letter queue keeps it that long for a person to
 # look at; a queue keeps it 4 days (SQS's default), far beyond its consumers' retries.
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600
@@ -80,18 +85,15 @@ def rate(minutes: int) -> str:
     return f"rate({minutes} minute{'' if minutes == 1 else 's'})"
 
 
-# Which detail-types (and statuses) each rule delivers to which queue. Two rules feed the
-# notifications queue rather than one with ``$or``: plain patterns, read alike by every
+# Each rule: the queue it delivers to and its pattern (handlers/store/spec/events.py). Two rules
+# feed the notifications queue rather than one with ``$or``: plain patterns, read alike by every
 # EventBridge implementation.
+_PLACED, _STATUS = event_spec.NOTIFICATION_PATTERNS
 RULES = {
-    "notify-placed": (manifest.NOTIFICATIONS_QUEUE, {"detail-type": [ORDER_PLACED]}),
-    "notify-status": (
-        manifest.NOTIFICATIONS_QUEUE,
-        {"detail-type": [ORDER_STATUS_CHANGED], "detail": {"to": list(NOTIFIED_STATUSES)}},
-    ),
-    "low-stock": (manifest.LOW_STOCK_QUEUE, {"detail-type": [STOCK_LOW]}),
+    "notify-placed": (NOTIFICATIONS, _PLACED),
+    "notify-status": (NOTIFICATIONS, _STATUS),
+    "low-stock": (LOW_STOCK, event_spec.STOCK_LOW_PATTERNS[0]),
 }
-QUEUES = (manifest.NOTIFICATIONS_QUEUE, manifest.LOW_STOCK_QUEUE, manifest.EXPIRY_QUEUE)
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ class EventsProps:
     kms_key_arn: str
     # ARN of the managed policy bounding the scheduler's role; None: no boundary.
     permissions_boundary: str | None
+    # The streams of ``STREAMED_TABLES`` (what a ``TABLE_STREAMS`` grant names).
+    stream_arns: tuple[str, ...] = ()
 
 
 class Events(Construct):
@@ -153,15 +157,19 @@ class Events(Construct):
         ]
         self.sender = Sesv2EmailIdentity(self, "sender", email_identity=props.config.sender_address)
 
-    @property
-    def arns(self) -> dict[str, str]:
-        """The ARNs of what the functions may be granted, by the manifest's keys."""
+    def access_arns(self, spec: manifest.FunctionSpec) -> dict[str, tuple[str, ...]]:
+        """What each of the manifest's logical resources is for function ``spec``: its own
+        queue, and the environment's bus, topic, identity, streams, key and publisher DLQ."""
+        props = self.props
+        own = QUEUE_OF.get(spec.name)
         return {
-            manifest.EVENT_BUS: self.bus.arn,
-            manifest.LOW_STOCK_TOPIC: self.topic.arn,
-            manifest.SENDER_IDENTITY: self.sender.arn,
-            manifest.PUBLISHER_DLQ: self.dead_letter_queues["publisher"].arn,
-        } | {name: queue.arn for name, queue in self.queues.items()}
+            manifest.BUS: (self.bus.arn,),
+            manifest.LOW_STOCK_TOPIC: (self.topic.arn,),
+            manifest.SENDER_IDENTITY: (self.sender.arn,),
+            manifest.PUBLISHER_DLQ: (self.dead_letter_queues["publisher"].arn,),
+            manifest.TABLE_STREAMS: props.stream_arns,
+            manifest.ENVIRONMENT_KEY: (props.kms_key_arn,),
+        } | ({manifest.OWN_QUEUE: (self.queues[own].arn,)} if own else {})
 
     def _queue(self, construct_id: str, name: str, dead_letter: SqsQueue | None) -> SqsQueue:
         props = self.props
@@ -193,7 +201,7 @@ class Events(Construct):
             name=f"{self.props.prefix}-{key}",
             description=f"Order events to the {RULES[key][0]} queue",
             event_bus_name=self.bus.name,
-            event_pattern=json.dumps({"source": [SOURCE], **pattern}),
+            event_pattern=json.dumps(pattern),
         )
 
     def _deliveries(self) -> None:
@@ -229,7 +237,7 @@ class Events(Construct):
         """Every ``expiry_rate_minutes``, a message to the expiry queue, sent as a role of its
         own that may send to that queue only."""
         props = self.props
-        queue = self.queues[manifest.EXPIRY_QUEUE]
+        queue = self.queues[EXPIRY]
         role = IamRole(
             self,
             "scheduler-role",

@@ -32,10 +32,8 @@ INTERFACE_ACTIONS = (
     "ec2:DeleteNetworkInterface",
     "ec2:UnassignPrivateIpAddresses",
 )
-# What reading an event source takes (Lambda's event source mapping polls it as the function's
-# role): a queue's messages, or a table's change stream. ListStreams takes no resource ARN.
-QUEUE_ACTIONS = ("sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
-STREAM_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+# Listing a table's streams (what Lambda's mapping does with the stream reader's role) takes no
+# resource ARN: IAM applies it on "*" only.
 STREAM_LISTING = "dynamodb:ListStreams"
 # Actions that accept no resource ARN, so "Resource": "*" is the only form IAM takes for them:
 # X-Ray's segment upload, and EC2's Describe* (Lambda's documentation: DescribeNetworkInterfaces
@@ -79,9 +77,9 @@ class FunctionsProps:  # pylint: disable=too-many-instance-attributes  # one per
     # ARN of the managed policy bounding each function's role; None: no boundary.
     permissions_boundary: str | None
     specs: tuple[manifest.FunctionSpec, ...] = manifest.ALL
-    # The event resources' ARNs by the manifest's keys (stacks/events.py), and the event
-    # settings' values by their names: what the event functions' specs name.
-    event_arns: Mapping[str, str] = field(default_factory=dict)
+    # For each function, the ARNs of the manifest's logical resources (stacks/events.py), and
+    # the event settings' values by their names: what the event functions' specs name.
+    access_arns: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     event_settings: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -147,7 +145,7 @@ class Functions(Construct):
             spec.name,
             function_name=name,
             description=f"Store events: {spec.name}"
-            if spec.streams or spec.queue
+            if spec.access
             else f"Store API: /{spec.name} routes",
             role=role.arn,
             runtime=RUNTIME,
@@ -210,7 +208,7 @@ class Functions(Construct):
                 settings.LOG_LEVEL: props.log_level,
                 settings.SERVICE_NAME: f"{props.prefix}-{spec.name}",
             }
-            | {name: props.event_settings[name] for name in spec.settings}
+            | {name: props.event_settings[name] for name in spec.environment}
         )
 
     @staticmethod
@@ -246,7 +244,7 @@ class Functions(Construct):
                 statements.append(
                     statement(
                         sorted(grant.index_actions),
-                        [f"{table_arn}/index/{index.name}" for index in grant.table.indexes],
+                        [f"{table_arn}/index/{index.name}" for index in grant.indexes],
                     )
                 )
         statements += Functions._event_statements(spec, props)
@@ -256,17 +254,12 @@ class Functions(Construct):
 
     @staticmethod
     def _event_statements(spec: manifest.FunctionSpec, props: FunctionsProps) -> list[dict]:
-        """Its event source's reading (its queue, its tables' streams), its event resources."""
-        statements = [
-            statement(list(STREAM_ACTIONS), props.tables[table.name].stream_arn)
-            for table in spec.streams
-        ]
-        if spec.streams:
-            statements.append(statement(STREAM_LISTING, "*"))
-        if spec.queue:
-            statements.append(statement(list(QUEUE_ACTIONS), props.event_arns[spec.queue]))
-        statements += [
-            statement(sorted(access.actions), props.event_arns[access.resource])
-            for access in spec.access
-        ]
+        """Its access to the event resources (its queue, the streams, the bus...), each on the
+        ARNs the stack gives that logical resource; listing streams takes no ARN."""
+        statements = []
+        for access in spec.access:
+            named = sorted(set(access.actions) - {STREAM_LISTING})
+            statements.append(statement(named, list(props.access_arns[spec.name][access.resource])))
+            if STREAM_LISTING in access.actions:
+                statements.append(statement(STREAM_LISTING, "*"))
         return statements

@@ -18,16 +18,22 @@ and that nothing in it goes unused.
 from collections import defaultdict
 
 from handlers.store import manifest
-from stacks.events import SCHEDULER_ACTIONS, bus_name, dead_letter_queue_name, queue_name
+from stacks.events import (
+    EXPIRY,
+    QUEUE_OF,
+    SCHEDULER_ACTIONS,
+    STREAMED_TABLES,
+    bus_name,
+    dead_letter_queue_name,
+    queue_name,
+)
 from stacks.events import topic_name as low_stock_topic_name
 from stacks.functions import (
     CREATE_INTERFACE,
     INTERFACE_ACTIONS,
     KEY_ACTIONS,
     LOG_ACTIONS,
-    QUEUE_ACTIONS,
     RESOURCELESS_ACTIONS,
-    STREAM_ACTIONS,
     STREAM_LISTING,
     log_group_name,
 )
@@ -49,7 +55,7 @@ def _dynamodb(scope: PolicyScope) -> list[dict]:
         for grant in spec.grants:
             table = scope.arn("dynamodb", f"table/{table_name(scope.prefix, grant.table)}")
             actions[table].update(grant.actions)
-            for index in grant.table.indexes if grant.index_actions else ():
+            for index in grant.indexes:
                 actions[f"{table}/index/{index.name}"].update(grant.index_actions)
     resources: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for resource, granted in actions.items():
@@ -57,34 +63,36 @@ def _dynamodb(scope: PolicyScope) -> list[dict]:
     return [statement(list(a), r) for a, r in resources.items()]
 
 
-def _event_resources(scope: PolicyScope) -> dict[str, str]:
-    """The event resources' ARNs, by the manifest's keys (the environment key apart)."""
+def _event_resources(scope: PolicyScope, spec: manifest.FunctionSpec) -> dict[str, list[str]]:
+    """The event resources' ARNs for ``spec``, by the manifest's logical names (the key apart):
+    names where the stack's ARNs carry ids (a stream's label)."""
+    own = QUEUE_OF.get(spec.name)
+    streams = [f"table/{table_name(scope.prefix, t)}/stream/*" for t in STREAMED_TABLES]
     return {
-        manifest.EVENT_BUS: scope.arn("events", f"event-bus/{bus_name(scope.prefix)}"),
-        manifest.LOW_STOCK_TOPIC: scope.arn("sns", low_stock_topic_name(scope.prefix)),
-        manifest.SENDER_IDENTITY: scope.arn("ses", f"identity/{scope.sender_identity}"),
-        manifest.PUBLISHER_DLQ: scope.arn("sqs", dead_letter_queue_name(scope.prefix, "publisher")),
-    }
+        manifest.BUS: [scope.arn("events", f"event-bus/{bus_name(scope.prefix)}")],
+        manifest.LOW_STOCK_TOPIC: [scope.arn("sns", low_stock_topic_name(scope.prefix))],
+        manifest.SENDER_IDENTITY: [scope.arn("ses", f"identity/{scope.sender_identity}")],
+        manifest.PUBLISHER_DLQ: [
+            scope.arn("sqs", dead_letter_queue_name(scope.prefix, "publisher"))
+        ],
+        manifest.TABLE_STREAMS: [scope.arn("dynamodb", stream) for stream in streams],
+    } | ({manifest.OWN_QUEUE: [scope.arn("sqs", queue_name(scope.prefix, own))]} if own else {})
 
 
 def _events(scope: PolicyScope) -> list[dict]:
-    """What the event functions (and the expiry schedule's role) do: read their queue or their
-    tables' streams, act on the event resources; one statement per set of actions."""
+    """What the event functions (and the expiry schedule's role) do with the event resources;
+    one statement per set of actions."""
     actions: dict[str, set[str]] = defaultdict(set)
-    named = _event_resources(scope)
     key_actions: set[str] = set()
     for spec in manifest.ALL:
-        for table in spec.streams:
-            stream = f"table/{table_name(scope.prefix, table)}/stream/*"
-            actions[scope.arn("dynamodb", stream)].update(STREAM_ACTIONS)
-        if spec.queue:
-            actions[scope.arn("sqs", queue_name(scope.prefix, spec.queue))].update(QUEUE_ACTIONS)
+        named = _event_resources(scope, spec)
         for access in spec.access:
             if access.resource == manifest.ENVIRONMENT_KEY:
                 key_actions.update(access.actions)
-            else:
-                actions[named[access.resource]].update(access.actions)
-    expiry = scope.arn("sqs", queue_name(scope.prefix, manifest.EXPIRY_QUEUE))
+                continue
+            for resource in named[access.resource]:
+                actions[resource].update(set(access.actions) - {STREAM_LISTING})
+    expiry = scope.arn("sqs", queue_name(scope.prefix, EXPIRY))
     actions[expiry].update(SCHEDULER_ACTIONS)
     resources: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for resource, granted in actions.items():

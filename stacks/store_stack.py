@@ -10,7 +10,14 @@ from stacks.aws_stack import AwsStack
 from stacks.config import POWERTOOLS_LAYER, EnvironmentConfig
 from stacks.encryption import Encryption, EncryptionProps
 from stacks.event_sources import EventSources, EventSourcesProps
-from stacks.events import Events, EventsProps
+from stacks.events import (
+    EXPIRY,
+    LOW_STOCK,
+    NOTIFICATIONS,
+    STREAMED_TABLES,
+    Events,
+    EventsProps,
+)
 from stacks.firewall import Firewall, FirewallProps
 from stacks.functions import Functions, FunctionsProps
 from stacks.iam import managed_policy_arn
@@ -26,11 +33,7 @@ HANDLERS_DIR = Path(__file__).resolve().parent.parent / "handlers"
 # (the notifier). Lambda itself reads the queues and streams: no endpoint for those.
 INTERFACE_SERVICES = ("kms", "events", "sns", "email")
 # The event queues' outputs: ``<Title>QueueUrl`` and ``<Title>DeadLetterQueueArn``.
-QUEUE_OUTPUTS = {
-    manifest.NOTIFICATIONS_QUEUE: "Notifications",
-    manifest.LOW_STOCK_QUEUE: "LowStock",
-    manifest.EXPIRY_QUEUE: "Expiry",
-}
+QUEUE_OUTPUTS = {NOTIFICATIONS: "Notifications", LOW_STOCK: "LowStock", EXPIRY: "Expiry"}
 
 
 class StoreStack(AwsStack):
@@ -115,6 +118,7 @@ class StoreStack(AwsStack):
                 point_in_time_recovery=config.point_in_time_recovery,
                 deletion_protection=config.deletion_protection,
                 kms_key_arn=self._key_arn,
+                streamed=frozenset(t.name for t in STREAMED_TABLES),
             ),
         )
 
@@ -129,6 +133,7 @@ class StoreStack(AwsStack):
                 function_timeout_seconds=config.lambda_timeout_seconds,
                 kms_key_arn=self._key_arn,
                 permissions_boundary=self._permissions_boundary,
+                stream_arns=tuple(self.tables.tables[t.name].stream_arn for t in STREAMED_TABLES),
             ),
         )
 
@@ -181,7 +186,7 @@ class StoreStack(AwsStack):
                 layers=(config.powertools_layer_arn,) if config.powertools_layer_arn else (),
                 layer_release=POWERTOOLS_LAYER["powertools"],
                 permissions_boundary=self._permissions_boundary,
-                event_arns=self.events.arns | {manifest.ENVIRONMENT_KEY: self._key_arn},
+                access_arns={spec.name: self.events.access_arns(spec) for spec in manifest.ALL},
                 event_settings=self._event_settings(),
             ),
         )

@@ -20,7 +20,6 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 )
 from constructs import Construct
 
-from handlers.store import manifest
 from handlers.store import tables as table_specs
 from stacks.config import AutoScaling, Capacity
 
@@ -47,7 +46,7 @@ class TablesProps:
     kms_key_arn: str
     specs: tuple[table_specs.TableSpec, ...] = table_specs.ALL
     # The tables whose change stream a function reads (new and old images of each change).
-    streamed: frozenset[str] = frozenset(t.name for f in manifest.ALL for t in f.streams)
+    streamed: frozenset[str] = frozenset()
 
 
 class Tables(Construct):
@@ -57,7 +56,7 @@ class Tables(Construct):
     optionally with target-tracking auto scaling, encryption with the environment's key,
     point-in-time recovery and deletion protection as configured. The idempotency table is
     on-demand: its traffic follows order placement and its items expire by TTL. A table whose
-    changes a function reads (the manifest's streams) has its stream on, with both images.
+    changes a function reads (``streamed``) has its stream on, with both images.
 
     Only the tables' own capacity auto-scales. With the AWS provider 5.100.0 an index's capacity
     lives inside the ``global_secondary_index`` set: Terraform cannot ignore it alone (a nested

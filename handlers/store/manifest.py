@@ -1,16 +1,17 @@
 """What each function is and what it may touch.
 
 The Functions construct builds one Lambda per entry and grants exactly these DynamoDB actions on
-exactly these tables (and their indexes), and exactly these actions on the event resources it
-names; the handler code must not need more. Pure data.
-
-The API's functions serve routes; the event functions are fed by an event source (the tables'
-change streams, or one queue each) and the stack grants what reading that source takes.
+exactly these tables (and their indexes); the handler code must not need more. Pure data.
 
 Items of a TransactWriteItems call need the action of their kind (Put -> PutItem, Update ->
 UpdateItem, Delete -> DeleteItem, ConditionCheck -> ConditionCheckItem); IAM has no action for the
 transaction itself. tests/handlers/store/test_manifest.py records every DynamoDB call the handlers
 make in the tests and checks it against these grants.
+
+``access`` lists what a function needs beyond its tables, by the logical name of the resource
+(the Events construct maps each name to the environment's resource): the bus, a queue, a topic,
+the sender's identity, a table's stream. ``environment`` names the settings it reads besides its
+tables' names.
 """
 
 from dataclasses import dataclass
@@ -26,55 +27,57 @@ class Grant:
     env_var: str
     actions: tuple[str, ...]
     index_actions: tuple[str, ...] = ()
+    # The indexes ``index_actions`` apply to; empty: every index of the table.
+    only_indexes: tuple[tables.IndexSpec, ...] = ()
+
+    @property
+    def indexes(self) -> tuple[tables.IndexSpec, ...]:
+        """The indexes the grant's ``index_actions`` name (none without index actions)."""
+        if not self.index_actions:
+            return ()
+        return self.only_indexes or self.table.indexes
 
 
-# The event resources a function may be granted actions on, by the keys the stack gives their
-# ARNs (stacks/events.py): the bus, the low-stock topic, the sender's SES identity, and the
-# publisher's dead-letter queue (its streams' on-failure destination).
-EVENT_BUS = "event-bus"
-LOW_STOCK_TOPIC = "low-stock-topic"
-SENDER_IDENTITY = "sender-identity"
+# Logical names of the resources of ``Access`` grants.
+BUS = "event-bus"
+OWN_QUEUE = "own-queue"
 PUBLISHER_DLQ = "publisher-dlq"
-# The environment's key, which encrypts the low-stock topic: publishing to it makes a data key.
+SENDER_IDENTITY = "sender-identity"
+LOW_STOCK_TOPIC = "low-stock-topic"
+TABLE_STREAMS = "orders-and-products-streams"
+# The environment's key: the low-stock topic is encrypted with it, so publishing makes a data key.
 ENVIRONMENT_KEY = "environment-key"
-# The queues that feed one function each: ``ecommerce-<env>-<name>``.
-NOTIFICATIONS_QUEUE = "notifications"
-LOW_STOCK_QUEUE = "low-stock"
-EXPIRY_QUEUE = "expiry"
 
 
 @dataclass(frozen=True)
 class Access:
-    """Actions on one event resource (one of the keys above)."""
+    """Actions on one resource other than a table, by its logical name (one of the above)."""
 
     resource: str
     actions: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One Lambda function: its logical name, its handler and its grants.
-
-    An event function also names its source (the tables whose change streams it reads, or the
-    queue it consumes), its access to event resources and the event settings it reads (names
-    of ``settings``)."""
-
-    name: str
-    handler: str
-    grants: tuple[Grant, ...]
-    access: tuple[Access, ...] = ()
-    streams: tuple[tables.TableSpec, ...] = ()
-    queue: str | None = None
-    settings: tuple[str, ...] = ()
-
-
-# What Powertools' idempotency layer does with its records.
-IDEMPOTENCY_ACTIONS = (
+# What Lambda does with the function's role to feed it from its queue (event source mapping).
+CONSUME_OWN_QUEUE = Access(
+    OWN_QUEUE, ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+)
+_IDEMPOTENCY_ACTIONS = (
     "dynamodb:GetItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
 )
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Lambda function: its logical name, its handler, its grants and what else it needs."""
+
+    name: str
+    handler: str
+    grants: tuple[Grant, ...]
+    access: tuple[Access, ...] = ()
+    environment: tuple[str, ...] = ()
 
 
 PRODUCTS = FunctionSpec(
@@ -121,6 +124,7 @@ ORDERS = FunctionSpec(
             settings.ORDERS_TABLE,
             actions=("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
             index_actions=("dynamodb:Query",),
+            only_indexes=(tables.ORDERS_BY_USER,),
         ),
         Grant(
             tables.PRODUCTS,
@@ -128,47 +132,53 @@ ORDERS = FunctionSpec(
             actions=("dynamodb:BatchGetItem", "dynamodb:UpdateItem"),
         ),
         Grant(tables.USERS, settings.USERS_TABLE, actions=("dynamodb:ConditionCheckItem",)),
-        Grant(
-            tables.IDEMPOTENCY,
-            settings.IDEMPOTENCY_TABLE,
-            actions=IDEMPOTENCY_ACTIONS,
-        ),
+        Grant(tables.IDEMPOTENCY, settings.IDEMPOTENCY_TABLE, actions=_IDEMPOTENCY_ACTIONS),
     ),
 )
 
+# Reads the tables' change streams (Lambda does, with the function's role) and publishes what
+# changed; a batch that keeps failing goes to the publisher's DLQ (on-failure destination).
 PUBLISHER = FunctionSpec(
     name="publisher",
     handler="publisher.handler",
     grants=(),
     access=(
-        Access(EVENT_BUS, ("events:PutEvents",)),
+        Access(
+            TABLE_STREAMS,
+            (
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+            ),
+        ),
+        Access(BUS, ("events:PutEvents",)),
         Access(PUBLISHER_DLQ, ("sqs:SendMessage",)),
     ),
-    streams=(tables.ORDERS, tables.PRODUCTS),
-    settings=(settings.EVENT_BUS_NAME, settings.LOW_STOCK_THRESHOLD),
+    environment=(settings.EVENT_BUS_NAME, settings.LOW_STOCK_THRESHOLD),
 )
 NOTIFIER = FunctionSpec(
     name="notifier",
     handler="notifier.handler",
     grants=(
         Grant(tables.USERS, settings.USERS_TABLE, actions=("dynamodb:GetItem",)),
-        Grant(tables.IDEMPOTENCY, settings.IDEMPOTENCY_TABLE, actions=IDEMPOTENCY_ACTIONS),
+        Grant(tables.IDEMPOTENCY, settings.IDEMPOTENCY_TABLE, actions=_IDEMPOTENCY_ACTIONS),
     ),
-    access=(Access(SENDER_IDENTITY, ("ses:SendEmail",)),),
-    queue=NOTIFICATIONS_QUEUE,
-    settings=(settings.SENDER_ADDRESS,),
+    access=(CONSUME_OWN_QUEUE, Access(SENDER_IDENTITY, ("ses:SendEmail",))),
+    environment=(settings.SENDER_ADDRESS,),
 )
 STOCK_ALERTS = FunctionSpec(
     name="stock-alerts",
     handler="stock_alerts.handler",
-    grants=(),
+    grants=(Grant(tables.IDEMPOTENCY, settings.IDEMPOTENCY_TABLE, actions=_IDEMPOTENCY_ACTIONS),),
     access=(
+        CONSUME_OWN_QUEUE,
         Access(LOW_STOCK_TOPIC, ("sns:Publish",)),
         Access(ENVIRONMENT_KEY, ("kms:GenerateDataKey",)),
     ),
-    queue=LOW_STOCK_QUEUE,
-    settings=(settings.LOW_STOCK_TOPIC_ARN,),
+    environment=(settings.LOW_STOCK_TOPIC_ARN,),
 )
+# Cancels PENDING orders older than the limit, putting their stock back (as a cancel does).
 EXPIRER = FunctionSpec(
     name="expirer",
     handler="expirer.handler",
@@ -176,17 +186,18 @@ EXPIRER = FunctionSpec(
         Grant(
             tables.ORDERS,
             settings.ORDERS_TABLE,
-            actions=("dynamodb:UpdateItem",),
+            actions=("dynamodb:GetItem", "dynamodb:UpdateItem"),
             index_actions=("dynamodb:Query",),
+            only_indexes=(tables.ORDERS_BY_STATUS,),
         ),
         Grant(tables.PRODUCTS, settings.PRODUCTS_TABLE, actions=("dynamodb:UpdateItem",)),
     ),
-    queue=EXPIRY_QUEUE,
-    settings=(settings.PENDING_LIMIT_MINUTES,),
+    access=(CONSUME_OWN_QUEUE,),
+    environment=(settings.PENDING_LIMIT_MINUTES,),
 )
 
+# The API's functions (the Functions construct builds them, one per resource of the routes).
 API = (PRODUCTS, USERS, ORDERS)
-"""The functions behind the API's routes."""
+# The events' functions: fed by the tables' streams or by their queues.
 EVENTS = (PUBLISHER, NOTIFIER, STOCK_ALERTS, EXPIRER)
-"""The functions fed by the tables' streams and the event queues."""
 ALL = API + EVENTS

@@ -4,8 +4,12 @@ consumer reads its own queue only."""
 import json
 
 from handlers.store import manifest
-from stacks.functions import QUEUE_ACTIONS, STREAM_ACTIONS, STREAM_LISTING
+from stacks.events import QUEUE_OF, STREAMED_TABLES
+from stacks.functions import STREAM_LISTING
 from tests.unit.test_events import reference
+
+QUEUE_ACTIONS = sorted(manifest.CONSUME_OWN_QUEUE.actions)
+STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
 
 
 def mappings(env) -> list[dict]:
@@ -26,8 +30,8 @@ def test_each_queue_feeds_its_own_function(env):
     prefix = env.config.prefix
     by_source = {m["event_source_arn"]: m["function_name"] for m in mappings(env)}
     for spec in manifest.EVENTS:
-        if spec.queue:
-            queue = reference(env, "aws_sqs_queue", f"{prefix}-{spec.queue}")
+        if spec.name in QUEUE_OF:
+            queue = reference(env, "aws_sqs_queue", f"{prefix}-{QUEUE_OF[spec.name]}")
             function = [
                 k
                 for k, f in env.resources("aws_lambda_function").items()
@@ -71,28 +75,31 @@ def test_a_consumer_reads_its_own_queue_only(env):
     prefix = env.config.prefix
     for spec in manifest.ALL:
         sqs = [s for s in policy(env, spec.name) if any(a.startswith("sqs:") for a in s["Action"])]
-        reads = [s for s in sqs if s["Action"] == list(QUEUE_ACTIONS)]
-        if spec.queue:
+        reads = [s for s in sqs if s["Action"] == QUEUE_ACTIONS]
+        if spec.name in QUEUE_OF:
             [read] = reads
-            assert read["Resource"] == reference(env, "aws_sqs_queue", f"{prefix}-{spec.queue}")
+            assert read["Resource"] == [
+                reference(env, "aws_sqs_queue", f"{prefix}-{QUEUE_OF[spec.name]}")
+            ]
         else:
             assert reads == []
         sends = [s["Resource"] for s in sqs if s not in reads]
         # Only the publisher sends, to its streams' dead-letter queue (Lambda does, as its role).
         expected = [reference(env, "aws_sqs_queue", f"{prefix}-publisher-dlq")]
-        assert sends == (expected if spec is manifest.PUBLISHER else [])
+        assert sends == ([expected] if spec is manifest.PUBLISHER else [])
 
 
 def test_only_the_publisher_reads_streams_and_only_its_tables(env):
     for spec in manifest.ALL:
         statements = policy(env, spec.name)
-        stream_reads = [s for s in statements if s["Action"] == list(STREAM_ACTIONS)]
+        stream_reads = [s for s in statements if s["Action"] == STREAM_ACTIONS]
         listing = [s for s in statements if s["Action"] == STREAM_LISTING]
         if spec is manifest.PUBLISHER:
-            assert sorted(s["Resource"] for s in stream_reads) == sorted(
+            [read] = stream_reads
+            assert read["Resource"] == [
                 reference(env, "aws_dynamodb_table", f"{env.config.prefix}-{t.name}", "stream_arn")
-                for t in spec.streams
-            )
+                for t in STREAMED_TABLES
+            ]
             assert [s["Resource"] for s in listing] == ["*"]
         else:
             assert stream_reads == listing == []
@@ -118,4 +125,4 @@ def test_event_functions_act_on_their_own_resources_only(env):
         wanted = expected.get(spec.name, {})
         assert set(actions) == set(wanted)
         for action, resource in wanted.items():
-            assert actions[action] == resource
+            assert actions[action] == [resource]

@@ -8,7 +8,7 @@ from cdktf import Testing
 
 from handlers.store import manifest
 from stacks.config import load
-from stacks.events import QUEUES, RULES, rate
+from stacks.events import QUEUE_OF, QUEUES, RULES, rate
 from stacks.store_stack import StoreStack
 
 CONSUMED = {"notifications", "low-stock", "expiry"}
@@ -27,7 +27,9 @@ def reference(env, kind: str, name: str, attribute: str = "arn") -> str:
 
 def test_every_queue_has_a_dead_letter_queue_after_max_receive_count(env):
     prefix, events = env.config.prefix, env.config.events
-    assert set(QUEUES) == CONSUMED == {s.queue for s in manifest.EVENTS if s.queue}
+    assert set(QUEUES) == CONSUMED
+    # Each function that reads its own queue has one, and only those.
+    assert set(QUEUE_OF) == {s.name for s in manifest.ALL if manifest.CONSUME_OWN_QUEUE in s.access}
     assert sorted(queues(env)) == sorted(
         [f"{prefix}-{q}" for q in CONSUMED]
         + [f"{prefix}-{q}-dlq" for q in (*CONSUMED, "publisher")]

@@ -5,7 +5,6 @@ import json
 import pytest
 
 from handlers.store import manifest, settings
-from stacks.functions import STREAM_ACTIONS, STREAM_LISTING
 
 
 def _function(env, name):
@@ -58,7 +57,7 @@ def test_environment_variables(env):
             settings.ENVIRONMENT,
             settings.LOG_LEVEL,
             settings.SERVICE_NAME,
-            *spec.settings,
+            *spec.environment,
         }
         for grant in spec.grants:
             assert f"tables_{grant.table.name}_" in variables[grant.env_var]
@@ -101,10 +100,10 @@ def _dynamodb_grants(policy) -> dict[str, set[str]]:
     for stmt in policy["Statement"]:
         actions = _as_list(stmt["Action"])
         # The tables' own actions (the streams' are tests/unit/test_event_sources.py's).
-        if not actions[0].startswith("dynamodb:") or set(actions) & {
-            *STREAM_ACTIONS,
-            STREAM_LISTING,
-        }:
+        resources = _as_list(stmt["Resource"])
+        if not actions[0].startswith("dynamodb:") or any(
+            r == "*" or r.endswith(".stream_arn}") for r in resources
+        ):
             continue
         for resource in _as_list(stmt["Resource"]):
             table = resource.split("tables_")[1].split("_")[0]

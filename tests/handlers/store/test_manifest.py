@@ -106,7 +106,7 @@ def granted():
             result |= {
                 (function.name, action, grant.table.name, index.name)
                 for action in grant.index_actions
-                for index in grant.table.indexes
+                for index in grant.indexes
             }
     return result
 
@@ -125,3 +125,10 @@ def test_manifest_names_every_function_module():
         "users.handler",
         "orders.handler",
     }
+    assert {f.handler for f in manifest.EVENTS} == {
+        "publisher.handler",
+        "notifier.handler",
+        "stock_alerts.handler",
+        "expirer.handler",
+    }
+    assert manifest.ALL == manifest.API + manifest.EVENTS
