@@ -13,6 +13,10 @@ emulator's process by ``localcloud.moto_server``.
   names and Terraform's provider lists tags by): moto filed them under ``email-identity/...``,
   so every plan after the deploy wanted to add the stack's tags again.
 
+- **A queue's redrive policy comes back compact**, as SQS writes it
+  (``{"deadLetterTargetArn":"...","maxReceiveCount":5}``): moto put spaces in it, and every plan
+  after the deploy showed the stack's queues changing.
+
 Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
 test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
 functions, subnets, security groups and their rules, routes, aliases, web ACLs, stages), store one
@@ -32,6 +36,7 @@ from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.utils import iso_8601_datetime_with_nanoseconds
 from moto.ses.utils import get_arn
 from moto.sesv2.models import SESV2Backend
+from moto.sqs.models import Queue
 
 
 class StatementIdConflict(LambdaClientError):
@@ -94,6 +99,20 @@ def _tagging_identity_arn(original):
     return create_email_identity
 
 
+class _CheckedProperty(property):
+    """A property replaced by one of the fixes (a property object takes no new attribute)."""
+
+
+def _compact_redrive_policy(original: property) -> property:
+    def attributes(self):
+        result = original.fget(self)
+        if "RedrivePolicy" in result:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    return _CheckedProperty(attributes)
+
+
 def install() -> None:
     """Install every fix above into moto's classes (idempotent: installs once)."""
     for owner, name, wrap in (
@@ -102,6 +121,7 @@ def install() -> None:
         (LambdaFunction, "update_configuration", _touching_last_modified),
         (LambdaFunction, "update_function_code", _touching_last_modified),
         (SESV2Backend, "create_email_identity", _tagging_identity_arn),
+        (Queue, "attributes", _compact_redrive_policy),
     ):
         current = getattr(owner, name)
         if not getattr(current, "localcloud_checked", False):

@@ -516,3 +516,19 @@ def test_an_email_identitys_tags_are_listed_by_its_arn(aws):
     ses.create_email_identity(EmailIdentity=address, Tags=[{"Key": "project", "Value": "x"}])
     arn = f"arn:aws:ses:{REGION}:123456789012:identity/{address}"
     assert ses.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "project", "Value": "x"}]
+
+
+def test_a_queues_redrive_policy_comes_back_compact_as_sqs_writes_it(aws):
+    # What Terraform compares with the stack's own (compact) document after a deploy.
+    sqs = aws("sqs")
+    suffix = uuid.uuid4().hex[:8]
+    dead = sqs.create_queue(QueueName=f"dlq-{suffix}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3}, separators=(",", ":"))
+    queue = sqs.create_queue(QueueName=f"q-{suffix}", Attributes={"RedrivePolicy": policy})
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue["QueueUrl"], AttributeNames=["RedrivePolicy"]
+    )["Attributes"]
+    assert attributes["RedrivePolicy"] == policy
