@@ -8,9 +8,9 @@ import pytest
 
 from handlers.store import manifest
 from stacks.events import rate
-from stacks.functions import QUEUE_ACTIONS
 from tests.integration.test_deployed_functions import _as_list, _inline_policy
 
+QUEUE_ACTIONS = manifest.CONSUME_OWN_QUEUE.actions
 # The queues' outputs and the consumer each one feeds.
 QUEUES = {
     "Notifications": manifest.NOTIFIER,
