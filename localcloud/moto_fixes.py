@@ -106,7 +106,7 @@ class _CheckedProperty(property):
 def _compact_redrive_policy(original: property) -> property:
     def attributes(self):
         result = original.fget(self)
-        if "RedrivePolicy" in result:
+        if self.redrive_policy:
             result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
         return result
 

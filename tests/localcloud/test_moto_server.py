@@ -532,3 +532,8 @@ def test_a_queues_redrive_policy_comes_back_compact_as_sqs_writes_it(aws):
         QueueUrl=queue["QueueUrl"], AttributeNames=["RedrivePolicy"]
     )["Attributes"]
     assert attributes["RedrivePolicy"] == policy
+    # A queue without one still has none.
+    assert (
+        "RedrivePolicy"
+        not in sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["All"])["Attributes"]
+    )
