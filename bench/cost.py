@@ -560,7 +560,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         f"Duration: {order_details['duration_source']}. DynamoDB if the tables were on-demand: "
         f"${order_details['dynamodb_if_tables_on_demand_per_million']:.2f} per million orders."
     )
-    events = {stack: events_cost(config, prices) for stack, config in configs.items()}
+    events = {
+        stack: events_cost(config, prices)
+        for stack, config in configs.items()
+        if "aws_lambda_event_source_mapping" in config.get("resource", {})
+    }
     _print_events(events, prices)
     share = largest[2] / real[largest[0]]["fixed_monthly"]
     print(
@@ -600,8 +604,8 @@ def _print_events(events: dict[str, Any], prices: dict[str, Any]) -> None:
     print(
         table(
             f"What the order events add per month at {per_day:,} orders a day (USD; the first "
-            "rows cost the same with no order; rows are named for dev, whose counts may differ "
-            "elsewhere: prod has a third zone)",
+            f"rows cost the same with no order; counts as in {stacks[0]}; local: what it would "
+            "cost on AWS)",
             ["component", *[s.removeprefix("ecommerce-") for s in stacks]],
             rows,
         )
