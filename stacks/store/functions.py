@@ -73,7 +73,7 @@ class FunctionsProps:  # pylint: disable=too-many-instance-attributes  # one per
     layer_release: str
     # ARN of the managed policy bounding each function's role; None: no boundary.
     permissions_boundary: str | None
-    specs: tuple[manifest.FunctionSpec, ...] = manifest.ALL
+    specs: tuple[manifest.FunctionSpec, ...] = manifest.API
 
 
 class Functions(Construct):
@@ -229,7 +229,7 @@ class Functions(Construct):
                 statements.append(
                     statement(
                         sorted(grant.index_actions),
-                        [f"{table_arn}/index/{index.name}" for index in grant.table.indexes],
+                        [f"{table_arn}/index/{index.name}" for index in grant.indexes],
                     )
                 )
         statements.append(statement(list(KEY_ACTIONS), props.kms_key_arn))

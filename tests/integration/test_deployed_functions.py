@@ -8,7 +8,7 @@ import pytest
 from handlers.store.spec import manifest, settings
 from stacks.store.functions import RESOURCELESS_ACTIONS
 
-FUNCTIONS = [(spec.name.capitalize(), spec) for spec in manifest.ALL]
+FUNCTIONS = [(spec.name.capitalize(), spec) for spec in manifest.API]
 TABLE_OUTPUTS = {"products": "Products", "users": "Users", "orders": "Orders"}
 
 

@@ -24,7 +24,7 @@ def test_one_function_per_resource(env):
     assert sorted(f["function_name"] for f in functions.values()) == [
         f"{env.config.prefix}-{n}" for n in ("orders", "products", "users")
     ]
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         function = _function(env, spec.name)
         assert function["runtime"] == "python3.12"
         assert function["handler"] == spec.handler
@@ -47,7 +47,7 @@ def test_layers_are_configuration(env):
 
 
 def test_environment_variables(env):
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         variables = _function(env, spec.name)["environment"]["variables"]
         tables = {g.env_var for g in spec.grants}
         assert set(variables) == tables | {
@@ -64,7 +64,7 @@ def test_environment_variables(env):
 
 
 def test_log_groups_with_retention(env):
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         group = env.one("aws_cloudwatch_log_group", f"functions_{spec.name}-logs")
         assert group["name"] == f"/aws/lambda/{env.config.prefix}-{spec.name}"
         assert group["retention_in_days"] == env.config.log_retention_days
@@ -113,7 +113,7 @@ def test_policy_grants_exact_dynamodb_actions(synths, name):
 
 
 def test_policy_matches_manifest(env):
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         grants = _dynamodb_grants(_policy(env, spec.name))
         for grant in spec.grants:
             assert grants[grant.table.name] == set(grant.actions)
@@ -154,7 +154,7 @@ def test_no_managed_policies_eni_and_xray_rights_are_inline(env):
 
 
 def test_functions_wait_for_their_log_group_and_policies(env):
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         waits = set(_function(env, spec.name)["depends_on"])
         for kind, contains in (
             ("aws_cloudwatch_log_group", f"functions_{spec.name}-logs"),
