@@ -20,7 +20,7 @@ from typing import Any
 
 from ..spec import settings, table_schemas
 from ..spec.errors import Conflict, NotFound, Unprocessable, detail
-from . import dynamo, pagination, products_table, users_table
+from . import dynamo, pagination, products_table
 
 TABLE = dynamo.table_name(settings.ORDERS_TABLE)
 SPEC = table_schemas.ORDERS
@@ -115,6 +115,10 @@ def place(order: dict[str, Any], products: dict[str, dict]) -> dict[str, Any]:
     already stored with this id was placed by an earlier attempt of the same request (the id
     comes from its ``Idempotency-Key``): that order is the answer, and no stock is taken again.
     """
+    # Imported here: the users table's name is read at import, and the expirer, which uses
+    # this module but never places an order, is given no users table.
+    from . import users_table  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+
     lines = order["items"]
     operations = [users_table.exists_op(order["userId"])]
     operations += [

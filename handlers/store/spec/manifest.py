@@ -168,7 +168,9 @@ NOTIFIER = FunctionSpec(
 STOCK_ALERTS = FunctionSpec(
     name="stock-alerts",
     handler="stock_alerts.handler",
-    grants=(Grant(table_schemas.IDEMPOTENCY, settings.IDEMPOTENCY_TABLE, actions=_IDEMPOTENCY_ACTIONS),),
+    grants=(
+        Grant(table_schemas.IDEMPOTENCY, settings.IDEMPOTENCY_TABLE, actions=_IDEMPOTENCY_ACTIONS),
+    ),
     access=(CONSUME_OWN_QUEUE, Access(LOW_STOCK_TOPIC, ("sns:Publish",))),
     environment=(settings.LOW_STOCK_TOPIC_ARN,),
 )
