@@ -80,6 +80,7 @@ def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
             _publish(record, bus, threshold)
         except Exception:
             failed.append(record.dynamodb.sequence_number)
+            logger.exception("record failed", extra={"sequenceNumber": failed[0]})
             raise
 
     return process_partial_response(

@@ -26,6 +26,8 @@ TABLE = dynamo.table_name(settings.ORDERS_TABLE)
 SPEC = table_schemas.ORDERS
 BY_USER = table_schemas.ORDERS_BY_USER
 BY_STATUS = table_schemas.ORDERS_BY_STATUS
+# Orders the expirer reads per Query page.
+PENDING_PAGE = 100
 # Status moves the contract allows; anything else is a 409.
 TRANSITIONS = {
     "PENDING": {"CONFIRMED", "CANCELLED"},
@@ -287,6 +289,7 @@ def pending_before(cutoff: str) -> list[dict[str, Any]]:
         "KeyConditionExpression": "#status = :pending AND createdAt < :cutoff",
         "ExpressionAttributeNames": {"#status": "status"},
         "ExpressionAttributeValues": dynamo.values(pending="PENDING", cutoff=cutoff),
+        "Limit": PENDING_PAGE,
     }
     orders: list[dict[str, Any]] = []
     while True:

@@ -38,6 +38,11 @@ from .stream import Event
 IDEMPOTENCY_SECONDS = 24 * 60 * 60
 
 
+_IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="eventId", expires_after_seconds=IDEMPOTENCY_SECONDS
+)
+
+
 class UnreadableMessage(ValueError):
     """The message is not an event of the store's bus (its record fails, to the DLQ)."""
 
@@ -77,9 +82,17 @@ def process(
     event: dict[str, Any], context: LambdaContext, handle: Callable[[SQSRecord], Any]
 ) -> dict[str, Any]:
     """Handle each message of an SQS batch; the ``batchItemFailures`` response."""
+
+    def logged(record: SQSRecord) -> Any:
+        try:
+            return handle(record)
+        except Exception:
+            logger.exception("message failed", extra={"messageId": record.message_id})
+            raise
+
     return process_partial_response(
         event=event,
-        record_handler=handle,
+        record_handler=logged,
         # Even when every record fails, the response says so (no function error): Lambda
         # retries exactly the records reported, and logs no failed invocation.
         processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
@@ -91,6 +104,8 @@ def consume(
     event: dict[str, Any], context: LambdaContext, handle: Callable[[Event], Any]
 ) -> dict[str, Any]:
     """Handle the bus event of each message of an SQS batch (``parse``, then ``handle``)."""
+    # An event still in progress when the invocation times out may then be tried again.
+    _IDEMPOTENCY.register_lambda_context(context)
     return process(event, context, lambda record: handle(parse(record)))
 
 
@@ -110,9 +125,6 @@ def once_per_event(
     A ``handle`` that raises leaves no record, so the retry runs it again; a redelivery that
     arrives while the first is still running fails its record and is retried later.
     """
-    config = IdempotencyConfig(
-        event_key_jmespath="eventId", expires_after_seconds=IDEMPOTENCY_SECONDS
-    )
 
     def run(detail: dict[str, Any], detail_type: str) -> dict[str, Any]:
         return handle(Event(detail_type, detail))
@@ -122,7 +134,7 @@ def once_per_event(
             run,
             data_keyword_argument="detail",
             persistence_store=_persistence(),
-            config=config,
+            config=_IDEMPOTENCY,
             key_prefix=key_prefix,
         )
         return idempotent(detail=event.detail, detail_type=event.detail_type)
