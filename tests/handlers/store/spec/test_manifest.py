@@ -6,6 +6,8 @@ botocore's before-call event) and turned into the IAM actions it needs, per tabl
 
 import importlib
 import os
+import subprocess
+import sys
 import uuid
 
 import conftest
@@ -190,3 +192,28 @@ def test_manifest_names_every_function_module():
         "expirer.handler",
     }
     assert manifest.ALL == manifest.API + manifest.EVENTS
+
+
+def test_index_actions_name_only_their_indexes():
+    assert manifest.EXPIRER.grants[0].indexes == (tables.ORDERS_BY_STATUS,)
+    assert manifest.ORDERS.grants[0].indexes == (tables.ORDERS_BY_USER,)
+    assert manifest.PRODUCTS.grants[0].indexes == tables.PRODUCTS.indexes
+    assert manifest.NOTIFIER.grants[0].indexes == ()  # the users table has one; no index action
+
+
+@pytest.mark.parametrize("spec", manifest.EVENTS, ids=lambda spec: spec.name)
+def test_an_event_function_loads_with_only_the_environment_its_manifest_names(spec):
+    """Its tables' names and its settings (``FunctionSpec.environment``) are all it is given."""
+    given = {grant.env_var: "table" for grant in spec.grants}
+    given |= {name: "1" for name in spec.environment}
+    environment = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1", **given}
+    module = spec.handler.split(".", maxsplit=1)[0]
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        cwd=conftest.HANDLERS,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert loaded.returncode == 0, loaded.stderr
