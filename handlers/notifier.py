@@ -24,7 +24,8 @@ from store.runtime.observability import logger, tracer
 from store.spec import events, settings
 from store.spec.errors import NotFound
 
-_WHAT = {"PENDING": "placed", "SHIPPED": "shipped", "CANCELLED": "cancelled"}
+# What the mail says happened, for each status change that is mailed.
+_WHAT = {status: status.lower() for status in events.NOTIFIED_STATUSES}
 
 
 @functools.cache
