@@ -2,7 +2,6 @@
 on the clock the functions read (moved as the local cloud moves it), once even when a customer
 cancels at the same moment."""
 
-import os
 from decimal import Decimal
 
 import expirer
@@ -10,7 +9,6 @@ import pytest
 from bus import sqs_event
 from conftest import ADMIN, LambdaContext
 from store.data import orders_table
-from store.runtime import clock
 from store.spec import settings
 
 from tests.events import customer
@@ -53,17 +51,6 @@ def stock(api, shop):
 
 def sweep():
     return expirer.handler(sqs_event(["{}"]), LambdaContext())
-
-
-def test_the_clock_offset_moves_now():
-    before = clock.now_datetime()
-    os.environ[settings.CLOCK_OFFSET_SECONDS] = "86400.5"
-    try:
-        moved = clock.now_datetime()
-    finally:
-        del os.environ[settings.CLOCK_OFFSET_SECONDS]
-    assert 86400 < (moved - before).total_seconds() < 86400 + 60
-    assert clock.now().endswith("Z")
 
 
 def test_only_pending_orders_past_the_limit_expire(api, shop, advance):

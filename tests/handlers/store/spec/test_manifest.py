@@ -195,9 +195,9 @@ def test_manifest_names_every_function_module():
 
 
 def test_index_actions_name_only_their_indexes():
-    assert manifest.EXPIRER.grants[0].indexes == (tables.ORDERS_BY_STATUS,)
-    assert manifest.ORDERS.grants[0].indexes == (tables.ORDERS_BY_USER,)
-    assert manifest.PRODUCTS.grants[0].indexes == tables.PRODUCTS.indexes
+    assert manifest.EXPIRER.grants[0].indexes == (table_schemas.ORDERS_BY_STATUS,)
+    assert manifest.ORDERS.grants[0].indexes == (table_schemas.ORDERS_BY_USER,)
+    assert manifest.PRODUCTS.grants[0].indexes == table_schemas.PRODUCTS.indexes
     assert manifest.NOTIFIER.grants[0].indexes == ()  # the users table has one; no index action
 
 
