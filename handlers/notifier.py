@@ -83,7 +83,7 @@ def _notify(event: Event) -> dict[str, Any]:
     return {"sent": response["MessageId"]}
 
 
-_notify_once = once_per_event(_notify, key_prefix="notifier")
+_notify_once = once_per_event(_notify, key_prefix="notifier", dynamodb=dynamo.client)
 
 
 @logger.inject_lambda_context

@@ -38,7 +38,7 @@ def _alert(event: Event) -> dict[str, Any]:
     return {"published": response["MessageId"]}
 
 
-_alert_once = once_per_event(_alert, key_prefix="stock-alerts")
+_alert_once = once_per_event(_alert, key_prefix="stock-alerts", dynamodb=dynamo.client)
 
 
 @logger.inject_lambda_context

@@ -28,7 +28,6 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..data import dynamo
 from ..runtime.observability import logger
 from ..spec import events, settings
 from .stream import Event
@@ -110,17 +109,19 @@ def consume(
 
 
 @functools.cache
-def _persistence() -> DynamoDBPersistenceLayer:
-    # On the function's own DynamoDB client (one botocore model loaded, not two).
+def _persistence(dynamodb: Callable[[], Any]) -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(
-        table_name=os.environ[settings.IDEMPOTENCY_TABLE], boto3_client=dynamo.client()
+        table_name=os.environ[settings.IDEMPOTENCY_TABLE], boto3_client=dynamodb()
     )
 
 
 def once_per_event(
-    handle: Callable[[Event], dict[str, Any]], key_prefix: str
+    handle: Callable[[Event], dict[str, Any]], key_prefix: str, dynamodb: Callable[[], Any]
 ) -> Callable[[Event], dict[str, Any]]:
     """``handle``, run at most once per ``eventId`` (a redelivery returns the first result).
+
+    ``dynamodb`` gives the function's own DynamoDB client, which the idempotency records use
+    (one botocore model loaded, not two).
 
     A ``handle`` that raises leaves no record, so the retry runs it again; a redelivery that
     arrives while the first is still running fails its record and is retried later.
@@ -133,7 +134,7 @@ def once_per_event(
         idempotent = idempotent_function(
             run,
             data_keyword_argument="detail",
-            persistence_store=_persistence(),
+            persistence_store=_persistence(dynamodb),
             config=_IDEMPOTENCY,
             key_prefix=key_prefix,
         )
