@@ -1,18 +1,16 @@
-"""contract/events.schema.json: a valid JSON Schema, in step with the names in
-handlers/store/spec/events.py and with the API's Order (an event's ``order`` is what
-``GET /orders/{orderId}`` returns)."""
+"""store.spec.events and contract/events.schema.json: the schema is valid, in step with the
+names here and with the API's Order (an event's ``order`` is what ``GET /orders/{orderId}``
+returns), and refuses what the contract forbids."""
 
 import json
 from pathlib import Path
 
 import pytest
 from jsonschema import Draft7Validator, ValidationError
-
-from handlers.store import schemas
-from handlers.store.spec import events
+from store.spec import events, schemas
 
 SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "contract" / "events.schema.json").read_text(encoding="utf-8")
+    (Path(__file__).parents[4] / "contract" / "events.schema.json").read_text(encoding="utf-8")
 )
 VALIDATOR = Draft7Validator(SCHEMA)
 ORDER = {
