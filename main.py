@@ -13,11 +13,11 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from cdktf import App
 
-from stacks.account_stack import AccountStack
-from stacks.bootstrap_stack import BootstrapStack
-from stacks.config import ConfigError, load_all
-from stacks.delivery_config import load_account, load_bootstrap
-from stacks.store_stack import StoreStack
+from stacks.base.config import ConfigError, load_all
+from stacks.base.delivery_config import load_account, load_bootstrap
+from stacks.platform.account_stack import AccountStack
+from stacks.platform.bootstrap_stack import BootstrapStack
+from stacks.store.store_stack import StoreStack
 
 
 def main() -> int:

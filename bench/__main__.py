@@ -1,7 +1,7 @@
 """``python -m bench``: every benchmark in turn, each printing its tables and writing its JSON.
 
 Options: ``--quick`` (1 synth run, 20 requests per route, 5 s per load level), ``--unit-tests``
-(also time ``pytest tests/unit``, about a minute), ``--no-localcloud`` (skip the local cloud, the
+(also time ``pytest tests/stacks``, about a minute), ``--no-localcloud`` (skip the local cloud, the
 slowest part: a real ``cdktf deploy`` and ``destroy`` on the emulator), ``--localcloud-ref REF``
 (deploy the stacks and handlers of that git commit in the local cloud instead of the working tree).
 """
@@ -23,7 +23,7 @@ from bench import (
     watch_bench,
 )
 from bench.common import RESULTS, describe_machine, write_json
-from localcloud import arguments
+from localcloud.base import arguments
 
 
 def main(argv: list[str] | None = None) -> int:

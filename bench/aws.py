@@ -1,8 +1,9 @@
 """In-process AWS for the per-request benchmark: the tables, API Gateway events, seed data.
 
 Built on the same pytest-free helpers as ``tests/handlers/conftest.py``: tables
-from ``store.tables`` (the same data the Tables construct reads) and REST proxy events (payload
-1.0) whose ``resource`` comes from ``store.routes``. Import after ``handlers/`` is on the path.
+from ``store.spec.table_schemas`` (the same data the Tables construct reads) and REST proxy events
+(payload
+1.0) whose ``resource`` comes from ``store.spec.routes``. Import after ``handlers/`` is on the path.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from store import settings, tables  # pylint: disable=import-error
+from store.spec import settings, table_schemas  # pylint: disable=import-error
 
 from tests.events import Person, admin, customer, rest_proxy_event
 from tests.moto_tables import create_table
@@ -31,8 +32,8 @@ _TABLE_ENV = {
 
 
 def create_tables(client: Any) -> None:
-    """Create every table of ``store.tables`` under the names the environment gives."""
-    for spec in tables.ALL:
+    """Create every table of ``store.spec.table_schemas`` under the names the environment gives."""
+    for spec in table_schemas.ALL:
         create_table(client, spec, os.environ[_TABLE_ENV[spec.name]])
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from bench.common import read_json, table, write_json
 from bench.events_cost import events_cost
-from localcloud import arguments
+from localcloud.base import arguments
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
 EMULATED = {"ecommerce-local"}

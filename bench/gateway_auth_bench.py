@@ -1,6 +1,6 @@
 """What the local gateway's token check and web ACL cost per request: the same function behind a
 method with Cognito user pool authorization and behind one without, and on a stage whose web ACL
-is the stack's (stacks/firewall.py) beside one with none, in one run, one process.
+is the stack's (stacks/store/firewall.py) beside one with none, in one run, one process.
 
 ``python -m bench.gateway_auth_bench [--requests N]``
 
@@ -14,6 +14,8 @@ after a warm-up that fills the JWKS cache and warms the function's worker. A sec
 to be reached); ``GET /open`` is timed on both stages alike. Next to the HTTP figures, the check
 alone (``Authorization.check``: parse, RS256 verify, claims) and the web ACL alone
 (``WebAcl.evaluate``) are timed in process, and the JWKS fetches are counted (one is expected).
+So is the check for function faults the gateway makes before each invocation, with no rule set
+(``function_faults.FunctionRules.for_invocation``).
 """
 
 from __future__ import annotations
@@ -31,16 +33,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import describe_machine, percentile, ratio, table, write_json
-from handlers.store import cors
-from handlers.store.schemas import MAX_BODY_BYTES
-from localcloud import arguments, aws
-from localcloud.emulator import Emulator
+from handlers.store.spec import cors
+from handlers.store.spec.schemas import MAX_BODY_BYTES
+from localcloud.base import arguments, aws
+from localcloud.emulator.process import Emulator
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.routing import find_route
 from localcloud.gateway.server import Gateway, serve
-from stacks.firewall_answers import BLOCK_ANSWERS
-from stacks.iam import assume_role_policy
-from stacks.managed_rules import BLOCK, MANAGED_RULE_GROUPS
+from localcloud.lambdas.function_faults import function_rules
+from stacks.base.iam import assume_role_policy
+from stacks.store.firewall_answers import BLOCK_ANSWERS
+from stacks.store.managed_rules import BLOCK, MANAGED_RULE_GROUPS
 
 REGION = aws.DEFAULT_REGION
 STAGE = "bench"
@@ -313,6 +316,26 @@ def web_acl_latencies(gateway: Gateway, requests: int) -> list[float]:
     return samples
 
 
+def fault_check_latencies(endpoint: str, requests: int) -> list[float]:
+    """Microseconds per function-fault check, as the gateway makes one before each invocation
+    (no rule set), in process."""
+    rules = function_rules(endpoint)
+    samples = []
+    for index in range(WARMUP + requests * 4):
+        started = time.perf_counter()
+        faults = rules.for_invocation("bench")
+        elapsed = (time.perf_counter() - started) * 1e6
+        if faults.fired is not None or faults.armed:
+            raise RuntimeError(f"A function fault is set in the bench: {faults}")
+        if index >= WARMUP:
+            samples.append(elapsed)
+    return samples
+
+
+def _p50_p99(values: list[float]) -> dict[str, float]:
+    return {"p50": percentile(values, 0.5), "p99": percentile(values, 0.99)}
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Measure, print the table, write the JSON."""
     parser = argparse.ArgumentParser(prog="python -m bench.gateway_auth_bench", description=__doc__)
@@ -341,8 +364,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             server = serve(gateway, "127.0.0.1", 0)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             over_http = http_latencies(server.port, token, args.requests)
-            in_process = check_latencies(gateway, token, args.requests)
-            acl_alone = web_acl_latencies(gateway, args.requests)
+            alone = {  # in process, microseconds
+                "token check": check_latencies(gateway, token, args.requests),
+                "web ACL": web_acl_latencies(gateway, args.requests),
+                "function-fault check": fault_check_latencies(emulator.url, args.requests),
+            }
         fetches = gateway.user_pools.jwks.fetches[pool_id]
     finally:
         if server is not None:
@@ -364,24 +390,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ]
         for name, values in over_http.items()
     ]
-    rows.append(
-        [
-            "token check alone, in process (us)",
-            len(in_process),
-            percentile(in_process, 0.5),
-            percentile(in_process, 0.99),
-            None,
-        ]
-    )
-    rows.append(
-        [
-            "web ACL alone, in process (us)",
-            len(acl_alone),
-            percentile(acl_alone, 0.5),
-            percentile(acl_alone, 0.99),
-            None,
-        ]
-    )
+    rows += [
+        [f"{name} alone, in process (us)", len(values), *_p50_p99(values).values(), None]
+        for name, values in alone.items()
+    ]
     guarded_p50 = percentile(over_http["open behind the web ACL"], 0.5)
     print(
         table(
@@ -399,12 +411,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "requests": args.requests,
         "open_ms": {"p50": open_p50, "p99": percentile(over_http["open"], 0.99)},
         "signed_ms": {"p50": signed_p50, "p99": percentile(over_http["signed"], 0.99)},
-        "check_us": {"p50": percentile(in_process, 0.5), "p99": percentile(in_process, 0.99)},
+        "check_us": _p50_p99(alone["token check"]),
         "guarded_ms": {
             "p50": guarded_p50,
             "p99": percentile(over_http["open behind the web ACL"], 0.99),
         },
-        "web_acl_us": {"p50": percentile(acl_alone, 0.5), "p99": percentile(acl_alone, 0.99)},
+        "web_acl_us": _p50_p99(alone["web ACL"]),
+        "fault_check_us": _p50_p99(alone["function-fault check"]),
         "jwks_fetches": fetches,
     }
     write_json("gateway_auth", data)

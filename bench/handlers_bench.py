@@ -24,7 +24,8 @@ deployment zip's size.
    ``handlers/`` of that git commit in the same run, interleaved too.
    A second table splits each function's cold start into what it is made of and says why each
    part is needed where it is paid.
-2. The deployment zip: ``handlers/`` minus bytecode caches (as ``stacks/packaging.py`` stages it),
+2. The deployment zip: ``handlers/`` minus bytecode caches (as ``stacks/base/packaging.py`` stages
+it),
    deflated; the asset of the last synth when ``bench/results/synth-out/archive.zip`` exists; next
    to the Powertools package it does not ship (the public layer provides it) and Lambda's limits.
 
@@ -67,7 +68,7 @@ from bench.common import (
     table,
     write_json,
 )
-from localcloud import arguments
+from localcloud.base import arguments
 
 LIBRARIES = (
     "import boto3; from aws_lambda_powertools import Logger, Tracer; "
@@ -272,7 +273,7 @@ def request_for(function: str, warm: int) -> dict[str, Any]:
 
 
 def stage(source: Path, into: Path) -> Path:
-    """Copy the files ``stacks/packaging.py`` would package from ``source`` into ``into``."""
+    """Copy the files ``stacks/base/packaging.py`` would package from ``source`` into ``into``."""
     for path in package_files(source):
         target = into / path.relative_to(source)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -500,7 +501,8 @@ def compile_time(source: Path, runs: int) -> float:
 
 
 def package_files(source: Path) -> list[Path]:
-    """The files ``stacks/packaging.py`` would stage: all of ``source`` minus interpreter caches."""
+    """The files ``stacks/base/packaging.py`` would stage: all of ``source`` minus interpreter
+    caches."""
     return sorted(
         path
         for path in source.rglob("*")

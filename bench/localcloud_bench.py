@@ -10,7 +10,8 @@ the working tree's, or ``--ref``'s), so a change to the runner, the emulator or 
 measured against its predecessor back to back on the same machine. ``--cycles 3`` (the default)
 brings the cloud up three times on the same throwaway project, side by side: the first start
 (synth and deploy), the daily start (nothing the deploy reads changed: a warm start, from the
-snapshot of the first deploy, ``localcloud.warm``), and the same start with ``--cold`` (the deploy
+snapshot of the first deploy, ``localcloud.deploy.warm``), and the same start with ``--cold`` (the
+deploy
 again, the synth skipped: what the daily start cost before warm starts); the warm start's ready
 time is also given as a ratio of the cold one's.
 
@@ -22,7 +23,7 @@ start, the deploy and the gateway's start; this script adds the first answer (a 
 worker) and the teardown (destroy, emulator stopped), measured from outside.
 
 The breakdown is read from the runner's output, each line stamped as it arrives
-(``localcloud.progress``), so it is the same for any runner version. Load: each client is a
+(``localcloud.deploy.progress``), so it is the same for any runner version. Load: each client is a
 thread with one keep-alive ``http.client`` connection, sending requests back to back for
 ``--seconds`` per level, only to 127.0.0.1; 429s are counted apart from other errors. Next to
 it, in the same run and with one client: the bare ``GetItem`` the route makes, sent straight to
@@ -58,8 +59,8 @@ from bench.common import (
     table,
     write_json,
 )
-from localcloud import arguments, aws
-from localcloud.progress import Progress
+from localcloud.base import arguments, aws
+from localcloud.deploy.progress import Progress
 
 COPIED = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "openapi.json")
 COPIED_DIRS = ("stacks", "handlers")

@@ -6,14 +6,16 @@ pattern needs.
 
 And what the local cloud's IAM check costs per request: every route runs a second time with moto's
 access control on (as the emulator runs it: ``INITIAL_NO_AUTH_ACTION_COUNT`` 0, DynamoDB and KMS
-resources resolved by ``localcloud.moto_iam``), the functions signing as a role that holds each
-function's access policy as the stack writes it (``stacks.functions.Functions.policy``), assumed
+resources resolved by ``localcloud.emulator.moto_iam``), the functions signing as a role that holds
+each function's access policy as the stack writes it (``stacks.store.functions.Functions.policy``),
+assumed
 as the Lambda service. The functions share one client per process here, hence one role for all.
 
 The functions run in this process as the Lambda runtime runs them (``handlers/`` on the path, an
 API Gateway REST proxy event, a Lambda context), against moto's in-process DynamoDB and KMS with
-the tables built from ``store.tables``. The calls are observed with botocore's event hooks on the
-functions' own clients (``store.dynamo.client()``, which the idempotency layer shares, and the
+the tables built from ``store.spec.table_schemas``. The calls are observed with botocore's event
+hooks on the
+functions' own clients (``store.data.dynamo.client()``, which the idempotency layer shares, and the
 pagination KMS client): ``before-call`` counts each operation; ``provide-client-params`` to
 ``after-call`` times it. So each request's time splits into its DynamoDB calls (the same calls,
 made by the same client, in the same state) and the handler's own work (routing, validation,
@@ -41,8 +43,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from bench.common import HANDLER_ENV, HANDLERS, describe_machine, median, ratio, table, write_json
-from handlers.store import settings
-from localcloud import arguments
+from handlers.store.spec import settings
+from localcloud.base import arguments
 
 WARMUP = 3
 
@@ -241,7 +243,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         # The functions' clients read the role's session from the variables, as in Lambda.
         boto3.setup_default_session()
         functions = {name: importlib.import_module(name) for name in aws.FUNCTIONS}
-        from store import dynamo, pagination, products_table  # noqa: PLC0415  # pylint: disable=import-error
+        from store.data import dynamo, pagination, products_table  # noqa: PLC0415  # pylint: disable=import-error
 
         observer = Observer()
         # The idempotency layer makes its calls through this client too.
@@ -297,11 +299,11 @@ def _functions_role() -> dict[str, str]:
     """A session of a role holding every function's access policy, assumed as the Lambda
     service on in-process moto (as the local gateway does on the emulator): its variables."""
     # pylint: disable=import-outside-toplevel
-    from handlers.store import manifest  # noqa: PLC0415
-    from localcloud import aws as localcloud_aws  # noqa: PLC0415
-    from localcloud import moto_iam  # noqa: PLC0415
-    from stacks.functions import Functions  # noqa: PLC0415
-    from stacks.iam import assume_role_policy  # noqa: PLC0415
+    from handlers.store.spec import manifest  # noqa: PLC0415
+    from localcloud.base import aws as localcloud_aws  # noqa: PLC0415
+    from localcloud.emulator import moto_iam  # noqa: PLC0415
+    from stacks.base.iam import assume_role_policy  # noqa: PLC0415
+    from stacks.store.functions import Functions  # noqa: PLC0415
 
     moto_iam.install()
     moto_iam.create_principals()

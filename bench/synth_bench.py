@@ -17,7 +17,7 @@ Each case runs in a fresh interpreter (so every one pays the Node/jsii start-up 
 The child reports its own phases (import, construct, synth, wall time); the parent measures the
 whole wall time and the CPU time of the child and its Node process (``RUSAGE_CHILDREN``), which
 other processes' load distorts far less than wall time. With ``--unit-tests`` the unit suite
-(``pytest tests/unit -q``) is timed once too. ``--keep DIR`` keeps the synthesized
+(``pytest tests/stacks -q``) is timed once too. ``--keep DIR`` keeps the synthesized
 ``cdk.tf.json`` of the first all-environments run there (the cost estimate reads it).
 """
 
@@ -45,7 +45,7 @@ from bench.common import (
     table,
     write_json,
 )
-from localcloud import arguments
+from localcloud.base import arguments
 
 CASES = {
     "interpreter": "python -c pass",
@@ -89,11 +89,11 @@ def _child(case: str, outdir: Path, report: Path) -> None:
         sys.path.insert(0, str(ROOT))
         from cdktf import App  # noqa: PLC0415
 
-        from stacks.account_stack import AccountStack  # noqa: PLC0415
-        from stacks.bootstrap_stack import BootstrapStack  # noqa: PLC0415
-        from stacks.config import load_all  # noqa: PLC0415
-        from stacks.delivery_config import load_account, load_bootstrap  # noqa: PLC0415
-        from stacks.store_stack import StoreStack  # noqa: PLC0415
+        from stacks.base.config import load_all  # noqa: PLC0415
+        from stacks.base.delivery_config import load_account, load_bootstrap  # noqa: PLC0415
+        from stacks.platform.account_stack import AccountStack  # noqa: PLC0415
+        from stacks.platform.bootstrap_stack import BootstrapStack  # noqa: PLC0415
+        from stacks.store.store_stack import StoreStack  # noqa: PLC0415
 
         phases["import_s"] = time.perf_counter() - start
         mark = time.perf_counter()
@@ -173,10 +173,10 @@ def _keep_stacks(outdir: Path, keep: Path) -> None:
 
 
 def unit_suite() -> dict[str, Any]:
-    """Wall time of ``pytest tests/unit -q`` (once) and its closing line."""
+    """Wall time of ``pytest tests/stacks -q`` (once) and its closing line."""
     start = time.perf_counter()
     done = subprocess.run(
-        [PYTHON, "-m", "pytest", "tests/unit", "-q", "-p", "no:cacheprovider"],
+        [PYTHON, "-m", "pytest", "tests/stacks", "-q", "-p", "no:cacheprovider"],
         cwd=ROOT,
         env=child_env(),
         capture_output=True,
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 ["run", "wall", "vs all-four synth", "result"],
                 [
                     [
-                        "pytest tests/unit -q",
+                        "pytest tests/stacks -q",
                         suite["wall_s"],
                         ratio(suite["wall_s"], all_envs),
                         suite["summary"],

@@ -4,7 +4,7 @@
 
 The local cloud runs with ``--watch --prewarm`` on a throwaway copy of the project (as in
 ``bench.localcloud_bench``). Each save changes the message of the products function's 404 in
-``handlers/store/products_table.py`` and is timed from the write until
+``handlers/store/data/products_table.py`` and is timed from the write until
 ``GET /products/<an unknown id>`` answers with the new message: the save noticed, the package
 rebuilt, sent to the emulator with UpdateFunctionCode, the functions read again and a new worker
 per function importing the handler before it serves. The goal is a median under 0.7 s over ten
@@ -25,9 +25,9 @@ from typing import Any
 
 from bench.common import describe_machine, median, table, write_json
 from bench.localcloud_bench import LocalCloud, make_project
-from localcloud import arguments
+from localcloud.base import arguments
 
-TARGET = "handlers/store/products_table.py"
+TARGET = "handlers/store/data/products_table.py"
 MESSAGE = "Product not found."
 LIVE_TIMEOUT_S = 30.0
 

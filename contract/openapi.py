@@ -1,7 +1,8 @@
 """The API's OpenAPI 3.0 document, generated from the route table and the JSON Schemas.
 
-One source, three uses: ``handlers/store/routes.py`` and ``handlers/store/schemas.py`` build the
-API Gateway resources and request models (``stacks/api.py``), drive the handlers' routing and
+One source, three uses: ``handlers/store/spec/routes.py`` and ``handlers/store/spec/schemas.py``
+build the
+API Gateway resources and request models (``stacks/store/api.py``), drive the handlers' routing and
 validation, and are turned here into ``openapi.json`` at the repository root::
 
     python -m contract.openapi            # (re)write openapi.json
@@ -22,8 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from handlers.store import routes, schemas
-from localcloud import arguments
+from handlers.store.spec import routes, schemas
+from localcloud.base import arguments
 
 OPENAPI_VERSION = "3.0.3"
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "openapi.json"

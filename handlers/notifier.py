@@ -17,14 +17,15 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
-from store import dynamo, settings, users_table
-from store.errors import NotFound
+from store.data import dynamo, users_table
 from store.events.consumer import consume, once_per_event
 from store.events.stream import Event
-from store.observability import logger, tracer
-from store.spec import events
+from store.runtime.observability import logger, tracer
+from store.spec import events, settings
+from store.spec.errors import NotFound
 
-_WHAT = {"PENDING": "placed", "SHIPPED": "shipped", "CANCELLED": "cancelled"}
+# What the mail says happened, for each status change that is mailed.
+_WHAT = {status: status.lower() for status in events.NOTIFIED_STATUSES}
 
 
 @functools.cache
@@ -82,7 +83,7 @@ def _notify(event: Event) -> dict[str, Any]:
     return {"sent": response["MessageId"]}
 
 
-_notify_once = once_per_event(_notify, key_prefix="notifier")
+_notify_once = once_per_event(_notify, key_prefix="notifier", dynamodb=dynamo.client)
 
 
 @logger.inject_lambda_context

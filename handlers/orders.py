@@ -1,5 +1,5 @@
 """Lambda function serving ``/orders`` (handler ``orders.handler``): the route table's
-``orders`` rows (``store/routes.py``), each served by the function its operation id maps to.
+``orders`` rows (``store/spec/routes.py``), each served by the function its operation id maps to.
 
 Environment: ORDERS_TABLE_NAME, PRODUCTS_TABLE_NAME, USERS_TABLE_NAME, IDEMPOTENCY_TABLE_NAME,
 PAGINATION_KMS_KEY_ID, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOOLS_SERVICE_NAME,
@@ -26,11 +26,13 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import caller, clock, orders_table, products_table, schemas, settings, validation, web
-from store.dynamo import client as dynamodb_client
-from store.errors import BadRequest, Forbidden, NotFound, detail
-from store.observability import logger, tracer
-from store.spec import events
+from store.data import orders_table, products_table
+from store.data.dynamo import client as dynamodb_client
+from store.http import caller, validation, web
+from store.runtime import clock
+from store.runtime.observability import logger, tracer
+from store.spec import events, schemas, settings
+from store.spec.errors import BadRequest, Forbidden, NotFound, detail
 
 app = web.create_app()
 # Printable ASCII, as HTTP header values are; long enough for a UUID or a client's own scheme.

@@ -22,10 +22,11 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import dynamo, settings, web
+from store.data import dynamo
 from store.events.stream import event_of
-from store.observability import logger, tracer
-from store.spec import events
+from store.http import web
+from store.runtime.observability import logger, tracer
+from store.spec import events, settings
 
 
 class NotPublished(Exception):
@@ -79,6 +80,7 @@ def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
             _publish(record, bus, threshold)
         except Exception:
             failed.append(record.dynamodb.sequence_number)
+            logger.exception("record failed", extra={"sequenceNumber": failed[0]})
             raise
 
     return process_partial_response(

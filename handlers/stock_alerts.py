@@ -11,10 +11,12 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import dynamo, settings, web
+from store.data import dynamo
 from store.events.consumer import consume, once_per_event
 from store.events.stream import Event
-from store.observability import logger, tracer
+from store.http import web
+from store.runtime.observability import logger, tracer
+from store.spec import settings
 
 
 @functools.cache
@@ -36,7 +38,7 @@ def _alert(event: Event) -> dict[str, Any]:
     return {"published": response["MessageId"]}
 
 
-_alert_once = once_per_event(_alert, key_prefix="stock-alerts")
+_alert_once = once_per_event(_alert, key_prefix="stock-alerts", dynamodb=dynamo.client)
 
 
 @logger.inject_lambda_context

@@ -1,5 +1,5 @@
 """Lambda function serving ``/users`` (handler ``users.handler``): the route table's
-``users`` rows (``store/routes.py``), each served by the function its operation id maps to.
+``users`` rows (``store/spec/routes.py``), each served by the function its operation id maps to.
 
 Environment: USERS_TABLE_NAME, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOOLS_SERVICE_NAME,
 POWERTOOLS_LOG_LEVEL.
@@ -10,9 +10,11 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from store import caller, clock, users_table, validation, web
-from store.errors import BadRequest, NotFound, detail
-from store.observability import logger, tracer
+from store.data import users_table
+from store.http import caller, validation, web
+from store.runtime import clock
+from store.runtime.observability import logger, tracer
+from store.spec.errors import BadRequest, NotFound, detail
 
 app = web.create_app()
 

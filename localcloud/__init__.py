@@ -10,7 +10,8 @@ Usage (from the repository, inside ``pipenv run`` or the project's virtualenv):
 - ``python -m localcloud --wait``: for a runner started in the background (``--port 0`` picks a
   free port), wait until it serves and print the API URL; exit 1 with its error if it failed.
 - ``python -m localcloud user add EMAIL [--admin]`` / ``python -m localcloud token EMAIL``: a user
-  of the running local cloud's user pool, and a fresh ID token for them (``localcloud.users``).
+  of the running local cloud's user pool, and a fresh ID token for them
+  (``localcloud.tools.users``).
 - ``python -m localcloud.gateway --endpoint-url URL``: only serve an API already deployed.
 
 While it serves, ``.localcloud/ready.json`` holds the URLs, outputs paths and timings, and

@@ -2,7 +2,7 @@
 
 import sys
 
-from localcloud.cli import main
+from localcloud.tools.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -102,5 +102,5 @@ begin "node packages" "cdktf CLI and Swagger UI into node_modules (npm ci, packa
 begin "python packages" "Python packages into .venv (pipenv sync, Pipfile.lock)" \
   python3 -m pipenv sync --dev
 begin runtime "the functions' Python 3.12 with Lambda's boto3 into .venv-lambda-3.12" \
-  python3 -m localcloud.runtimes
+  python3 -m localcloud.lambdas.runtimes
 finish

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian's Chromium, for the browser test of the API reference page
-# (tests/localcloud/test_docs_page.py), and tmux, the terminal in which the start and the install
-# are tested as a person sees them (tests/localcloud/test_progress_display.py,
+# (tests/localcloud/gateway/test_docs.py), and tmux, the terminal in which the start and the install
+# are tested as a person sees them (tests/localcloud/deploy/test_progress_display.py,
 # tests/scripts/test_bootstrap.py). Installs only what is missing; scripts/test.sh runs this in
 # the background while the first phases run.
 set -euo pipefail

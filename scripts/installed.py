@@ -1,5 +1,6 @@
 """Whether ./.venv and ./node_modules hold what Pipfile.lock and package-lock.json pin, and the
-functions' runtime environments (``.venv-lambda-3.12``, ``localcloud.runtimes``) what they should.
+functions' runtime environments (``.venv-lambda-3.12``, ``localcloud.lambdas.runtimes``) what they
+should.
 
 ``python3 scripts/installed.py``: exit 0 when all do, else 1 with one line naming the first
 difference. ``./scripts/up.sh`` runs ``scripts/bootstrap.sh`` (pipenv sync and npm ci, half a
@@ -17,8 +18,8 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # localcloud.runtimes is plain Python too
-from localcloud import runtimes  # noqa: E402  # pylint: disable=wrong-import-position
+sys.path.insert(0, str(ROOT))  # localcloud.lambdas.runtimes is plain Python too
+from localcloud.lambdas import runtimes  # noqa: E402  # pylint: disable=wrong-import-position
 
 
 def _normalized(name: str) -> str:

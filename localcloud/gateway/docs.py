@@ -1,7 +1,8 @@
 """The API reference page: Swagger UI over the stage's OpenAPI document, at ``/<stage>/docs``.
 
 A local extra, like ``/<stage>/openapi.json`` beside it: a deployed API Gateway stage serves
-neither (``python -m localcloud.docs`` serves the page for a stage on AWS). Swagger UI comes from
+neither (``python -m localcloud.tools.api_docs`` serves the page for a stage on AWS). Swagger UI
+comes from
 npm's ``swagger-ui-dist``, pinned in package.json and read from node_modules, so the page loads
 nothing from outside the machine; its Content-Security-Policy says so to the browser. The page
 offers Swagger UI's "Authorize" for whatever security schemes the document declares, and "Try it

@@ -15,21 +15,21 @@ from __future__ import annotations
 import json
 import re
 
-from localcloud.faults import describe
+from localcloud.emulator.faults import describe
 from localcloud.gateway import vtl
 from localcloud.gateway.answer import Answer
-from localcloud.gateway.function_faults import function_fault
-from localcloud.gateway.functions import (
+from localcloud.gateway.proxy import IncomingRequest, build_event, map_response
+from localcloud.gateway.responses import GatewayError
+from localcloud.gateway.routing import Route
+from localcloud.gateway.snapshot import Snapshot
+from localcloud.lambdas.function_faults import function_rules
+from localcloud.lambdas.workers import (
     CodeMismatch,
     FunctionPool,
     InvokeFailed,
     InvokeOutcome,
     InvokeTimeout,
 )
-from localcloud.gateway.proxy import IncomingRequest, build_event, map_response
-from localcloud.gateway.responses import GatewayError
-from localcloud.gateway.routing import Route
-from localcloud.gateway.snapshot import Snapshot
 
 RESPONSE_HEADER = "method.response.header."
 
@@ -159,14 +159,17 @@ def aws_proxy(  # pylint: disable=too-many-arguments,too-many-positional-argumen
 def _invoke(pool: FunctionPool, event: dict, timeout_s: float, log: dict) -> InvokeOutcome:
     """Run the function (with the fault a rule injects into it, logged with its rule); its
     failures as the GatewayError API Gateway answers them with."""
-    rule = function_fault(pool.endpoint_url, pool.spec.name)
-    if rule is not None:
-        log["fault"] = describe(rule)
+    faults = function_rules(pool.endpoint_url).for_invocation(pool.spec.name)
+    if faults.fired is not None:
+        log["fault"] = describe(faults.fired)
     try:
-        return pool.invoke(event, timeout_s, fault=rule and rule["fault"])
+        return pool.invoke(event, timeout_s, faults)
     except CodeMismatch as exc:
         raise GatewayError.bad_gateway(str(exc)) from None
     except (InvokeFailed, InvokeTimeout) as exc:
+        struck = exc.struck is not None and faults.described(exc.struck)
+        if struck:  # an ``at`` rule the emulator fired at the handler's call
+            log["fault"] = describe(struck)
         if exc.cold is not None:
             log["start"] = "cold" if exc.cold else "warm"
         if isinstance(exc, InvokeTimeout):

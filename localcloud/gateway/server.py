@@ -12,23 +12,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from localcloud import aws
+from localcloud.base import aws
+from localcloud.base.ports import wsgi_server
+from localcloud.base.run_files import RunFiles
 from localcloud.gateway import dispatch
 from localcloud.gateway.answer import Answer
 from localcloud.gateway.authorizers import UserPools
 from localcloud.gateway.extras import LocalExtras
-from localcloud.gateway.functions import (
+from localcloud.gateway.log import GatewayLog
+from localcloud.gateway.proxy import IncomingRequest
+from localcloud.gateway.snapshot import LiveSnapshot, Snapshot, SnapshotReader
+from localcloud.gateway.wsgi import RawHeadersHandler, WsgiApp
+from localcloud.lambdas.workers import (
     DEFAULT_CONCURRENCY_CAP,
     CodeStore,
     Spares,
     worker_environment,
 )
-from localcloud.gateway.log import GatewayLog
-from localcloud.gateway.proxy import IncomingRequest
-from localcloud.gateway.snapshot import LiveSnapshot, Snapshot, SnapshotReader
-from localcloud.gateway.wsgi import RawHeadersHandler, WsgiApp
-from localcloud.ports import wsgi_server
-from localcloud.run_files import RunFiles
 
 
 class Gateway:

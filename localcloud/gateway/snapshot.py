@@ -16,11 +16,16 @@ from dataclasses import dataclass, field, replace
 
 from botocore.config import Config
 
-from localcloud import aws
-from localcloud.errors import LocalCloudError
+from localcloud.base import aws
+from localcloud.base.errors import LocalCloudError
+from localcloud.base.polling import Poller
 from localcloud.gateway.authorizers import Authorization, UserPools
 from localcloud.gateway.firewall import RateWindows, WebAcl
-from localcloud.gateway.functions import (
+from localcloud.gateway.log import GatewayLog
+from localcloud.gateway.model import DeployedApi, Resource, load_api
+from localcloud.gateway.proxy import IncomingRequest
+from localcloud.gateway.validation import BodyValidator
+from localcloud.lambdas.workers import (
     CodeMismatch,
     CodeStore,
     FunctionPool,
@@ -29,11 +34,6 @@ from localcloud.gateway.functions import (
     InvokeTimeout,
     runtime_python,
 )
-from localcloud.gateway.log import GatewayLog
-from localcloud.gateway.model import DeployedApi, Resource, load_api
-from localcloud.gateway.proxy import IncomingRequest
-from localcloud.gateway.validation import BodyValidator
-from localcloud.polling import Poller
 
 DEFAULT_ACCOUNT = "123456789012"
 """The account of an API with no functions to tell it (moto's default account)."""

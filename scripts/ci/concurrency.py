@@ -79,7 +79,7 @@ def verdict(settings: dict, wanted: dict[str, int], already: int, region: str) -
         f" so the deploy needs a quota of at least {quota_needed}. Request it in Service Quotas:"
         f" aws service-quotas request-service-quota-increase --region {region}"
         f" --service-code lambda --quota-code {QUOTA_CODE} --desired-value {quota_needed}"
-        " (Concurrent executions), or lower reserved_concurrency in stacks/config.py",
+        " (Concurrent executions), or lower reserved_concurrency in stacks/base/config.py",
     )
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import boto3
 
-from localcloud.fault_commands import FaultControl
-from stacks.config import load as load_config
+from localcloud.tools.fault_commands import FaultControl
+from stacks.base.config import load as load_config
 from tests.chaos.storm import Plan, Storm
 from tests.integration.conftest import DEFAULT_OUTPUTS, Api, browser_origin
 from tests.integration.outputs import load

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from localcloud.fault_commands import FaultControl
+from localcloud.tools.fault_commands import FaultControl
 
 # The integration suite's fixtures, used here as they are.
 from tests.integration.conftest import (  # noqa: F401  # pylint: disable=unused-import

@@ -3,7 +3,8 @@ checked afterwards.
 
 A storm: an admin stocks ``products`` products; ``customers`` customers sign up; then, with a
 share of DynamoDB's writes failing in the emulator (throttles and transaction conflicts mixed,
-``localcloud.faults``), ``orders`` orders are placed concurrently by a bounded pool of clients,
+``localcloud.emulator.faults``), ``orders`` orders are placed concurrently by a bounded pool of
+clients,
 each with its own ``Idempotency-Key``, each retried with that key as a careful client does (on
 no answer, a 502, 503 or 504, or a 409 "in progress"), and each placed order asked for once
 more. The faults are cleared and the stored state is read back. What must hold
@@ -36,7 +37,7 @@ from typing import Any
 
 import requests
 
-from localcloud.fault_commands import FaultControl
+from localcloud.tools.fault_commands import FaultControl
 
 WRITES = ("PutItem", "UpdateItem", "DeleteItem")
 THROTTLE = "ProvisionedThroughputExceededException"

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from cdktf import Testing
 
-from handlers.store import manifest
-from stacks.config import load
-from stacks.store_stack import StoreStack
+from handlers.store.spec import manifest
+from stacks.base.config import load
+from stacks.store.store_stack import StoreStack
 
 ROOT = Path(__file__).resolve().parents[2]
 _SPEC = importlib.util.spec_from_file_location("concurrency", ROOT / "scripts/ci/concurrency.py")

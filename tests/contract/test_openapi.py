@@ -10,7 +10,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from contract import openapi
-from handlers.store import routes, schemas
+from handlers.store.spec import routes, schemas
 
 DOC = openapi.document()
 OPERATIONS = {

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from handlers.store import errors, routes
+from handlers.store.spec import errors, routes
 from tests.docs.markdown import ROOT, code_names, tables
 
 API_DOC = ROOT / "docs" / "api.md"

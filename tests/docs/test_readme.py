@@ -1,10 +1,10 @@
-"""README.md is the front door: the two commands, CI's sentence, every output of the stack, and
-a map that reaches every page of docs/."""
+"""README.md is the front door: the two commands, CI's sentence, the differences that matter most
+day to day, and a map that reaches every page of docs/. Its reference tables live in docs/ and
+are kept there (the outputs: test_operations_doc.py; the overrides: test_architecture_doc.py)."""
 
 import re
 
-from tests.docs.markdown import ROOT, code_names, tables
-from tests.integration.outputs import REQUIRED
+from tests.docs.markdown import ROOT, tables
 
 README = ROOT / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -15,17 +15,6 @@ def test_the_two_commands_and_what_ci_runs():
     assert "| `./scripts/test.sh` |" in TEXT, "the test command is missing from its table"
     assert "CI's `.ci/run` calls the latter, `./scripts/test.sh`" in TEXT
     assert "scripts/test.sh" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-
-
-def test_the_outputs_table_lists_exactly_the_stack_outputs():
-    found = [t for t in tables(TEXT) if t.header[:2] == ("output", "what")]
-    assert len(found) == 1, "README.md needs one outputs table (output | what)"
-    listed = [name for _, cells in found[0].rows for name, _ in code_names(cells[0])]
-    assert len(listed) == len(set(listed)), f"outputs listed twice: {listed}"
-    assert sorted(listed) == sorted(REQUIRED), (
-        f"README lacks {sorted(set(REQUIRED) - set(listed))}; "
-        f"lists outputs the stack does not declare: {sorted(set(listed) - set(REQUIRED))}"
-    )
 
 
 def test_the_map_reaches_every_page():

@@ -113,20 +113,21 @@ def test_every_project_module_runs(page):
 def test_the_checker_catches_what_it_should(tmp_path):
     sample = tmp_path / "sample.md"
     sample.write_text(
-        "See `stacks/config.py`, ./scripts/up.sh and tests/unit/test_api.py::test_x, but not\n"
-        "cdktf.out/stacks/<stack>, bench/results/x.json, tools/x/node_modules/y; main.py.\n",
+        "See `stacks/base/config.py`, ./scripts/up.sh and tests/stacks/store/test_api.py::test_x,\n"
+        "but not cdktf.out/stacks/<stack>, bench/results/x.json, tools/x/node_modules/y;\n"
+        "main.py.\n",
         encoding="utf-8",
     )
     assert references(sample) == [
-        (1, "stacks/config.py", None),
+        (1, "stacks/base/config.py", None),
         (1, "scripts/up.sh", None),
-        (1, "tests/unit/test_api.py", "test_x"),
-        (2, "main.py", None),
+        (1, "tests/stacks/store/test_api.py", "test_x"),
+        (3, "main.py", None),
     ]
-    assert problem("stacks/config.py", None) is None
+    assert problem("stacks/base/config.py", None) is None
     assert problem("stacks/nowhere.py", None) == "stacks/nowhere.py does not exist"
-    assert problem("tests/unit/test_api.py", "test_no_such_test") == (
-        "tests/unit/test_api.py defines no test_no_such_test"
+    assert problem("tests/stacks/store/test_api.py", "test_no_such_test") == (
+        "tests/stacks/store/test_api.py defines no test_no_such_test"
     )
     assert module_problem("localcloud") is None
     assert module_problem("bench.cost") is None

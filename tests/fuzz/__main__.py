@@ -40,7 +40,7 @@ from pathlib import Path
 
 import boto3
 
-from handlers.store import routes
+from handlers.store.spec import routes
 from tests.integration.outputs import load as load_outputs
 from tests.integration.people import Person, UserPool
 

@@ -17,7 +17,7 @@ import boto3
 from jsonschema import Draft7Validator
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
-from store import settings
+from store.spec import settings
 
 REGION = "us-east-1"
 SCHEMA = Draft7Validator(

@@ -1,4 +1,5 @@
-"""Fixtures for the handler tests: moto tables built from ``store.tables``, one API Gateway REST
+"""Fixtures for the handler tests: moto tables built from ``store.spec.table_schemas``, one API
+Gateway REST
 proxy event (payload 1.0) builder, and a client that invokes the function owning a path.
 
 Requests are signed by ``ADMIN`` (a member of the pool's ``admins`` group) unless ``caller=``
@@ -25,7 +26,7 @@ import pytest
 HANDLERS = Path(__file__).resolve().parents[2] / "handlers"
 sys.path.insert(0, str(HANDLERS))
 
-from store import settings  # noqa: E402  # pure data: safe before the environment is set
+from store.spec import settings  # noqa: E402  # pure data: safe before the environment is set
 
 TABLE_NAMES = {
     "products": "test-products",
@@ -65,7 +66,7 @@ os.environ.update(
 import boto3  # noqa: E402
 from bus import Bus  # noqa: E402
 from moto import mock_aws  # noqa: E402
-from store import tables  # noqa: E402
+from store.spec import table_schemas  # noqa: E402
 
 from tests.events import LambdaContext, Person, admin, rest_proxy_event  # noqa: E402
 from tests.moto_tables import create_table  # noqa: E402
@@ -78,7 +79,7 @@ def aws_fixture():
     """A fresh in-process AWS: the four tables and the pagination KMS key."""
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
-        for spec in tables.ALL:
+        for spec in table_schemas.ALL:
             create_table(dynamodb, spec, TABLE_NAMES[spec.name])
         kms = boto3.client("kms")
         os.environ[settings.PAGINATION_KEY_ID] = kms.create_key()["KeyMetadata"]["KeyId"]

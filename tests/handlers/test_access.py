@@ -1,4 +1,4 @@
-"""Who may call what (the contract, as handlers/store/routes.py holds it): every row of the
+"""Who may call what (the contract, as handlers/store/spec/routes.py holds it): every row of the
 table, allowed and refused, for anyone (no token), a customer, the owner and an admin. A refused
 request writes nothing.
 
@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from conftest import ADMIN, ALLOWED_ORIGIN, invoke, make_event
-from store import routes
+from store.spec import routes
 
 from tests.events import Person, customer
 

@@ -4,7 +4,8 @@ words), and writes nothing; an order stays one order per ``Idempotency-Key`` eve
 idempotency table fails around it.
 
 Faults are injected in-process, in front of moto, in the wire shape the local cloud's emulator
-sends (``localcloud.faults.error_answer``), so botocore parses and retries them as AWS's own.
+sends (``localcloud.emulator.faults.error_answer``), so botocore parses and retries them as AWS's
+own.
 """
 
 import io
@@ -13,9 +14,9 @@ from decimal import Decimal
 import pytest
 from botocore.exceptions import ReadTimeoutError
 from moto.core.botocore_stubber import BotocoreStubber
-from store import dynamo
+from store.data import dynamo
 
-from localcloud.faults import Rule, error_answer
+from localcloud.emulator.faults import Rule, error_answer
 from tests.events import customer
 from tests.handlers.conftest import TABLE_NAMES, table_items
 

@@ -31,8 +31,8 @@ def counting(self, service_name, *args, **kwargs):
 botocore.session.Session.create_client = counting
 import orders, products, users
 from aws_xray_sdk.core import patcher
-from store import dynamo
-from store.observability import tracer
+from store.data import dynamo
+from store.runtime.observability import tracer
 
 facts = {"tracing": not tracer.disabled, "at_import": list(made)}
 facts["patched"] = sorted(patcher._PATCHED_MODULES)

@@ -19,7 +19,9 @@ from decimal import Decimal
 import orders
 import pytest
 from moto.core.botocore_stubber import BotocoreStubber
-from store import clock, errors, orders_table, products_table, users_table
+from store.data import orders_table, products_table, users_table
+from store.runtime import clock
+from store.spec import errors
 
 THREADS = 16
 

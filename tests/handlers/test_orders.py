@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import conftest
 import pytest
-from store import orders_table, products_table
+from store.data import orders_table, products_table
 
 from tests.events import customer
 

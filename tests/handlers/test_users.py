@@ -3,7 +3,7 @@
 import uuid
 
 import pytest
-from store import users_table
+from store.data import users_table
 
 from tests.events import customer
 

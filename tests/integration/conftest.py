@@ -26,8 +26,8 @@ import boto3
 import pytest
 import requests
 
-from stacks.config import EnvironmentConfig
-from stacks.config import load as load_config
+from stacks.base.config import EnvironmentConfig
+from stacks.base.config import load as load_config
 from tests.integration.outputs import OutputsError, load
 from tests.integration.people import Person, UserPool
 

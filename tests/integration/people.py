@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.store.routes import ADMIN_GROUP
-from localcloud.users import generate_password
+from handlers.store.spec.routes import ADMIN_GROUP
+from localcloud.tools.users import generate_password
 
 
 @dataclass(frozen=True)

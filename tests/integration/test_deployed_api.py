@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.store.routes import ROUTES
+from handlers.store.spec.routes import ROUTES
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from handlers.store import manifest
-from stacks.events import rate
+from handlers.store.spec import manifest
+from stacks.store.events import rate
 from tests.integration.test_deployed_functions import _as_list, _inline_policy
 
 QUEUE_ACTIONS = manifest.CONSUME_OWN_QUEUE.actions

@@ -5,8 +5,8 @@ import urllib.parse
 
 import pytest
 
-from handlers.store import manifest, settings
-from stacks.functions import RESOURCELESS_ACTIONS
+from handlers.store.spec import manifest, settings
+from stacks.store.functions import RESOURCELESS_ACTIONS
 
 FUNCTIONS = [(spec.name.capitalize(), spec) for spec in manifest.API]
 TABLE_OUTPUTS = {"products": "Products", "users": "Users", "orders": "Orders"}

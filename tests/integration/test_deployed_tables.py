@@ -2,7 +2,7 @@
 
 import pytest
 
-from handlers.store import tables as specs
+from handlers.store.spec import table_schemas as specs
 
 TABLES = [(spec.name.capitalize(), spec) for spec in (specs.PRODUCTS, specs.USERS, specs.ORDERS)]
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from handlers.store.routes import ROUTES
+from handlers.store.spec.routes import ROUTES
 
 SAMPLE_ID = "00000000-0000-4000-8000-000000000000"
 SIGNED_IN = [r for r in ROUTES if r.signed_in]

@@ -59,7 +59,8 @@ def test_over_the_rate_limit_is_the_contracts_429(base_url, outputs, config):
     host = urllib.parse.urlsplit(base_url).hostname
     if outputs["Environment"] != "local" or host != "127.0.0.1":
         # On AWS the suite has one address, which this test would lock out of the API for the
-        # rest of the window; the rule's configuration is pinned by tests/unit/test_firewall.py.
+        # rest of the window; the rule's configuration is pinned by
+        # tests/stacks/store/test_firewall.py.
         pytest.skip("needs a source address of its own: the local cloud's loopback only")
     session = requests.Session()
     # An address of this test's own (any of 127.0.0.0/8 reaches the loopback gateway), so the

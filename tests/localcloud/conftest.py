@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from handlers.store.cors import preflight_template
-from localcloud import PROJECT_ROOT, aws
+from handlers.store.spec.cors import preflight_template
+from localcloud import PROJECT_ROOT
+from localcloud.base import aws
 from localcloud.gateway.server import Gateway, serve
-from stacks.iam import assume_role_policy, policy_document, statement
+from stacks.base.iam import assume_role_policy, policy_document, statement
 
 REGION = aws.DEFAULT_REGION
 CORS_ORIGINS = ("http://localhost:3000", "https://shop.example.com")
@@ -349,7 +350,7 @@ def _signed_in_routes(api: RestApi, idp, app: str, new_item: dict) -> dict:
 
 def _preflights(api: RestApi) -> None:
     """CORS preflights: MOCK integrations answered from their integration response; on /cors,
-    one whose template gives each of two origins its own (the stack's, stacks/api.py), its
+    one whose template gives each of two origins its own (the stack's, stacks/store/api.py), its
     request template Velocity too."""
     cors = {
         "method.response.header.Access-Control-Allow-Origin": "'*'",

@@ -23,10 +23,10 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 # pylint: disable=wrong-import-position
 from cdktf import App
 
-from stacks.account_stack import AccountStack
-from stacks.bootstrap_stack import BootstrapStack
-from stacks.config import StateBackend
-from stacks.delivery_config import load_account, load_bootstrap
+from stacks.base.config import StateBackend
+from stacks.base.delivery_config import load_account, load_bootstrap
+from stacks.platform.account_stack import AccountStack
+from stacks.platform.bootstrap_stack import BootstrapStack
 
 
 def main() -> None:

@@ -21,12 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from localcloud import PROJECT_ROOT, aws
-from localcloud.aws import ADMIN_CREDENTIALS, SCRUBBED
-from localcloud.cdktf import cdktf_command, run_cdktf, terraform_error
-from localcloud.emulator import Emulator
-from localcloud.terraform import provider_setup
-from stacks.delivery_config import GITHUB_OIDC_THUMBPRINTS
+from localcloud import PROJECT_ROOT
+from localcloud.base import aws
+from localcloud.base.aws import ADMIN_CREDENTIALS, SCRUBBED
+from localcloud.deploy.cdktf import cdktf_command, run_cdktf, terraform_error
+from localcloud.deploy.terraform import provider_setup
+from localcloud.emulator.process import Emulator
+from stacks.base.delivery_config import GITHUB_OIDC_THUMBPRINTS
 
 pytestmark = pytest.mark.localcloud
 

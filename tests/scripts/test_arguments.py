@@ -21,7 +21,7 @@ import pytest
 from localcloud import PROJECT_ROOT
 from tests.arguments import Tool, check_refusals, prepare_sandbox
 from tests.bench.test_arguments import tools as bench_tools
-from tests.localcloud.test_arguments import tools as localcloud_tools
+from tests.localcloud.tools.test_arguments import tools as localcloud_tools
 
 NO_ARGUMENTS = ("test.sh", "bootstrap.sh", "chromium.sh")
 

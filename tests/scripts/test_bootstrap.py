@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from localcloud import PROJECT_ROOT
-from tests.localcloud.test_progress_display import Screen
+from tests.localcloud.deploy.test_progress_display import Screen
 
 STAND_IN = r'''#!{python}
 """A stand-in for {name}: says what it does, then waits for $FAKE_RELEASE if set."""
@@ -87,7 +87,7 @@ def test_one_line_per_step_and_the_full_output_in_the_log(project, tmp_path):
         "python3 -m pip install --quiet --disable-pip-version-check pipenv: line 3",
         "python3 -m pipenv sync --dev: line 3",
         "npm ci --no-audit --no-fund --loglevel=error: line 3",
-        "python3 -m localcloud.runtimes: line 3",
+        "python3 -m localcloud.lambdas.runtimes: line 3",
     ):
         assert command in log
     assert not list((project / ".localcloud").glob("install-*.out"))

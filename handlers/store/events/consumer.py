@@ -28,14 +28,18 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from .. import dynamo, settings
-from ..observability import logger
-from ..spec import events
+from ..runtime.observability import logger
+from ..spec import events, settings
 from .stream import Event
 
 # An event is redelivered within minutes (a failed delete, a visibility timeout); a day covers
 # every retry that SQS makes of it.
 IDEMPOTENCY_SECONDS = 24 * 60 * 60
+
+
+_IDEMPOTENCY = IdempotencyConfig(
+    event_key_jmespath="eventId", expires_after_seconds=IDEMPOTENCY_SECONDS
+)
 
 
 class UnreadableMessage(ValueError):
@@ -77,9 +81,17 @@ def process(
     event: dict[str, Any], context: LambdaContext, handle: Callable[[SQSRecord], Any]
 ) -> dict[str, Any]:
     """Handle each message of an SQS batch; the ``batchItemFailures`` response."""
+
+    def logged(record: SQSRecord) -> Any:
+        try:
+            return handle(record)
+        except Exception:
+            logger.exception("message failed", extra={"messageId": record.message_id})
+            raise
+
     return process_partial_response(
         event=event,
-        record_handler=handle,
+        record_handler=logged,
         # Even when every record fails, the response says so (no function error): Lambda
         # retries exactly the records reported, and logs no failed invocation.
         processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
@@ -91,28 +103,29 @@ def consume(
     event: dict[str, Any], context: LambdaContext, handle: Callable[[Event], Any]
 ) -> dict[str, Any]:
     """Handle the bus event of each message of an SQS batch (``parse``, then ``handle``)."""
+    # An event still in progress when the invocation times out may then be tried again.
+    _IDEMPOTENCY.register_lambda_context(context)
     return process(event, context, lambda record: handle(parse(record)))
 
 
 @functools.cache
-def _persistence() -> DynamoDBPersistenceLayer:
-    # On the function's own DynamoDB client (one botocore model loaded, not two).
+def _persistence(dynamodb: Callable[[], Any]) -> DynamoDBPersistenceLayer:
     return DynamoDBPersistenceLayer(
-        table_name=os.environ[settings.IDEMPOTENCY_TABLE], boto3_client=dynamo.client()
+        table_name=os.environ[settings.IDEMPOTENCY_TABLE], boto3_client=dynamodb()
     )
 
 
 def once_per_event(
-    handle: Callable[[Event], dict[str, Any]], key_prefix: str
+    handle: Callable[[Event], dict[str, Any]], key_prefix: str, dynamodb: Callable[[], Any]
 ) -> Callable[[Event], dict[str, Any]]:
     """``handle``, run at most once per ``eventId`` (a redelivery returns the first result).
+
+    ``dynamodb`` gives the function's own DynamoDB client, which the idempotency records use
+    (one botocore model loaded, not two).
 
     A ``handle`` that raises leaves no record, so the retry runs it again; a redelivery that
     arrives while the first is still running fails its record and is retried later.
     """
-    config = IdempotencyConfig(
-        event_key_jmespath="eventId", expires_after_seconds=IDEMPOTENCY_SECONDS
-    )
 
     def run(detail: dict[str, Any], detail_type: str) -> dict[str, Any]:
         return handle(Event(detail_type, detail))
@@ -121,8 +134,8 @@ def once_per_event(
         idempotent = idempotent_function(
             run,
             data_keyword_argument="detail",
-            persistence_store=_persistence(),
-            config=config,
+            persistence_store=_persistence(dynamodb),
+            config=_IDEMPOTENCY,
             key_prefix=key_prefix,
         )
         return idempotent(detail=event.detail, detail_type=event.detail_type)

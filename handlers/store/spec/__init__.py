@@ -1,1 +1,3 @@
-"""Pure data shared by the handlers and the stacks: names, schemas, the shape of events."""
+"""The store's specification: routes, request schemas, CORS, table schemas, the functions'
+manifest, settings names, the events' names and the contract's errors. Plain data and plain
+Python: the stacks and the local cloud read it too, so it imports nothing else of the handlers."""

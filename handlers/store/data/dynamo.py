@@ -1,0 +1,142 @@
+"""DynamoDB plumbing under the per-table access modules: client, (de)serialization, paging,
+transactions.
+
+The low-level client (not the boto3 resource) keeps cold starts short; ``TypeSerializer`` turns
+``Decimal`` into DynamoDB numbers and refuses floats, so binary floats never reach a table.
+"""
+
+import functools
+import os
+import random
+import time
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+
+from ..spec import table_schemas
+from ..spec.errors import ServiceUnavailable
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+# A transaction cancelled only because another one held an item is tried this many times, with
+# full jitter (a random wait up to 25 ms, then 50 ms) so that the racing transactions spread out.
+TRANSACTION_ATTEMPTS = 3
+TRANSACTION_BACKOFF_S = 0.025
+# The SDK's own retries (docs/architecture.md, "Calling AWS"): standard mode retries throttling,
+# transient errors and timeouts with jittered exponential back-off (at most 1 s, then 2 s), up to
+# ATTEMPTS tries. A call that times out on every try takes at most
+# ATTEMPTS * (CONNECT + READ) + 3 s = 9 s, inside the functions' 10 s timeout.
+ATTEMPTS = 3
+CONNECT_TIMEOUT_S = 0.5
+READ_TIMEOUT_S = 1.5
+CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
+    connect_timeout=CONNECT_TIMEOUT_S,
+    read_timeout=READ_TIMEOUT_S,
+)
+
+
+@functools.cache
+def client() -> Any:
+    """The function's one DynamoDB client, created on first use and kept for the execution
+    environment's life (as one created at import would be).
+
+    Not at import: creating it loads botocore's DynamoDB model, tens of milliseconds of CPU that
+    a request which never reaches a table (a 400, a 404 on a malformed id) need not pay. Created
+    when first called, it reads ``AWS_ENDPOINT_URL`` then, and moto intercepts it as any other.
+    The idempotency layer of the orders function shares it.
+    """
+    return boto3.client("dynamodb", config=CONFIG)
+
+
+def table_name(env_var: str) -> str:
+    """A table's physical name, from the environment variable the Functions construct sets."""
+    return os.environ[env_var]
+
+
+def to_item(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Python values to DynamoDB attribute values."""
+    return {key: _serializer.serialize(value) for key, value in attributes.items()}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values to Python values (numbers become Decimal)."""
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def values(**named: Any) -> dict[str, Any]:
+    """``ExpressionAttributeValues`` from keyword arguments: ``values(q=1)`` -> ``{":q": ...}``."""
+    return {f":{key}": _serializer.serialize(value) for key, value in named.items()}
+
+
+def page(
+    operation: str,
+    table: str,
+    *,
+    spec: table_schemas.TableSpec,
+    index: table_schemas.IndexSpec | None,
+    limit: int,
+    start: dict[str, Any] | None,
+    **params: Any,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of a Query or Scan, and the key to continue after it (None on the last page).
+
+    Asks for one item more than ``limit``: when it comes back there is a next page and its start
+    is the key of the last item returned; otherwise there is none, so the last page never carries
+    a token that leads to an empty page.
+    """
+    request: dict[str, Any] = {"TableName": table, "Limit": limit + 1, **params}
+    if index is not None:
+        request["IndexName"] = index.name
+    if start is not None:
+        request["ExclusiveStartKey"] = start
+    response = getattr(client(), operation)(**request)
+    items = response["Items"]
+    if len(items) > limit:
+        items = items[:limit]
+        index_keys = (index.hash_key, index.range_key) if index else ()
+        names = {spec.hash_key, *index_keys} - {None}
+        return [from_item(i) for i in items], {name: items[-1][name] for name in sorted(names)}
+    # Fewer items than asked for can still mean more data when DynamoDB stopped at 1 MB.
+    return [from_item(i) for i in items], response.get("LastEvaluatedKey")
+
+
+class Cancelled(Exception):
+    """A transaction failed on its conditions; ``reasons`` holds one entry per item, in order."""
+
+    def __init__(self, reasons: list[dict[str, Any]]):
+        super().__init__("transaction cancelled")
+        self.reasons = reasons
+
+    def failed(self, position: int) -> bool:
+        """Whether the item at ``position`` failed its condition."""
+        return self.reasons[position].get("Code") == "ConditionalCheckFailed"
+
+    def old_item(self, position: int) -> dict[str, Any] | None:
+        """The item as it was when its condition failed (None: it did not exist)."""
+        item = self.reasons[position].get("Item")
+        return from_item(item) if item else None
+
+
+def transact(items: list[dict[str, Any]]) -> None:
+    """Write ``items`` in one TransactWriteItems: all of them or none.
+
+    Raises ``Cancelled`` when a condition fails. A cancellation caused only by another
+    transaction holding one of the items (``TransactionConflict``) wrote nothing, so it is safe
+    to try again: it is, after a jittered back-off; if it persists the client gets a 503 with
+    ``Retry-After``.
+    """
+    for attempt in range(TRANSACTION_ATTEMPTS):
+        try:
+            client().transact_write_items(TransactItems=items)
+            return
+        except client().exceptions.TransactionCanceledException as exc:
+            reasons = exc.response.get("CancellationReasons", [])
+            codes = {reason.get("Code") for reason in reasons}
+            if "ConditionalCheckFailed" in codes or "TransactionConflict" not in codes:
+                raise Cancelled(reasons) from exc
+            # Not a secret: how long to wait.
+            time.sleep(random.uniform(0, TRANSACTION_BACKOFF_S * 2**attempt))
+    raise ServiceUnavailable("The items are being changed by other requests; retry later.")

@@ -1,0 +1,2 @@
+"""What every function shares at run time: logging and tracing (observability) and the
+time (clock)."""

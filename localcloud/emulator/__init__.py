@@ -1,0 +1,2 @@
+"""The embedded AWS: moto's server as a child process, with the local cloud's fixes, IAM
+enforcement, fault injection and state snapshots."""

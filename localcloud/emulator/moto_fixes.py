@@ -1,0 +1,130 @@
+"""Where moto answers otherwise than AWS in ways the local cloud trips on; installed in the
+emulator's process by ``localcloud.emulator.moto_server``.
+
+- **AWS's 409 where moto would store a second copy** of a create that repeats one already done.
+  AWS refuses the copy; moto appended it, and the copy outlived the destroy (Terraform then waits
+  minutes for a Lambda permission statement to disappear that never will). Each check raises
+  moto's own error type, so the client reads the code and message AWS sends.
+- **A function's LastModified moves** when its code or configuration is updated, as on AWS:
+  moto kept the creation time, so a redeploy that only changed a function's environment,
+  timeout or memory looked like no change to whoever watches LastModified (the local gateway).
+
+- **An SES email identity's tags are kept under its ARN** (``identity/<address>``, what AWS
+  names and Terraform's provider lists tags by): moto filed them under ``email-identity/...``,
+  so every plan after the deploy wanted to add the stack's tags again.
+
+- **A queue's redrive policy comes back compact**, as SQS writes it
+  (``{"deadLetterTargetArn":"...","maxReceiveCount":5}``): moto put spaces in it, and every plan
+  after the deploy showed the stack's queues changing.
+
+Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
+test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
+functions, subnets, security groups and their rules, routes, aliases, web ACLs, stages), store one
+thing under one key (policy attachments, role policies, route table associations, methods,
+integrations, gateway responses, alarms, topics), or are deduplicated by their idempotency token
+(``localcloud.emulator.moto_server.IdempotencyTokens``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from moto.apigateway.exceptions import ConflictException
+from moto.apigateway.models import APIGatewayBackend
+from moto.awslambda.exceptions import LambdaClientError
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.core.utils import iso_8601_datetime_with_nanoseconds
+from moto.ses.utils import get_arn
+from moto.sesv2.models import SESV2Backend
+from moto.sqs.models import Queue
+
+
+class StatementIdConflict(LambdaClientError):
+    """Lambda's answer to AddPermission with a statement id the policy already holds."""
+
+    code = 409
+
+    def __init__(self, sid: str):
+        super().__init__(
+            "ResourceConflictException",
+            f"The statement id ({sid}) provided already exists. Please provide a new statement "
+            "id, or remove the existing statement.",
+        )
+
+
+def _add_permission_once(original):
+    def add_permission(self, function_name, qualifier, raw):
+        sid = json.loads(raw).get("StatementId")
+        if sid is not None:
+            policy = self.get_function(function_name, qualifier).policy
+            if any(statement.get("Sid") == sid for statement in policy.statements):
+                raise StatementIdConflict(sid)
+        return original(self, function_name, qualifier, raw)
+
+    return add_permission
+
+
+def _create_resource_once(original):
+    def create_resource(self, function_id, parent_resource_id, path_part):
+        if path_part:
+            siblings = self.get_rest_api(function_id).resources.values()
+            if any(
+                r.parent_id == parent_resource_id and r.path_part == path_part for r in siblings
+            ):
+                raise ConflictException(
+                    f"Another resource with the same parent already has this name: {path_part}"
+                )
+        return original(self, function_id, parent_resource_id, path_part)
+
+    return create_resource
+
+
+def _touching_last_modified(original):
+    def update(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        self.last_modified = iso_8601_datetime_with_nanoseconds()
+        return result
+
+    return update
+
+
+def _tagging_identity_arn(original):
+    def create_email_identity(self, email_identity, tags, *args, **kwargs):
+        result = original(self, email_identity, tags, *args, **kwargs)
+        if tags:
+            arn = get_arn(self, "ses", f"identity/{email_identity}")
+            self.core_backend.tagger.tag_resource(arn=arn, tags=tags)
+        return result
+
+    return create_email_identity
+
+
+class _CheckedProperty(property):
+    """A property replaced by one of the fixes (a property object takes no new attribute)."""
+
+
+def _compact_redrive_policy(original: property) -> property:
+    def attributes(self):
+        result = original.fget(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    return _CheckedProperty(attributes)
+
+
+def install() -> None:
+    """Install every fix above into moto's classes (idempotent: installs once)."""
+    for owner, name, wrap in (
+        (LambdaBackend, "add_permission", _add_permission_once),
+        (APIGatewayBackend, "create_resource", _create_resource_once),
+        (LambdaFunction, "update_configuration", _touching_last_modified),
+        (LambdaFunction, "update_function_code", _touching_last_modified),
+        (SESV2Backend, "create_email_identity", _tagging_identity_arn),
+        (Queue, "attributes", _compact_redrive_policy),
+    ):
+        current = getattr(owner, name)
+        if not getattr(current, "localcloud_checked", False):
+            checked = wrap(current)
+            checked.localcloud_checked = True
+            setattr(owner, name, checked)

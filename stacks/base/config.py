@@ -1,0 +1,557 @@
+"""One typed, validated configuration per environment: the environment matrix as data.
+
+Everything that differs between dev, staging, prod and local is a field here; constructs never ask
+which environment they are in. A bad value raises ``ConfigError`` naming the field, which fails
+synth before anything is written.
+
+Overrides come from environment variables only (read by ``main.py`` and passed in as a mapping, so
+this module reads no global state):
+
+- ``ECOMMERCE_REGION``: AWS region of every environment (default ``us-east-1``).
+- ``ECOMMERCE_ZONES``: comma-separated availability zone IDs of the region (``use1-az1``), in
+  place of its row in ``REGION_ZONE_IDS`` (required for a region that table does not know); each
+  environment takes the first ``az_count`` of them.
+- ``ECOMMERCE_<ENV>_ALARM_EMAILS`` / ``ECOMMERCE_<ENV>_ALARM_HTTPS_ENDPOINT``: who the alarms of
+  one environment notify (comma-separated addresses; one HTTPS URL).
+- ``ECOMMERCE_<ENV>_SENDER_ADDRESS`` / ``ECOMMERCE_<ENV>_LOW_STOCK_EMAILS``: the address one
+  environment's mail comes from; who its low-stock topic notifies (comma-separated addresses).
+- ``ECOMMERCE_<ENV>_CORS_ORIGINS``: comma-separated allowed origins of one environment.
+- ``ECOMMERCE_STATE_BUCKET`` (and optional ``ECOMMERCE_STATE_REGION``): S3 bucket for the
+  Terraform state of dev, staging and prod, locked with an S3 lock file. Unset: local state.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from handlers.store.spec.cors import origin_pattern
+
+PROJECT = "ecommerce"
+ENVIRONMENTS = ("dev", "staging", "prod", "local")
+
+# The values CloudWatch Logs accepts for retentionInDays.
+LOG_RETENTION_DAYS = frozenset(
+    (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+     3288, 3653)
+)  # fmt: skip
+LOG_LEVELS = frozenset(("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_ORIGIN = re.compile(r"^(\*|https?://[A-Za-z0-9.-]+(:\d{1,5})?)$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# An IAM policy name: IAM's characters and length.
+_POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
+_LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+# The app client's sign-in flows everywhere: SRP for apps, refresh, and the admin API's password
+# flow for operators and tests; plain USER_PASSWORD_AUTH only where ``allow_user_password_auth``.
+AUTH_FLOWS = ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH")
+USER_PASSWORD_AUTH = "ALLOW_USER_PASSWORD_AUTH"
+USER_POOL_TIERS = frozenset(("LITE", "ESSENTIALS", "PLUS"))
+MFA_MODES = frozenset(("OFF", "OPTIONAL", "ON"))
+_EMAIL = re.compile(r"^[^@\s,]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
+# Powertools for AWS Lambda (Python) v3, public layer published by AWS (account 017000801446).
+# The layer's version number and the Powertools release it ships, as explicit data: the release
+# must be the one Pipfile.lock pins (a unit test reads the lock), and the stack checks at plan
+# time that the layer's description names that release (stacks/store/functions.py), so a wrong
+# number fails `cdktf plan` instead of deploying other code than the tests ran.
+POWERTOOLS_LAYER = {"powertools": "3.37.0", "layer_version": 27}
+POWERTOOLS_LAYER_ARN = (
+    "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:"
+    f"{POWERTOOLS_LAYER['layer_version']}"
+)
+# Each region's availability zone IDs, for the regions this project has been checked against.
+# Zones are chosen by ID, never by name: a name (us-east-1a) maps to a different physical zone in
+# each account, an ID (use1-az1) is the same zone in every account, so dev, staging and prod, in
+# accounts of their own, span the same zones. IDs are not always az1, az2, az3 (us-west-1 has
+# az1 and az3), so they are never derived; a region missing here needs ECOMMERCE_ZONES.
+REGION_ZONE_IDS = {
+    "us-east-1": ("use1-az1", "use1-az2", "use1-az3", "use1-az4", "use1-az5", "use1-az6"),
+    "us-east-2": ("use2-az1", "use2-az2", "use2-az3"),
+    "us-west-1": ("usw1-az1", "usw1-az3"),
+    "us-west-2": ("usw2-az1", "usw2-az2", "usw2-az3", "usw2-az4"),
+    "ca-central-1": ("cac1-az1", "cac1-az2", "cac1-az4"),
+    "eu-west-1": ("euw1-az1", "euw1-az2", "euw1-az3"),
+    "eu-west-2": ("euw2-az1", "euw2-az2", "euw2-az3"),
+    "eu-west-3": ("euw3-az1", "euw3-az2", "euw3-az3"),
+    "eu-central-1": ("euc1-az1", "euc1-az2", "euc1-az3"),
+    "eu-north-1": ("eun1-az1", "eun1-az2", "eun1-az3"),
+    "ap-northeast-1": ("apne1-az1", "apne1-az2", "apne1-az4"),
+    "ap-northeast-2": ("apne2-az1", "apne2-az2", "apne2-az3", "apne2-az4"),
+    "ap-southeast-1": ("apse1-az1", "apse1-az2", "apse1-az3"),
+    "ap-southeast-2": ("apse2-az1", "apse2-az2", "apse2-az3"),
+    "ap-south-1": ("aps1-az1", "aps1-az2", "aps1-az3"),
+    "sa-east-1": ("sae1-az1", "sae1-az2", "sae1-az3"),
+}  # fmt: skip
+_ZONE_ID = re.compile(r"^[a-z]+\d+-az\d+$")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the field."""
+
+    def __init__(self, env: str, field_name: str, problem: str):
+        super().__init__(f"invalid configuration for environment '{env}': {field_name} {problem}")
+        self.field_name = field_name
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Provisioned read and write capacity units of a table and of each of its indexes."""
+
+    read: int
+    write: int
+
+
+@dataclass(frozen=True)
+class AutoScaling:
+    """Target-tracking auto scaling of provisioned capacity (tables and indexes)."""
+
+    max_read: int
+    max_write: int
+    target_utilization: float = 70.0
+
+
+@dataclass(frozen=True)
+class UserPool:  # pylint: disable=too-many-instance-attributes  # one per pool setting
+    """Sign-in: the environment's Cognito user pool and its one app client."""
+
+    # ALLOW_USER_PASSWORD_AUTH sends the password itself to Cognito: for dev and local only.
+    allow_user_password_auth: bool = False
+    # Cognito's feature plan; LITE has everything this API uses and costs least per user.
+    tier: str = "LITE"
+    password_min_length: int = 12
+    temporary_password_days: int = 3
+    # OPTIONAL: customers may add an authenticator app (TOTP); nobody is forced to.
+    mfa: str = "OPTIONAL"
+    id_token_minutes: int = 60
+    access_token_minutes: int = 60
+    refresh_token_days: int = 30
+
+    @property
+    def auth_flows(self) -> tuple[str, ...]:
+        """The app client's explicit auth flows."""
+        return AUTH_FLOWS + ((USER_PASSWORD_AUTH,) if self.allow_user_password_auth else ())
+
+
+@dataclass(frozen=True)
+class Events:  # pylint: disable=too-many-instance-attributes  # one per setting
+    """Order events: the mail sender, the low-stock and expiry rules, and the queues' delivery."""
+
+    # The address the customers' mail comes from: an SES identity the stack creates, which its
+    # owner verifies (docs/operations.md).
+    sender_address: str = "store@example.com"
+    # A product whose stock an order takes to this or below is reported to the admins.
+    low_stock_threshold: int = 5
+    # A PENDING order older than this is cancelled (reason EXPIRED) and its stock returned.
+    pending_limit_minutes: int = 60
+    # Deliveries of one message before SQS moves it to the queue's dead-letter queue.
+    max_receive_count: int = 5
+    # Who the low-stock topic notifies (each address confirms by mail).
+    low_stock_subscribers: tuple[str, ...] = ()
+    # Each event source mapping's batch: at most this many records, gathered for at most this
+    # long (0: deliver at once).
+    batch_size: int = 10
+    batch_window_seconds: int = 0
+    # The queues' age alarm: the oldest message waiting longer than this pages.
+    max_message_age_seconds: int = 300
+    # How often the expiry schedule fires.
+    expiry_rate_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class StateBackend:
+    """Where Terraform keeps the stack's state: an S3 bucket, or a local file path."""
+
+    bucket: str | None = None
+    region: str | None = None
+    local_path: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the matrix
+    """Everything one environment's stack needs; validated by ``validate``."""
+
+    name: str
+    region: str
+    vpc_cidr: str
+    az_count: int
+    table_capacity: Capacity
+    autoscaling: AutoScaling | None
+    log_retention_days: int
+    log_level: str
+    point_in_time_recovery: bool
+    deletion_protection: bool
+    cors_allowed_origins: tuple[str, ...]
+    alarms_to_sns: bool
+    # Public Powertools layer; None where the platform cannot take it (the emulator), in which
+    # case the runtime provides Powertools itself.
+    powertools_layer_arn: str | None
+    lambda_memory_mb: int = 256
+    lambda_timeout_seconds: int = 10
+    reserved_concurrency: int = 10
+    api_throttle_rate: float = 50.0
+    api_throttle_burst: int = 100
+    kms_deletion_window_days: int = 30
+    # Requests one client address may make in 5 minutes before the firewall blocks it.
+    waf_rate_limit_per_5_minutes: int = 2000
+    # The emulator forgets the descriptions of security group rules that name a prefix list or a
+    # group; ignore that drift there so `terraform plan` right after a deploy is clean.
+    ignore_rule_description_drift: bool = False
+    state: StateBackend = field(default_factory=StateBackend)
+    user_pool: UserPool = field(default_factory=UserPool)
+    # The region's usable zone IDs (ECOMMERCE_ZONES); empty: its row in REGION_ZONE_IDS. The
+    # network spans the first az_count of them.
+    zones: tuple[str, ...] = ()
+    # Who the alarm topic notifies: email addresses (each confirms by mail) and/or one HTTPS
+    # endpoint (which must confirm the subscription). None at all is allowed, and said at synth.
+    alarm_emails: tuple[str, ...] = ()
+    alarm_https_endpoint: str | None = None
+    # The customer-managed policy (by name) that bounds every IAM role the stack creates: at most
+    # what the environment's roles may ever do, so that CI, which writes those roles' policies,
+    # cannot grant more (docs/delivery.md). ``ecommerce-account`` creates it. None: no boundary
+    # (`local`, whose emulator runs no account stack).
+    permissions_boundary: str | None = None
+    events: Events = field(default_factory=Events)
+
+    @property
+    def prefix(self) -> str:
+        """Prefix of every resource name: ``ecommerce-<env>``."""
+        return f"{PROJECT}-{self.name}"
+
+    @property
+    def zone_ids(self) -> tuple[str, ...]:
+        """The IDs of the zones the network spans: a fixed list, so it never grows when AWS
+        adds a zone."""
+        return (self.zones or REGION_ZONE_IDS.get(self.region, ()))[: self.az_count]
+
+    @property
+    def stack_name(self) -> str:
+        """Name of the environment's TerraformStack."""
+        return self.prefix
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags that the provider's default tags put on every resource."""
+        return {"project": PROJECT, "environment": self.name, "managed-by": "cdktf"}
+
+    def validate(self) -> EnvironmentConfig:
+        """Check every field; raise ``ConfigError`` naming the first bad one."""
+        checks = (
+            ("name", self.name in ENVIRONMENTS, f"must be one of {', '.join(ENVIRONMENTS)}"),
+            ("region", bool(_REGION.match(self.region)), "must look like 'us-east-1'"),
+            ("vpc_cidr", _is_private_network(self.vpc_cidr), "must be a private /16../24 CIDR"),
+            ("az_count", 2 <= self.az_count <= 6, "must be between 2 and 6"),
+            ("table_capacity.read", 1 <= self.table_capacity.read <= 40000, "must be 1..40000"),
+            ("table_capacity.write", 1 <= self.table_capacity.write <= 40000, "must be 1..40000"),
+            (
+                "log_retention_days",
+                self.log_retention_days in LOG_RETENTION_DAYS,
+                f"must be one of CloudWatch's values {sorted(LOG_RETENTION_DAYS)}",
+            ),
+            ("log_level", self.log_level in LOG_LEVELS, f"must be one of {sorted(LOG_LEVELS)}"),
+            (
+                "cors_allowed_origins",
+                bool(self.cors_allowed_origins)
+                and all(_ORIGIN.match(o) for o in self.cors_allowed_origins),
+                "must be '*' or a list of http(s)://host[:port] origins",
+            ),
+            (
+                "cors_allowed_origins",
+                len(origin_pattern(self.cors_allowed_origins)) <= 200,
+                "must fit the firewall's origin rule (a regular expression of at most 200 "
+                "characters, AWS WAF's limit): list fewer origins",
+            ),
+            (
+                "powertools_layer_arn",
+                self.powertools_layer_arn is None
+                or bool(_LAYER_ARN.match(self.powertools_layer_arn)),
+                "must be a Lambda layer version ARN",
+            ),
+            ("lambda_memory_mb", 128 <= self.lambda_memory_mb <= 10240, "must be 128..10240"),
+            ("lambda_timeout_seconds", 1 <= self.lambda_timeout_seconds <= 29, "must be 1..29"),
+            ("reserved_concurrency", self.reserved_concurrency >= 1, "must be at least 1"),
+            ("api_throttle_rate", self.api_throttle_rate > 0, "must be positive"),
+            ("api_throttle_burst", self.api_throttle_burst >= 1, "must be at least 1"),
+            ("kms_deletion_window_days", 7 <= self.kms_deletion_window_days <= 30, "must be 7..30"),
+            (
+                "waf_rate_limit_per_5_minutes",
+                100 <= self.waf_rate_limit_per_5_minutes <= 2_000_000_000,
+                "must be 100..2000000000 (WAF's bounds)",
+            ),
+            (
+                "state.bucket",
+                self.state.bucket is None or bool(_BUCKET.match(self.state.bucket)),
+                "must be a valid S3 bucket name",
+            ),
+            (
+                "permissions_boundary",
+                self.permissions_boundary is None
+                or bool(_POLICY_NAME.match(self.permissions_boundary)),
+                "must be an IAM policy name (1..128 of letters, digits and +=,.@_-)",
+            ),
+        )
+        for name, ok, problem in checks + self._zone_and_subscriber_checks():
+            if not ok:
+                raise ConfigError(self.name, name, problem)
+        if self.autoscaling is not None:
+            self._validate_autoscaling(self.autoscaling)
+        self._validate_user_pool(self.user_pool)
+        self._validate_events(self.events)
+        return self
+
+    def _validate_events(self, events: Events) -> None:
+        checks = (
+            ("sender_address", bool(_EMAIL.match(events.sender_address)), "must be an address"),
+            ("low_stock_threshold", events.low_stock_threshold >= 0, "must be 0 or more"),
+            (
+                "pending_limit_minutes",
+                events.expiry_rate_minutes <= events.pending_limit_minutes <= 43200,
+                "must be at least expiry_rate_minutes and at most 43200 (30 days)",
+            ),
+            ("max_receive_count", 1 <= events.max_receive_count <= 1000, "must be 1..1000 (SQS)"),
+            (
+                "low_stock_subscribers",
+                all(_EMAIL.match(e) for e in events.low_stock_subscribers),
+                "must be email addresses",
+            ),
+            # SQS event source mappings: at most 10 records without a window (Lambda's rule).
+            (
+                "batch_size",
+                1 <= events.batch_size <= (10000 if events.batch_window_seconds else 10),
+                "must be 1..10, or 1..10000 with a batch window (Lambda)",
+            ),
+            ("batch_window_seconds", 0 <= events.batch_window_seconds <= 300, "must be 0..300"),
+            (
+                "max_message_age_seconds",
+                60 <= events.max_message_age_seconds <= 1209600,
+                "must be 60..1209600 (SQS keeps a message 14 days at most)",
+            ),
+            ("expiry_rate_minutes", 1 <= events.expiry_rate_minutes <= 1440, "must be 1..1440"),
+        )
+        for name, ok, problem in checks:
+            if not ok:
+                raise ConfigError(self.name, f"events.{name}", problem)
+
+    def _validate_user_pool(self, pool: UserPool) -> None:
+        checks = (
+            ("tier", pool.tier in USER_POOL_TIERS, f"must be one of {sorted(USER_POOL_TIERS)}"),
+            (
+                "password_min_length",
+                8 <= pool.password_min_length <= 99,
+                "must be 8..99 (Cognito allows up to 99; fewer than 8 is too weak for a shop)",
+            ),
+            ("temporary_password_days", 1 <= pool.temporary_password_days <= 365, "must be 1..365"),
+            ("mfa", pool.mfa in MFA_MODES, f"must be one of {sorted(MFA_MODES)}"),
+            ("id_token_minutes", 5 <= pool.id_token_minutes <= 1440, "must be 5..1440 (Cognito)"),
+            (
+                "access_token_minutes",
+                5 <= pool.access_token_minutes <= 1440,
+                "must be 5..1440 (Cognito)",
+            ),
+            (
+                "refresh_token_days",
+                1 <= pool.refresh_token_days <= 3650,
+                "must be 1..3650 (Cognito)",
+            ),
+        )
+        for name, ok, problem in checks:
+            if not ok:
+                raise ConfigError(self.name, f"user_pool.{name}", problem)
+
+    def _zone_and_subscriber_checks(self) -> tuple[tuple[str, bool, str], ...]:
+        known = REGION_ZONE_IDS.get(self.region)
+        zones = self.zones or known or ()
+        return (
+            (
+                "zones",
+                bool(self.zones) or known is not None,
+                f"must be set (ECOMMERCE_ZONES) for region {self.region}, whose zone IDs this "
+                f"project does not know (known: {', '.join(sorted(REGION_ZONE_IDS))})",
+            ),
+            (
+                "zones",
+                len(zones) >= self.az_count and len(set(zones)) == len(zones),
+                f"must name at least {self.az_count} distinct zones of {self.region} "
+                f"(az_count {self.az_count})",
+            ),
+            (
+                "zones",
+                all(_ZONE_ID.match(z) for z in zones)
+                and len({z.rpartition("-az")[0] for z in zones}) == 1
+                and (known is None or set(zones) <= set(known)),
+                f"must be availability zone IDs of {self.region}"
+                + (f": {', '.join(known)}" if known else " (e.g. mec1-az1)")
+                + "; names such as us-east-1a differ between accounts (`aws ec2 "
+                "describe-availability-zones` lists each zone's ZoneId)",
+            ),
+            (
+                "alarm_emails",
+                all(_EMAIL.match(e) for e in self.alarm_emails),
+                "must be email addresses",
+            ),
+            (
+                "alarm_https_endpoint",
+                self.alarm_https_endpoint is None
+                or bool(_HTTPS_URL.match(self.alarm_https_endpoint)),
+                "must be an https:// URL",
+            ),
+        )
+
+    def _validate_autoscaling(self, scaling: AutoScaling) -> None:
+        if scaling.max_read < self.table_capacity.read:
+            raise ConfigError(self.name, "autoscaling.max_read", "must be >= table_capacity.read")
+        if scaling.max_write < self.table_capacity.write:
+            raise ConfigError(self.name, "autoscaling.max_write", "must be >= table_capacity.write")
+        if not 20 <= scaling.target_utilization <= 90:
+            raise ConfigError(self.name, "autoscaling.target_utilization", "must be 20..90")
+
+
+def _is_private_network(cidr: str) -> bool:
+    try:
+        network = ipaddress.IPv4Network(cidr, strict=True)
+    except ValueError:
+        return False
+    return network.is_private and 16 <= network.prefixlen <= 24
+
+
+def _base(name: str, region: str) -> dict:
+    return {
+        "name": name,
+        "region": region,
+        "az_count": 2,
+        "table_capacity": Capacity(5, 5),
+        # Capacity follows load between the provisioned floor and four times it.
+        "autoscaling": AutoScaling(max_read=20, max_write=20),
+        "log_level": "INFO",
+        "point_in_time_recovery": True,
+        "deletion_protection": False,
+        "alarms_to_sns": True,
+        "powertools_layer_arn": POWERTOOLS_LAYER_ARN.format(region=region),
+        "permissions_boundary": f"{PROJECT}-{name}-role-boundary",
+    }
+
+
+def _defaults(name: str, region: str) -> EnvironmentConfig:
+    base = _base(name, region)
+    if name == "dev":
+        return EnvironmentConfig(
+            **base
+            | {
+                "vpc_cidr": "10.10.0.0/16",
+                "log_retention_days": 14,
+                "log_level": "DEBUG",
+                "cors_allowed_origins": ("http://localhost:3000", "https://dev.store.example.com"),
+                "user_pool": UserPool(allow_user_password_auth=True),
+                "events": Events(sender_address="store@dev.store.example.com"),
+            }
+        )
+    if name == "staging":
+        return EnvironmentConfig(
+            **base
+            | {
+                "vpc_cidr": "10.20.0.0/16",
+                "table_capacity": Capacity(10, 10),
+                "autoscaling": AutoScaling(max_read=40, max_write=40),
+                "log_retention_days": 30,
+                "cors_allowed_origins": ("https://staging.store.example.com",),
+                "events": Events(
+                    sender_address="store@staging.store.example.com", pending_limit_minutes=240
+                ),
+            }
+        )
+    if name == "prod":
+        return EnvironmentConfig(
+            **base
+            | {
+                "vpc_cidr": "10.30.0.0/16",
+                "az_count": 3,
+                "table_capacity": Capacity(50, 50),
+                "autoscaling": AutoScaling(max_read=500, max_write=500),
+                "log_retention_days": 365,
+                "deletion_protection": True,
+                "cors_allowed_origins": ("https://store.example.com",),
+                "reserved_concurrency": 50,
+                "api_throttle_rate": 500.0,
+                "api_throttle_burst": 1000,
+                "waf_rate_limit_per_5_minutes": 10000,
+                "events": Events(
+                    sender_address="store@store.example.com", pending_limit_minutes=1440
+                ),
+            }
+        )
+    if name == "local":
+        return EnvironmentConfig(
+            **base
+            | {
+                "vpc_cidr": "10.40.0.0/16",
+                "log_retention_days": 1,
+                "log_level": "DEBUG",
+                # moto has no Application Auto Scaling tagging API, which the provider needs.
+                "autoscaling": None,
+                "cors_allowed_origins": ("*",),
+                # Everything on the machine is one address: the fuzz gate alone sends 1,700 to
+                # 2,900 requests in two minutes from it, after the integration suite's.
+                "waf_rate_limit_per_5_minutes": 5000,
+                "alarms_to_sns": False,
+                # The emulator does not hold AWS's public layers; the local gateway runs the
+                # functions with Powertools from the project's own environment.
+                "powertools_layer_arn": None,
+                "kms_deletion_window_days": 7,
+                "ignore_rule_description_drift": True,
+                # Always a throwaway file of its own, never beside the real environments' state.
+                "state": StateBackend(local_path=".localcloud/state/terraform.tfstate"),
+                "user_pool": UserPool(allow_user_password_auth=True),
+                # The emulator runs no account stack, so there is no boundary to carry.
+                "permissions_boundary": None,
+                # Fewer deliveries before the DLQ: the poison-message test waits for all of them.
+                "events": Events(sender_address="store@localcloud.test", max_receive_count=3),
+            }
+        )
+    raise ConfigError(name, "name", f"must be one of {', '.join(ENVIRONMENTS)}")
+
+
+def load(name: str, overrides: Mapping[str, str] | None = None) -> EnvironmentConfig:
+    """Build and validate one environment's configuration, applying environment overrides."""
+    env = overrides or {}
+    region = env.get("ECOMMERCE_REGION", "us-east-1")
+    config = _defaults(name, region)
+    origins = env.get(f"ECOMMERCE_{name.upper()}_CORS_ORIGINS")
+    if origins is not None:
+        config = replace(config, cors_allowed_origins=_listed(origins))
+    config = replace(config, zones=_listed(env.get("ECOMMERCE_ZONES")))
+    prefix = f"ECOMMERCE_{name.upper()}_"
+    emails = _listed(env.get(f"{prefix}ALARM_EMAILS"))
+    endpoint = env.get(f"{prefix}ALARM_HTTPS_ENDPOINT", "").strip()
+    config = replace(
+        config,
+        alarm_emails=emails or config.alarm_emails,
+        alarm_https_endpoint=endpoint or config.alarm_https_endpoint,
+    )
+    config = replace(config, events=_events(config.events, env, prefix))
+    bucket = env.get("ECOMMERCE_STATE_BUCKET")
+    if bucket and config.state.local_path is None:
+        config = replace(
+            config, state=StateBackend(bucket=bucket, region=env.get("ECOMMERCE_STATE_REGION"))
+        )
+    return config.validate()
+
+
+def _events(events: Events, env: Mapping[str, str], prefix: str) -> Events:
+    sender = env.get(f"{prefix}SENDER_ADDRESS", "").strip()
+    subscribers = _listed(env.get(f"{prefix}LOW_STOCK_EMAILS"))
+    return replace(
+        events,
+        sender_address=sender or events.sender_address,
+        low_stock_subscribers=subscribers or events.low_stock_subscribers,
+    )
+
+
+def _listed(raw: str | None) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (raw or "").split(",") if item.strip())
+
+
+def load_all(overrides: Mapping[str, str] | None = None) -> tuple[EnvironmentConfig, ...]:
+    """Every environment's configuration, in the order dev, staging, prod, local."""
+    return tuple(load(name, overrides) for name in ENVIRONMENTS)

@@ -1,0 +1,138 @@
+"""The warm start (localcloud/deploy/warm.py), with the stand-in cdktf and Terraform of
+test_runner.py:
+the emulator brought back from the snapshot of the last deploy when nothing the deploy reads
+changed (no deploy, the API answers, the plan checks it in the background), a cold start when
+something changed, with ``--cold`` or from a snapshot that cannot be restored (said), a plan that
+finds changes forgets the snapshot and deploys, ``--down --forget``; and every teardown leaves
+nothing running."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+from pathlib import Path
+
+import requests
+
+from localcloud.base.processes import process_alive
+from tests.localcloud.runner.test_lifecycle import (  # noqa: F401  (project: a fixture)
+    WATCHED_APP,
+    OutputLines,
+    assert_nothing_left,
+    assert_one_sentence,
+    localcloud,
+    project,
+    runner_env,
+    save,
+    start,
+)
+
+CHECKED = "warm start checked: terraform plan finds nothing to change"
+
+
+def _run(project: Path, env: dict[str, str], *args: str, until: str | None = None) -> str:  # noqa: F811
+    """One start, a request answered, ``until`` printed, Ctrl-C; its output. Nothing of it may
+    be left running."""
+    process = start(project, env, *args)
+    output = OutputLines(process)
+    try:
+        waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "120", env=env)
+        assert waited.returncode == 0, waited.stderr + output.text()
+        answer = requests.get(waited.stdout.strip() + "hello", timeout=30)
+        assert answer.status_code == 200, answer.text
+        run = json.loads((project / ".localcloud" / "run.json").read_text())
+        ready = json.loads((project / ".localcloud" / "ready.json").read_text())
+        if until:
+            output.wait_for(until, timeout=120)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(120) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    text = output.close()
+    assert "Traceback" not in text
+    assert not process_alive(run["emulatorPid"])
+    for url in (ready["apiUrl"], ready["emulatorUrl"]):
+        with socket.socket() as probe:  # nothing listens there any more
+            assert probe.connect_ex(("127.0.0.1", int(url.split(":")[2].split("/")[0]))) != 0
+    assert_nothing_left(project)
+    return text
+
+
+def _calls(root: Path, verb: str) -> int:
+    """How many times the stand-ins ran ``verb`` (deploy, terraform plan, terraform destroy)."""
+    lines = (root / "fake-cdktf.log").read_text().splitlines()
+    return sum(line.startswith(verb + " ") for line in lines)
+
+
+def test_warm_start_when_nothing_the_deploy_reads_changed(project, tmp_path):  # noqa: F811
+    env = runner_env(tmp_path)
+    first = _run(project, env, "--no-destroy")
+    assert "kept a snapshot of the deploy for the next (warm) start" in first
+    assert ", cold start (emulator " in first
+    snapshot = project / ".localcloud" / "warm"
+    assert (snapshot / "warm.json").is_file() and (snapshot / "emulator.pickle").is_file()
+
+    # The API that answers was never deployed by this run: it is the snapshot's.
+    second = _run(project, env, until=CHECKED)
+    assert "localcloud: warm start from the snapshot of " in second
+    assert ", warm start (emulator " in second and "deploy 0.0," in second
+    assert _calls(project, "deploy") == 1
+    assert _calls(project, "terraform plan") == 1
+    assert _calls(project, "terraform destroy") == 1  # a warm start's stack is destroyed too
+    assert (snapshot / "warm.json").is_file()  # kept across the teardown
+
+    forgot = localcloud("--project-dir", str(project), "--down", "--forget", env=env)
+    assert forgot.returncode == 0, forgot.stderr
+    assert "the next start deploys cold" in forgot.stdout
+    assert not snapshot.exists()
+    third = _run(project, env, "--no-destroy")
+    assert "warm start" not in third.replace("(warm) start", "")
+    assert _calls(project, "deploy") == 2
+
+    alone = localcloud("--project-dir", str(project), "--forget", env=env)
+    assert_one_sentence(alone, "--forget goes with --down")
+
+
+def test_cold_start_when_inputs_changed_when_asked_or_when_the_snapshot_is_broken(
+    project,  # noqa: F811
+    tmp_path,
+):
+    app = project / "handlers" / "app.py"
+    app.parent.mkdir()
+    app.write_text(WATCHED_APP % 1)
+    env = runner_env(tmp_path)
+    _run(project, env, "--no-destroy")
+    save(app, WATCHED_APP % 2)
+    changed = _run(project, env, "--no-destroy")
+    assert "localcloud: cold start: what the deploy reads changed since the snapshot" in changed
+    assert _calls(project, "deploy") == 2
+    asked = _run(project, env, "--no-destroy", "--cold")
+    assert "localcloud: cold start: --cold" in asked
+    assert _calls(project, "deploy") == 3
+
+    state = project / ".localcloud" / "warm" / "emulator.pickle"
+    state.write_bytes(b"not the emulator's state")
+    broken = _run(project, env, "--no-destroy")
+    assert (
+        "localcloud: the snapshot cannot be restored (The AWS emulator (moto) did not start: "
+        in (broken)
+    )
+    assert "cannot be read" in broken and "forgetting it and deploying cold" in broken
+    assert _calls(project, "deploy") == 4
+    assert "kept a snapshot of the deploy" in broken  # a good one again
+    assert state.stat().st_size > 1000
+
+
+def test_a_plan_that_finds_changes_forgets_the_snapshot_and_deploys(project, tmp_path):  # noqa: F811
+    env = runner_env(tmp_path)
+    _run(project, env, "--no-destroy")
+    changes = runner_env(tmp_path, FAKE_PLAN_CHANGES="1")
+    output = _run(project, changes, "--no-destroy", until="warm start: deployed")
+    assert (
+        "localcloud: warm start: terraform plan finds changes (Plan: 1 to add, 0 to change, "
+        "1 to destroy.); forgetting the snapshot and deploying onto the running emulator"
+    ) in output
+    assert _calls(project, "deploy") == 2
+    assert not (project / ".localcloud" / "warm").exists()

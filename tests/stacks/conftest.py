@@ -1,0 +1,90 @@
+"""Synthesize each environment's stack once for the whole unit suite."""
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+def _use_provider_mirror() -> None:
+    """Point Terraform at the machine's provider mirror, if it has one (CI has no registry).
+
+    Must happen before cdktf is imported: its Node process keeps the environment it started with,
+    and ``Testing.to_be_valid_terraform`` runs ``terraform init`` from there.
+    """
+    mirror = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
+    if mirror.is_dir():
+        rc = Path(tempfile.mkdtemp(prefix="ecommerce-tf-")) / "terraformrc"
+        rc.write_text(
+            f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n'
+        )
+        os.environ["TF_CLI_CONFIG_FILE"] = str(rc)
+
+
+_use_provider_mirror()
+
+from cdktf import Testing  # noqa: E402  pylint: disable=wrong-import-position
+
+from stacks.base.config import ENVIRONMENTS, load  # noqa: E402
+from stacks.base.delivery_config import load_account, load_bootstrap  # noqa: E402
+
+# pylint: disable=wrong-import-position
+from stacks.platform.account_stack import AccountStack  # noqa: E402
+from stacks.platform.bootstrap_stack import BootstrapStack  # noqa: E402
+from stacks.store.store_stack import StoreStack  # noqa: E402
+
+# pylint: enable=wrong-import-position
+
+# What a team sets once it adopts the delivery stacks (see docs/delivery.md).
+DELIVERY_ENV = {
+    "ECOMMERCE_STATE_BUCKET": "acme-tf-state",
+    "ECOMMERCE_GITHUB_REPOSITORY": "acme/store-api",
+}
+
+
+class Synth:
+    """One synthesized stack, with lookups by resource type."""
+
+    def __init__(self, stack):
+        self.stack = stack
+        self.config = stack.config
+        self.json = json.loads(Testing.synth(stack))
+
+    def resources(self, kind: str) -> dict[str, dict]:
+        """Every resource of one Terraform type, by its logical id."""
+        return self.json.get("resource", {}).get(kind, {})
+
+    def one(self, kind: str, contains: str = "") -> dict:
+        """The single resource of ``kind`` whose id contains ``contains``."""
+        found = [v for k, v in self.resources(kind).items() if contains in k]
+        assert len(found) == 1, f"{len(found)} {kind} matching {contains!r}"
+        return found[0]
+
+
+@pytest.fixture(scope="session")
+def synths() -> dict[str, Synth]:
+    """Every environment, synthesized once (with no overrides from this machine's environment)."""
+    return {name: Synth(StoreStack(Testing.app(), load(name, {}))) for name in ENVIRONMENTS}
+
+
+@pytest.fixture(scope="session", params=ENVIRONMENTS)
+def env(request, synths) -> Synth:
+    """Each environment in turn."""
+    return synths[request.param]
+
+
+@pytest.fixture(scope="session")
+def account_synth() -> Synth:
+    """The account stack with CI configured, synthesized once."""
+    return Synth(AccountStack(Testing.app(), load_account(DELIVERY_ENV)))
+
+
+@pytest.fixture(scope="session")
+def bootstrap_synth() -> Synth:
+    """The bootstrap stack, synthesized once."""
+    return Synth(BootstrapStack(Testing.app(), load_bootstrap(DELIVERY_ENV)))
