@@ -35,6 +35,7 @@ from typing import Any
 
 from bench import command
 from bench.common import read_json
+from bench.events_cost import events_cost
 from bench.fixed_cost import by_category, fixed_costs, table_capacity
 from bench.prices import assumption, load_prices, unit_price
 from localcloud.base import arguments
@@ -245,6 +246,7 @@ def _measure(args: argparse.Namespace) -> command.Report:
     )
     sign_in_rows, sizes = _sign_in(report, configs, prices)
     order_rows, order_total, order_details = _order(report, configs, prices)
+    events = _events(report, configs, prices)
     share = largest[2] / real[largest[0]]["fixed_monthly"]
     report.line(
         f"\nLargest fixed cost: {largest[1]} in {largest[0]}, ${largest[2]:,.2f} per month "
@@ -257,6 +259,7 @@ def _measure(args: argparse.Namespace) -> command.Report:
         "cuts": cuts,
         "sign_in": {"per_environment": sign_in_rows, "prod_sizes": sizes},
         "order": {"rows": order_rows, "total_per_million": order_total, **order_details},
+        "events": events,
     }
     return report
 
@@ -338,6 +341,42 @@ def _order(
     return order_rows, order_total, order_details
 
 
+def _events(
+    report: command.Report, configs: dict[str, dict[str, Any]], prices: dict[str, Any]
+) -> dict[str, Any]:
+    """The order events' monthly cost per environment: fixed rows, then the orders'."""
+    events = {
+        stack: events_cost(config, prices)
+        for stack, config in configs.items()
+        if "aws_lambda_event_source_mapping" in config.get("resource", {})
+    }
+    if not events:
+        return events
+    stacks = list(events)
+    first = events[stacks[0]]
+    rows = [
+        [what, *[events[s]["fixed"][i][1] for s in stacks]]
+        for i, (what, _) in enumerate(first["fixed"])
+    ]
+    per_day = prices["assumptions"]["orders_per_day"]["value"]
+    rows += [
+        [f"{what} ({first['orders_per_month']:,.0f} orders)", *[
+            events[s]["per_order"][i][1] * events[s]["orders_per_month"] for s in stacks
+        ]]
+        for i, (what, _) in enumerate(first["per_order"])
+    ]  # fmt: skip
+    rows.append(["TOTAL per month", *[events[s]["monthly"] for s in stacks]])
+    report.line()
+    report.table(
+        f"What the order events add per month at {per_day:,} orders a day (USD; the first "
+        f"rows cost the same with no order; counts as in {stacks[0]}; local: what it would "
+        "cost on AWS)",
+        ["component", *[s.removeprefix("ecommerce-") for s in stacks]],
+        rows,
+    )
+    return events
+
+
 def _cuts(  # pylint: disable=too-many-locals
     configs: dict[str, dict[str, Any]], prices: dict[str, Any], summary: dict[str, Any]
 ) -> list[list[Any]]:
@@ -366,7 +405,7 @@ def _cuts(  # pylint: disable=too-many-locals
         ),
         "capacity floor 5/5 (auto scaling min 5)": lambda s: floor_of(s, 5),
         "capacity floor 1/1 on indexes and tables": lambda s: floor_of(s, 1),
-        "no KMS interface endpoint": endpoints,
+        "no interface endpoints (KMS, EventBridge, SNS, SES)": endpoints,
     }
     rows = []
     for name, saving in cuts.items():

@@ -29,6 +29,10 @@ FREE_WHEN_IDLE = {
     "aws_appautoscaling_": "Application Auto Scaling: free (the capacity it sets is priced)",
     "aws_wafv2_web_acl_logging_configuration": "WAF logs: per GB ingested (usage)",
     "aws_cognito_": "Cognito user pools: per monthly active user only (priced by sign_in_cost)",
+    "aws_sqs_queue": "SQS: per request (usage; Lambda's idle polling is in the events table)",
+    "aws_cloudwatch_event_": "EventBridge: per event put (usage, in the events table)",
+    "aws_scheduler_schedule": "EventBridge Scheduler: per invocation (in the events table)",
+    "aws_sesv2_email_identity": "SES: per mail sent (usage, in the events table)",
 }
 
 

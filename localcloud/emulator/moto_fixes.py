@@ -9,6 +9,14 @@ emulator's process by ``localcloud.emulator.moto_server``.
   moto kept the creation time, so a redeploy that only changed a function's environment,
   timeout or memory looked like no change to whoever watches LastModified (the local gateway).
 
+- **An SES email identity's tags are kept under its ARN** (``identity/<address>``, what AWS
+  names and Terraform's provider lists tags by): moto filed them under ``email-identity/...``,
+  so every plan after the deploy wanted to add the stack's tags again.
+
+- **A queue's redrive policy comes back compact**, as SQS writes it
+  (``{"deadLetterTargetArn":"...","maxReceiveCount":5}``): moto put spaces in it, and every plan
+  after the deploy showed the stack's queues changing.
+
 Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
 test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
 functions, subnets, security groups and their rules, routes, aliases, web ACLs, stages), store one
@@ -26,6 +34,9 @@ from moto.apigateway.models import APIGatewayBackend
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.utils import iso_8601_datetime_with_nanoseconds
+from moto.ses.utils import get_arn
+from moto.sesv2.models import SESV2Backend
+from moto.sqs.models import Queue
 
 
 class StatementIdConflict(LambdaClientError):
@@ -77,6 +88,31 @@ def _touching_last_modified(original):
     return update
 
 
+def _tagging_identity_arn(original):
+    def create_email_identity(self, email_identity, tags, *args, **kwargs):
+        result = original(self, email_identity, tags, *args, **kwargs)
+        if tags:
+            arn = get_arn(self, "ses", f"identity/{email_identity}")
+            self.core_backend.tagger.tag_resource(arn=arn, tags=tags)
+        return result
+
+    return create_email_identity
+
+
+class _CheckedProperty(property):
+    """A property replaced by one of the fixes (a property object takes no new attribute)."""
+
+
+def _compact_redrive_policy(original: property) -> property:
+    def attributes(self):
+        result = original.fget(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    return _CheckedProperty(attributes)
+
+
 def install() -> None:
     """Install every fix above into moto's classes (idempotent: installs once)."""
     for owner, name, wrap in (
@@ -84,6 +120,8 @@ def install() -> None:
         (APIGatewayBackend, "create_resource", _create_resource_once),
         (LambdaFunction, "update_configuration", _touching_last_modified),
         (LambdaFunction, "update_function_code", _touching_last_modified),
+        (SESV2Backend, "create_email_identity", _tagging_identity_arn),
+        (Queue, "attributes", _compact_redrive_policy),
     ):
         current = getattr(owner, name)
         if not getattr(current, "localcloud_checked", False):

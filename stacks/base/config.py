@@ -13,6 +13,8 @@ this module reads no global state):
   environment takes the first ``az_count`` of them.
 - ``ECOMMERCE_<ENV>_ALARM_EMAILS`` / ``ECOMMERCE_<ENV>_ALARM_HTTPS_ENDPOINT``: who the alarms of
   one environment notify (comma-separated addresses; one HTTPS URL).
+- ``ECOMMERCE_<ENV>_SENDER_ADDRESS`` / ``ECOMMERCE_<ENV>_LOW_STOCK_EMAILS``: the address one
+  environment's mail comes from; who its low-stock topic notifies (comma-separated addresses).
 - ``ECOMMERCE_<ENV>_CORS_ORIGINS``: comma-separated allowed origins of one environment.
 - ``ECOMMERCE_STATE_BUCKET`` (and optional ``ECOMMERCE_STATE_REGION``): S3 bucket for the
   Terraform state of dev, staging and prod, locked with an S3 lock file. Unset: local state.
@@ -30,6 +32,7 @@ from stacks.base.environments import COMMON_VALUES, ENVIRONMENT_VALUES
 from stacks.base.settings import (
     AutoScaling,
     Capacity,
+    Events,
     StateBackend,
     UserPool,
 )
@@ -141,6 +144,7 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     # cannot grant more (docs/delivery.md). ``ecommerce-account`` creates it. None: no boundary
     # (`local`, whose emulator runs no account stack).
     permissions_boundary: str | None = None
+    events: Events = field(default_factory=Events)
 
     @property
     def prefix(self) -> str:
@@ -225,7 +229,41 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
         if self.autoscaling is not None:
             self._validate_autoscaling(self.autoscaling)
         self._validate_user_pool(self.user_pool)
+        self._validate_events(self.events)
         return self
+
+    def _validate_events(self, events: Events) -> None:
+        checks = (
+            ("sender_address", bool(_EMAIL.match(events.sender_address)), "must be an address"),
+            ("low_stock_threshold", events.low_stock_threshold >= 0, "must be 0 or more"),
+            (
+                "pending_limit_minutes",
+                events.expiry_rate_minutes <= events.pending_limit_minutes <= 43200,
+                "must be at least expiry_rate_minutes and at most 43200 (30 days)",
+            ),
+            ("max_receive_count", 1 <= events.max_receive_count <= 1000, "must be 1..1000 (SQS)"),
+            (
+                "low_stock_subscribers",
+                all(_EMAIL.match(e) for e in events.low_stock_subscribers),
+                "must be email addresses",
+            ),
+            # SQS event source mappings: at most 10 records without a window (Lambda's rule).
+            (
+                "batch_size",
+                1 <= events.batch_size <= (10000 if events.batch_window_seconds else 10),
+                "must be 1..10, or 1..10000 with a batch window (Lambda)",
+            ),
+            ("batch_window_seconds", 0 <= events.batch_window_seconds <= 300, "must be 0..300"),
+            (
+                "max_message_age_seconds",
+                60 <= events.max_message_age_seconds <= 1209600,
+                "must be 60..1209600 (SQS keeps a message 14 days at most)",
+            ),
+            ("expiry_rate_minutes", 1 <= events.expiry_rate_minutes <= 1440, "must be 1..1440"),
+        )
+        for name, ok, problem in checks:
+            if not ok:
+                raise ConfigError(self.name, f"events.{name}", problem)
 
     def _validate_user_pool(self, pool: UserPool) -> None:
         checks = (
@@ -342,12 +380,23 @@ def load(name: str, overrides: Mapping[str, str] | None = None) -> EnvironmentCo
         alarm_emails=emails or config.alarm_emails,
         alarm_https_endpoint=endpoint or config.alarm_https_endpoint,
     )
+    config = replace(config, events=_events(config.events, env, prefix))
     bucket = env.get("ECOMMERCE_STATE_BUCKET")
     if bucket and config.state.local_path is None:
         config = replace(
             config, state=StateBackend(bucket=bucket, region=env.get("ECOMMERCE_STATE_REGION"))
         )
     return config.validate()
+
+
+def _events(events: Events, env: Mapping[str, str], prefix: str) -> Events:
+    sender = env.get(f"{prefix}SENDER_ADDRESS", "").strip()
+    subscribers = _listed(env.get(f"{prefix}LOW_STOCK_EMAILS"))
+    return replace(
+        events,
+        sender_address=sender or events.sender_address,
+        low_stock_subscribers=subscribers or events.low_stock_subscribers,
+    )
 
 
 def _listed(raw: str | None) -> tuple[str, ...]:

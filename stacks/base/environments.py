@@ -4,7 +4,7 @@ that follow from the name and the region: the Powertools layer's ARN and the rol
 name, which a row may replace) and validates it; the rows are in the order the app synthesizes
 them (dev, staging, prod, local)."""
 
-from stacks.base.settings import AutoScaling, Capacity, StateBackend, UserPool
+from stacks.base.settings import AutoScaling, Capacity, Events, StateBackend, UserPool
 
 COMMON_VALUES = {
     "az_count": 2,
@@ -24,6 +24,7 @@ ENVIRONMENT_VALUES = {
         "log_level": "DEBUG",
         "cors_allowed_origins": ("http://localhost:3000", "https://dev.store.example.com"),
         "user_pool": UserPool(allow_user_password_auth=True),
+        "events": Events(sender_address="store@dev.store.example.com"),
     },
     "staging": {
         "vpc_cidr": "10.20.0.0/16",
@@ -31,6 +32,9 @@ ENVIRONMENT_VALUES = {
         "autoscaling": AutoScaling(max_read=40, max_write=40),
         "log_retention_days": 30,
         "cors_allowed_origins": ("https://staging.store.example.com",),
+        "events": Events(
+            sender_address="store@staging.store.example.com", pending_limit_minutes=240
+        ),
     },
     "prod": {
         "vpc_cidr": "10.30.0.0/16",
@@ -44,6 +48,7 @@ ENVIRONMENT_VALUES = {
         "api_throttle_rate": 500.0,
         "api_throttle_burst": 1000,
         "waf_rate_limit_per_5_minutes": 10000,
+        "events": Events(sender_address="store@store.example.com", pending_limit_minutes=1440),
     },
     "local": {
         "vpc_cidr": "10.40.0.0/16",
@@ -66,5 +71,6 @@ ENVIRONMENT_VALUES = {
         "user_pool": UserPool(allow_user_password_auth=True),
         # The emulator runs no account stack, so there is no boundary to carry.
         "permissions_boundary": None,
+        "events": Events(sender_address="store@localcloud.test", max_receive_count=3),
     },
 }

@@ -52,6 +52,31 @@ class UserPool:  # pylint: disable=too-many-instance-attributes  # one per pool 
 
 
 @dataclass(frozen=True)
+class Events:  # pylint: disable=too-many-instance-attributes  # one per setting
+    """Order events: the mail sender, the low-stock and expiry rules, and the queues' delivery."""
+
+    # The address the customers' mail comes from: an SES identity the stack creates, which its
+    # owner verifies (docs/operations.md).
+    sender_address: str = "store@example.com"
+    # A product whose stock an order takes to this or below is reported to the admins.
+    low_stock_threshold: int = 5
+    # A PENDING order older than this is cancelled (reason EXPIRED) and its stock returned.
+    pending_limit_minutes: int = 60
+    # Deliveries of one message before SQS moves it to the queue's dead-letter queue.
+    max_receive_count: int = 5
+    # Who the low-stock topic notifies (each address confirms by mail).
+    low_stock_subscribers: tuple[str, ...] = ()
+    # Each event source mapping's batch: at most this many records, gathered for at most this
+    # long (0: deliver at once).
+    batch_size: int = 10
+    batch_window_seconds: int = 0
+    # The queues' age alarm: the oldest message waiting longer than this pages.
+    max_message_age_seconds: int = 300
+    # How often the expiry schedule fires.
+    expiry_rate_minutes: int = 5
+
+
+@dataclass(frozen=True)
 class StateBackend:
     """Where Terraform keeps the stack's state: an S3 bucket, or a local file path."""
 

@@ -12,7 +12,7 @@ def test_the_priced_kinds_are_the_tables_keys_and_the_rest_is_free_or_reported()
             "aws_nat_gateway": {"a": {}, "b": {}},
             "aws_secretsmanager_secret_version": {"v": {}},
             "aws_lambda_function": {"f": {}},
-            "aws_sqs_queue": {"q": {}},
+            "aws_sfn_state_machine": {"q": {}},
         }
     }
     lines, unpriced = fixed_costs(config, prices)
@@ -25,4 +25,4 @@ def test_the_priced_kinds_are_the_tables_keys_and_the_rest_is_free_or_reported()
     # Priced with another kind, free while idle, and unknown (reported, never dropped).
     assert "aws_secretsmanager_secret_version" in PRICING
     assert any("aws_lambda_function".startswith(prefix) for prefix in FREE_WHEN_IDLE)
-    assert unpriced == ["aws_sqs_queue"]
+    assert unpriced == ["aws_sfn_state_machine"]
