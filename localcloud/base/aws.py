@@ -6,7 +6,7 @@ knows. These
 are fixed, so that nothing local can sign a request for a real account and every tool (the
 runner's cdktf and Terraform, the gateway, the ``user``/``token`` commands, the tests, a person's
 scripts that source ``.localcloud/env``) uses the same ones: the account's administrator. The
-functions' workers get their own role's session instead (``localcloud.lambdas.workers``).
+functions' workers get their own role's session instead (``localcloud.lambdas.role_sessions``).
 """
 
 from __future__ import annotations

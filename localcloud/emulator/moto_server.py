@@ -19,7 +19,7 @@ What it adds to moto's own server application:
   Lambda identity exist from the start, and DynamoDB and KMS calls are checked against the
   tables, indexes and keys they touch. The check itself is moto's, switched on by
   ``INITIAL_NO_AUTH_ACTION_COUNT`` (``localcloud.emulator.process`` sets it to 0).
-- **Faults injected on purpose** (``localcloud.emulator.faults``): the rules set over its
+- **Faults injected on purpose** (``localcloud.emulator.fault_endpoint``): the rules set over its
   ``/localcloud-api/faults`` endpoint; a function's fault names one of its Lambda functions.
 - **Its state saved and put back** (``--state-file``, ``--restore``; ``localcloud.emulator.state``):
   ``POST /_localcloud/save-state`` writes every backend to the state file, between two requests;
@@ -55,7 +55,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from localcloud.base import arguments, aws
-from localcloud.emulator import faults, moto_fixes, moto_iam, state
+from localcloud.emulator import fault_endpoint, moto_fixes, moto_iam, state
 from localcloud.emulator.process import SAVE_STATE_PATH
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
@@ -313,7 +313,7 @@ def application(state_file=None):
     moto_iam.create_principals()
     moto = DomainDispatcherApplication(create_backend_app)
     # Faults outside the lock: added latency delays only its own call.
-    return faults.Faults(
+    return fault_endpoint.Faults(
         Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file)),
         functions=lambda_functions,
     )

@@ -11,7 +11,7 @@ from localcloud.base import arguments, aws, command
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.run_files import RunFiles
 from localcloud.gateway.server import Gateway, start
-from localcloud.lambdas.workers import DEFAULT_CONCURRENCY_CAP
+from localcloud.lambdas.function_pool import DEFAULT_CONCURRENCY_CAP
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -15,21 +15,17 @@ from __future__ import annotations
 import json
 import re
 
-from localcloud.emulator.faults import describe
+from localcloud.emulator.fault_rule import describe
 from localcloud.gateway import vtl
 from localcloud.gateway.answer import Answer
 from localcloud.gateway.proxy import IncomingRequest, build_event, map_response
 from localcloud.gateway.responses import GatewayError
 from localcloud.gateway.routing import Route
 from localcloud.gateway.snapshot import Snapshot
+from localcloud.lambdas.code_store import CodeMismatch
 from localcloud.lambdas.function_faults import function_rules
-from localcloud.lambdas.workers import (
-    CodeMismatch,
-    FunctionPool,
-    InvokeFailed,
-    InvokeOutcome,
-    InvokeTimeout,
-)
+from localcloud.lambdas.function_pool import FunctionPool, InvokeOutcome
+from localcloud.lambdas.invoke_errors import InvokeFailed, InvokeTimeout
 
 RESPONSE_HEADER = "method.response.header."
 

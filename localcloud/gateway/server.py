@@ -24,12 +24,10 @@ from localcloud.gateway.log import GatewayLog
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.snapshot import CodeSwap, LiveSnapshot, Snapshot, SnapshotReader
 from localcloud.gateway.wsgi import RawHeadersHandler, WsgiApp
-from localcloud.lambdas.workers import (
-    DEFAULT_CONCURRENCY_CAP,
-    CodeStore,
-    Spares,
-    worker_environment,
-)
+from localcloud.lambdas.code_store import CodeStore
+from localcloud.lambdas.function_pool import DEFAULT_CONCURRENCY_CAP
+from localcloud.lambdas.spares import Spares
+from localcloud.lambdas.worker_process import worker_environment
 
 SPARES_AFTER_S = 1.0
 """After a save, how long the spares wait for its first request before importing again."""

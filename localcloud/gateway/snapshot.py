@@ -26,16 +26,12 @@ from localcloud.gateway.log import GatewayLog
 from localcloud.gateway.model import DeployedApi, Resource, load_api
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.validation import BodyValidator
-from localcloud.lambdas.workers import (
-    CodeMismatch,
-    CodeStore,
-    FunctionPool,
-    FunctionSpec,
-    InvokeFailed,
-    InvokeTimeout,
-    RoleSessions,
-    runtime_python,
-)
+from localcloud.lambdas.code_store import CodeMismatch, CodeStore
+from localcloud.lambdas.function_pool import FunctionPool
+from localcloud.lambdas.function_spec import FunctionSpec
+from localcloud.lambdas.invoke_errors import InvokeFailed, InvokeTimeout
+from localcloud.lambdas.role_sessions import RoleSessions
+from localcloud.lambdas.worker_process import runtime_python
 
 DEFAULT_ACCOUNT = "123456789012"
 """The account of an API with no functions to tell it (moto's default account)."""

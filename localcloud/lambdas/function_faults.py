@@ -1,8 +1,7 @@
 """Faults of the functions themselves, injected on purpose (``lambda:FUNCTION_NAME`` rules of
-``localcloud.emulator.faults``), as the gateway hands them to an invocation's worker, where they
-strike
-(``worker_main.py``): ``crash`` kills the worker (API Gateway's 502), ``hang`` holds the handler
-past its timeout (504, the worker replaced).
+``localcloud.emulator.fault_endpoint``), as the gateway hands them to an invocation's worker,
+where they strike (``worker_main.py``): ``crash`` kills the worker (API Gateway's 502), ``hang``
+holds the handler past its timeout (504, the worker replaced).
 
 The rules live in the emulator with the AWS faults, so ``faults list`` counts their hits and
 ``faults clear`` drops them. The gateway keeps the function rules it last fetched
@@ -23,7 +22,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localcloud.emulator.faults import INVOCATIONS, LAMBDA, PATH
+from localcloud.emulator.fault_endpoint import INVOCATIONS, PATH
+from localcloud.emulator.fault_rule import LAMBDA
 
 ASK_TIMEOUT_S = 2.0
 """An emulator that does not answer this fast injects nothing (the invocation goes on)."""

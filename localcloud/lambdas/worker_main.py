@@ -10,19 +10,18 @@ A spare worker (``worker_main.py --spare``, watch mode's) imports the libraries 
 first (``PRELOADED``), then waits for one line naming the code, the handler and the environment,
 and goes on as a worker started for them: a save's new workers skip those imports.
 
-Protocol: JSON lines. The worker writes ``{"type": "ready"}`` (or ``init_error``) once its
-handler is imported, then for each ``{"type": "invoke", ...}`` line read from stdin it writes one
+Protocol: JSON lines. The worker writes ``{"type": "ready"}`` (or ``init_error``) once its handler
+is imported, then for each ``{"type": "invoke", ...}`` line read from stdin it writes one
 ``result`` or ``error`` line. An ``invoke`` line may carry a ``fault`` injected by a rule
-(``localcloud.emulator.faults``): it strikes at the handler's first AWS call, before the call
-leaves, or
-as the handler returns if it makes none: ``crash`` kills the worker (SIGKILL, as when Lambda's
-execution environment dies), ``hang`` holds it until the gateway stops it at the function's
-timeout. It may carry ``armed`` rules too (``{"id", "fault", "at": "SERVICE:OPERATION"}``): the
-handler's calls of that operation go out tagged with the rules' ids (``TAG``); when the
-emulator's answer is marked with one (``MARK``: it fired, the call was served), the worker writes a
-``fault`` line naming the rule and strikes before the handler sees the answer. Its own stdout and
-stderr both go to the gateway's stderr, like a function's logs; the protocol uses a private copy
-of the original stdout.
+(``localcloud.emulator.fault_endpoint``): it strikes at the handler's first AWS call, before the
+call leaves, or as the handler returns if it makes none: ``crash`` kills the worker (SIGKILL, as
+when Lambda's execution environment dies), ``hang`` holds it until the gateway stops it at the
+function's timeout. It may carry ``armed`` rules too
+(``{"id", "fault", "at": "SERVICE:OPERATION"}``): the handler's calls of that operation go out
+tagged with the rules' ids (``TAG``); when the emulator's answer is marked with one (``MARK``: it
+fired, the call was served), the worker writes a ``fault`` line naming the rule and strikes before
+the handler sees the answer. Its own stdout and stderr both go to the gateway's stderr, like a
+function's logs; the protocol uses a private copy of the original stdout.
 """
 
 import contextlib
@@ -52,7 +51,7 @@ PRELOADED = (
 """What a spare worker imports ahead: the handlers' libraries (whatever is installed of them)."""
 TAG = "X-Localcloud-Fault-Rules"
 MARK = "X-Localcloud-Fault"
-"""``localcloud.emulator.faults``' headers (this file imports nothing of the project)."""
+"""``localcloud.emulator.fault_endpoint``' headers (this file imports nothing of the project)."""
 
 
 class LambdaContext:  # pylint: disable=too-few-public-methods,too-many-instance-attributes

@@ -9,10 +9,10 @@
 - ``python -m localcloud faults list [--json]``: the rules, each with the calls it has hit.
 - ``python -m localcloud faults clear``: drop them all.
 
-``FaultControl`` speaks to the emulator's control endpoint (``localcloud.emulator.faults``); the
-command
-line finds the emulator in the running local cloud's ``ready.json`` (or ``run.json`` while it
-deploys). A rule the emulator refuses is one line on stderr and exit status 2.
+``FaultControl`` speaks to the emulator's control endpoint
+(``localcloud.emulator.fault_endpoint``); the command line finds the emulator in the running local
+cloud's ``ready.json`` (or ``run.json`` while it deploys). A rule the emulator refuses is one line
+on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from localcloud.base import arguments, command
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say_error
 from localcloud.base.run_files import RunFiles
-from localcloud.emulator.faults import (
+from localcloud.emulator.fault_endpoint import PATH
+from localcloud.emulator.fault_rule import (
     LAMBDA,
     MAX_LATENCY_MS,
-    PATH,
     RuleError,
     checked,
     describe,

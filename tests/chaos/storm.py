@@ -1,13 +1,12 @@
 """Orders under injected AWS faults, on the running local cloud, and the contract's promises
 checked afterwards.
 
-A storm: an admin stocks ``products`` products; ``customers`` customers sign up; then, with a
-share of DynamoDB's writes failing in the emulator (throttles and transaction conflicts mixed,
-``localcloud.emulator.faults``), ``orders`` orders are placed concurrently by a bounded pool of
-clients,
-each with its own ``Idempotency-Key``, each retried with that key as a careful client does (on
-no answer, a 502, 503 or 504, or a 409 "in progress"), and each placed order asked for once
-more. The faults are cleared and the stored state is read back. What must hold
+A storm: an admin stocks ``products`` products; ``customers`` customers sign up; then, with a share
+of DynamoDB's writes failing in the emulator (throttles and transaction conflicts mixed,
+``localcloud.emulator.fault_endpoint``), ``orders`` orders are placed concurrently by a bounded
+pool of clients, each with its own ``Idempotency-Key``, each retried with that key as a careful
+client does (on no answer, a 502, 503 or 504, or a 409 "in progress"), and each placed order asked
+for once more. The faults are cleared and the stored state is read back. What must hold
 (``violations``, goal: none):
 
 - no product's stock is below zero, and stock plus units sold equals the starting stock;

@@ -4,8 +4,8 @@ words), and writes nothing; an order stays one order per ``Idempotency-Key`` eve
 idempotency table fails around it.
 
 Faults are injected in-process, in front of moto, in the wire shape the local cloud's emulator
-sends (``localcloud.emulator.faults.error_answer``), so botocore parses and retries them as AWS's
-own.
+sends (``localcloud.emulator.fault_answers.error_answer``), so botocore parses and retries them
+as AWS's own.
 """
 
 import io
@@ -16,7 +16,8 @@ from botocore.exceptions import ReadTimeoutError
 from moto.core.botocore_stubber import BotocoreStubber
 from store.data import dynamo
 
-from localcloud.emulator.faults import Rule, error_answer
+from localcloud.emulator.fault_answers import error_answer
+from localcloud.emulator.fault_rule import Rule
 from tests.events import customer
 from tests.handlers.conftest import TABLE_NAMES, table_items
 

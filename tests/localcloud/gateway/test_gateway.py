@@ -19,7 +19,7 @@ from localcloud.base.errors import LocalCloudError
 from localcloud.gateway.responses import GatewayError, gateway_response
 from localcloud.gateway.server import Gateway
 from localcloud.lambdas import runtimes
-from localcloud.lambdas.workers import sha256_b64
+from localcloud.lambdas.code_store import sha256_b64
 from tests.localcloud.conftest import (
     APP_CODE,
     CORS_ORIGINS,

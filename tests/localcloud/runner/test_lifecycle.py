@@ -36,7 +36,7 @@ from localcloud.deploy.terraform import (
     provider_setup,
     write_cli_config,
 )
-from localcloud.lambdas.workers import sha256_b64
+from localcloud.lambdas.code_store import sha256_b64
 from stacks.base.iam import assume_role_policy
 from tests.localcloud.conftest import APP_CODE, make_zip
 

@@ -20,16 +20,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from localcloud.base import aws as localcloud_aws
-from localcloud.emulator.faults import (
-    MARK,
-    PATH,
-    TAG,
-    FaultRules,
-    Faults,
-    Generation,
-    Rule,
-    RuleError,
-)
+from localcloud.emulator.fault_endpoint import MARK, PATH, TAG, Faults
+from localcloud.emulator.fault_rule import Rule, RuleError
+from localcloud.emulator.fault_rules import FaultRules, Generation
 from localcloud.tools.cli import main
 from localcloud.tools.fault_commands import RuleRefused, latency_ms
 from tests.localcloud.conftest import REGION
@@ -249,7 +242,7 @@ def test_the_generation_file_goes_with_the_emulator(tmp_path):
         [
             sys.executable,
             "-c",
-            "from localcloud.emulator.faults import Generation; print(Generation().path)",
+            "from localcloud.emulator.fault_rules import Generation; print(Generation().path)",
         ],
         capture_output=True,
         text=True,
