@@ -24,12 +24,6 @@ MAX_MODULE_LINES = 400
 TABLE_ROWS = 3
 _DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict)
 
-# Split after the events merge (issue 19): the events branch (issue 20) changes both at once,
-# so the lead splits them once it has landed. Remove each entry when its module is split.
-SPLIT_AFTER_EVENTS_MERGE = frozenset(
-    ("localcloud/lambdas/workers.py", "localcloud/emulator/faults.py")
-)
-
 
 def _table_lines(tree: ast.AST) -> set[int]:
     """The lines of every data table (see the module's docstring) in ``tree``."""
@@ -79,8 +73,6 @@ def _oversized() -> tuple[list[str], list[str]]:
     modules, functions = [], []
     for path in _modules():
         name = path.relative_to(ROOT).as_posix()
-        if name in SPLIT_AFTER_EVENTS_MERGE:
-            continue
         module, sizes = _sizes(path)
         if module > MAX_MODULE_LINES:
             modules.append(f"{name}: {module} lines")
@@ -100,15 +92,6 @@ def test_no_function_over_the_limit():
     assert not functions, f"functions over {MAX_FUNCTION_LINES} lines (data tables left out): " + (
         "; ".join(functions)
     )
-
-
-def test_the_temporary_list_names_only_modules_that_are_still_too_long():
-    """An entry stays only while its module is over a limit: once split, it must go."""
-    for name in sorted(SPLIT_AFTER_EVENTS_MERGE):
-        module, functions = _sizes(ROOT / name)
-        assert module > MAX_MODULE_LINES or any(n > MAX_FUNCTION_LINES for _, n in functions), (
-            f"{name} is within the limits now: remove it from SPLIT_AFTER_EVENTS_MERGE"
-        )
 
 
 def test_a_table_is_left_out_and_logic_is_not(tmp_path):
