@@ -8,6 +8,10 @@ emulator's process by ``localcloud.emulator.moto_server``.
 - **A function's LastModified moves** when its code or configuration is updated, as on AWS:
   moto kept the creation time, so a redeploy that only changed a function's environment,
   timeout or memory looked like no change to whoever watches LastModified (the local gateway).
+- **moto runs no event source mapping itself**: it would invoke the function (in Docker) on every
+  message sent to a mapped queue (receiving it, so the receive count that drives the redrive to
+  the DLQ grew with each failed try) and on every write to a mapped table. The mapping is kept
+  and listed as AWS does; the local cloud's triggers (``localcloud.triggers``) run it.
 
 Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
 test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
@@ -26,6 +30,8 @@ from moto.apigateway.models import APIGatewayBackend
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.utils import iso_8601_datetime_with_nanoseconds
+from moto.dynamodb.models import dynamodb_backends
+from moto.sqs.models import sqs_backends
 
 
 class StatementIdConflict(LambdaClientError):
@@ -77,6 +83,25 @@ def _touching_last_modified(original):
     return update
 
 
+def _mapping_kept_only(original):
+    def create_event_source_mapping(self, spec):
+        mapping = original(self, spec)
+        for owner in _mapped_sources(self):
+            registered = getattr(owner, "lambda_event_source_mappings", {})
+            if registered.get(mapping.function_arn) is mapping:
+                del registered[mapping.function_arn]
+        return mapping
+
+    return create_event_source_mapping
+
+
+def _mapped_sources(backend):
+    """The queues and tables of ``backend``'s account and region (where moto registers a
+    mapping to run it)."""
+    yield from sqs_backends[backend.account_id][backend.region_name].queues.values()
+    yield from dynamodb_backends[backend.account_id][backend.region_name].tables.values()
+
+
 def install() -> None:
     """Install every fix above into moto's classes (idempotent: installs once)."""
     for owner, name, wrap in (
@@ -84,6 +109,7 @@ def install() -> None:
         (APIGatewayBackend, "create_resource", _create_resource_once),
         (LambdaFunction, "update_configuration", _touching_last_modified),
         (LambdaFunction, "update_function_code", _touching_last_modified),
+        (LambdaBackend, "create_event_source_mapping", _mapping_kept_only),
     ):
         current = getattr(owner, name)
         if not getattr(current, "localcloud_checked", False):

@@ -10,11 +10,12 @@ with the secret. What moto leaves out, this module adds:
 - **Principals.** A fresh emulator knows no credentials, so nothing could call it. ``install``
   creates the account's administrator (``aws.ADMIN_CREDENTIALS``: the deploy, the tools, the
   tests, ``.localcloud/env``) and the identity the local gateway takes when it plays the Lambda
-  service (``aws.LAMBDA_SERVICE_CREDENTIALS``: it may only assume roles).
+  service (``aws.LAMBDA_SERVICE_CREDENTIALS``: it may only assume roles), and the one its
+  triggers take when they play EventBridge Scheduler (``aws.SCHEDULER_SERVICE_CREDENTIALS``).
 - **Service principals in trust policies.** moto compares a trust policy's principal with
   ``Principal.AWS`` only (and fails on a policy that has none, as every Lambda role's). Here a
-  statement naming ``Service: lambda.amazonaws.com`` admits the gateway's Lambda identity, and
-  nobody else, as AWS admits only the service.
+  statement naming ``Service: lambda.amazonaws.com`` admits the gateway's Lambda identity (and
+  ``scheduler.amazonaws.com`` the scheduler's), and nobody else, as AWS admits only the service.
 - **Signatures of bodiless requests.** moto verifies a signature over the request's parsed
   parameters when its body is empty: of a GET to API Gateway, that is its headers, and the
   signature never matches. Here a request without a body is verified as one.
@@ -48,13 +49,22 @@ ACCOUNT_ID = "123456789012"
 """moto's default account: the one every local deploy lands in."""
 ADMINISTRATOR = "localcloud-administrator"
 LAMBDA_SERVICE = "localcloud-lambda-service"
-SERVICE_PRINCIPALS = {LAMBDA_SERVICE: "lambda.amazonaws.com"}
+SCHEDULER_SERVICE = "localcloud-scheduler-service"
+SERVICE_PRINCIPALS = {
+    LAMBDA_SERVICE: "lambda.amazonaws.com",
+    SCHEDULER_SERVICE: "scheduler.amazonaws.com",
+}
 """The emulator's users that stand for an AWS service principal in trust policies."""
 PRINCIPALS = (
     (ADMINISTRATOR, aws.ADMIN_CREDENTIALS, {"Effect": "Allow", "Action": "*", "Resource": "*"}),
     (
         LAMBDA_SERVICE,
         aws.LAMBDA_SERVICE_CREDENTIALS,
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+    ),
+    (
+        SCHEDULER_SERVICE,
+        aws.SCHEDULER_SERVICE_CREDENTIALS,
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
     ),
 )
