@@ -68,7 +68,8 @@ class LocalClock:
 
     def advance(self, seconds: float) -> float:
         """Move forward by ``seconds`` (above 0); the new offset."""
-        if not isinstance(seconds, (int, float)) or not 0 < seconds <= MAX_ADVANCE_S:
+        number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+        if not number or not 0 < seconds <= MAX_ADVANCE_S:
             raise ValueError(f"advanceSeconds must be a number above 0 and at most {MAX_ADVANCE_S}")
         with self._lock:
             self._offset_s += float(seconds)

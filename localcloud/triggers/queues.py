@@ -26,9 +26,10 @@ WINDOW_POLL_S = 0.1
 
 
 def queue_url(sqs, arn: str) -> str:
-    """The URL of the queue ``arn`` names."""
+    """The URL of the queue ``arn`` names, at ``sqs``'s endpoint (made, not asked: the services
+    that send to a queue, such as Lambda and Scheduler, need no ``sqs:GetQueueUrl``)."""
     _, _, _, _, account, name = arn.split(":", 5)
-    return sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    return f"{sqs.meta.endpoint_url.rstrip('/')}/{account}/{name}"
 
 
 def record(message: dict, arn: str, region: str) -> dict:

@@ -54,7 +54,7 @@ def next_firing(schedule: Schedule, after: float) -> float | None:
         moment = anchor + count * period
     else:
         moment = at_time(schedule.expression, schedule.zone)
-        if moment is None or moment <= after or moment < anchor:
+        if moment is None or moment <= after:
             return None
     if schedule.end is not None and moment > schedule.end:
         return None

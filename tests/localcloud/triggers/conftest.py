@@ -13,7 +13,8 @@ from collections.abc import Callable
 import pytest
 
 from localcloud import aws
-from localcloud.gateway.functions import FunctionError
+from localcloud.gateway.functions import CodeStore, FunctionError
+from localcloud.triggers.service import Triggers
 from stacks.iam import assume_role_policy, policy_document, statement
 
 REGION = aws.DEFAULT_REGION
@@ -75,15 +76,16 @@ class AwsClients:  # pylint: disable=too-few-public-methods
             PolicyName="logs",
             PolicyDocument=policy_document(statement("logs:PutLogEvents", "*")),
         )
+        code_zip = package(code)
         found = self.lambda_.create_function(
             FunctionName=name,
             Runtime="python3.12",
             Role=role,
             Handler="app.handler",
-            Code={"ZipFile": package(code)},
+            Code={"ZipFile": code_zip},
             Timeout=5,
         )
-        return {"name": name, "arn": found["FunctionArn"], "code": package(code)}
+        return {"name": name, "arn": found["FunctionArn"], "code": code_zip}
 
     def table(self) -> dict:
         """A table with a NEW_AND_OLD_IMAGES stream: its name and stream ARN."""
@@ -150,3 +152,11 @@ def wait_for(
 def clients(emulator) -> AwsClients:
     """The administrator's clients on the session's emulator."""
     return AwsClients(emulator.url)
+
+
+@pytest.fixture
+def triggers(emulator, tmp_path):
+    """``Triggers`` on the session's emulator, not started (code looked up in ``tmp_path``)."""
+    made = Triggers(emulator.url, REGION, CodeStore([tmp_path], tmp_path / "functions"))
+    yield made
+    made.close()
