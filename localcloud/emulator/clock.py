@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 
-from localcloud.errors import LocalCloudError
+from localcloud.base.errors import LocalCloudError
 
 PATH = "/localcloud-api/clock"
 MAX_ADVANCE_S = 10 * 365 * 86400

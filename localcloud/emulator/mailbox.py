@@ -4,7 +4,7 @@
 moto sends nothing: ``SendEmail`` (SES v1 and v2 alike, v2 goes through v1's backend) and
 ``SendRawEmail`` keep each message in their backend's ``sent_messages``, a list, oldest first,
 with no time. Here each message is stamped as it is kept (``sentAt``, on the local clock,
-``localcloud.clock``), and ``/localcloud-api/mail`` lists them newest first (``?to=ADDRESS``:
+``localcloud.emulator.clock``), and ``/localcloud-api/mail`` lists them newest first (``?to=ADDRESS``:
 those to one recipient) as ``{"to", "subject", "body", "sentAt"}`` (``to``: the recipients,
 comma-separated; also ``from`` and ``messageId``).
 """
@@ -20,8 +20,8 @@ import urllib.request
 
 from moto.ses.models import RawMessage, SESBackend, ses_backends
 
-from localcloud.clock import CLOCK, iso
-from localcloud.errors import LocalCloudError
+from localcloud.base.errors import LocalCloudError
+from localcloud.emulator.clock import CLOCK, iso
 
 PATH = "/localcloud-api/mail"
 

@@ -124,14 +124,27 @@ def archive_hashes(directory: Path) -> set[str]:
 class LiveUpdates:  # pylint: disable=too-few-public-methods
     """Applies each ``Change`` to the running local cloud.
 
-    ``gateway``: the serving ``Gateway``; ``lambda_client``: boto3's, on the emulator;
+    ``gateway``: the serving ``Gateway``; ``triggers``: the running ``Triggers`` (their functions
+    are updated too); ``lambda_client``: boto3's, on the emulator;
     ``redeploy()``: runs the incremental deploy and returns what it changed (raises
     ``LocalCloudError`` when it fails); ``say``: the runner's output.
     """
 
-    def __init__(self, *, root, gateway, lambda_client, packages_dir, redeploy, say, code_hashes):
+    def __init__(  # pylint: disable=too-many-arguments
+        self,
+        *,
+        root,
+        gateway,
+        lambda_client,
+        packages_dir,
+        redeploy,
+        say,
+        code_hashes,
+        triggers=None,
+    ):
         self.root = Path(root)
         self.gateway = gateway
+        self.triggers = triggers
         self.lambda_client = lambda_client
         self.packages_dir = Path(packages_dir)
         self.redeploy = redeploy
@@ -163,7 +176,8 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
         archive = package(self.root / CODE_DIR, self.packages_dir)
         data = archive.read_bytes()
         sha = base64.b64encode(hashlib.sha256(data).digest()).decode()
-        pools = self.gateway.served.pools
+        pools = dict(self.triggers.invoker.pools) if self.triggers else {}
+        pools.update(self.gateway.served.pools)
         names = sorted(n for n, p in pools.items() if p.spec.code_sha256 in self.code_hashes)
         if not names:
             self.say(f"{_listed(change.code)} changed, but no served function runs handlers/")
@@ -177,6 +191,8 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
         self.code_hashes.add(sha)
         # Only the functions are read again, each new worker started before it serves.
         self._report(self.gateway.update_code(update))
+        if self.triggers is not None:
+            self._report(self.triggers.reload_functions())
         self.say(
             f"{_listed(change.code)} changed: {', '.join(names)} run CodeSha256 {sha} "
             f"(live in {time.monotonic() - started:.2f} s)"
@@ -189,6 +205,9 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
         workers start all the same, so a broken deploy is always said."""
         self.gateway.refresh()
         self._report(start_workers(self.gateway.served.pools))
+        if self.triggers is not None:
+            self.triggers.apply(self.triggers.read())
+            self._report(self.triggers.reload_functions())
 
     def _report(self, failures: dict[str, Exception]) -> None:
         for name, exc in sorted(failures.items()):

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import threading
 
-from localcloud import aws
-from localcloud.gateway.function_faults import function_fault
-from localcloud.gateway.functions import (
+from localcloud.base import aws
+from localcloud.lambdas.function_faults import function_fault
+from localcloud.lambdas.workers import (
     INIT_TIMEOUT_S,
     CodeMismatch,
     CodeStore,
@@ -38,21 +38,23 @@ class Invoker:
         self.pools: dict[str, FunctionPool] = {}
         self._lock = threading.Lock()
 
-    def refresh(self, names: set[str]) -> None:
+    def refresh(self, names: set[str]) -> dict[str, FunctionPool]:
         """A pool for each function of ``names`` whose configuration or code is new (the old
-        pool's workers stop); the pools of functions no longer mapped stop."""
+        pool's workers stop); the pools of functions no longer mapped stop. The new pools."""
+        fresh = {}
         with self._lock:
             for name in sorted(names):
                 spec = FunctionSpec.from_emulator(self.lambda_, name, self.region)
                 pool = self.pools.get(name)
                 if pool is None or pool.spec != spec:
-                    self.pools[name] = FunctionPool(
+                    fresh[name] = self.pools[name] = FunctionPool(
                         spec, self.code_store, self.endpoint_url, self.concurrency_cap
                     )
                     if pool is not None:
                         pool.close()
             for name in set(self.pools) - names:
                 self.pools.pop(name).close()
+        return fresh
 
     def invoke(self, name: str, event: dict) -> object:
         """Run ``name`` on ``event`` synchronously, as Lambda's pollers do; its result, or one of

@@ -1,4 +1,4 @@
-"""EventBridge Scheduler's schedules, fired on the local clock (``localcloud.clock``).
+"""EventBridge Scheduler's schedules, fired on the local clock (``localcloud.emulator.clock``).
 
 A ``rate(N unit)`` schedule fires every period counted from its start date (or its creation),
 an ``at(...)`` one once at its time (in its time zone), both within their start and end dates.

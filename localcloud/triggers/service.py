@@ -3,21 +3,55 @@
 
 from __future__ import annotations
 
+import json
+import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from localcloud import aws
-from localcloud.clock import ClockClient
-from localcloud.errors import LocalCloudError
-from localcloud.gateway.functions import DEFAULT_CONCURRENCY_CAP, CodeStore
-from localcloud.gateway.log import GatewayLog
-from localcloud.gateway.snapshot import CLIENT_CONFIG
-from localcloud.polling import Poller
-from localcloud.triggers.invoker import Invoker
+from botocore.config import Config
+
+from localcloud.base import aws
+from localcloud.base.errors import LocalCloudError
+from localcloud.base.polling import Poller
+from localcloud.emulator.clock import ClockClient
+from localcloud.lambdas.workers import DEFAULT_CONCURRENCY_CAP, CodeStore
+from localcloud.triggers.invoker import FAILURES, Invoker
 from localcloud.triggers.queues import QueuePoller, queue_url
 from localcloud.triggers.schedules import ScheduleFirer
 from localcloud.triggers.sources import Deployed, Schedule, read_deployed
 from localcloud.triggers.streams import StreamPoller
+
+CLIENT_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)
+
+
+class TriggerLog:  # pylint: disable=too-few-public-methods  # one verb: write a line
+    """JSON lines on ``stream`` (default: stdout, beside the gateway's), whole lines from any
+    thread: each batch, each schedule fired, each reload."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stdout
+        self._lock = threading.Lock()
+
+    def write(self, record: dict) -> None:
+        """One line: the time, then ``record``."""
+        line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record})
+        with self._lock:
+            print(line, file=self.stream, flush=True)
+
+
+def start_workers(pools: dict) -> dict[str, Exception]:
+    """A worker started in each of ``pools`` at once; the pools whose worker does not start."""
+    failures: dict[str, Exception] = {}
+    with ThreadPoolExecutor(max_workers=max(len(pools), 1)) as starting:
+        started = {name: starting.submit(pool.prewarm) for name, pool in pools.items()}
+    for name, future in started.items():
+        try:
+            future.result()
+        except FAILURES as exc:
+            failures[name] = exc
+    return failures
 
 
 @dataclass(frozen=True)
@@ -48,7 +82,7 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
     ):
         self.endpoint_url = endpoint_url
         self.region = region
-        self.log = GatewayLog(log_stream)
+        self.log = TriggerLog(log_stream)
         self.intervals = intervals
         self.invoker = invoker or Invoker(endpoint_url, region, code_store, concurrency_cap)
         session = aws.session(region)
@@ -109,6 +143,11 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
             self.pollers[uuid] = poller
         self.firer.update(deployed.schedules)
         self.deployed = deployed
+
+    def reload_functions(self) -> dict[str, Exception]:
+        """Read the mapped functions again (new code, in watch mode) and start a worker in each
+        new pool at once; the functions whose worker does not start, with why."""
+        return start_workers(self.invoker.refresh(self.deployed.functions))
 
     def poller_of(self, mapping):
         """The poller that runs ``mapping`` (``poll_once()``)."""
@@ -171,7 +210,7 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
         self.invoker.close()
 
 
-def _ticking(runner, log: GatewayLog):
+def _ticking(runner, log: TriggerLog):
     """A poller's tick: one batch at a time, again at once while there is more; an error
     (the emulator restarting) is said and the next tick tries again."""
 

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable
 from datetime import datetime
 
-from localcloud.clock import iso
+from localcloud.emulator.clock import iso
 from localcloud.triggers.invoker import FAILURES
 from localcloud.triggers.queues import queue_url
 from localcloud.triggers.sources import Mapping

@@ -11,11 +11,11 @@ import zipfile
 from collections.abc import Callable
 
 import pytest
-
-from localcloud import aws
-from localcloud.gateway.functions import CodeStore, FunctionError
-from localcloud.triggers.service import Triggers
 from stacks.iam import assume_role_policy, policy_document, statement
+
+from localcloud.base import aws
+from localcloud.lambdas.workers import CodeStore, FunctionError
+from localcloud.triggers.service import Triggers
 
 REGION = aws.DEFAULT_REGION
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import json
 
-from localcloud.clock import ClockClient
-from localcloud.gateway.functions import CodeStore
+from localcloud.emulator.clock import ClockClient
+from localcloud.lambdas.workers import CodeStore
 from localcloud.triggers.service import Intervals, Triggers
 from tests.localcloud.triggers.conftest import REGION, wait_for
 

@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
-from localcloud import aws
-from localcloud.clock import ClockClient
-from localcloud.errors import LocalCloudError
-from localcloud.mailbox import MailClient
+from localcloud.base import aws
+from localcloud.base.errors import LocalCloudError
+from localcloud.emulator.clock import ClockClient
+from localcloud.emulator.mailbox import MailClient
 from tests.arguments import spare_port
 
 SENDER = "store@localcloud.test"

@@ -9,8 +9,8 @@ import urllib.request
 
 import pytest
 
-from localcloud.clock import ClockClient, LocalClock, duration, iso
-from localcloud.errors import LocalCloudError
+from localcloud.base.errors import LocalCloudError
+from localcloud.emulator.clock import ClockClient, LocalClock, duration, iso
 from tests.arguments import spare_port
 
 
