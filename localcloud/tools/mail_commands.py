@@ -1,4 +1,5 @@
-"""The mail the running local cloud's SES kept, from the command line (``localcloud.emulator.mailbox``).
+"""The mail the running local cloud's SES kept, from the command line
+(``localcloud.emulator.mailbox``).
 
 ``python -m localcloud mail [--to ADDRESS] [--json]``: newest first; as text, one block per
 message (when, to, subject, then the body); as JSON, a list of ``{to, subject, body, sentAt}``.
