@@ -5,8 +5,8 @@ moto sends nothing: ``SendEmail`` (SES v1 and v2 alike, v2 goes through v1's bac
 ``SendRawEmail`` keep each message in their backend's ``sent_messages``, a list, oldest first,
 with no time. Here each message is stamped as it is kept (``sentAt``, on the local clock,
 ``localcloud.emulator.clock``), and ``/localcloud-api/mail`` lists them newest first
-(``?to=ADDRESS``: those to one recipient) as ``{"to", "subject", "body", "sentAt"}`` (``to``: the recipients,
-comma-separated; also ``from`` and ``messageId``).
+(``?to=ADDRESS``: those to one recipient) as ``{"to", "subject", "body", "sentAt"}`` (``to``:
+the recipients, comma-separated; also ``from`` and ``messageId``).
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ What it adds to moto's own server application:
   with status 3 and says why). The local cloud's warm start is built on it
   (``localcloud.deploy.warm``).
 - **A clock and a mailbox** (``localcloud.emulator.clock``, ``localcloud.emulator.mailbox``):
-  the local time the functions and schedules see (``/localcloud-api/clock``), and the mail SES kept, stamped with
-  it (``/localcloud-api/mail``).
+  the local time the functions and schedules see (``/localcloud-api/clock``), and the mail SES
+  kept, stamped with it (``/localcloud-api/mail``).
 - **Backends warmed** (``--warm``) right after it listens, before any client needs them: moto
   builds each service's backend on its first request (IAM loads ~1,000 managed policies, EC2 its
   default VPC), seconds that would otherwise hold the one-request lock at the start of a deploy.
