@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Callable
 
 import pytest
-from stacks.iam import assume_role_policy, policy_document, statement
+from stacks.base.iam import assume_role_policy, policy_document, statement
 
 from localcloud.base import aws
 from localcloud.lambdas.workers import CodeStore, FunctionError

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from stacks.iam import assume_role_policy, policy_document, statement
+from stacks.base.iam import assume_role_policy, policy_document, statement
 
 from localcloud.triggers.schedules import ScheduleFirer, at_time, next_firing, period_s
 from localcloud.triggers.sources import Schedule
