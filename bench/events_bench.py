@@ -18,6 +18,7 @@ import argparse
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import requests
 
@@ -38,7 +39,7 @@ def _running(args) -> dict:
     files = RunFiles(args.project_dir.resolve(), args.ready_file)
     try:
         ready = RunFiles.read_json(files.ready_file)
-        outputs = RunFiles.read_json(ready["flatOutputsFile"])
+        outputs = RunFiles.read_json(Path(ready["flatOutputsFile"]))
     except (OSError, ValueError, KeyError, TypeError):
         raise LocalCloudError(
             f"The local cloud is not serving here (no {files.ready_file}); start it with "
