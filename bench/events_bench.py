@@ -23,11 +23,11 @@ from pathlib import Path
 import requests
 
 from bench.common import describe_machine, median, percentile, table, write_json
-from localcloud import arguments, aws, command
-from localcloud.errors import LocalCloudError
-from localcloud.mailbox import MailClient
-from localcloud.output import say_error
-from localcloud.run_files import RunFiles
+from localcloud.base import arguments, aws, command
+from localcloud.base.errors import LocalCloudError
+from localcloud.base.output import say_error
+from localcloud.base.run_files import RunFiles
+from localcloud.emulator.mailbox import MailClient
 from tests.integration.mail import epoch
 from tests.integration.people import UserPool
 

@@ -20,12 +20,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from localcloud.clock import ClockClient
+from localcloud.emulator.clock import ClockClient
 from tests.integration.mail import LOCAL, Mailbox
 
-SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "contract" / "events.schema.json").read_text(encoding="utf-8")
-)
+SCHEMA = Path(__file__).parents[2] / "contract" / "events.schema.json"
 MAIL_WITHIN_S = 30
 
 
@@ -127,7 +125,7 @@ def test_a_cancel_returns_the_stock_puts_an_event_on_the_bus_and_mails(api, mail
             and e["detail"]["order"]["orderId"] == order["orderId"]
         )
     )
-    jsonschema.validate(event, SCHEMA)
+    jsonschema.validate(event, json.loads(SCHEMA.read_text(encoding="utf-8")))
     assert (event["detail"]["from"], event["detail"]["to"]) == ("PENDING", "CANCELLED")
     assert event["detail"]["reason"] == "CUSTOMER"
     mails = mailbox.wait_for(profile["email"], order["orderId"], since, count=2)

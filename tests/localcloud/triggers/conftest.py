@@ -11,11 +11,11 @@ import zipfile
 from collections.abc import Callable
 
 import pytest
-from stacks.base.iam import assume_role_policy, policy_document, statement
 
 from localcloud.base import aws
 from localcloud.lambdas.workers import CodeStore, FunctionError
 from localcloud.triggers.service import Triggers
+from stacks.base.iam import assume_role_policy, policy_document, statement
 
 REGION = aws.DEFAULT_REGION
 

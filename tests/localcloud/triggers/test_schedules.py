@@ -6,10 +6,10 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
-from stacks.base.iam import assume_role_policy, policy_document, statement
 
 from localcloud.triggers.schedules import ScheduleFirer, at_time, next_firing, period_s
 from localcloud.triggers.sources import Schedule
+from stacks.base.iam import assume_role_policy, policy_document, statement
 from tests.localcloud.triggers.conftest import unique
 
 T0 = 1_800_000_000.0
