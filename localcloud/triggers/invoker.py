@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 from localcloud.base import aws
-from localcloud.lambdas.function_faults import function_fault
+from localcloud.lambdas.function_faults import function_rules
 from localcloud.lambdas.workers import (
     INIT_TIMEOUT_S,
     CodeMismatch,
@@ -62,9 +62,9 @@ class Invoker:
         pool = self.pools.get(name)
         if pool is None:
             raise InvokeFailed(f"function {name} is not deployed")
-        fault = function_fault(self.endpoint_url, name)
+        faults = function_rules(self.endpoint_url).for_invocation(name)
         timeout = pool.spec.timeout_s + INIT_TIMEOUT_S
-        return pool.invoke(event, timeout, fault and fault.get("fault")).result
+        return pool.invoke(event, timeout, faults).result
 
     def client(self, name: str, service: str):
         """A boto3 client of ``service`` signed as function ``name``'s role."""
