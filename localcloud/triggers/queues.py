@@ -135,7 +135,7 @@ class QueuePoller:
             result = self.invoker.invoke(self.mapping.function_name, {"Records": batch})
         except FAILURES as exc:
             failed = {r["messageId"] for r in batch}
-            line["error"] = str(exc)
+            line["error"] = str(exc) or type(exc).__name__  # a timeout says nothing more
         else:
             failed = failed_items(result, batch) if self.mapping.report_item_failures else set()
             if failed is None:

@@ -181,7 +181,7 @@ class StreamPoller:  # pylint: disable=too-many-instance-attributes,too-few-publ
         try:
             result = self.invoker.invoke(self.mapping.function_name, event)
         except FAILURES as exc:
-            line["error"] = str(exc)
+            line["error"] = str(exc) or type(exc).__name__  # a timeout says nothing more
             failed_at = 0
         else:
             found = first_failed(result, batch) if self.mapping.report_item_failures else len(batch)

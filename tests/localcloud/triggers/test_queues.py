@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from localcloud.lambdas.workers import InvokeTimeout
 from localcloud.triggers.queues import QueuePoller, failed_items
 from localcloud.triggers.sources import Mapping
 from tests.localcloud.triggers.conftest import REGION, FakeInvoker, failing, wait_for
@@ -134,3 +135,20 @@ def test_a_failed_batch_is_kept_and_a_poison_message_reaches_the_dlq_after_max_r
 )
 def test_an_answer_naming_what_is_not_in_the_batch_fails_all_of_it(result, failed):
     assert failed_items(result, [{"messageId": "m1"}, {"messageId": "m2"}]) == failed
+
+
+def test_a_timed_out_batch_is_kept_and_its_line_names_the_timeout(clients):
+    queue = clients.queue(visibility_s=30)
+    mapping = mapped(clients, queue, BatchSize=1)
+    send(clients, queue, "slow")
+
+    def time_out(event):
+        raise InvokeTimeout()
+
+    run = poller(clients, mapping, FakeInvoker(clients, time_out))
+    assert run.poll_once() == 1
+    assert run.lines[0]["error"] == "InvokeTimeout" and run.lines[0]["failed"] == 1
+    attributes = clients.sqs.get_queue_attributes(
+        QueueUrl=queue["url"], AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+    )
+    assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
