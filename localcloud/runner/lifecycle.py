@@ -12,6 +12,7 @@ emulator stopped, the run's state removed. ``.localcloud/`` tells other shells w
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import signal
 import time
@@ -83,6 +84,9 @@ class Runner:
     def up(self) -> int:
         """Bring everything up, serve until interrupted, then tear down. Returns the exit code."""
         begun = time.monotonic()
+        # `kill -USR1 <pid>` prints every thread's stack to the runner's stderr: what a poller
+        # or the gateway is waiting on, without stopping anything.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         self._lock = claim(self.files)
         self.files.forget_last_run()
         self.record_phase("starting")
