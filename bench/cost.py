@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import read_json, table, write_json
+from bench.events_cost import events_cost
 from localcloud.base import arguments
 
 PRICES_FILE = Path(__file__).with_name("prices.json")
@@ -58,6 +59,10 @@ FREE_WHEN_IDLE = {
     "aws_appautoscaling_": "Application Auto Scaling: free (the capacity it sets is priced)",
     "aws_wafv2_web_acl_logging_configuration": "WAF logs: per GB ingested (usage)",
     "aws_cognito_": "Cognito user pools: per monthly active user only (priced by sign_in_cost)",
+    "aws_sqs_queue": "SQS: per request (usage; Lambda's idle polling is in the events table)",
+    "aws_cloudwatch_event_": "EventBridge: per event put (usage, in the events table)",
+    "aws_scheduler_schedule": "EventBridge Scheduler: per invocation (in the events table)",
+    "aws_sesv2_email_identity": "SES: per mail sent (usage, in the events table)",
 }
 # Prod sizes (monthly active users) the sign-in table also prices.
 PROD_MAU_SIZES = (10_000, 100_000, 1_000_000)
@@ -555,6 +560,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         f"Duration: {order_details['duration_source']}. DynamoDB if the tables were on-demand: "
         f"${order_details['dynamodb_if_tables_on_demand_per_million']:.2f} per million orders."
     )
+    events = {
+        stack: events_cost(config, prices)
+        for stack, config in configs.items()
+        if "aws_lambda_event_source_mapping" in config.get("resource", {})
+    }
+    _print_events(events, prices)
     share = largest[2] / real[largest[0]]["fixed_monthly"]
     print(
         f"\nLargest fixed cost: {largest[1]} in {largest[0]}, ${largest[2]:,.2f} per month "
@@ -567,9 +578,38 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:  # pylint: disable=to
         "cuts": cuts,
         "sign_in": {"per_environment": sign_in_rows, "prod_sizes": sizes},
         "order": {"rows": order_rows, "total_per_million": order_total, **order_details},
+        "events": events,
     }
     write_json("cost", data)
     return data
+
+
+def _print_events(events: dict[str, Any], prices: dict[str, Any]) -> None:
+    """The order events' monthly cost per environment: fixed rows, then the orders'."""
+    stacks = list(events)
+    first = events[stacks[0]]
+    rows = [
+        [what, *[events[s]["fixed"][i][1] for s in stacks]]
+        for i, (what, _) in enumerate(first["fixed"])
+    ]
+    per_day = prices["assumptions"]["orders_per_day"]["value"]
+    rows += [
+        [f"{what} ({first['orders_per_month']:,.0f} orders)", *[
+            events[s]["per_order"][i][1] * events[s]["orders_per_month"] for s in stacks
+        ]]
+        for i, (what, _) in enumerate(first["per_order"])
+    ]  # fmt: skip
+    rows.append(["TOTAL per month", *[events[s]["monthly"] for s in stacks]])
+    print()
+    print(
+        table(
+            f"What the order events add per month at {per_day:,} orders a day (USD; the first "
+            f"rows cost the same with no order; counts as in {stacks[0]}; local: what it would "
+            "cost on AWS)",
+            ["component", *[s.removeprefix("ecommerce-") for s in stacks]],
+            rows,
+        )
+    )
 
 
 def _cuts(  # pylint: disable=too-many-locals
@@ -600,7 +640,7 @@ def _cuts(  # pylint: disable=too-many-locals
         ),
         "capacity floor 5/5 (auto scaling min 5)": lambda s: floor_of(s, 5),
         "capacity floor 1/1 on indexes and tables": lambda s: floor_of(s, 1),
-        "no KMS interface endpoint": endpoints,
+        "no interface endpoints (KMS, EventBridge, SNS, SES)": endpoints,
     }
     rows = []
     for name, saving in cuts.items():

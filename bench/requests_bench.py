@@ -313,7 +313,7 @@ def _functions_role() -> dict[str, str]:
         grant.table.name: SimpleNamespace(
             arn=dynamodb.describe_table(TableName=HANDLER_ENV[grant.env_var])["Table"]["TableArn"]
         )
-        for spec in manifest.ALL
+        for spec in manifest.API
         for grant in spec.grants
     }
     key = admin.client("kms").describe_key(KeyId=os.environ[settings.PAGINATION_KEY_ID])
@@ -322,7 +322,7 @@ def _functions_role() -> dict[str, str]:
         RoleName="bench-functions",
         AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com"),
     )["Role"]
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         log_group = f"arn:aws:logs:{HANDLER_ENV['AWS_REGION']}:123456789012:log-group:{spec.name}"
         iam.put_role_policy(
             RoleName=role["RoleName"],

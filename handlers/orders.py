@@ -31,7 +31,7 @@ from store.data.dynamo import client as dynamodb_client
 from store.http import caller, validation, web
 from store.runtime import clock
 from store.runtime.observability import logger, tracer
-from store.spec import schemas, settings
+from store.spec import events, schemas, settings
 from store.spec.errors import BadRequest, Forbidden, NotFound, detail
 
 app = web.create_app()
@@ -169,8 +169,11 @@ def update_order_status(order_id: str) -> Response:
     status = web.validated_body(app, "OrderStatusUpdate")["status"]
     who = caller.signed_in(app.current_event)
     if status == "CANCELLED":
-        owner = None if who.is_admin else who.sub
-        return web.ok(orders_table.cancel(order_id, clock.now(), owner=owner))
+        if who.is_admin:
+            return web.ok(orders_table.cancel(order_id, clock.now(), reason=events.ADMIN))
+        return web.ok(
+            orders_table.cancel(order_id, clock.now(), reason=events.CUSTOMER, owner=who.sub)
+        )
     if not who.is_admin:
         raise Forbidden(
             f"Only an administrator may move an order to {status}; its owner may cancel it.",

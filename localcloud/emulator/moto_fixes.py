@@ -12,6 +12,12 @@ emulator's process by ``localcloud.emulator.moto_server``.
   message sent to a mapped queue (receiving it, so the receive count that drives the redrive to
   the DLQ grew with each failed try) and on every write to a mapped table. The mapping is kept
   and listed as AWS does; the local cloud's triggers (``localcloud.triggers``) run it.
+- **An SES email identity's tags are kept under its ARN** (``identity/<address>``, what AWS
+  names and Terraform's provider lists tags by): moto filed them under ``email-identity/...``,
+  so every plan after the deploy wanted to add the stack's tags again.
+- **A queue's redrive policy comes back compact**, as SQS writes it
+  (``{"deadLetterTargetArn":"...","maxReceiveCount":5}``): moto put spaces in it, and every plan
+  after the deploy showed the stack's queues changing.
 
 Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
 test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
@@ -31,7 +37,9 @@ from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.utils import iso_8601_datetime_with_nanoseconds
 from moto.dynamodb.models import dynamodb_backends
-from moto.sqs.models import sqs_backends
+from moto.ses.utils import get_arn
+from moto.sesv2.models import SESV2Backend
+from moto.sqs.models import Queue, sqs_backends
 
 
 class StatementIdConflict(LambdaClientError):
@@ -102,6 +110,31 @@ def _mapped_sources(backend):
     yield from dynamodb_backends[backend.account_id][backend.region_name].tables.values()
 
 
+def _tagging_identity_arn(original):
+    def create_email_identity(self, email_identity, tags, *args, **kwargs):
+        result = original(self, email_identity, tags, *args, **kwargs)
+        if tags:
+            arn = get_arn(self, "ses", f"identity/{email_identity}")
+            self.core_backend.tagger.tag_resource(arn=arn, tags=tags)
+        return result
+
+    return create_email_identity
+
+
+class _CheckedProperty(property):
+    """A property replaced by one of the fixes (a property object takes no new attribute)."""
+
+
+def _compact_redrive_policy(original: property) -> property:
+    def attributes(self):
+        result = original.fget(self)
+        if self.redrive_policy:
+            result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return result
+
+    return _CheckedProperty(attributes)
+
+
 def install() -> None:
     """Install every fix above into moto's classes (idempotent: installs once)."""
     for owner, name, wrap in (
@@ -110,6 +143,8 @@ def install() -> None:
         (LambdaFunction, "update_configuration", _touching_last_modified),
         (LambdaFunction, "update_function_code", _touching_last_modified),
         (LambdaBackend, "create_event_source_mapping", _mapping_kept_only),
+        (SESV2Backend, "create_email_identity", _tagging_identity_arn),
+        (Queue, "attributes", _compact_redrive_policy),
     ):
         current = getattr(owner, name)
         if not getattr(current, "localcloud_checked", False):

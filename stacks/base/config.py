@@ -13,6 +13,8 @@ this module reads no global state):
   environment takes the first ``az_count`` of them.
 - ``ECOMMERCE_<ENV>_ALARM_EMAILS`` / ``ECOMMERCE_<ENV>_ALARM_HTTPS_ENDPOINT``: who the alarms of
   one environment notify (comma-separated addresses; one HTTPS URL).
+- ``ECOMMERCE_<ENV>_SENDER_ADDRESS`` / ``ECOMMERCE_<ENV>_LOW_STOCK_EMAILS``: the address one
+  environment's mail comes from; who its low-stock topic notifies (comma-separated addresses).
 - ``ECOMMERCE_<ENV>_CORS_ORIGINS``: comma-separated allowed origins of one environment.
 - ``ECOMMERCE_STATE_BUCKET`` (and optional ``ECOMMERCE_STATE_REGION``): S3 bucket for the
   Terraform state of dev, staging and prod, locked with an S3 lock file. Unset: local state.
@@ -134,6 +136,31 @@ class UserPool:  # pylint: disable=too-many-instance-attributes  # one per pool 
 
 
 @dataclass(frozen=True)
+class Events:  # pylint: disable=too-many-instance-attributes  # one per setting
+    """Order events: the mail sender, the low-stock and expiry rules, and the queues' delivery."""
+
+    # The address the customers' mail comes from: an SES identity the stack creates, which its
+    # owner verifies (docs/operations.md).
+    sender_address: str = "store@example.com"
+    # A product whose stock an order takes to this or below is reported to the admins.
+    low_stock_threshold: int = 5
+    # A PENDING order older than this is cancelled (reason EXPIRED) and its stock returned.
+    pending_limit_minutes: int = 60
+    # Deliveries of one message before SQS moves it to the queue's dead-letter queue.
+    max_receive_count: int = 5
+    # Who the low-stock topic notifies (each address confirms by mail).
+    low_stock_subscribers: tuple[str, ...] = ()
+    # Each event source mapping's batch: at most this many records, gathered for at most this
+    # long (0: deliver at once).
+    batch_size: int = 10
+    batch_window_seconds: int = 0
+    # The queues' age alarm: the oldest message waiting longer than this pages.
+    max_message_age_seconds: int = 300
+    # How often the expiry schedule fires.
+    expiry_rate_minutes: int = 5
+
+
+@dataclass(frozen=True)
 class StateBackend:
     """Where Terraform keeps the stack's state: an S3 bucket, or a local file path."""
 
@@ -186,6 +213,7 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     # cannot grant more (docs/delivery.md). ``ecommerce-account`` creates it. None: no boundary
     # (`local`, whose emulator runs no account stack).
     permissions_boundary: str | None = None
+    events: Events = field(default_factory=Events)
 
     @property
     def prefix(self) -> str:
@@ -270,7 +298,41 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
         if self.autoscaling is not None:
             self._validate_autoscaling(self.autoscaling)
         self._validate_user_pool(self.user_pool)
+        self._validate_events(self.events)
         return self
+
+    def _validate_events(self, events: Events) -> None:
+        checks = (
+            ("sender_address", bool(_EMAIL.match(events.sender_address)), "must be an address"),
+            ("low_stock_threshold", events.low_stock_threshold >= 0, "must be 0 or more"),
+            (
+                "pending_limit_minutes",
+                events.expiry_rate_minutes <= events.pending_limit_minutes <= 43200,
+                "must be at least expiry_rate_minutes and at most 43200 (30 days)",
+            ),
+            ("max_receive_count", 1 <= events.max_receive_count <= 1000, "must be 1..1000 (SQS)"),
+            (
+                "low_stock_subscribers",
+                all(_EMAIL.match(e) for e in events.low_stock_subscribers),
+                "must be email addresses",
+            ),
+            # SQS event source mappings: at most 10 records without a window (Lambda's rule).
+            (
+                "batch_size",
+                1 <= events.batch_size <= (10000 if events.batch_window_seconds else 10),
+                "must be 1..10, or 1..10000 with a batch window (Lambda)",
+            ),
+            ("batch_window_seconds", 0 <= events.batch_window_seconds <= 300, "must be 0..300"),
+            (
+                "max_message_age_seconds",
+                60 <= events.max_message_age_seconds <= 1209600,
+                "must be 60..1209600 (SQS keeps a message 14 days at most)",
+            ),
+            ("expiry_rate_minutes", 1 <= events.expiry_rate_minutes <= 1440, "must be 1..1440"),
+        )
+        for name, ok, problem in checks:
+            if not ok:
+                raise ConfigError(self.name, f"events.{name}", problem)
 
     def _validate_user_pool(self, pool: UserPool) -> None:
         checks = (
@@ -382,6 +444,7 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "log_level": "DEBUG",
                 "cors_allowed_origins": ("http://localhost:3000", "https://dev.store.example.com"),
                 "user_pool": UserPool(allow_user_password_auth=True),
+                "events": Events(sender_address="store@dev.store.example.com"),
             }
         )
     if name == "staging":
@@ -393,6 +456,9 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "autoscaling": AutoScaling(max_read=40, max_write=40),
                 "log_retention_days": 30,
                 "cors_allowed_origins": ("https://staging.store.example.com",),
+                "events": Events(
+                    sender_address="store@staging.store.example.com", pending_limit_minutes=240
+                ),
             }
         )
     if name == "prod":
@@ -410,6 +476,9 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "api_throttle_rate": 500.0,
                 "api_throttle_burst": 1000,
                 "waf_rate_limit_per_5_minutes": 10000,
+                "events": Events(
+                    sender_address="store@store.example.com", pending_limit_minutes=1440
+                ),
             }
         )
     if name == "local":
@@ -436,6 +505,8 @@ def _defaults(name: str, region: str) -> EnvironmentConfig:
                 "user_pool": UserPool(allow_user_password_auth=True),
                 # The emulator runs no account stack, so there is no boundary to carry.
                 "permissions_boundary": None,
+                # Fewer deliveries before the DLQ: the poison-message test waits for all of them.
+                "events": Events(sender_address="store@localcloud.test", max_receive_count=3),
             }
         )
     raise ConfigError(name, "name", f"must be one of {', '.join(ENVIRONMENTS)}")
@@ -458,12 +529,23 @@ def load(name: str, overrides: Mapping[str, str] | None = None) -> EnvironmentCo
         alarm_emails=emails or config.alarm_emails,
         alarm_https_endpoint=endpoint or config.alarm_https_endpoint,
     )
+    config = replace(config, events=_events(config.events, env, prefix))
     bucket = env.get("ECOMMERCE_STATE_BUCKET")
     if bucket and config.state.local_path is None:
         config = replace(
             config, state=StateBackend(bucket=bucket, region=env.get("ECOMMERCE_STATE_REGION"))
         )
     return config.validate()
+
+
+def _events(events: Events, env: Mapping[str, str], prefix: str) -> Events:
+    sender = env.get(f"{prefix}SENDER_ADDRESS", "").strip()
+    subscribers = _listed(env.get(f"{prefix}LOW_STOCK_EMAILS"))
+    return replace(
+        events,
+        sender_address=sender or events.sender_address,
+        low_stock_subscribers=subscribers or events.low_stock_subscribers,
+    )
 
 
 def _listed(raw: str | None) -> tuple[str, ...]:

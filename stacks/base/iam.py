@@ -1,7 +1,7 @@
 """IAM policy documents, written once: constructs describe statements, not JSON."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stacks.base.config import PROJECT
 
@@ -15,6 +15,8 @@ class PolicyScope:
     account_id: str
     environment: str
     prefix: str
+    # The SES identity the environment's mail is sent from (its sender address); ``*``: any.
+    sender_identity: str = field(default="*", kw_only=True)
 
     def arn(self, service: str, resource: str, region: bool = True, account: bool = True) -> str:
         """An ARN of ``service`` in this partition (and region and account)."""

@@ -130,6 +130,7 @@ class AccountStack(AwsStack):
             account_id=self.account_id,
             environment=environment.name,
             prefix=environment.prefix,
+            sender_identity=environment.events.sender_address,
         )
 
     def _scope(self, access: CiAccess) -> CiScope:

@@ -32,7 +32,7 @@ DETACHED_POLICIES = (
     "AWSXRayDaemonWriteAccess",
 )
 # Services the deploy role may hand the environment's roles to.
-PASSED_TO = ("lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com")
+PASSED_TO = ("lambda.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com")
 # IAM's limit on one managed policy document, whitespace excluded.
 MAX_POLICY_CHARS = 6144
 # What gives a role its permissions: allowed only on roles under the environment's boundary
@@ -84,6 +84,12 @@ def _named(scope: CiScope) -> dict[str, list[str]]:
             scope.arn("cloudwatch", f"dashboard/{p}-*", region=False),
         ],
         "wafv2": [scope.arn("wafv2", f"regional/webacl/{p}-*/*")],
+        "sqs": [scope.arn("sqs", f"{p}-*")],
+        # The bus, and the rules on it (a rule of a custom bus is ``rule/<bus>/<rule>``).
+        "events": [scope.arn("events", f"event-bus/{p}-*"), scope.arn("events", f"rule/{p}-*/*")],
+        "scheduler": [scope.arn("scheduler", f"schedule/default/{p}-*")],
+        # The mail identity is named by the environment's sender address, not by its prefix.
+        "ses": [scope.arn("ses", f"identity/{scope.sender_identity}")],
         "kms-alias": [scope.arn("kms", f"alias/{p}")],
         # User pool ids are generated: any pool of the account in the region.
         "cognito-idp": [scope.arn("cognito-idp", "userpool/*")],
@@ -113,6 +119,11 @@ READ_BY_NAME = {
                     "cognito-idp:ListTagsForResource"],
     "cloudwatch": ["cloudwatch:ListTagsForResource", "cloudwatch:GetDashboard"],
     "wafv2": ["wafv2:GetWebACL", "wafv2:GetLoggingConfiguration", "wafv2:ListTagsForResource"],
+    "sqs": ["sqs:GetQueueAttributes", "sqs:ListQueueTags"],
+    "events": ["events:DescribeEventBus", "events:DescribeRule", "events:ListTargetsByRule",
+               "events:ListTagsForResource"],
+    "scheduler": ["scheduler:GetSchedule"],
+    "ses": ["ses:GetEmailIdentity", "ses:ListTagsForResource"],
 }  # fmt: skip
 WRITE_BY_NAME = {
     "dynamodb": ["dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:UpdateTable",
@@ -142,6 +153,15 @@ WRITE_BY_NAME = {
     "wafv2": ["wafv2:CreateWebACL", "wafv2:UpdateWebACL", "wafv2:DeleteWebACL",
               "wafv2:AssociateWebACL", "wafv2:PutLoggingConfiguration",
               "wafv2:DeleteLoggingConfiguration", "wafv2:TagResource", "wafv2:UntagResource"],
+    "sqs": ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:SetQueueAttributes", "sqs:TagQueue",
+            "sqs:UntagQueue"],
+    "events": ["events:CreateEventBus", "events:DeleteEventBus", "events:PutRule",
+               "events:DeleteRule", "events:PutTargets", "events:RemoveTargets",
+               "events:TagResource", "events:UntagResource"],
+    "scheduler": ["scheduler:CreateSchedule", "scheduler:UpdateSchedule",
+                  "scheduler:DeleteSchedule"],
+    "ses": ["ses:CreateEmailIdentity", "ses:DeleteEmailIdentity", "ses:TagResource",
+            "ses:UntagResource"],
 }  # fmt: skip
 # Calls that take no resource, or whose resources have generated ids: `*` in the region. (SNS's
 # subscription calls take no resource in IAM: named with the topic's ARN they would grant nothing.)
@@ -153,6 +173,8 @@ READ_ANYWHERE = [
     "kms:ListAliases", "wafv2:GetWebACLForResource",
     # The deploy's first step: the account's concurrency quota (scripts/ci/concurrency.py).
     "lambda:GetAccountSettings",
+    # Event source mappings have generated ids (and listing them takes no resource).
+    "lambda:GetEventSourceMapping", "lambda:ListEventSourceMappings",
 ]  # fmt: skip
 WRITE_ANYWHERE = [
     "ec2:CreateVpc", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:ModifySubnetAttribute",
@@ -169,6 +191,8 @@ WRITE_ANYWHERE = [
     "logs:CreateLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
     "logs:PutResourcePolicy", "logs:DeleteResourcePolicy", "cognito-idp:CreateUserPool",
     "sns:Unsubscribe", "sns:SetSubscriptionAttributes",
+    "lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping",
+    "lambda:DeleteEventSourceMapping",
 ]  # fmt: skip
 # EC2 deletions: only of resources tagged with the environment.
 DELETE_TAGGED = [

@@ -1,7 +1,7 @@
 """The store's Lambda functions, one per resource, each with its own least-privilege role."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cdktf import AssetType, Postcondition, TerraformAsset, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -32,6 +32,9 @@ INTERFACE_ACTIONS = (
     "ec2:DeleteNetworkInterface",
     "ec2:UnassignPrivateIpAddresses",
 )
+# Listing a table's streams (what Lambda's mapping does with the stream reader's role) takes no
+# resource ARN: IAM applies it on "*" only.
+STREAM_LISTING = "dynamodb:ListStreams"
 # Actions that accept no resource ARN, so "Resource": "*" is the only form IAM takes for them:
 # X-Ray's segment upload, and EC2's Describe* (Lambda's documentation: DescribeNetworkInterfaces
 # "only works if it's allowed on all resources").
@@ -74,15 +77,21 @@ class FunctionsProps:  # pylint: disable=too-many-instance-attributes  # one per
     # ARN of the managed policy bounding each function's role; None: no boundary.
     permissions_boundary: str | None
     specs: tuple[manifest.FunctionSpec, ...] = manifest.ALL
+    # For each function, the ARNs of the manifest's logical resources (stacks/events.py), and
+    # the event settings' values by their names: what the event functions' specs name.
+    access_arns: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    event_settings: Mapping[str, str] = field(default_factory=dict)
 
 
 class Functions(Construct):
-    """One Lambda per resource (products, users, orders) from the ``handlers/`` directory.
+    """One Lambda per function of the manifest (the API's and the events') from ``handlers/``.
 
     Each function runs in the private subnets with X-Ray active and reserved concurrency, logs to
     its own encrypted log group, and assumes a role of its own whose inline policy grants exactly
-    the DynamoDB actions that ``handlers/store/spec/manifest.py`` lists, on exactly those tables and
-    their indexes, plus the key for pagination tokens and its own log group. A second inline
+    the DynamoDB actions that ``handlers/store/spec/manifest.py`` lists, on exactly those tables
+    and their indexes, what reading its event source takes (its queue, or its tables' streams),
+    its actions on the event resources it names, plus the key for pagination tokens and its own
+    log group. A second inline
     policy grants what the platform needs: network interfaces in the functions' own subnets and
     security groups, and X-Ray uploads. No AWS-managed policy is attached.
     """
@@ -135,7 +144,9 @@ class Functions(Construct):
             self,
             spec.name,
             function_name=name,
-            description=f"Store API: /{spec.name} routes",
+            description=f"Store events: {spec.name}"
+            if spec.access
+            else f"Store API: /{spec.name} routes",
             role=role.arn,
             runtime=RUNTIME,
             handler=spec.handler,
@@ -188,13 +199,17 @@ class Functions(Construct):
     @staticmethod
     def environment(spec: manifest.FunctionSpec, props: FunctionsProps) -> dict[str, str]:
         """The function's configuration, by the names in ``handlers/store/spec/settings.py``."""
-        return {grant.env_var: props.tables[grant.table.name].name for grant in spec.grants} | {
-            settings.PAGINATION_KEY_ID: props.kms_key_arn,
-            settings.CORS_ALLOWED_ORIGINS: ",".join(props.cors_allowed_origins),
-            settings.ENVIRONMENT: props.environment,
-            settings.LOG_LEVEL: props.log_level,
-            settings.SERVICE_NAME: f"{props.prefix}-{spec.name}",
-        }
+        return (
+            {grant.env_var: props.tables[grant.table.name].name for grant in spec.grants}
+            | {
+                settings.PAGINATION_KEY_ID: props.kms_key_arn,
+                settings.CORS_ALLOWED_ORIGINS: ",".join(props.cors_allowed_origins),
+                settings.ENVIRONMENT: props.environment,
+                settings.LOG_LEVEL: props.log_level,
+                settings.SERVICE_NAME: f"{props.prefix}-{spec.name}",
+            }
+            | {name: props.event_settings[name] for name in spec.environment}
+        )
 
     @staticmethod
     def runtime_policy(props: FunctionsProps) -> str:
@@ -229,9 +244,22 @@ class Functions(Construct):
                 statements.append(
                     statement(
                         sorted(grant.index_actions),
-                        [f"{table_arn}/index/{index.name}" for index in grant.table.indexes],
+                        [f"{table_arn}/index/{index.name}" for index in grant.indexes],
                     )
                 )
+        statements += Functions._event_statements(spec, props)
         statements.append(statement(list(KEY_ACTIONS), props.kms_key_arn))
         statements.append(statement(list(LOG_ACTIONS), f"{log_group_arn}:*"))
         return policy_document(*statements)
+
+    @staticmethod
+    def _event_statements(spec: manifest.FunctionSpec, props: FunctionsProps) -> list[dict]:
+        """Its access to the event resources (its queue, the streams, the bus...), each on the
+        ARNs the stack gives that logical resource; listing streams takes no ARN."""
+        statements = []
+        for access in spec.access:
+            named = sorted(set(access.actions) - {STREAM_LISTING})
+            statements.append(statement(named, list(props.access_arns[spec.name][access.resource])))
+            if STREAM_LISTING in access.actions:
+                statements.append(statement(STREAM_LISTING, "*"))
+        return statements

@@ -1,8 +1,8 @@
-"""Alarms and a dashboard over the functions, the API and the tables."""
+"""Alarms and a dashboard over the functions, the API, the tables and the event queues."""
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cdktf_cdktf_provider_aws.cloudwatch_dashboard import CloudwatchDashboard
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
@@ -28,6 +28,12 @@ class MonitoringProps:
     alarm_emails: tuple[str, ...] = ()
     alarm_https_endpoint: str | None = None
     api_latency_p99_ms: int = 2000
+    # The event queues by their logical names (each paged on when its oldest message waits
+    # longer than ``max_message_age_seconds``) and the dead-letter queues (paged on as soon as
+    # one holds a message).
+    queue_names: Mapping[str, str] = field(default_factory=dict)
+    dead_letter_queue_names: Mapping[str, str] = field(default_factory=dict)
+    max_message_age_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -40,15 +46,19 @@ class _Alarm:
     statistic: str | None = "Sum"
     extended_statistic: str | None = None
     description: str = ""
+    # (evaluation periods, datapoints to alarm) of one minute each.
+    evaluation: tuple[int, int] = (5, 3)
 
 
 class Monitoring(Construct):
     """An encrypted SNS topic, the alarms that page on it, and one dashboard.
 
     Alarms: per function errors, throttles and p99 duration near the timeout; the API stage's 5XX
-    and p99 latency; read and write throttles per table. Whether alarms notify the topic is the
-    environment's choice (the emulator has no one to page), and so is who the topic notifies: one
-    subscription per configured email address and HTTPS endpoint (each must confirm it).
+    and p99 latency; read and write throttles per table; the age of each event queue's oldest
+    message, and any message in a dead-letter queue (at once: one is a failed event). Whether
+    alarms notify the topic is the environment's choice (the emulator has no one to page), and
+    so is who the topic notifies: one subscription per configured email address and HTTPS
+    endpoint (each must confirm it).
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: MonitoringProps):
@@ -89,7 +99,8 @@ class Monitoring(Construct):
         ]
 
     def _alarm(self, prefix: str, alarm: _Alarm, actions: list[str]) -> CloudwatchMetricAlarm:
-        """3 of 5 one-minute periods over the threshold (or at it, for a count)."""
+        """3 of 5 one-minute periods (or as the alarm says) over the threshold (or at it, for a
+        count)."""
         return CloudwatchMetricAlarm(
             self,
             alarm.key,
@@ -101,8 +112,8 @@ class Monitoring(Construct):
             statistic=alarm.statistic,
             extended_statistic=alarm.extended_statistic,
             period=60,
-            evaluation_periods=5,
-            datapoints_to_alarm=3,
+            evaluation_periods=alarm.evaluation[0],
+            datapoints_to_alarm=alarm.evaluation[1],
             threshold=alarm.threshold,
             comparison_operator="GreaterThanOrEqualToThreshold"
             if alarm.statistic == "Sum"
@@ -157,7 +168,35 @@ class Monitoring(Construct):
                         description=f"DynamoDB {metric}",
                     )
                 )
-        return alarms
+        return alarms + Monitoring._queue_alarms(props)
+
+    @staticmethod
+    def _queue_alarms(props: MonitoringProps) -> list[_Alarm]:
+        alarms = [
+            _Alarm(
+                f"{key}-queue-age",
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                {"QueueName": name},
+                props.max_message_age_seconds,
+                statistic="Maximum",
+                description=f"A message of the {key} queue waits too long",
+            )
+            for key, name in props.queue_names.items()
+        ]
+        return alarms + [
+            _Alarm(
+                f"{key}-dlq-depth",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": name},
+                0,
+                statistic="Maximum",
+                description=f"A failed event is in the {key} dead-letter queue",
+                evaluation=(1, 1),
+            )
+            for key, name in props.dead_letter_queue_names.items()
+        ]
 
     @staticmethod
     def _dashboard(props: MonitoringProps) -> dict:
@@ -174,6 +213,9 @@ class Monitoring(Construct):
                     "metrics": metrics,
                 },
             }
+
+        def queues(metric: str, names: Mapping[str, str]) -> list:
+            return [["AWS/SQS", metric, "QueueName", name] for name in names.values()]
 
         functions = list(props.function_names.values())
         tables = list(props.table_names.values())
@@ -198,5 +240,11 @@ class Monitoring(Construct):
                     ["AWS/DynamoDB", m, "TableName", t]
                     for t in tables for m in ("ReadThrottleEvents", "WriteThrottleEvents")
                 ]),
+                widget("Event queues: oldest message (s)", queues(
+                    "ApproximateAgeOfOldestMessage", props.queue_names
+                ), stat="Maximum"),
+                widget("Dead-letter queues: messages", queues(
+                    "ApproximateNumberOfMessagesVisible", props.dead_letter_queue_names
+                ), stat="Maximum"),
             ]
         }  # fmt: skip

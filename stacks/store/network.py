@@ -63,6 +63,8 @@ class NetworkProps:
     # Rule descriptions the platform may not report back (the emulator's, for rules that name a
     # prefix list or a security group): Terraform must not see that as drift.
     ignore_rule_description_drift: bool = False
+    # The AWS services the functions call through interface endpoints (com.amazonaws.<region>.X).
+    interface_services: tuple[str, ...] = ("kms",)
 
 
 def subnet_cidrs(cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
@@ -78,8 +80,9 @@ class Network(Construct):
     """VPC with a public and a private subnet per zone (chosen by zone ID), and no NAT gateway.
 
     The functions run in the private subnets with one egress-only security group. They reach
-    DynamoDB through a gateway endpoint on the private route tables (free) and KMS through an
-    interface endpoint (for pagination tokens and environment decryption), so the private subnets
+    DynamoDB through a gateway endpoint on the private route tables (free) and the other services
+    they call through interface endpoints (KMS for pagination tokens and environment decryption;
+    EventBridge, SNS and SES for the order events), so the private subnets
     need no route to the internet at all. The default security group is emptied so nothing can
     use it by accident, and the VPC's flow logs go to an encrypted log group.
     """
@@ -102,7 +105,10 @@ class Network(Construct):
             "endpoints-sg", "endpoints", "Interface endpoints: HTTPS in from the functions only"
         )
         self._https_rules(endpoints_sg)
-        self.kms_endpoint = self._kms_endpoint(endpoints_sg)
+        self.interface_endpoints = {
+            service: self._interface_endpoint(service, endpoints_sg)
+            for service in props.interface_services
+        }
         self._flow_logs()
 
     def _vpc(self) -> Vpc:
@@ -211,7 +217,7 @@ class Network(Construct):
             VpcSecurityGroupEgressRule,
             "functions-to-endpoints",
             functions_sg,
-            "HTTPS to the KMS interface endpoint",
+            "HTTPS to the interface endpoints",
             referenced_security_group_id=endpoints_sg.id,
         )
 
@@ -241,19 +247,19 @@ class Network(Construct):
             **peer,
         )
 
-    def _kms_endpoint(self, endpoints_sg: SecurityGroup) -> VpcEndpoint:
-        """KMS through an interface endpoint in the private subnets, with private DNS, so the
-        functions' KMS calls never leave the VPC."""
+    def _interface_endpoint(self, service: str, endpoints_sg: SecurityGroup) -> VpcEndpoint:
+        """A service (KMS, EventBridge, SNS, SES's API) through an interface endpoint in the
+        private subnets, with private DNS, so the functions' calls to it never leave the VPC."""
         return VpcEndpoint(
             self,
-            "kms-endpoint",
+            f"{service}-endpoint",
             vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{self.props.region}.kms",
+            service_name=f"com.amazonaws.{self.props.region}.{service}",
             vpc_endpoint_type="Interface",
             private_dns_enabled=True,
             subnet_ids=[s.id for s in self.private_subnets],
             security_group_ids=[endpoints_sg.id],
-            tags={"Name": f"{self.props.prefix}-kms"},
+            tags={"Name": f"{self.props.prefix}-{service}"},
         )
 
     def _flow_logs(self) -> None:

@@ -4,12 +4,22 @@ from pathlib import Path
 
 from constructs import Construct
 
+from handlers.store.spec import manifest, settings
 from stacks.base.aws_stack import AwsStack
 from stacks.base.config import POWERTOOLS_LAYER, EnvironmentConfig
 from stacks.base.iam import managed_policy_arn
 from stacks.base.packaging import clean_copy
 from stacks.store.api import Api, ApiProps
 from stacks.store.encryption import Encryption, EncryptionProps
+from stacks.store.event_sources import EventSources, EventSourcesProps
+from stacks.store.events import (
+    EXPIRY,
+    LOW_STOCK,
+    NOTIFICATIONS,
+    STREAMED_TABLES,
+    Events,
+    EventsProps,
+)
 from stacks.store.firewall import Firewall, FirewallProps
 from stacks.store.functions import Functions, FunctionsProps
 from stacks.store.identity import Identity, IdentityProps
@@ -18,14 +28,21 @@ from stacks.store.network import Network, NetworkProps
 from stacks.store.tables import Tables, TablesProps
 
 HANDLERS_DIR = Path(__file__).resolve().parents[2] / "handlers"
+# What the functions call from the private subnets besides DynamoDB (a gateway endpoint): KMS,
+# and for the order events EventBridge (the publisher), SNS (the low-stock alerts) and SES's API
+# (the notifier). Lambda itself reads the queues and streams: no endpoint for those.
+INTERFACE_SERVICES = ("kms", "events", "sns", "email")
+# The event queues' outputs: ``<Title>QueueUrl`` and ``<Title>DeadLetterQueueArn``.
+QUEUE_OUTPUTS = {NOTIFICATIONS: "Notifications", LOW_STOCK: "LowStock", EXPIRY: "Expiry"}
 
 
 class StoreStack(AwsStack):
     """The store API in one environment, named ``ecommerce-<env>``.
 
     Built in the order each part needs the ones before it: the key, the network, the tables, the
-    functions (in the network, on the tables), sign-in, the API (to the functions, through
-    sign-in), its firewall, the alarms over all of it; then the outputs.
+    order events' bus and queues, the functions (in the network, on the tables and the events),
+    what feeds the event functions, sign-in, the API (to the functions, through sign-in), its
+    firewall, the alarms over all of it; then the outputs.
     """
 
     def __init__(
@@ -38,7 +55,9 @@ class StoreStack(AwsStack):
         self.encryption = self._encryption()
         self.network = self._network()
         self.tables = self._tables()
+        self.events = self._events()
         self.functions = self._functions(handlers_dir)
+        self.event_sources = self._event_sources()
         self.identity = self._identity()
         self.api = self._api()
         self.firewall = self._firewall()
@@ -83,6 +102,7 @@ class StoreStack(AwsStack):
                 kms_key_arn=self._key_arn,
                 permissions_boundary=self._permissions_boundary,
                 ignore_rule_description_drift=config.ignore_rule_description_drift,
+                interface_services=INTERFACE_SERVICES,
             ),
         )
 
@@ -98,6 +118,46 @@ class StoreStack(AwsStack):
                 point_in_time_recovery=config.point_in_time_recovery,
                 deletion_protection=config.deletion_protection,
                 kms_key_arn=self._key_arn,
+                streamed=frozenset(t.name for t in STREAMED_TABLES),
+            ),
+        )
+
+    def _events(self) -> Events:
+        config = self.config
+        return Events(
+            self,
+            "events",
+            EventsProps(
+                prefix=config.prefix,
+                config=config.events,
+                function_timeout_seconds=config.lambda_timeout_seconds,
+                kms_key_arn=self._key_arn,
+                permissions_boundary=self._permissions_boundary,
+                stream_arns=tuple(self.tables.tables[t.name].stream_arn for t in STREAMED_TABLES),
+            ),
+        )
+
+    def _event_settings(self) -> dict[str, str]:
+        """The event settings' values, by the names the functions read them by."""
+        events = self.config.events
+        return {
+            settings.EVENT_BUS_NAME: self.events.bus.name,
+            settings.SENDER_ADDRESS: events.sender_address,
+            settings.LOW_STOCK_THRESHOLD: str(events.low_stock_threshold),
+            settings.LOW_STOCK_TOPIC_ARN: self.events.topic.arn,
+            settings.PENDING_LIMIT_MINUTES: str(events.pending_limit_minutes),
+        }
+
+    def _event_sources(self) -> EventSources:
+        return EventSources(
+            self,
+            "event-sources",
+            EventSourcesProps(
+                config=self.config.events,
+                functions=self.functions.functions,
+                tables=self.tables.tables,
+                queues=self.events.queues,
+                stream_failure_queue_arn=self.events.dead_letter_queues["publisher"].arn,
             ),
         )
 
@@ -126,6 +186,8 @@ class StoreStack(AwsStack):
                 layers=(config.powertools_layer_arn,) if config.powertools_layer_arn else (),
                 layer_release=POWERTOOLS_LAYER["powertools"],
                 permissions_boundary=self._permissions_boundary,
+                access_arns={spec.name: self.events.access_arns(spec) for spec in manifest.ALL},
+                event_settings=self._event_settings(),
             ),
         )
 
@@ -192,6 +254,11 @@ class StoreStack(AwsStack):
                 alarms_to_sns=config.alarms_to_sns,
                 alarm_emails=config.alarm_emails,
                 alarm_https_endpoint=config.alarm_https_endpoint,
+                queue_names={k: q.name for k, q in self.events.queues.items()},
+                dead_letter_queue_names={
+                    k: q.name for k, q in self.events.dead_letter_queues.items()
+                },
+                max_message_age_seconds=config.events.max_message_age_seconds,
             ),
         )
 
@@ -200,6 +267,7 @@ class StoreStack(AwsStack):
         self._network_outputs()
         self._table_and_function_outputs()
         self._api_outputs()
+        self._event_outputs()
         self.output("AlarmTopicArn", self.monitoring.topic.arn, "The SNS topic the alarms notify.")
         self.output("Environment", self.config.name, "The environment's name.")
         self.output("Region", self.config.region, "The AWS region the environment is in.")
@@ -263,4 +331,20 @@ class StoreStack(AwsStack):
             "UserPoolClientId",
             pool.client.id,
             "The user pool's app client id (the audience of the API's ID tokens).",
+        )
+
+    def _event_outputs(self) -> None:
+        events = self.events
+        self.output("EventBusName", events.bus.name, "The order events' EventBridge bus.")
+        self.output("EventBusArn", events.bus.arn, "The order events' bus's ARN.")
+        for key, title in QUEUE_OUTPUTS.items():
+            self.output(f"{title}QueueUrl", events.queues[key].url, f"The {key} queue's URL.")
+        for key, title in (QUEUE_OUTPUTS | {"publisher": "Publisher"}).items():
+            self.output(
+                f"{title}DeadLetterQueueArn",
+                events.dead_letter_queues[key].arn,
+                f"The ARN of the {key} dead-letter queue.",
+            )
+        self.output(
+            "LowStockTopicArn", events.topic.arn, "The SNS topic the low-stock alerts go to."
         )

@@ -45,6 +45,8 @@ class TablesProps:
     deletion_protection: bool
     kms_key_arn: str
     specs: tuple[table_specs.TableSpec, ...] = table_specs.ALL
+    # The tables whose change stream a function reads (new and old images of each change).
+    streamed: frozenset[str] = frozenset()
 
 
 class Tables(Construct):
@@ -53,7 +55,8 @@ class Tables(Construct):
     Each table and each of its indexes gets the environment's provisioned capacity, the table
     optionally with target-tracking auto scaling, encryption with the environment's key,
     point-in-time recovery and deletion protection as configured. The idempotency table is
-    on-demand: its traffic follows order placement and its items expire by TTL.
+    on-demand: its traffic follows order placement and its items expire by TTL. A table whose
+    changes a function reads (``streamed``) has its stream on, with both images.
 
     Only the tables' own capacity auto-scales. With the AWS provider 5.100.0 an index's capacity
     lives inside the ``global_secondary_index`` set: Terraform cannot ignore it alone (a nested
@@ -104,6 +107,8 @@ class Tables(Construct):
                 enabled=True, kms_key_arn=props.kms_key_arn
             ),
             deletion_protection_enabled=props.deletion_protection,
+            stream_enabled=spec.name in props.streamed or None,
+            stream_view_type="NEW_AND_OLD_IMAGES" if spec.name in props.streamed else None,
             # Auto scaling owns the table's capacity numbers; Terraform must not reset them.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["read_capacity", "write_capacity"])
             if scaled

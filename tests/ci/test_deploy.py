@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from cdktf import Testing
 
+from handlers.store.spec import manifest
 from stacks.base.config import load
 from stacks.store.store_stack import StoreStack
 
@@ -34,11 +35,12 @@ DEV = {"ecommerce-dev-products": 10, "ecommerce-dev-users": 10, "ecommerce-dev-o
 
 
 def test_the_stacks_reservations_are_read_from_the_synthesized_stack():
-    # 50 for each of prod's three functions: 150 in all.
+    # 50 for each of prod's seven functions (the API's three, the events' four): 350 in all.
     stack = json.loads(Testing.synth(StoreStack(Testing.app(), load("prod", {}))))
     region, wanted = concurrency.reservations(stack)
     assert region == "us-east-1"
-    assert wanted == {f"ecommerce-prod-{f}": 50 for f in ("products", "users", "orders")}
+    assert wanted == {f"ecommerce-prod-{spec.name}": 50 for spec in manifest.ALL}
+    assert sum(wanted.values()) == 350
 
 
 @pytest.mark.parametrize(

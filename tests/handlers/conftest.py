@@ -54,11 +54,17 @@ os.environ.update(
         settings.ORDERS_TABLE: TABLE_NAMES["orders"],
         settings.IDEMPOTENCY_TABLE: TABLE_NAMES["idempotency"],
         settings.PAGINATION_KEY_ID: "set-per-test",
+        settings.EVENT_BUS_NAME: "test-bus",
+        settings.SENDER_ADDRESS: "store@shop.example.com",
+        settings.LOW_STOCK_THRESHOLD: "5",
+        settings.LOW_STOCK_TOPIC_ARN: "set-per-test",
+        settings.PENDING_LIMIT_MINUTES: "60",
     }
 )
 
 # moto must be imported before any boto3 client exists so that it can intercept them all.
 import boto3  # noqa: E402
+from bus import Bus  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from store.spec import table_schemas  # noqa: E402
 
@@ -78,6 +84,12 @@ def aws_fixture():
         kms = boto3.client("kms")
         os.environ[settings.PAGINATION_KEY_ID] = kms.create_key()["KeyMetadata"]["KeyId"]
         yield dynamodb
+
+
+@pytest.fixture(name="bus")
+def bus_fixture(aws):  # pylint: disable=unused-argument
+    """The events' plumbing (tests/handlers/bus.py) on top of the fresh tables."""
+    return Bus.create(TABLE_NAMES)
 
 
 def table_items(dynamodb: Any, name: str) -> list[dict[str, Any]]:

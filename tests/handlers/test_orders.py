@@ -3,6 +3,7 @@
 import uuid
 from decimal import Decimal
 
+import conftest
 import pytest
 from store.data import orders_table, products_table
 
@@ -328,3 +329,14 @@ def test_patch_bad_status_is_400(api, shop, body):
     reply = api("PATCH", f"/orders/{order['orderId']}", body=body)
     assert (reply.status, reply.code) == (400, "BAD_REQUEST")
     assert reply.body["error"]["details"][0]["field"] == "status"
+
+
+@pytest.mark.parametrize(("who", "reason"), [("admin", "ADMIN"), ("ann", "CUSTOMER")])
+def test_cancel_records_who_cancelled(api, shop, who, reason):
+    order = place(api, shop, ("pen", 1)).body
+    assert "cancelReason" not in order
+    caller = {"ann": shop["ann"]}.get(who, conftest.ADMIN)
+    path = f"/orders/{order['orderId']}"
+    reply = api("PATCH", path, body={"status": "CANCELLED"}, caller=caller)
+    assert (reply.status, reply.body["cancelReason"]) == (200, reason)
+    assert api("GET", path, caller=caller).body == reply.body

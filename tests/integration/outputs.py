@@ -19,6 +19,9 @@ REQUIRED = (
     "ApiGatewayId", "ApiGatewayName", "ApiGatewayRootResourceId", "ApiGatewayExecutionArn",
     "ApiGatewayUrl", "ApiGatewayStageName", "UserPoolId", "UserPoolArn", "UserPoolClientId",
     "AlarmTopicArn", "Environment", "Region",
+    "EventBusName", "EventBusArn", "NotificationsQueueUrl", "NotificationsDeadLetterQueueArn",
+    "LowStockQueueUrl", "LowStockDeadLetterQueueArn", "ExpiryQueueUrl",
+    "ExpiryDeadLetterQueueArn", "PublisherDeadLetterQueueArn", "LowStockTopicArn",
 )  # fmt: skip
 
 

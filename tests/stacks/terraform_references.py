@@ -17,7 +17,14 @@ _ARNS = {
     "aws_kms_key": "arn:aws:kms:{region}:{account}:key/{id}",
     "aws_s3_bucket": "arn:aws:s3:::{bucket}",
     "aws_iam_openid_connect_provider": "arn:aws:iam::{account}:oidc-provider/{host}",
+    "aws_sqs_queue": "arn:aws:sqs:{region}:{account}:{name}",
+    "aws_sns_topic": "arn:aws:sns:{region}:{account}:{name}",
+    "aws_cloudwatch_event_bus": "arn:aws:events:{region}:{account}:event-bus/{name}",
+    "aws_sesv2_email_identity": "arn:aws:ses:{region}:{account}:identity/{email_identity}",
+    "aws_cloudwatch_event_rule": "arn:aws:events:{region}:{account}:rule/{bus}/{name}",
 }
+# A table's stream is labelled with the time it was turned on.
+_STREAM_ARN = "arn:aws:dynamodb:{region}:{account}:table/{name}/stream/2026-01-01T00:00:00.000"
 
 
 def resolve(synth, text: str) -> tuple[str, dict[str, str]]:
@@ -32,14 +39,19 @@ def resolve(synth, text: str) -> tuple[str, dict[str, str]]:
         owners.append(resource)
         if attribute == "id":
             return f"{kind}-{name}"
-        assert attribute == "arn", match.group(0)
-        return _ARNS[kind].format(
+        if attribute == "name":
+            return resource["name"]
+        assert attribute in ("arn", "stream_arn"), match.group(0)
+        template = _STREAM_ARN if attribute == "stream_arn" else _ARNS[kind]
+        return template.format(
             region=synth.config.region,
             account=ACCOUNT,
             id=name,
             name=resource.get("name"),
             bucket=resource.get("bucket"),
             host=str(resource.get("url", "")).removeprefix("https://"),
+            email_identity=resource.get("email_identity"),
+            bus=resolve(synth, resource.get("event_bus_name", ""))[0],
         )
 
     resolved = _REFERENCE.sub(value, text)

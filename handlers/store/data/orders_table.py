@@ -7,9 +7,12 @@
 - ``advance``: one UpdateItem, conditioned on the status being one the move is allowed from; on
   failure DynamoDB returns the item as it was (ALL_OLD), which tells 404 from 409 without a read.
 - ``cancel``: GetItem (the items to put back), then one TransactWriteItems: Update of the status
-  if it is still the one read (and, for a customer, if the order is the caller's), plus an Update
-  per product putting its stock back. Stock goes back only into products that still exist: when
-  one was deleted, the transaction fails on it and is retried without it (the rare path).
+  (and ``cancelReason``) if it is still the one read (and, for a customer, if the order is the
+  caller's), plus an Update per product putting its stock back. Stock goes back only into
+  products that still exist: when one was deleted, the transaction fails on it and is retried
+  without it (the rare path).
+- ``pending_before``: Query, oldest first, all pages (index ``status-createdAt-index``): the
+  expirer's PENDING orders created before a time.
 """
 
 from decimal import Decimal
@@ -17,11 +20,14 @@ from typing import Any
 
 from ..spec import settings, table_schemas
 from ..spec.errors import Conflict, NotFound, Unprocessable, detail
-from . import dynamo, pagination, products_table, users_table
+from . import dynamo, pagination, products_table
 
 TABLE = dynamo.table_name(settings.ORDERS_TABLE)
 SPEC = table_schemas.ORDERS
 BY_USER = table_schemas.ORDERS_BY_USER
+BY_STATUS = table_schemas.ORDERS_BY_STATUS
+# Orders the expirer reads per Query page.
+PENDING_PAGE = 100
 # Status moves the contract allows; anything else is a 409.
 TRANSITIONS = {
     "PENDING": {"CONFIRMED", "CANCELLED"},
@@ -111,6 +117,10 @@ def place(order: dict[str, Any], products: dict[str, dict]) -> dict[str, Any]:
     already stored with this id was placed by an earlier attempt of the same request (the id
     comes from its ``Idempotency-Key``): that order is the answer, and no stock is taken again.
     """
+    # Imported here: the users table's name is read at import, and the expirer, which uses
+    # this module but never places an order, is given no users table.
+    from . import users_table  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+
     lines = order["items"]
     operations = [users_table.exists_op(order["userId"])]
     operations += [
@@ -221,25 +231,34 @@ def advance(order_id: str, status: str, now: str) -> dict[str, Any]:
     return dynamo.from_item(response["Attributes"])
 
 
-def cancel(order_id: str, now: str, owner: str | None = None) -> dict[str, Any]:
-    """Cancel the order and put its stock back, in one transaction.
+def cancel(  # pylint: disable=too-many-arguments  # what, when, why, and two conditions
+    order_id: str,
+    now: str,
+    *,
+    reason: str,
+    owner: str | None = None,
+    only_from: str | None = None,
+) -> dict[str, Any]:
+    """Cancel the order and put its stock back, in one transaction; ``reason`` is stored as its
+    ``cancelReason`` (``store.spec.events.CANCEL_REASONS``).
 
     ``owner``: the caller's ``sub`` when the caller is a customer (None for an admin). Another
     user's order is a 404, as if it did not exist; the write is conditioned on both the status
-    read and the owner, so it applies only to what was checked.
+    read and the owner, so it applies only to what was checked. ``only_from``: cancel only an
+    order in this status (409 otherwise), as the expirer does with PENDING.
     """
     order = get(order_id)
     if owner is not None and order["userId"] != owner:
         raise NotFound("Order not found.")
-    if "CANCELLED" not in TRANSITIONS[order["status"]]:
+    if "CANCELLED" not in TRANSITIONS[order["status"]] or only_from not in (None, order["status"]):
         raise _not_allowed(order["status"], "CANCELLED")
     condition = "#status = :old" + (" AND userId = :owner" if owner is not None else "")
-    values = {"new": "CANCELLED", "old": order["status"], "now": now}
+    values = {"new": "CANCELLED", "old": order["status"], "now": now, "reason": reason}
     update = {
         "Update": {
             "TableName": TABLE,
             "Key": {"orderId": {"S": order_id}},
-            "UpdateExpression": "SET #status = :new, updatedAt = :now",
+            "UpdateExpression": "SET #status = :new, updatedAt = :now, cancelReason = :reason",
             "ConditionExpression": condition,
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": dynamo.values(
@@ -253,10 +272,29 @@ def cancel(order_id: str, now: str, owner: str | None = None) -> dict[str, Any]:
     while True:
         try:
             dynamo.transact([update, *restocks])
-            return {**order, "status": "CANCELLED", "updatedAt": now}
+            return {**order, "status": "CANCELLED", "updatedAt": now, "cancelReason": reason}
         except dynamo.Cancelled as exc:
             gone = {position for position in range(1, len(restocks) + 1) if exc.failed(position)}
             if exc.failed(0) or not gone:
                 raise Conflict("The order was changed by another request; retry.") from exc
             # Deleted products have no stock to put back: cancel without them.
             restocks = [op for position, op in enumerate(restocks, 1) if position not in gone]
+
+
+def pending_before(cutoff: str) -> list[dict[str, Any]]:
+    """Every PENDING order created before ``cutoff``, oldest first (all pages of the index)."""
+    request: dict[str, Any] = {
+        "TableName": TABLE,
+        "IndexName": BY_STATUS.name,
+        "KeyConditionExpression": "#status = :pending AND createdAt < :cutoff",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": dynamo.values(pending="PENDING", cutoff=cutoff),
+        "Limit": PENDING_PAGE,
+    }
+    orders: list[dict[str, Any]] = []
+    while True:
+        response = dynamo.client().query(**request)
+        orders += [dynamo.from_item(item) for item in response["Items"]]
+        if "LastEvaluatedKey" not in response:
+            return orders
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]

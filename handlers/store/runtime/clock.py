@@ -1,8 +1,16 @@
-"""Identifiers and timestamps in the contract's formats."""
+"""Identifiers, and the time as the functions see it, in the contract's formats.
+
+Every handler reads "now" here and nowhere else: locally, ``STORE_CLOCK_OFFSET_SECONDS`` (set by
+the local cloud before each invocation, never on AWS) moves it, so that expiry can be tested by
+advancing the clock instead of waiting.
+"""
 
 import hashlib
+import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from ..spec import settings
 
 
 def new_id() -> str:
@@ -17,6 +25,17 @@ def id_for(*parts: str) -> str:
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
+def now_datetime() -> datetime:
+    """The current time (UTC), moved by the local cloud's clock offset when one is set."""
+    offset = float(os.environ.get(settings.CLOCK_OFFSET_SECONDS) or 0)
+    return datetime.now(UTC) + timedelta(seconds=offset)
+
+
+def iso(moment: datetime) -> str:
+    """``moment`` as ISO 8601 UTC with millisecond precision and a Z suffix."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def now() -> str:
-    """The current time, ISO 8601 UTC with millisecond precision and a Z suffix."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The current time (``now_datetime``) in the contract's format."""
+    return iso(now_datetime())

@@ -10,6 +10,8 @@ and would reject valid prices. The gateways therefore only check the range; the 
 numbers as ``Decimal`` and enforces the places listed in ``DECIMAL_PLACES`` exactly.
 """
 
+from . import events
+
 DRAFT_04 = "http://json-schema.org/draft-04/schema#"
 
 # The largest request body the API takes (the contract's 413 PAYLOAD_TOO_LARGE above it), checked
@@ -208,6 +210,8 @@ _ORDER = _response(
         "total": {"type": "number", "minimum": 0, "exclusiveMinimum": True},
         "currency": _CURRENCY,
         "status": _STATUS,
+        # Only on a CANCELLED order: who cancelled it (store.spec.events.CANCEL_REASONS).
+        "cancelReason": {"type": "string", "enum": list(events.CANCEL_REASONS)},
         "createdAt": _TIMESTAMP,
         "updatedAt": _TIMESTAMP,
     },

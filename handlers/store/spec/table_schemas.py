@@ -32,6 +32,8 @@ class TableSpec:
 PRODUCTS_BY_CATEGORY = IndexSpec("category-createdAt-index", "category", "createdAt")
 USERS_BY_EMAIL = IndexSpec("emailLower-index", "emailLower")
 ORDERS_BY_USER = IndexSpec("userId-createdAt-index", "userId", "createdAt")
+# The expirer's: PENDING orders, oldest first.
+ORDERS_BY_STATUS = IndexSpec("status-createdAt-index", "status", "createdAt")
 
 PRODUCTS = TableSpec(
     name="products",
@@ -48,8 +50,8 @@ USERS = TableSpec(
 ORDERS = TableSpec(
     name="orders",
     hash_key="orderId",
-    attributes={"orderId": "S", "userId": "S", "createdAt": "S"},
-    indexes=(ORDERS_BY_USER,),
+    attributes={"orderId": "S", "userId": "S", "createdAt": "S", "status": "S"},
+    indexes=(ORDERS_BY_USER, ORDERS_BY_STATUS),
 )
 # Powertools idempotency persistence layer: its default key and expiry attribute names.
 IDEMPOTENCY = TableSpec(

@@ -507,3 +507,33 @@ def test_a_functions_last_modified_moves_with_its_code_and_configuration(aws, fu
         FunctionName=function_name, ZipFile=make_zip({"app.py": "def handler(e, c): pass\n"})
     )
     assert last_modified() > configured
+
+
+def test_an_email_identitys_tags_are_listed_by_its_arn(aws):
+    # What Terraform's provider reads back after creating the stack's sender identity.
+    address = f"sender-{uuid.uuid4().hex[:8]}@example.com"
+    ses = aws("sesv2")
+    ses.create_email_identity(EmailIdentity=address, Tags=[{"Key": "project", "Value": "x"}])
+    arn = f"arn:aws:ses:{REGION}:123456789012:identity/{address}"
+    assert ses.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "project", "Value": "x"}]
+
+
+def test_a_queues_redrive_policy_comes_back_compact_as_sqs_writes_it(aws):
+    # What Terraform compares with the stack's own (compact) document after a deploy.
+    sqs = aws("sqs")
+    suffix = uuid.uuid4().hex[:8]
+    dead = sqs.create_queue(QueueName=f"dlq-{suffix}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": 3}, separators=(",", ":"))
+    queue = sqs.create_queue(QueueName=f"q-{suffix}", Attributes={"RedrivePolicy": policy})
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue["QueueUrl"], AttributeNames=["RedrivePolicy"]
+    )["Attributes"]
+    assert attributes["RedrivePolicy"] == policy
+    # A queue without one still has none.
+    assert (
+        "RedrivePolicy"
+        not in sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["All"])["Attributes"]
+    )

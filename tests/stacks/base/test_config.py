@@ -276,3 +276,70 @@ def test_user_password_auth_only_in_dev_and_local():
         "prod": everywhere,
         "local": (*everywhere, "ALLOW_USER_PASSWORD_AUTH"),
     }
+
+
+@pytest.mark.parametrize(
+    ("name", "sender", "limit", "receives"),
+    [
+        ("dev", "store@dev.store.example.com", 60, 5),
+        ("staging", "store@staging.store.example.com", 240, 5),
+        ("prod", "store@store.example.com", 1440, 5),
+        ("local", "store@localcloud.test", 60, 3),
+    ],
+)
+def test_events_matrix(name, sender, limit, receives):
+    events = load(name, {}).events
+    assert (events.sender_address, events.pending_limit_minutes) == (sender, limit)
+    assert (events.max_receive_count, events.low_stock_threshold) == (receives, 5)
+    assert events.low_stock_subscribers == ()
+
+
+def test_sender_and_low_stock_subscribers_are_overrides():
+    events = load(
+        "prod",
+        {
+            "ECOMMERCE_PROD_SENDER_ADDRESS": " orders@shop.example ",
+            "ECOMMERCE_PROD_LOW_STOCK_EMAILS": "a@shop.example,b@shop.example",
+        },
+    ).events
+    assert events.sender_address == "orders@shop.example"
+    assert events.low_stock_subscribers == ("a@shop.example", "b@shop.example")
+    # Another environment's variables change nothing here.
+    assert (
+        load("dev", {"ECOMMERCE_PROD_SENDER_ADDRESS": "x@y.example"}).events
+        == load("dev", {}).events
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "field_name"),
+    [
+        ({"sender_address": "not an address"}, "events.sender_address"),
+        ({"low_stock_threshold": -1}, "events.low_stock_threshold"),
+        ({"pending_limit_minutes": 4}, "events.pending_limit_minutes"),
+        ({"pending_limit_minutes": 43201}, "events.pending_limit_minutes"),
+        ({"max_receive_count": 0}, "events.max_receive_count"),
+        ({"low_stock_subscribers": ("admin",)}, "events.low_stock_subscribers"),
+        ({"batch_size": 11}, "events.batch_size"),
+        ({"batch_size": 0}, "events.batch_size"),
+        ({"batch_window_seconds": 301}, "events.batch_window_seconds"),
+        ({"max_message_age_seconds": 59}, "events.max_message_age_seconds"),
+        ({"expiry_rate_minutes": 0}, "events.expiry_rate_minutes"),
+    ],
+)
+def test_bad_events_values_name_the_field(change, field_name):
+    config = load("dev", {})
+    with pytest.raises(ConfigError, match=field_name.replace(".", r"\.")) as error:
+        replace(config, events=replace(config.events, **change)).validate()
+    assert error.value.field_name == field_name
+
+
+def test_a_batch_window_allows_larger_batches():
+    config = load("dev", {})
+    events = replace(config.events, batch_size=100, batch_window_seconds=5)
+    assert replace(config, events=events).validate().events.batch_size == 100
+
+
+def test_a_bad_sender_override_fails_naming_the_field():
+    with pytest.raises(ConfigError, match=r"events\.sender_address"):
+        load("staging", {"ECOMMERCE_STAGING_SENDER_ADDRESS": "nobody"})

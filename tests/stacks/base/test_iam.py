@@ -8,7 +8,7 @@ others); the KMS key policy is a resource policy, where "Resource": "*" means th
 import json
 import re
 
-from stacks.store.functions import RESOURCELESS_ACTIONS
+from stacks.store.functions import RESOURCELESS_ACTIONS, STREAM_LISTING
 from stacks.store.network import FLOW_LOG_RESOURCELESS_ACTIONS
 
 # Actions whose resource is an interface that does not exist before Lambda creates it.
@@ -71,7 +71,8 @@ def _wildcard_problems(statement):
         if "*" not in resource:
             continue
         if resource == "*":
-            wider = sorted(set(actions) - {*RESOURCELESS_ACTIONS, *FLOW_LOG_RESOURCELESS_ACTIONS})
+            resourceless = {*RESOURCELESS_ACTIONS, *FLOW_LOG_RESOURCELESS_ACTIONS, STREAM_LISTING}
+            wider = sorted(set(actions) - resourceless)
             problems += [f"{a} on *" for a in wider]
         elif _OWN_LOG_STREAMS.match(resource):
             problems += [f"{a} on log streams" for a in actions if not a.startswith("logs:")]

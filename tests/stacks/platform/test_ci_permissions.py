@@ -36,6 +36,7 @@ def scope_of(name: str, **change) -> CiScope:
         state_region="us-east-1",
         permissions_boundary=f"arn:aws:iam::{ACCOUNT}:policy/{config.permissions_boundary}",
         integration_tests=name == "dev",
+        sender_identity=config.events.sender_address,
     )
     return replace(scope, **change)
 
@@ -80,6 +81,7 @@ def test_every_action_is_named(role):
 def test_resources_are_scoped(role):
     env = role.split("-")[0]
     prefix = f"ecommerce-{env}"
+    sender = load(env, {}).events.sender_address
     for grant in grants(ROLES[role]):
         for resource in as_list(grant["Resource"]):
             if resource == "*":
@@ -99,6 +101,8 @@ def test_resources_are_scoped(role):
                 or re.fullmatch(r"arn:aws:cognito-idp:us-east-1:\d{12}:userpool/\*", resource)
                 # The private hosted zone AWS keeps for an interface endpoint's service.
                 or (resource == "arn:aws:route53:::hostedzone/*" and grant["Action"] == PRIVATE_DNS)
+                # The mail identity is named by the environment's own sender address.
+                or resource == f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/{sender}"
             )
             assert scoped, (grant["Sid"], resource)
 
@@ -174,7 +178,11 @@ def test_pass_role_only_to_the_stacks_services():
     assert grant["Resource"] == ["arn:aws:iam::123456789012:role/ecommerce-prod-*"]
     assert grant["Condition"] == {
         "StringEquals": {
-            "iam:PassedToService": ["lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+            "iam:PassedToService": [
+                "lambda.amazonaws.com",
+                "scheduler.amazonaws.com",
+                "vpc-flow-logs.amazonaws.com",
+            ]
         }
     }
 

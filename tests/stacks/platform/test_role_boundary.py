@@ -16,7 +16,7 @@ from stacks.base.config import load
 from stacks.base.iam import PolicyScope
 from stacks.platform.ci_permissions import MAX_POLICY_CHARS
 from stacks.platform.role_boundary import boundary_document
-from stacks.store.functions import RESOURCELESS_ACTIONS
+from stacks.store.functions import RESOURCELESS_ACTIONS, STREAM_LISTING
 from stacks.store.network import FLOW_LOG_RESOURCELESS_ACTIONS
 from tests.stacks.policy_evaluation import allowed, as_list, condition_holds
 from tests.stacks.terraform_references import ACCOUNT, resolve
@@ -102,7 +102,11 @@ def test_every_action_is_named_and_star_only_where_iam_takes_nothing_else(accoun
         actions = as_list(grant["Action"])
         assert not [a for a in actions if "*" in a]
         if "*" in as_list(grant["Resource"]):
-            assert set(actions) <= {*RESOURCELESS_ACTIONS, *FLOW_LOG_RESOURCELESS_ACTIONS}
+            assert set(actions) <= {
+                *RESOURCELESS_ACTIONS,
+                *FLOW_LOG_RESOURCELESS_ACTIONS,
+                STREAM_LISTING,
+            }
 
 
 def test_every_role_of_a_real_environment_carries_its_boundary(synths, account_synth):
@@ -113,7 +117,8 @@ def test_every_role_of_a_real_environment_carries_its_boundary(synths, account_s
         assert name == f"ecommerce-{env}-role-boundary" and name in boundaries
         expected = f"arn:aws:iam::{ACCOUNT}:policy/{name}"
         roles = synth.resources("aws_iam_role")
-        assert len(roles) == 4  # the three functions' and the flow logs'
+        # The seven functions', the flow logs' and the expiry schedule's.
+        assert len(roles) == 9
         for role in roles.values():
             assert resolve(synth, role["permissions_boundary"])[0] == expected
         # The boundary CI's deploy role must give every role it creates or writes to.
@@ -137,7 +142,14 @@ def test_local_roles_carry_none(synths):
 @pytest.mark.parametrize("env", REAL)
 def test_the_account_stack_deploys_the_builders_document(account_synth, env):
     config = load(env, {})
-    scope = PolicyScope("aws", config.region, ACCOUNT, env, config.prefix)
+    scope = PolicyScope(
+        "aws",
+        config.region,
+        ACCOUNT,
+        env,
+        config.prefix,
+        sender_identity=config.events.sender_address,
+    )
     assert deployed_boundary(account_synth, env) == json.loads(boundary_document(scope))
 
 
@@ -145,6 +157,13 @@ def test_the_account_stack_deploys_the_builders_document(account_synth, env):
 def test_fits_iams_limit(env):
     # The longest names: a GovCloud partition and a long region.
     config = load(env, {})
-    scope = PolicyScope("aws-us-gov", "ap-southeast-2", ACCOUNT, env, config.prefix)
+    scope = PolicyScope(
+        "aws-us-gov",
+        "ap-southeast-2",
+        ACCOUNT,
+        env,
+        config.prefix,
+        sender_identity=f"{'m' * 64}@{'d' * 60}.example.com",
+    )
     compact = json.dumps(json.loads(boundary_document(scope)), separators=(",", ":"))
     assert len(compact) < MAX_POLICY_CHARS

@@ -21,9 +21,10 @@ def _policy(env, name):
 
 def test_one_function_per_resource(env):
     functions = env.resources("aws_lambda_function")
-    assert sorted(f["function_name"] for f in functions.values()) == [
-        f"{env.config.prefix}-{n}" for n in ("orders", "products", "users")
-    ]
+    assert sorted(f["function_name"] for f in functions.values()) == sorted(
+        f"{env.config.prefix}-{spec.name}" for spec in manifest.ALL
+    )
+    assert len(functions) == 7
     for spec in manifest.ALL:
         function = _function(env, spec.name)
         assert function["runtime"] == "python3.12"
@@ -47,7 +48,7 @@ def test_layers_are_configuration(env):
 
 
 def test_environment_variables(env):
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         variables = _function(env, spec.name)["environment"]["variables"]
         tables = {g.env_var for g in spec.grants}
         assert set(variables) == tables | {
@@ -56,6 +57,7 @@ def test_environment_variables(env):
             settings.ENVIRONMENT,
             settings.LOG_LEVEL,
             settings.SERVICE_NAME,
+            *spec.environment,
         }
         for grant in spec.grants:
             assert f"tables_{grant.table.name}_" in variables[grant.env_var]
@@ -64,7 +66,7 @@ def test_environment_variables(env):
 
 
 def test_log_groups_with_retention(env):
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         group = env.one("aws_cloudwatch_log_group", f"functions_{spec.name}-logs")
         assert group["name"] == f"/aws/lambda/{env.config.prefix}-{spec.name}"
         assert group["retention_in_days"] == env.config.log_retention_days
@@ -97,7 +99,11 @@ def _dynamodb_grants(policy) -> dict[str, set[str]]:
     grants = {}
     for stmt in policy["Statement"]:
         actions = _as_list(stmt["Action"])
-        if not actions[0].startswith("dynamodb:"):
+        # The tables' own actions (the streams' are tests/unit/test_event_sources.py's).
+        resources = _as_list(stmt["Resource"])
+        if not actions[0].startswith("dynamodb:") or any(
+            r == "*" or r.endswith(".stream_arn}") for r in resources
+        ):
             continue
         for resource in _as_list(stmt["Resource"]):
             table = resource.split("tables_")[1].split("_")[0]
@@ -113,7 +119,7 @@ def test_policy_grants_exact_dynamodb_actions(synths, name):
 
 
 def test_policy_matches_manifest(env):
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         grants = _dynamodb_grants(_policy(env, spec.name))
         for grant in spec.grants:
             assert grants[grant.table.name] == set(grant.actions)
@@ -150,11 +156,11 @@ def test_no_managed_policies_eni_and_xray_rights_are_inline(env):
     attachments = env.resources("aws_iam_role_policy_attachment")
     assert [k for k in attachments if k.startswith("functions_")] == []
     runtime = [k for k in env.resources("aws_iam_role_policy") if "-runtime-policy" in k]
-    assert len(runtime) == 3
+    assert len(runtime) == len(manifest.ALL) == 7
 
 
 def test_functions_wait_for_their_log_group_and_policies(env):
-    for spec in manifest.ALL:
+    for spec in manifest.API:
         waits = set(_function(env, spec.name)["depends_on"])
         for kind, contains in (
             ("aws_cloudwatch_log_group", f"functions_{spec.name}-logs"),

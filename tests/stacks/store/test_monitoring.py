@@ -10,7 +10,7 @@ from stacks.store.store_stack import StoreStack
 
 
 def test_topic_is_encrypted(env):
-    topic = env.one("aws_sns_topic")
+    topic = env.one("aws_sns_topic", "alarms-topic")
     assert topic["name"] == f"{env.config.prefix}-alarms"
     assert "aws_kms_key" in topic["kms_master_key_id"]
 
@@ -20,12 +20,14 @@ def test_alarms(env):
         a["alarm_name"].removeprefix(f"{env.config.prefix}-"): a
         for a in env.resources("aws_cloudwatch_metric_alarm").values()
     }
-    for fn in ("products", "users", "orders"):
+    functions = ("products", "users", "orders", "publisher", "notifier", "stock-alerts", "expirer")
+    for fn in functions:
         assert {f"{fn}-errors", f"{fn}-throttles", f"{fn}-duration-p99"} <= set(alarms)
     assert {"api-5xx", "api-latency-p99"} <= set(alarms)
     for table in ("products", "users", "orders", "idempotency"):
         assert {f"{table}-read-throttles", f"{table}-write-throttles"} <= set(alarms)
-    assert len(alarms) == 3 * 3 + 2 + 4 * 2
+    # The queues' (tests/unit/test_events.py): three queues' age, four DLQs' depth.
+    assert len(alarms) == 7 * 3 + 2 + 4 * 2 + 3 + 4
     assert alarms["orders-duration-p99"]["threshold"] == env.config.lambda_timeout_seconds * 800
     assert alarms["api-5xx"]["dimensions"]["Stage"].endswith(".stage_name}")
 
@@ -63,7 +65,10 @@ def test_dashboard(env):
     api += ("Stage", env.one("aws_api_gateway_stage")["stage_name"])
     functions = [f["function_name"] for f in env.resources("aws_lambda_function").values()]
     tables = [t["name"] for t in env.resources("aws_dynamodb_table").values()]
-    assert len(functions) == 3 and len(tables) == 4
+    assert len(functions) == 7 and len(tables) == 4
+    queues = [q["name"] for q in env.resources("aws_sqs_queue").values()]
+    dead_letter_queues = [q for q in queues if q.endswith("-dlq")]
+    live_queues = [q for q in queues if q not in dead_letter_queues]
 
     def per(items, dimension, namespace, metrics):
         return {(namespace, m, dimension, i) for i in items for m in metrics}
@@ -89,6 +94,14 @@ def test_dashboard(env):
         "DynamoDB throttles": (
             "Sum",
             per(tables, "TableName", "AWS/DynamoDB", ["ReadThrottleEvents", "WriteThrottleEvents"]),
+        ),
+        "Event queues: oldest message (s)": (
+            "Maximum",
+            per(live_queues, "QueueName", "AWS/SQS", ["ApproximateAgeOfOldestMessage"]),
+        ),
+        "Dead-letter queues: messages": (
+            "Maximum",
+            per(dead_letter_queues, "QueueName", "AWS/SQS", ["ApproximateNumberOfMessagesVisible"]),
         ),
     }
 

@@ -41,8 +41,11 @@ def test_dynamodb_gateway_endpoint_on_private_route_tables(env):
     assert all("private" in rt for rt in endpoint["route_table_ids"])
 
 
-def test_kms_interface_endpoint_in_private_subnets(env):
-    endpoint = env.one("aws_vpc_endpoint", "kms")
+@pytest.mark.parametrize("service", ["kms", "events", "sns", "email"])
+def test_interface_endpoints_in_private_subnets(env, service):
+    # KMS for the functions' keys; EventBridge, SNS and SES's API for the event functions.
+    endpoint = env.one("aws_vpc_endpoint", f"{service}-endpoint")
+    assert endpoint["service_name"] == f"com.amazonaws.{env.config.region}.{service}"
     assert endpoint["vpc_endpoint_type"] == "Interface"
     assert endpoint["private_dns_enabled"] is True
     assert all("private" in s for s in endpoint["subnet_ids"])

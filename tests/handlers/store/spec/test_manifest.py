@@ -4,18 +4,26 @@ Every DynamoDB call the functions make during a full tour of the API is recorded
 botocore's before-call event) and turned into the IAM actions it needs, per table and index.
 """
 
+import importlib
+import os
+import subprocess
+import sys
 import uuid
 
 import conftest
 import pytest
+from bus import sqs_event
 from store.data import dynamo
-from store.spec import manifest, table_schemas
+from store.spec import manifest, settings, table_schemas
 
-from tests.events import customer
+from tests.events import LambdaContext, customer
 
 # Powertools reads the idempotency record back only when a conditional put loses a race and
 # DynamoDB returned no old item; the grant is needed, but a tour never exercises it.
-UNEXERCISED = {("orders", "dynamodb:GetItem", "idempotency", None)}
+UNEXERCISED = {
+    (function, "dynamodb:GetItem", "idempotency", None)
+    for function in ("orders", "notifier", "stock-alerts")
+}
 _TRANSACTION_ACTIONS = {
     "Put": "dynamodb:PutItem",
     "Update": "dynamodb:UpdateItem",
@@ -98,16 +106,16 @@ def tour(api):
     api("DELETE", f"/products/{pid}")
 
 
-def granted():
-    """Everything the manifest grants, as (function, action, table, index)."""
+def granted(functions):
+    """Everything the manifest grants ``functions``, as (function, action, table, index)."""
     result = set()
-    for function in manifest.ALL:
+    for function in functions:
         for grant in function.grants:
             result |= {(function.name, action, grant.table.name, None) for action in grant.actions}
             result |= {
                 (function.name, action, grant.table.name, index.name)
                 for action in grant.index_actions
-                for index in grant.table.indexes
+                for index in grant.indexes
             }
     return result
 
@@ -116,13 +124,96 @@ def test_grants_are_exactly_what_the_handlers_use(recorder):
     tour(
         lambda method, path, **kwargs: conftest.invoke(conftest.make_event(method, path, **kwargs))
     )
-    assert recorder.used - granted() == set(), "used but not granted"
-    assert granted() - recorder.used == UNEXERCISED, "granted but never used"
+    assert recorder.used - granted(manifest.API) == set(), "used but not granted"
+    assert granted(manifest.API) - recorder.used == unexercised(manifest.API), (
+        "granted but never used"
+    )
+
+
+def events_tour(api, bus, recorder, monkeypatch):
+    """Every event function: an order placed, confirmed, cancelled, one expired, a low stock, a
+    mail refused then sent, an alert refused then told (a failure deletes its in-progress
+    idempotency record)."""
+    ann = customer()
+    api("POST", "/users", body={"email": "a@b.co", "name": "A"}, caller=ann)
+    product = api("POST", "/products", body={"name": "P", "price": 1, "category": "c", "stock": 9})
+    body = {"items": [{"productId": product.body["productId"], "quantity": 5}]}
+    placed = api("POST", "/orders", body=body, caller=ann).body
+    api("PATCH", f"/orders/{placed['orderId']}", body={"status": "CANCELLED"}, caller=ann)
+    api("POST", "/orders", body={"items": [{**body["items"][0], "quantity": 1}]}, caller=ann)
+
+    def run(module, name, event):
+        recorder.function = name
+        return importlib.import_module(module).handler(event, LambdaContext())
+
+    run("publisher", "publisher", bus.stream_event("orders"))
+    run("publisher", "publisher", bus.stream_event("products"))
+    published = bus.published()
+    sender = os.environ[settings.SENDER_ADDRESS]
+    monkeypatch.setenv(settings.SENDER_ADDRESS, "unverified@b.co")
+    run("notifier", "notifier", sqs_event(published[:1]))
+    monkeypatch.setenv(settings.SENDER_ADDRESS, sender)
+    run("notifier", "notifier", sqs_event(published))
+    stock_low = [e for e in published if e["detail-type"] == "StockLow"]
+    topic = os.environ[settings.LOW_STOCK_TOPIC_ARN]
+    monkeypatch.setenv(settings.LOW_STOCK_TOPIC_ARN, topic + "-gone")
+    run("stock_alerts", "stock-alerts", sqs_event(stock_low))
+    monkeypatch.setenv(settings.LOW_STOCK_TOPIC_ARN, topic)
+    run("stock_alerts", "stock-alerts", sqs_event(stock_low))
+    monkeypatch.setenv(settings.CLOCK_OFFSET_SECONDS, str(24 * 60 * 60))
+    run("expirer", "expirer", sqs_event(["{}"]))
+
+
+def test_event_functions_use_exactly_their_grants(recorder, bus, monkeypatch):
+    api = lambda method, path, **kwargs: conftest.invoke(  # noqa: E731
+        conftest.make_event(method, path, **kwargs)
+    )
+    events_tour(api, bus, recorder, monkeypatch)
+    used = {use for use in recorder.used if use[0] in {f.name for f in manifest.EVENTS}}
+    assert used - granted(manifest.EVENTS) == set(), "used but not granted"
+    assert granted(manifest.EVENTS) - used == unexercised(manifest.EVENTS), "granted but never used"
+
+
+def unexercised(functions):
+    """The grants of ``functions`` that no tour can exercise."""
+    return {use for use in UNEXERCISED if use[0] in {f.name for f in functions}}
 
 
 def test_manifest_names_every_function_module():
-    assert {f.handler for f in manifest.ALL} == {
+    assert {f.handler for f in manifest.API} == {
         "products.handler",
         "users.handler",
         "orders.handler",
     }
+    assert {f.handler for f in manifest.EVENTS} == {
+        "publisher.handler",
+        "notifier.handler",
+        "stock_alerts.handler",
+        "expirer.handler",
+    }
+    assert manifest.ALL == manifest.API + manifest.EVENTS
+
+
+def test_index_actions_name_only_their_indexes():
+    assert manifest.EXPIRER.grants[0].indexes == (table_schemas.ORDERS_BY_STATUS,)
+    assert manifest.ORDERS.grants[0].indexes == (table_schemas.ORDERS_BY_USER,)
+    assert manifest.PRODUCTS.grants[0].indexes == table_schemas.PRODUCTS.indexes
+    assert manifest.NOTIFIER.grants[0].indexes == ()  # the users table has one; no index action
+
+
+@pytest.mark.parametrize("spec", manifest.EVENTS, ids=lambda spec: spec.name)
+def test_an_event_function_loads_with_only_the_environment_its_manifest_names(spec):
+    """Its tables' names and its settings (``FunctionSpec.environment``) are all it is given."""
+    given = {grant.env_var: "table" for grant in spec.grants}
+    given |= {name: "1" for name in spec.environment}
+    environment = {"PATH": os.environ["PATH"], "AWS_DEFAULT_REGION": "us-east-1", **given}
+    module = spec.handler.split(".", maxsplit=1)[0]
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        cwd=conftest.HANDLERS,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert loaded.returncode == 0, loaded.stderr

@@ -64,11 +64,11 @@ def test_serve_refuses_a_mapping_that_is_not_the_tables():
 
 
 def test_every_function_of_the_manifest_serves_routes_and_no_other():
-    assert [spec.name for spec in manifest.ALL] == list(
+    assert [spec.name for spec in manifest.API] == list(
         dict.fromkeys(r.function for r in routes.ROUTES)
     )
-    assert set(APPS) == {spec.name for spec in manifest.ALL}
-    for spec in manifest.ALL:
+    assert set(APPS) == {spec.name for spec in manifest.API}
+    for spec in manifest.API:
         assert spec.handler == f"{spec.name}.handler"
 
 
