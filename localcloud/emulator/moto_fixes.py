@@ -18,6 +18,12 @@ emulator's process by ``localcloud.emulator.moto_server``.
 - **A queue's redrive policy comes back compact**, as SQS writes it
   (``{"deadLetterTargetArn":"...","maxReceiveCount":5}``): moto put spaces in it, and every plan
   after the deploy showed the stack's queues changing.
+- **A cancelled transaction leaves the tables and their streams as they were**, as on AWS:
+  moto rolled back by putting deep copies of the tables in their place, so every shard iterator
+  already handed out (a stream poller's) kept reading the old tables' streams, which no write
+  reached again, and the records of the transaction's writes made before the failing one stayed
+  in those streams. Now the tables stay the same objects, their state taken back from the copies,
+  and their streams lose the records of the cancelled writes.
 
 Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
 test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
@@ -36,7 +42,7 @@ from moto.apigateway.models import APIGatewayBackend
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.utils import iso_8601_datetime_with_nanoseconds
-from moto.dynamodb.models import dynamodb_backends
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.ses.utils import get_arn
 from moto.sesv2.models import SESV2Backend
 from moto.sqs.models import Queue, sqs_backends
@@ -135,6 +141,33 @@ def _compact_redrive_policy(original: property) -> property:
     return _CheckedProperty(attributes)
 
 
+def _rollback_in_place(original):
+    def transact_write_items(self, transact_items):
+        live = dict(self.tables)
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for name, table in live.items():
+                copy = self.tables.get(name)
+                if copy is not None and copy is not table:
+                    _take_back(table, copy)
+                    self.tables[name] = table
+            raise
+
+    return transact_write_items
+
+
+def _take_back(table, copy) -> None:
+    """``table`` given ``copy``'s state (from before the transaction), keeping its own stream
+    shard, the object the iterators read, cut back to the copy's records."""
+    shard = table.stream_shard
+    kept = copy.stream_shard
+    vars(table).update(vars(copy))
+    if shard is not None and kept is not None:
+        del shard.items[len(kept.items) :]
+        table.stream_shard = shard
+
+
 def install() -> None:
     """Install every fix above into moto's classes (idempotent: installs once)."""
     for owner, name, wrap in (
@@ -145,9 +178,11 @@ def install() -> None:
         (LambdaBackend, "create_event_source_mapping", _mapping_kept_only),
         (SESV2Backend, "create_email_identity", _tagging_identity_arn),
         (Queue, "attributes", _compact_redrive_policy),
+        (DynamoDBBackend, "transact_write_items", _rollback_in_place),
     ):
         current = getattr(owner, name)
         if not getattr(current, "localcloud_checked", False):
             checked = wrap(current)
-            checked.localcloud_checked = True
+            # a function or a _CheckedProperty: either takes the mark that installs once
+            checked.localcloud_checked = True  # pylint: disable=attribute-defined-outside-init
             setattr(owner, name, checked)
