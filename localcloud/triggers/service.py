@@ -16,14 +16,17 @@ from localcloud.base import aws
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.polling import Poller
 from localcloud.emulator.clock import ClockClient
-from localcloud.lambdas.workers import DEFAULT_CONCURRENCY_CAP, CodeStore
+from localcloud.lambdas.workers import DEFAULT_CONCURRENCY_CAP, INIT_TIMEOUT_S, CodeStore
 from localcloud.triggers.invoker import FAILURES, Invoker
 from localcloud.triggers.queues import QueuePoller, queue_url
 from localcloud.triggers.schedules import ScheduleFirer
 from localcloud.triggers.sources import Deployed, Schedule, read_deployed
+from localcloud.triggers.stalls import StallWatch
 from localcloud.triggers.streams import StreamPoller
 
-CLIENT_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5)
+CLIENT_CONFIG = Config(
+    retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=20
+)
 
 
 class TriggerLog:  # pylint: disable=too-few-public-methods  # one verb: write a line
@@ -63,6 +66,8 @@ class Intervals:
     schedules: float = 0.5
     refresh: float = 2.0
     """What is deployed (a redeploy's new mappings, schedules and function code)."""
+    stalls: float = 5.0
+    """Whether a poller's batch has outlived its bound (``stalls``)."""
 
 
 class Triggers:  # pylint: disable=too-many-instance-attributes
@@ -97,6 +102,12 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
         self.pollers: dict[str, Poller] = {}
         self.firer = ScheduleFirer(self.now, self.send, self.log.write)
         self._background: list[Poller] = []
+        self.stalls = StallWatch(self.batch_bound_s, self.log.write)
+
+    def batch_bound_s(self, function: str) -> float:
+        """How long a batch of ``function`` may take: its timeout and a worker's start."""
+        pool = self.invoker.pools.get(function)
+        return (pool.spec.timeout_s if pool else 0) + INIT_TIMEOUT_S
 
     def now(self) -> float:
         """The local clock's time."""
@@ -120,6 +131,7 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
         for name, interval, tick in (
             ("triggers-schedules", self.intervals.schedules, self._fire),
             ("triggers-refresh", self.intervals.refresh, self._refresh),
+            ("triggers-stalls", self.intervals.stalls, self.stalls.check),
         ):
             poller = Poller(name, interval, tick)
             poller.start()
@@ -137,7 +149,9 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
                 continue
             runner = self.poller_of(mapping)
             poller = Poller(
-                f"trigger-{mapping.function_name}", self.intervals.poll, _ticking(runner, self.log)
+                f"trigger-{mapping.function_name}",
+                self.intervals.poll,
+                _ticking(runner, self.log, self.stalls),
             )
             poller.start()
             self.pollers[uuid] = poller
@@ -210,13 +224,18 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
         self.invoker.close()
 
 
-def _ticking(runner, log: TriggerLog):
-    """A poller's tick: one batch at a time, again at once while there is more; an error
-    (the emulator restarting) is said and the next tick tries again."""
+def _ticking(runner, log: TriggerLog, stalls: StallWatch):
+    """A poller's tick: one batch at a time (each watched by ``stalls``), again at once while
+    there is more; an error (the emulator restarting) is said and the next tick tries again."""
+    mapping = runner.mapping
+
+    def once() -> int:
+        with stalls.batch(mapping.function_name, mapping.source_arn):
+            return runner.poll_once()
 
     def tick() -> None:
         try:
-            while runner.poll_once():
+            while once():
                 pass
         except Exception as exc:  # pylint: disable=broad-exception-caught
             log.write(
