@@ -51,7 +51,7 @@ def _dynamodb(scope: PolicyScope) -> list[dict]:
     """Each table and index with the union of the actions the functions take on it, one statement
     per set of actions."""
     actions: dict[str, set[str]] = defaultdict(set)
-    for spec in manifest.API:
+    for spec in manifest.ALL:
         for grant in spec.grants:
             table = scope.arn("dynamodb", f"table/{table_name(scope.prefix, grant.table)}")
             actions[table].update(grant.actions)
@@ -107,7 +107,7 @@ def boundary_statements(scope: PolicyScope) -> list[dict]:
     interfaces = scope.arn("ec2", "network-interface/*")
     function_logs = [
         scope.arn("logs", f"log-group:{log_group_name(scope.prefix, spec)}:*")
-        for spec in manifest.API
+        for spec in manifest.ALL
     ]
     return [
         *_dynamodb(scope),
