@@ -28,6 +28,12 @@ LAMBDA_SERVICE_CREDENTIALS = {
 }
 """Who the local gateway is when it plays the Lambda service: it may only assume roles whose trust
 policy names ``lambda.amazonaws.com``."""
+SCHEDULER_SERVICE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "LOCALCLOUDSCHEDULER0",
+    "AWS_SECRET_ACCESS_KEY": "local-cloud-scheduler-service-not-a-secret",
+}
+"""Who the local cloud's triggers are when they play EventBridge Scheduler: they may only assume
+roles whose trust policy names ``scheduler.amazonaws.com``."""
 UNSET = ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 """A session token left in the environment would be sent with the administrator's key, which the
 emulator refuses (a user's key has none)."""

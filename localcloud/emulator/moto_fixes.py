@@ -8,14 +8,22 @@ emulator's process by ``localcloud.emulator.moto_server``.
 - **A function's LastModified moves** when its code or configuration is updated, as on AWS:
   moto kept the creation time, so a redeploy that only changed a function's environment,
   timeout or memory looked like no change to whoever watches LastModified (the local gateway).
-
+- **moto runs no event source mapping itself**: it would invoke the function (in Docker) on every
+  message sent to a mapped queue (receiving it, so the receive count that drives the redrive to
+  the DLQ grew with each failed try) and on every write to a mapped table. The mapping is kept
+  and listed as AWS does; the local cloud's triggers (``localcloud.triggers``) run it.
 - **An SES email identity's tags are kept under its ARN** (``identity/<address>``, what AWS
   names and Terraform's provider lists tags by): moto filed them under ``email-identity/...``,
   so every plan after the deploy wanted to add the stack's tags again.
-
 - **A queue's redrive policy comes back compact**, as SQS writes it
   (``{"deadLetterTargetArn":"...","maxReceiveCount":5}``): moto put spaces in it, and every plan
   after the deploy showed the stack's queues changing.
+- **A cancelled transaction leaves the tables and their streams as they were**, as on AWS:
+  moto rolled back by putting deep copies of the tables in their place, so every shard iterator
+  already handed out (a stream poller's) kept reading the old tables' streams, which no write
+  reached again, and the records of the transaction's writes made before the failing one stayed
+  in those streams. Now the tables stay the same objects, their state taken back from the copies,
+  and their streams lose the records of the cancelled writes.
 
 Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
 test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
@@ -34,9 +42,10 @@ from moto.apigateway.models import APIGatewayBackend
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.utils import iso_8601_datetime_with_nanoseconds
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.ses.utils import get_arn
 from moto.sesv2.models import SESV2Backend
-from moto.sqs.models import Queue
+from moto.sqs.models import Queue, sqs_backends
 
 
 class StatementIdConflict(LambdaClientError):
@@ -88,6 +97,25 @@ def _touching_last_modified(original):
     return update
 
 
+def _mapping_kept_only(original):
+    def create_event_source_mapping(self, spec):
+        mapping = original(self, spec)
+        for owner in _mapped_sources(self):
+            registered = getattr(owner, "lambda_event_source_mappings", {})
+            if registered.get(mapping.function_arn) is mapping:
+                del registered[mapping.function_arn]
+        return mapping
+
+    return create_event_source_mapping
+
+
+def _mapped_sources(backend):
+    """The queues and tables of ``backend``'s account and region (where moto registers a
+    mapping to run it)."""
+    yield from sqs_backends[backend.account_id][backend.region_name].queues.values()
+    yield from dynamodb_backends[backend.account_id][backend.region_name].tables.values()
+
+
 def _tagging_identity_arn(original):
     def create_email_identity(self, email_identity, tags, *args, **kwargs):
         result = original(self, email_identity, tags, *args, **kwargs)
@@ -113,6 +141,33 @@ def _compact_redrive_policy(original: property) -> property:
     return _CheckedProperty(attributes)
 
 
+def _rollback_in_place(original):
+    def transact_write_items(self, transact_items):
+        live = dict(self.tables)
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for name, table in live.items():
+                copy = self.tables.get(name)
+                if copy is not None and copy is not table:
+                    _take_back(table, copy)
+                    self.tables[name] = table
+            raise
+
+    return transact_write_items
+
+
+def _take_back(table, copy) -> None:
+    """``table`` given ``copy``'s state (from before the transaction), keeping its own stream
+    shard, the object the iterators read, cut back to the copy's records."""
+    shard = table.stream_shard
+    kept = copy.stream_shard
+    vars(table).update(vars(copy))
+    if shard is not None and kept is not None:
+        del shard.items[len(kept.items) :]
+        table.stream_shard = shard
+
+
 def install() -> None:
     """Install every fix above into moto's classes (idempotent: installs once)."""
     for owner, name, wrap in (
@@ -120,11 +175,14 @@ def install() -> None:
         (APIGatewayBackend, "create_resource", _create_resource_once),
         (LambdaFunction, "update_configuration", _touching_last_modified),
         (LambdaFunction, "update_function_code", _touching_last_modified),
+        (LambdaBackend, "create_event_source_mapping", _mapping_kept_only),
         (SESV2Backend, "create_email_identity", _tagging_identity_arn),
         (Queue, "attributes", _compact_redrive_policy),
+        (DynamoDBBackend, "transact_write_items", _rollback_in_place),
     ):
         current = getattr(owner, name)
         if not getattr(current, "localcloud_checked", False):
             checked = wrap(current)
-            checked.localcloud_checked = True
+            # a function or a _CheckedProperty: either takes the mark that installs once
+            checked.localcloud_checked = True  # pylint: disable=attribute-defined-outside-init
             setattr(owner, name, checked)

@@ -10,11 +10,12 @@ with the secret. What moto leaves out, this module adds:
 - **Principals.** A fresh emulator knows no credentials, so nothing could call it. ``install``
   creates the account's administrator (``aws.ADMIN_CREDENTIALS``: the deploy, the tools, the
   tests, ``.localcloud/env``) and the identity the local gateway takes when it plays the Lambda
-  service (``aws.LAMBDA_SERVICE_CREDENTIALS``: it may only assume roles).
+  service (``aws.LAMBDA_SERVICE_CREDENTIALS``: it may only assume roles), and the one its
+  triggers take when they play EventBridge Scheduler (``aws.SCHEDULER_SERVICE_CREDENTIALS``).
 - **Service principals in trust policies.** moto compares a trust policy's principal with
   ``Principal.AWS`` only (and fails on a policy that has none, as every Lambda role's). Here a
-  statement naming ``Service: lambda.amazonaws.com`` admits the gateway's Lambda identity, and
-  nobody else, as AWS admits only the service.
+  statement naming ``Service: lambda.amazonaws.com`` admits the gateway's Lambda identity (and
+  ``scheduler.amazonaws.com`` the scheduler's), and nobody else, as AWS admits only the service.
 - **Signatures of bodiless requests.** moto verifies a signature over the request's parsed
   parameters when its body is empty: of a GET to API Gateway, that is its headers, and the
   signature never matches. Here a request without a body is verified as one.
@@ -23,6 +24,9 @@ with the secret. What moto leaves out, this module adds:
   names, with the action AWS requires for each part (a transaction's Put is ``PutItem`` on its
   table), and the key a KMS call names (or that its ciphertext names). A refusal is the
   service's ``AccessDeniedException``, naming the action and the resource, as AWS says it.
+  The events' services name their one resource the way moto's SQS does its queue's
+  (``_determine_resource``): EventBridge the bus an event is put on, SNS the topic, SES (v1 and
+  v2) the sender's email identity, so a role allowed them on those ARNs only may call them.
 """
 
 # This module extends moto's access control where moto has no hooks: its members are moto's own.
@@ -36,10 +40,14 @@ from collections.abc import Callable, Iterator
 
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
+from moto.events.responses import EventsHandler
 from moto.iam.access_control import IAMPolicyStatement, IAMRequest, IAMRequestBase
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.kms.responses import KmsResponse
+from moto.ses.responses import EmailResponse
+from moto.sesv2.responses import SESV2Response
+from moto.sns.responses import SNSResponse
 from moto.utilities.utils import get_partition
 
 from localcloud.base import aws
@@ -48,13 +56,22 @@ ACCOUNT_ID = "123456789012"
 """moto's default account: the one every local deploy lands in."""
 ADMINISTRATOR = "localcloud-administrator"
 LAMBDA_SERVICE = "localcloud-lambda-service"
-SERVICE_PRINCIPALS = {LAMBDA_SERVICE: "lambda.amazonaws.com"}
+SCHEDULER_SERVICE = "localcloud-scheduler-service"
+SERVICE_PRINCIPALS = {
+    LAMBDA_SERVICE: "lambda.amazonaws.com",
+    SCHEDULER_SERVICE: "scheduler.amazonaws.com",
+}
 """The emulator's users that stand for an AWS service principal in trust policies."""
 PRINCIPALS = (
     (ADMINISTRATOR, aws.ADMIN_CREDENTIALS, {"Effect": "Allow", "Action": "*", "Resource": "*"}),
     (
         LAMBDA_SERVICE,
         aws.LAMBDA_SERVICE_CREDENTIALS,
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+    ),
+    (
+        SCHEDULER_SERVICE,
+        aws.SCHEDULER_SERVICE_CREDENTIALS,
         {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
     ),
 )
@@ -129,22 +146,15 @@ def kms_needs(action: str, params: dict, scope: ArnScope) -> Needs:
     yield action, key if key.startswith("arn:") else scope.arn("kms", f"key/{key}")
 
 
-class _ResolvedRequest(IAMRequest):
-    """moto's check of a call, against each (action, resource) it needs instead of one ``*``."""
+class _JsonRequest(IAMRequest):
+    """moto's check of a call, refused in the JSON shape AWS's JSON-protocol services answer
+    with (moto's own is XML, which their clients cannot read)."""
 
-    needs: Callable[[str, dict, ArnScope], Needs]
     _resource = "*"
 
     def check_action_permitted(self, resource: str) -> None:
-        service, _, action = self._action.partition(":")
-        try:
-            params = json.loads(self._body or b"{}")
-        except ValueError:
-            params = {}
-        scope = ArnScope(get_partition(self._region), self._region, self.account_id)
-        for needed in dict.fromkeys(type(self).needs(action, params, scope)):
-            self._action, self._resource = f"{service}:{needed[0]}", needed[1]
-            super().check_action_permitted(self._resource)
+        self._resource = resource
+        super().check_action_permitted(resource)
 
     def _raise_access_denied(self) -> None:
         raise _json_error(
@@ -166,6 +176,23 @@ class _ResolvedRequest(IAMRequest):
         )
 
 
+class _ResolvedRequest(_JsonRequest):
+    """moto's check of a call, against each (action, resource) it needs instead of one ``*``."""
+
+    needs: Callable[[str, dict, ArnScope], Needs]
+
+    def check_action_permitted(self, resource: str) -> None:
+        service, _, action = self._action.partition(":")
+        try:
+            params = json.loads(self._body or b"{}")
+        except ValueError:
+            params = {}
+        scope = ArnScope(get_partition(self._region), self._region, self.account_id)
+        for needed in dict.fromkeys(type(self).needs(action, params, scope)):
+            self._action = f"{service}:{needed[0]}"
+            super().check_action_permitted(needed[1])
+
+
 def _json_error(code: str, message: str) -> JsonRESTError:
     """The error a JSON-protocol service (DynamoDB, KMS) answers with: a 400 naming ``code``."""
     error = JsonRESTError(code, message)
@@ -179,6 +206,45 @@ class _DynamoDBRequest(_ResolvedRequest):
 
 class _KmsRequest(_ResolvedRequest):
     needs = staticmethod(kms_needs)
+
+
+def _params(response) -> dict:
+    """A call's parameters: its JSON body, or its query string's first values."""
+    try:
+        found = json.loads(response.body or "{}")
+    except (ValueError, TypeError):
+        found = None
+    if isinstance(found, dict) and found:
+        return found
+    return {key: values[0] for key, values in (response.querystring or {}).items() if values}
+
+
+def _arn(response, service: str, resource: str) -> str:
+    partition = get_partition(response.region)
+    return f"arn:{partition}:{service}:{response.region}:{response.current_account}:{resource}"
+
+
+def _event_bus(response) -> str:
+    """The bus a PutEvents call puts its (first) event on, or the one a call names."""
+    params = _params(response)
+    entries = params.get("Entries") or [{}]
+    name = (entries[0] if isinstance(entries[0], dict) else {}).get("EventBusName")
+    name = name or params.get("EventBusName") or "default"
+    return name if name.startswith("arn:") else _arn(response, "events", f"event-bus/{name}")
+
+
+def _topic(response) -> str:
+    return _params(response).get("TopicArn") or "*"
+
+
+def _sender_identity(response) -> str:
+    """The email identity SES checks a send against: the sender's address."""
+    params = _params(response)
+    sender = params.get("FromEmailAddress") or params.get("Source")
+    if not sender:
+        return "*"
+    address = sender.rpartition("<")[2].rstrip(">").strip()
+    return _arn(response, "ses", f"identity/{address}")
 
 
 def _authorized_by(request_class: type) -> Callable:
@@ -241,6 +307,12 @@ def install() -> None:
     DynamoHandler._authenticate_and_authorize_normal_action = _authorized_by(_DynamoDBRequest)
     KmsResponse._authenticate_and_authorize_normal_action = _authorized_by(_KmsRequest)
     IAMPolicyStatement._check_principal = _check_principal
+    EventsHandler._determine_resource = _event_bus
+    EventsHandler._authenticate_and_authorize_normal_action = _authorized_by(_JsonRequest)
+    SNSResponse._determine_resource = _topic
+    EmailResponse._determine_resource = _sender_identity
+    SESV2Response._determine_resource = _sender_identity
+    SESV2Response._authenticate_and_authorize_normal_action = _authorized_by(_JsonRequest)
     current = IAMRequestBase._create_aws_request
     if not getattr(current, "localcloud_checked", False):
         IAMRequestBase._create_aws_request = _bodiless_as_sent(current)

@@ -26,6 +26,9 @@ What it adds to moto's own server application:
   ``--restore`` puts the file's backends in place before the server answers anything (or exits
   with status 3 and says why). The local cloud's warm start is built on it
   (``localcloud.deploy.warm``).
+- **A clock and a mailbox** (``localcloud.emulator.clock``, ``localcloud.emulator.mailbox``):
+  the local time the functions and schedules see (``/localcloud-api/clock``), and the mail SES
+  kept, stamped with it (``/localcloud-api/mail``).
 - **Backends warmed** (``--warm``) right after it listens, before any client needs them: moto
   builds each service's backend on its first request (IAM loads ~1,000 managed policies, EC2 its
   default VPC), seconds that would otherwise hold the one-request lock at the start of a deploy.
@@ -55,7 +58,8 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from localcloud.base import arguments, aws
-from localcloud.emulator import fault_endpoint, moto_fixes, moto_iam, state
+from localcloud.emulator import fault_endpoint, mailbox, moto_fixes, moto_iam, state
+from localcloud.emulator.clock import ClockEndpoint
 from localcloud.emulator.process import SAVE_STATE_PATH
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
@@ -311,12 +315,14 @@ def application(state_file=None):
     moto_fixes.install()
     moto_iam.install()
     moto_iam.create_principals()
+    mailbox.install()
     moto = DomainDispatcherApplication(create_backend_app)
     # Faults outside the lock: added latency delays only its own call.
-    return fault_endpoint.Faults(
+    answered = fault_endpoint.Faults(
         Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file)),
         functions=lambda_functions,
     )
+    return ClockEndpoint(mailbox.MailEndpoint(answered))
 
 
 def lambda_functions() -> set[str]:

@@ -22,6 +22,11 @@ tagged with the rules' ids (``TAG``); when the emulator's answer is marked with 
 fired, the call was served), the worker writes a ``fault`` line naming the rule and strikes before
 the handler sees the answer. Its own stdout and stderr both go to the gateway's stderr, like a
 function's logs; the protocol uses a private copy of the original stdout.
+
+Before each invocation the worker reads the local cloud's clock from the emulator
+(``/localcloud-api/clock``, ``localcloud.emulator.clock``) into ``STORE_CLOCK_OFFSET_SECONDS``,
+the offset that the handlers' "now" adds: one local HTTP call, so an ``advance`` holds from the
+next invocation on, in every worker. An emulator that does not answer it leaves the offset at 0.
 """
 
 import contextlib
@@ -33,6 +38,7 @@ import signal
 import sys
 import time
 import traceback
+import urllib.request
 
 PRELOADED = (
     "boto3",
@@ -52,6 +58,8 @@ PRELOADED = (
 TAG = "X-Localcloud-Fault-Rules"
 MARK = "X-Localcloud-Fault"
 """``localcloud.emulator.fault_endpoint``' headers (this file imports nothing of the project)."""
+CLOCK_PATH = "/localcloud-api/clock"
+CLOCK_OFFSET = "STORE_CLOCK_OFFSET_SECONDS"
 
 
 class LambdaContext:  # pylint: disable=too-few-public-methods,too-many-instance-attributes
@@ -108,6 +116,18 @@ def _spare():
     os.environ.update(setup["env"])
     time.tzset()
     return setup["codeDir"], setup["handler"]
+
+
+def _read_clock():
+    """The local clock's offset into ``STORE_CLOCK_OFFSET_SECONDS`` (0 when it cannot be read)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    offset = 0.0
+    try:
+        with urllib.request.urlopen(endpoint.rstrip("/") + CLOCK_PATH, timeout=2) as answer:
+            offset = float(json.loads(answer.read())["offsetSeconds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    os.environ[CLOCK_OFFSET] = repr(offset)
 
 
 def _strike(fault):
@@ -198,6 +218,7 @@ def main():
         os.environ["_X_AMZN_TRACE_ID"] = message["traceId"]
         context = LambdaContext(message["context"])
         fault = message.get("fault")
+        _read_clock()
         try:
             with _armed(fault, message.get("armed") or [], send):
                 result = handler(message["event"], context)

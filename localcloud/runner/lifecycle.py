@@ -2,8 +2,9 @@
 
 ``up``: the project claimed (``control``), the prerequisites checked, the emulator started,
 the stack deployed with ``cdktf deploy`` and its outputs files written (``stack``), the API served
-by the gateway until Ctrl-C / SIGTERM / ``--down`` (``serving``), saved changes made live in watch
-mode (``watch``). Then the teardown, step by step: the gateway stopped, the stack destroyed, the
+by the gateway until Ctrl-C / SIGTERM / ``--down`` (``serving``), the event source mappings and
+schedules run beside it (``triggers``), saved changes made live in watch mode (``watch``). Then
+the teardown, step by step: the triggers and the gateway stopped, the stack destroyed, the
 emulator stopped, the run's state removed. ``.localcloud/`` tells other shells what runs
 (``run_files``); ``run.json`` follows the phases.
 """
@@ -11,6 +12,7 @@ emulator stopped, the run's state removed. ``.localcloud/`` tells other shells w
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import signal
 import time
@@ -33,6 +35,7 @@ from localcloud.emulator.process import Emulator
 from localcloud.runner.control import claim
 from localcloud.runner.serving import Serving
 from localcloud.runner.watch import LiveUpdates, Watcher, archive_hashes
+from localcloud.triggers.service import Triggers
 
 
 @dataclass
@@ -70,6 +73,7 @@ class Runner:
         self.emulator: Emulator | None = None
         self.stack: Stack | None = None
         self.serving: Serving | None = None
+        self.triggers: Triggers | None = None
         self.watcher: Watcher | None = None
         self.warm: WarmStart | None = None
         self.gateway_socket = None
@@ -80,6 +84,9 @@ class Runner:
     def up(self) -> int:
         """Bring everything up, serve until interrupted, then tear down. Returns the exit code."""
         begun = time.monotonic()
+        # `kill -USR1 <pid>` prints every thread's stack to the runner's stderr: what a poller
+        # or the gateway is waiting on, without stopping anything.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         self._lock = claim(self.files)
         self.files.forget_last_run()
         self.record_phase("starting")
@@ -169,6 +176,8 @@ class Runner:
         self.gateway_socket = None  # the gateway's now
         region = outputs.get("Region") or self.region
         self.serving.start(outputs, region, prewarm=options.prewarm)
+        self.triggers = Triggers(self.emulator.url, region, self.serving.gateway.code_store)
+        self.triggers.start(prewarm=options.prewarm)
         timings = self.timings
         timings["gateway_s"] = round(time.monotonic() - started, 2)
         timings["ready_s"] = round(time.monotonic() - begun, 2)
@@ -185,6 +194,7 @@ class Runner:
         updates = LiveUpdates(
             root=self.root,
             gateway=self.serving.gateway,
+            triggers=self.triggers,
             lambda_client=client,
             packages_dir=self.files.packages,
             redeploy=self.stack.redeploy,
@@ -215,6 +225,7 @@ class Teardown:
             ("record", lambda: runner.record_phase("stopping")),
             ("watch", self._stop_watching),
             ("warm", lambda: runner.warm and runner.warm.stop()),
+            ("triggers", lambda: runner.triggers and runner.triggers.close()),
             ("gateway_s", self._stop_serving),
             ("child", self._stop_child),
             ("destroy_total_s", self._destroy),

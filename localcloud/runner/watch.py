@@ -139,14 +139,27 @@ def archive_hashes(directory: Path) -> set[str]:
 class LiveUpdates:  # pylint: disable=too-few-public-methods
     """Applies each ``Change`` to the running local cloud.
 
-    ``gateway``: the serving ``Gateway``; ``lambda_client``: boto3's, on the emulator;
+    ``gateway``: the serving ``Gateway``; ``triggers``: the running ``Triggers`` (their functions
+    are updated too); ``lambda_client``: boto3's, on the emulator;
     ``redeploy()``: runs the incremental deploy and returns what it changed (raises
     ``LocalCloudError`` when it fails); ``say``: the runner's output.
     """
 
-    def __init__(self, *, root, gateway, lambda_client, packages_dir, redeploy, say, code_hashes):
+    def __init__(  # pylint: disable=too-many-arguments
+        self,
+        *,
+        root,
+        gateway,
+        lambda_client,
+        packages_dir,
+        redeploy,
+        say,
+        code_hashes,
+        triggers=None,
+    ):
         self.root = Path(root)
         self.gateway = gateway
+        self.triggers = triggers
         self.lambda_client = lambda_client
         self.packages_dir = Path(packages_dir)
         self.redeploy = redeploy
@@ -179,7 +192,8 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
         archive = package(self.root / CODE_DIR, self.packages_dir)
         data = archive.read_bytes()
         sha = base64.b64encode(hashlib.sha256(data).digest()).decode()
-        pools = self.gateway.served.pools
+        pools = dict(self.triggers.invoker.pools) if self.triggers else {}
+        pools.update(self.gateway.served.pools)
         names = sorted(n for n, p in pools.items() if p.spec.code_sha256 in self.code_hashes)
         if not names:
             self.say(f"{_listed(change.code)} changed, but no served function runs handlers/")
@@ -190,6 +204,8 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
         swap = self.gateway.update_code({name: sha for name in names}, self._deploy(data))
         self._report(swap.failures)
         live = noticed + swap.served_at - started
+        if self.triggers is not None:
+            self._report(self.triggers.reload_functions())
         self.say(
             f"{_listed(change.code)} changed: {', '.join(names)} run CodeSha256 {sha} (live "
             f"{live:.2f} s after the save: noticed {noticed:.2f}, packaged "
@@ -218,6 +234,9 @@ class LiveUpdates:  # pylint: disable=too-few-public-methods
         workers start all the same, so a broken deploy is always said."""
         self.gateway.refresh()
         self._report(start_workers(self.gateway.served.pools))
+        if self.triggers is not None:
+            self.triggers.apply(self.triggers.read())
+            self._report(self.triggers.reload_functions())
 
     def _report(self, failures: dict[str, Exception]) -> None:
         for name, exc in sorted(failures.items()):

@@ -11,7 +11,10 @@ from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say_error
 from localcloud.runner.control import down, wait_ready
 from localcloud.runner.lifecycle import Options, Runner
-from localcloud.tools import fault_commands, users
+from localcloud.tools import clock_commands, fault_commands, mail_commands, users
+
+TOOLS = (users, fault_commands, clock_commands, mail_commands)
+"""The commands that act on a running local cloud, each answering its ``COMMANDS``."""
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -28,7 +31,7 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
             "Deploy the stack onto an embedded AWS emulator with cdktf and serve its API over "
             "HTTP, until Ctrl-C (or --down from another shell) tears it all down."
         ),
-        epilog=f"{users.USAGE} {fault_commands.USAGE}",
+        epilog=" ".join(t.USAGE for t in TOOLS),
     )
     _add_other_shell(parser)
     _add_what_and_where(parser)
@@ -129,7 +132,7 @@ def _add_how(parser: argparse.ArgumentParser) -> None:
 def main(argv=None) -> int:
     """Run the command; expected failures are one sentence on stderr and exit status 1."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    for tool in (users, fault_commands):
+    for tool in TOOLS:
         if argv[:1] and argv[0] in tool.COMMANDS:
             return tool.main(argv)
     args = parse_args(argv)

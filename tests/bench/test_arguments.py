@@ -80,6 +80,18 @@ def tools(sandbox: Path) -> dict[str, Tool]:
             (Option("--requests", COUNT, bad_count),),
         ),
         Tool(
+            "events_bench",
+            ("-m", "bench.events_bench"),
+            (
+                Option("--orders", COUNT, bad_count),
+                Option("--project-dir", st.just(str(sandbox)), bad_dir(sandbox)),
+                Option(
+                    "--ready-file", st.just(str(sandbox / "ready.json")), bad_file_to_write(sandbox)
+                ),
+            ),
+            project_dir=True,
+        ),
+        Tool(
             "localcloud_bench",
             ("-m", "bench.localcloud_bench"),
             (

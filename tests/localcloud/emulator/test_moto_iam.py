@@ -245,3 +245,43 @@ def test_a_removed_grant_is_denied_at_the_next_call(emulator, admin, world):
     )
     _denied(lambda: dynamodb.get_item(TableName=name, Key={"id": {"S": "1"}}))
     dynamodb.put_item(TableName=name, Item={"id": {"S": "2"}})
+
+
+def test_event_services_are_checked_against_the_bus_topic_and_sender_they_name(emulator, admin):
+    suffix = uuid.uuid4().hex[:8]
+    buses = [admin("events").create_event_bus(Name=f"{n}-{suffix}")["EventBusArn"] for n in "ab"]
+    topics = [admin("sns").create_topic(Name=f"{n}-{suffix}")["TopicArn"] for n in "ab"]
+    senders = [f"{n}-{suffix}@localcloud.test" for n in "ab"]
+    for sender in senders:
+        admin("sesv2").create_email_identity(EmailIdentity=sender)
+    role = admin("iam").create_role(
+        RoleName=f"ev-{suffix}", AssumeRolePolicyDocument=assume_role_policy("lambda.amazonaws.com")
+    )["Role"]
+    admin("iam").put_role_policy(
+        RoleName=role["RoleName"],
+        PolicyName="events",
+        PolicyDocument=policy_document(
+            statement("events:PutEvents", buses[0]),
+            statement("sns:Publish", topics[0]),
+            statement("ses:SendEmail", _arn(f"identity/{senders[0]}", "ses")),
+        ),
+    )
+    as_role = _as_lambda(emulator, role["Arn"])
+
+    def put(bus):
+        entry = {"Source": "store", "DetailType": "T", "Detail": "{}", "EventBusName": bus}
+        return as_role("events").put_events(Entries=[entry])
+
+    def mail(sender):
+        return as_role("sesv2").send_email(
+            FromEmailAddress=sender,
+            Destination={"ToAddresses": ["ann@example.com"]},
+            Content={"Simple": {"Subject": {"Data": "s"}, "Body": {"Text": {"Data": "b"}}}},
+        )
+
+    assert put(f"a-{suffix}")["FailedEntryCount"] == 0
+    assert "events:PutEvents" in _denied(lambda: put(f"b-{suffix}"))
+    assert as_role("sns").publish(TopicArn=topics[0], Message="m")["MessageId"]
+    assert "sns:Publish" in _denied(lambda: as_role("sns").publish(TopicArn=topics[1], Message="m"))
+    assert mail(senders[0])["MessageId"]
+    assert "ses:SendEmail" in _denied(lambda: mail(senders[1]))

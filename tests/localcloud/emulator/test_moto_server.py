@@ -537,3 +537,39 @@ def test_a_queues_redrive_policy_comes_back_compact_as_sqs_writes_it(aws):
         "RedrivePolicy"
         not in sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["All"])["Attributes"]
     )
+
+
+def test_a_cancelled_transaction_leaves_the_stream_an_iterator_reads_as_it_was(aws):
+    # What the stream pollers (localcloud.triggers) hold on to: a shard iterator handed out
+    # before the cancel keeps seeing the table's later writes, and none of the cancelled ones.
+    dynamodb, streams = aws("dynamodb"), aws("dynamodbstreams")
+    name = f"tx-{uuid.uuid4().hex[:8]}"
+    arn = dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    dynamodb.put_item(TableName=name, Item={"id": {"S": "before"}})
+    with pytest.raises(ClientError, match="TransactionCanceled"):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": name, "Item": {"id": {"S": "cancelled"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": name,
+                        "Key": {"id": {"S": "before"}},
+                        "ConditionExpression": "attribute_not_exists(id)",
+                    }
+                },
+            ]
+        )
+    dynamodb.put_item(TableName=name, Item={"id": {"S": "after"}})
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [r["dynamodb"]["Keys"]["id"]["S"] for r in records] == ["before", "after"]
+    assert "Item" not in dynamodb.get_item(TableName=name, Key={"id": {"S": "cancelled"}})

@@ -49,6 +49,10 @@ BAD_FAULT_CALL = st.sampled_from(
 """Never an AWS call a handler can make."""
 BAD_SHARE = st.sampled_from(["-0.1", "1.5", "nan", "inf", "", "x", "½"])
 BAD_LATENCY = st.sampled_from(["", "x", "-5ms", "1h", "61s", "ms", "1e3ms"])
+DURATION = Positional(
+    good=st.sampled_from(["90m", "2d", "1h30m"]),
+    bad=st.sampled_from(["", "90", "m", "-5m", "0m", "3651d", "1y", "5 minutes", "½h"]),
+)
 
 
 def tools(sandbox) -> dict[str, Tool]:
@@ -122,6 +126,27 @@ def tools(sandbox) -> dict[str, Tool]:
         ),
         Tool(
             "faults clear", localcloud, (project, ready), base=("faults", "clear"), project_dir=True
+        ),
+        Tool("clock", localcloud, (project, ready), base=("clock",), project_dir=True),
+        Tool(
+            "clock advance",
+            localcloud,
+            (project, ready),
+            (DURATION,),
+            base=("clock", "advance"),
+            project_dir=True,
+        ),
+        Tool(
+            "mail",
+            localcloud,
+            (
+                project,
+                ready,
+                Option("--to", st.just("ann@example.com"), bad_email),
+                Option("--json"),
+            ),
+            base=("mail",),
+            project_dir=True,
         ),
         Tool(
             "soak",

@@ -1,0 +1,189 @@
+"""Orders that tell the shop (issue 20), end to end through the deployed API, on the local cloud
+and, unchanged, on AWS: an order placed mails its customer; a cancel returns the stock, puts an
+event on the bus and mails; a message no consumer can handle reaches the dead-letter queue after
+``maxReceiveCount`` deliveries; an order left PENDING past the limit expires.
+
+Only the expiry needs the local clock (``python -m localcloud clock advance``): on AWS the order
+would have to wait the environment's whole limit (60 minutes in dev, a day in prod), so that test
+runs on the local cloud only, and says so when skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from localcloud.emulator.clock import ClockClient
+from tests.integration.mail import LOCAL, Mailbox
+
+SCHEMA = Path(__file__).parents[2] / "contract" / "events.schema.json"
+MAIL_WITHIN_S = 30
+
+
+@pytest.fixture
+def mailbox(aws, config) -> Mailbox:
+    """The customers' mail (locally the emulator's SES, on AWS the notifier's log)."""
+    return Mailbox(aws("logs"), f"/aws/lambda/{config.prefix}-notifier")
+
+
+@pytest.fixture
+def bus_tap(aws, outputs):
+    """Every event the bus carries from now on, in a queue of the test's own (a rule on the
+    bus), removed afterwards: ``read(predicate, within)``."""
+    name = f"it-tap-{uuid.uuid4().hex[:8]}"
+    sqs, events = aws("sqs"), aws("events")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    bus = outputs["EventBusName"]
+    rule = events.put_rule(Name=name, EventBusName=bus, EventPattern='{"source": ["store"]}')
+    sqs.set_queue_attributes(
+        QueueUrl=url,
+        Attributes={
+            "Policy": json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                            "Action": "sqs:SendMessage",
+                            "Resource": arn,
+                            "Condition": {"ArnEquals": {"aws:SourceArn": rule["RuleArn"]}},
+                        }
+                    ],
+                }
+            )
+        },
+    )
+    events.put_targets(Rule=name, EventBusName=bus, Targets=[{"Id": "tap", "Arn": arn}])
+    seen: list[dict] = []
+
+    def read(predicate, within: float = MAIL_WITHIN_S) -> dict:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            ):
+                seen.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            matching = [e for e in seen if predicate(e)]
+            if matching:
+                return matching[0]
+        raise AssertionError(f"no such event on the bus within {within} s (saw {len(seen)})")
+
+    yield read
+    events.remove_targets(Rule=name, EventBusName=bus, Ids=["tap"])
+    events.delete_rule(Name=name, EventBusName=bus)
+    sqs.delete_queue(QueueUrl=url)
+
+
+def _place(api, quantity: int = 2, stock: int = 10):
+    """A new customer and product, and an order of ``quantity`` of it: (shopper, profile,
+    product, order, when it was placed)."""
+    product = api.create_product(stock=stock)
+    shopper, profile = api.sign_up()
+    since = time.time() - 5
+    response = shopper.post(
+        "/orders", {"items": [{"productId": product["productId"], "quantity": quantity}]}
+    )
+    assert response.status_code == 201, response.text
+    order = response.json(parse_float=Decimal)
+    api.remember_order(order["orderId"])
+    return shopper, profile, product, order, since
+
+
+def _stock(api, product) -> int:
+    return api.as_(None).get(f"/products/{product['productId']}").json()["stock"]
+
+
+def test_an_order_placed_mails_its_customer_within_30_s(api, mailbox):
+    _, profile, _, order, since = _place(api)
+    (mail,) = mailbox.wait_for(profile["email"], order["orderId"], since, within=MAIL_WITHIN_S)
+    if LOCAL:
+        assert mail["subject"] == "Your order is placed"
+        assert f"Your order {order['orderId']} is placed." in mail["body"]
+
+
+def test_a_cancel_returns_the_stock_puts_an_event_on_the_bus_and_mails(api, mailbox, bus_tap):
+    shopper, profile, product, order, since = _place(api, quantity=3)
+    assert _stock(api, product) == 7
+    cancelled = shopper.patch(f"/orders/{order['orderId']}", {"status": "CANCELLED"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert _stock(api, product) == 10
+    event = bus_tap(
+        lambda e: (
+            e["detail-type"] == "OrderStatusChanged"
+            and e["detail"]["order"]["orderId"] == order["orderId"]
+        )
+    )
+    jsonschema.validate(event, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    assert (event["detail"]["from"], event["detail"]["to"]) == ("PENDING", "CANCELLED")
+    assert event["detail"]["reason"] == "CUSTOMER"
+    mails = mailbox.wait_for(profile["email"], order["orderId"], since, count=2)
+    if LOCAL:
+        assert [m["subject"] for m in mails] == ["Your order is cancelled", "Your order is placed"]
+
+
+def test_a_message_no_consumer_can_handle_reaches_the_dlq_after_max_receive_count(aws, outputs):
+    sqs = aws("sqs")
+    url = outputs["NotificationsQueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    policy = json.loads(attributes["RedrivePolicy"])
+    assert policy["deadLetterTargetArn"] == outputs["NotificationsDeadLetterQueueArn"]
+    marker = str(uuid.uuid4())
+    poison = {  # a schema version no consumer knows: it fails at every delivery
+        "version": "0",
+        "id": marker,
+        "source": "store",
+        "detail-type": "OrderPlaced",
+        "detail": {"schemaVersion": 999, "eventId": marker},
+    }
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(poison))
+    dlq_name = outputs["NotificationsDeadLetterQueueArn"].rsplit(":", 1)[1]
+    dlq = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
+    # Each failed delivery waits out the visibility timeout before the next one.
+    within = int(policy["maxReceiveCount"]) * (int(attributes["VisibilityTimeout"]) + 30)
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(
+            QueueUrl=dlq, MaxNumberOfMessages=10, VisibilityTimeout=1, AttributeNames=["All"]
+        ).get("Messages", []):
+            if json.loads(message["Body"]).get("id") == marker:
+                received = int(message["Attributes"]["ApproximateReceiveCount"])
+                sqs.delete_message(QueueUrl=dlq, ReceiptHandle=message["ReceiptHandle"])
+                assert received >= int(policy["maxReceiveCount"])
+                return
+        time.sleep(1)
+    raise AssertionError(f"the poison message did not reach the DLQ within {within} s")
+
+
+@pytest.mark.alters_stack
+@pytest.mark.skipif(
+    not LOCAL,
+    reason="needs the local clock: on AWS a PENDING order expires only after the environment's "
+    "whole limit (events.pending_limit_minutes) of real time",
+)
+def test_the_clock_advanced_past_the_limit_expires_a_stale_order(api, mailbox, config):
+    _, profile, product, order, since = _place(api, quantity=4)
+    assert _stock(api, product) == 6
+    limit = config.events.pending_limit_minutes + config.events.expiry_rate_minutes + 1
+    ClockClient(os.environ["AWS_ENDPOINT_URL"]).advance(limit * 60)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = api.get(f"/orders/{order['orderId']}").json()
+        if found["status"] == "CANCELLED":
+            break
+        time.sleep(0.5)
+    assert found["status"] == "CANCELLED" and found.get("cancelReason") == "EXPIRED", found
+    assert _stock(api, product) == 10
+    mails = mailbox.wait_for(profile["email"], order["orderId"], since, count=2)
+    assert mails[0]["subject"] == "Your order is cancelled"
