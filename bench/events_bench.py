@@ -27,7 +27,7 @@ from localcloud.base import arguments, aws, command
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say_error
 from localcloud.base.run_files import RunFiles
-from localcloud.emulator.mailbox import MailClient
+from localcloud.emulator.mail_client import MailClient
 from tests.integration.mail import epoch
 from tests.integration.people import UserPool
 

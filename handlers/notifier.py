@@ -79,7 +79,11 @@ def _notify(event: Event) -> dict[str, Any]:
             extra={"eventId": event.detail["eventId"], "errorCode": exc.response["Error"]["Code"]},
         )
         raise
-    logger.info("mail sent", extra={"eventId": event.detail["eventId"]})
+    # The order id, not the address: the integration suite finds the mail of its order by it.
+    logger.info(
+        "mail sent",
+        extra={"eventId": event.detail["eventId"], "orderId": event.detail["order"]["orderId"]},
+    )
     return {"sent": response["MessageId"]}
 
 

@@ -5,22 +5,48 @@ teardown, so neither ever raises."""
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
+import threading
+import time
 from pathlib import Path
 
 from localcloud.base.errors import LocalCloudError
 
+_LINES = threading.Lock()
+"""One lock for every line the process writes: the gateway's, the triggers' and the runner's
+share stdout, and a line written by two threads at once would come out glued to another."""
+
+
+def _write(text: str, stream=None) -> None:
+    stream = stream or sys.stdout
+    with _LINES, contextlib.suppress(OSError, ValueError):
+        # One write with its newline: print() writes the newline apart, another thread between.
+        stream.write(text + "\n")
+        stream.flush()
+
+
+class JsonLines:  # pylint: disable=too-few-public-methods  # one verb: write a line
+    """JSON lines on ``stream`` (default: stdout), whole lines from any thread: the gateway's
+    request log, the triggers' batches."""
+
+    def __init__(self, stream=None):
+        self.stream = stream
+
+    def write(self, record: dict) -> None:
+        """One line: the time, then ``record``."""
+        line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record})
+        _write(line, self.stream or sys.stdout)
+
 
 def say(message: str) -> None:
     """One line of the runner's own output."""
-    with contextlib.suppress(OSError, ValueError):
-        print(f"localcloud: {message}", flush=True)
+    _write(f"localcloud: {message}")
 
 
 def say_error(error: LocalCloudError) -> int:
     """The one sentence of an expected failure, on stderr; its exit status."""
-    with contextlib.suppress(OSError, ValueError):
-        print(f"localcloud: {error}", file=sys.stderr, flush=True)
+    _write(f"localcloud: {error}", sys.stderr)
     return error.exit_code
 
 

@@ -17,10 +17,9 @@ import json
 import re
 import threading
 import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime
 
+from localcloud.base import control_api
 from localcloud.base.errors import LocalCloudError
 
 PATH = "/localcloud-api/clock"
@@ -139,19 +138,9 @@ class ClockClient:
         return self._call({"advanceSeconds": seconds})
 
     def _call(self, data: dict | None) -> dict:
-        body = None if data is None else json.dumps(data).encode()
-        request = urllib.request.Request(
-            self.url, data=body, method="GET" if data is None else "POST"
-        )
-        request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as exc:
+            return control_api.call(self.url, "GET" if data is None else "POST", data, self.timeout)
+        except control_api.Refused as refused:
             raise LocalCloudError(
-                f"The emulator refused the clock change (HTTP {exc.code})."
-            ) from None
-        except (urllib.error.URLError, OSError, ValueError):
-            raise LocalCloudError(
-                f"The local cloud's emulator does not answer at {self.url}."
+                f"The emulator refused the clock change ({refused.reason})."
             ) from None

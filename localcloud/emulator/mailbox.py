@@ -20,10 +20,8 @@ import urllib.request
 
 from moto.ses.models import RawMessage, SESBackend, ses_backends
 
-from localcloud.base.errors import LocalCloudError
 from localcloud.emulator.clock import CLOCK, iso
-
-PATH = "/localcloud-api/mail"
+from localcloud.emulator.mail_client import PATH
 
 
 def _stamping(original):
@@ -113,22 +111,3 @@ class MailEndpoint:  # pylint: disable=too-few-public-methods
             status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         )
         return [body]
-
-
-class MailClient:  # pylint: disable=too-few-public-methods
-    """The mail kept by the emulator at ``endpoint_url``."""
-
-    def __init__(self, endpoint_url: str, timeout: float = 5.0):
-        self.url = endpoint_url.rstrip("/") + PATH
-        self.timeout = timeout
-
-    def messages(self, to: str | None = None) -> list[dict]:
-        """Newest first; ``to``: only those to that address."""
-        url = self.url + ("?" + urllib.parse.urlencode({"to": to}) if to else "")
-        try:
-            with urllib.request.urlopen(url, timeout=self.timeout) as response:
-                return json.loads(response.read())["messages"]
-        except (urllib.error.URLError, OSError, ValueError, KeyError):
-            raise LocalCloudError(
-                f"The local cloud's emulator does not answer at {self.url}."
-            ) from None

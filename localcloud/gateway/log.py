@@ -6,21 +6,7 @@ what it serves (``reloaded``, ``reload-failed``, ``prewarm-failed``)."""
 
 from __future__ import annotations
 
-import json
-import sys
-import threading
-import time
+from localcloud.base.output import JsonLines
 
-
-class GatewayLog:  # pylint: disable=too-few-public-methods  # one verb: write a line
-    """JSON lines on ``stream`` (default: stdout), whole lines from any thread."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stdout
-        self._lock = threading.Lock()
-
-    def write(self, record: dict) -> None:
-        """One line: the time, then ``record``."""
-        line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record})
-        with self._lock:
-            print(line, file=self.stream, flush=True)
+GatewayLog = JsonLines
+"""The gateway's lines are the process's JSON lines (``localcloud.base.output``)."""

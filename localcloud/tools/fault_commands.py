@@ -20,12 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from localcloud.base import arguments, command
+from localcloud.base import arguments, command, control_api
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say_error
 from localcloud.base.run_files import RunFiles
@@ -80,22 +78,10 @@ class FaultControl:
         return self._call("DELETE")["cleared"]
 
     def _call(self, method: str, data: Any = None) -> dict[str, Any]:
-        body = None if data is None else json.dumps(data).encode()
-        request = urllib.request.Request(self.url, data=body, method=method)
-        request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            try:
-                reason = json.loads(exc.read())["error"]
-            except (ValueError, KeyError, TypeError):
-                reason = f"HTTP {exc.code}"
-            raise RuleRefused(f"The emulator refused the fault rule: {reason}.") from None
-        except (urllib.error.URLError, OSError):
-            raise LocalCloudError(
-                f"The local cloud's emulator does not answer at {self.url}."
-            ) from None
+            return control_api.call(self.url, method, data, self.timeout)
+        except control_api.Refused as refused:
+            raise RuleRefused(f"The emulator refused the fault rule: {refused.reason}.") from None
 
 
 def latency_ms(text: str) -> float:

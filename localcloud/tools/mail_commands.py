@@ -13,7 +13,7 @@ import json
 from localcloud.base import arguments, command
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say_error
-from localcloud.emulator.mailbox import MailClient
+from localcloud.emulator.mail_client import MailClient
 from localcloud.tools.fault_commands import emulator_url
 
 COMMANDS = ("mail",)

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,6 +11,7 @@ from botocore.config import Config
 
 from localcloud.base import aws
 from localcloud.base.errors import LocalCloudError
+from localcloud.base.output import JsonLines
 from localcloud.base.polling import Poller
 from localcloud.emulator.clock import ClockClient
 from localcloud.lambdas.code_store import CodeStore
@@ -31,19 +29,9 @@ CLIENT_CONFIG = Config(
 )
 
 
-class TriggerLog:  # pylint: disable=too-few-public-methods  # one verb: write a line
-    """JSON lines on ``stream`` (default: stdout, beside the gateway's), whole lines from any
-    thread: each batch, each schedule fired, each reload."""
-
-    def __init__(self, stream=None):
-        self.stream = stream or sys.stdout
-        self._lock = threading.Lock()
-
-    def write(self, record: dict) -> None:
-        """One line: the time, then ``record``."""
-        line = json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record})
-        with self._lock:
-            print(line, file=self.stream, flush=True)
+TriggerLog = JsonLines
+"""The triggers' lines: JSON lines beside the gateway's on the runner's stdout (each batch, each
+schedule fired, each reload), whole whichever thread writes them."""
 
 
 def start_workers(pools: dict) -> dict[str, Exception]:

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
-from localcloud.emulator.mailbox import MailClient
+from localcloud.emulator.mail_client import MailClient
 
 LOCAL = bool(os.environ.get("AWS_ENDPOINT_URL"))
 """Whether the suite runs against the local cloud (its emulator is where boto3 goes)."""

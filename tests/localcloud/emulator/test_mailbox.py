@@ -11,7 +11,7 @@ import pytest
 from localcloud.base import aws
 from localcloud.base.errors import LocalCloudError
 from localcloud.emulator.clock import ClockClient
-from localcloud.emulator.mailbox import MailClient
+from localcloud.emulator.mail_client import MailClient
 from tests.arguments import spare_port
 
 SENDER = "store@localcloud.test"
