@@ -263,7 +263,8 @@ class StoreStack(AwsStack):
         )
 
     def _outputs(self) -> None:
-        """Every output, each with a description (what ``cdktf output`` and the README list)."""
+        """Every output, each with a description (what ``cdktf output`` and docs/operations.md
+        list)."""
         self._network_outputs()
         self._table_and_function_outputs()
         self._api_outputs()
