@@ -13,11 +13,16 @@ the emulator's SES keeps is stamped with it. The clock only moves forward, as ti
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import json
+import os
 import re
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from localcloud.base import control_api
 from localcloud.base.errors import LocalCloudError
@@ -50,11 +55,15 @@ def duration(text: str) -> float:
 
 
 class LocalClock:
-    """An offset added to the real time; it only grows."""
+    """An offset added to the real time; it only grows. Once read (``reading``), the offset is
+    also published in a file of its own (``offsetFile`` of the reading), rewritten before an
+    ``advance`` returns: a worker reads that file before each invocation, a few microseconds,
+    where asking the endpoint costs a round trip. The file goes when the emulator exits."""
 
     def __init__(self):
         self._offset_s = 0.0
         self._lock = threading.Lock()
+        self._file: Path | None = None
 
     @property
     def offset_s(self) -> float:
@@ -72,12 +81,37 @@ class LocalClock:
             raise ValueError(f"advanceSeconds must be a number above 0 and at most {MAX_ADVANCE_S}")
         with self._lock:
             self._offset_s += float(seconds)
+            self._publish()
             return self._offset_s
 
     def reading(self) -> dict:
-        """What the endpoint answers: the offset and the local time."""
-        offset = self._offset_s
-        return {"offsetSeconds": offset, "now": iso(time.time() + offset)}
+        """What the endpoint answers: the offset, the local time and the offset's file."""
+        with self._lock:
+            if self._file is None:
+                handle, name = tempfile.mkstemp(prefix="localcloud-clock-", suffix=".offset")
+                os.close(handle)
+                self._file = Path(name)
+                atexit.register(self._remove)
+                self._publish()
+            offset = self._offset_s
+        return {
+            "offsetSeconds": offset,
+            "now": iso(time.time() + offset),
+            "offsetFile": str(self._file),
+        }
+
+    def _publish(self) -> None:
+        """The offset in its file, whole: a reader sees the old file or the new one (the caller
+        holds the lock)."""
+        if self._file is not None:
+            partial = self._file.with_name(f"{self._file.name}.{os.getpid()}")
+            partial.write_text(repr(self._offset_s), encoding="utf-8")
+            os.replace(partial, self._file)
+
+    def _remove(self) -> None:
+        with contextlib.suppress(OSError):
+            if self._file is not None:
+                self._file.unlink()
 
 
 CLOCK = LocalClock()

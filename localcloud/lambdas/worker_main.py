@@ -23,10 +23,11 @@ fired, the call was served), the worker writes a ``fault`` line naming the rule 
 the handler sees the answer. Its own stdout and stderr both go to the gateway's stderr, like a
 function's logs; the protocol uses a private copy of the original stdout.
 
-Before each invocation the worker reads the local cloud's clock from the emulator
-(``/localcloud-api/clock``, ``localcloud.emulator.clock``) into ``STORE_CLOCK_OFFSET_SECONDS``,
-the offset that the handlers' "now" adds: one local HTTP call, so an ``advance`` holds from the
-next invocation on, in every worker. An emulator that does not answer it leaves the offset at 0.
+Before each invocation the worker reads the local cloud's clock into ``STORE_CLOCK_OFFSET_SECONDS``,
+the offset that the handlers' "now" adds: from the file the emulator publishes it in
+(``localcloud.emulator.clock``), which an ``advance`` rewrites before it answers, so it holds
+from the next invocation on, in every worker; the file's path comes from the first answer of
+``/localcloud-api/clock``. An emulator that does not answer leaves the offset at 0.
 """
 
 import contextlib
@@ -39,6 +40,7 @@ import sys
 import time
 import traceback
 import urllib.request
+from pathlib import Path
 
 PRELOADED = (
     "boto3",
@@ -118,15 +120,30 @@ def _spare():
     return setup["codeDir"], setup["handler"]
 
 
+_clock_file: list[str] = []
+"""The emulator's file of the clock's offset, once an answer of its endpoint named it."""
+
+
 def _read_clock():
-    """The local clock's offset into ``STORE_CLOCK_OFFSET_SECONDS`` (0 when it cannot be read)."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
-    offset = 0.0
-    try:
-        with urllib.request.urlopen(endpoint.rstrip("/") + CLOCK_PATH, timeout=2) as answer:
-            offset = float(json.loads(answer.read())["offsetSeconds"])
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
+    """The local clock's offset into ``STORE_CLOCK_OFFSET_SECONDS`` (0 when it cannot be read):
+    from the emulator's offset file once known (microseconds), else from its endpoint."""
+    offset = None
+    if _clock_file:
+        try:
+            offset = float(Path(_clock_file[0]).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            _clock_file.clear()  # the emulator is gone or another one runs: ask it again
+    if offset is None:
+        offset = 0.0
+        endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+        try:
+            with urllib.request.urlopen(endpoint.rstrip("/") + CLOCK_PATH, timeout=2) as answer:
+                reading = json.loads(answer.read())
+            offset = float(reading["offsetSeconds"])
+            if reading.get("offsetFile"):
+                _clock_file[:] = [reading["offsetFile"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
     os.environ[CLOCK_OFFSET] = repr(offset)
 
 

@@ -6,6 +6,7 @@ import argparse
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -37,6 +38,17 @@ def test_the_clock_only_moves_forward():
         with pytest.raises(ValueError):
             clock.advance(wrong)
     assert clock.reading()["offsetSeconds"] == 90
+
+
+def test_the_offset_is_published_in_a_file_that_an_advance_rewrites_before_it_returns():
+    clock = LocalClock()
+    path = Path(clock.reading()["offsetFile"])
+    assert float(path.read_text(encoding="utf-8")) == 0
+    clock.advance(90)
+    assert float(path.read_text(encoding="utf-8")) == 90
+    assert clock.reading()["offsetFile"] == str(path)  # one file for the clock's life
+    clock._remove()
+    assert not path.exists()
 
 
 def test_iso_is_utc_with_milliseconds():

@@ -61,5 +61,10 @@ def test_a_mapping_runs_in_a_warm_worker_that_sees_the_local_clock(clients, emul
         (batch,) = wait_for(ran, timeout=60)
         assert batch["failed"] == 0 and batch["size"] == 1, json.dumps(batch)
         assert clients.visible(queue["url"]) == 0
+        # Moved again: the same warm worker, now reading the emulator's offset file, sees it too.
+        offset = ClockClient(emulator.url).advance(60)["offsetSeconds"]
+        clients.sqs.send_message(QueueUrl=queue["url"], MessageBody=str(offset))
+        _, second = wait_for(lambda: ran()[1:] and ran(), timeout=60)
+        assert second["failed"] == 0 and second["size"] == 1, json.dumps(second)
     finally:
         triggers.close()
