@@ -26,6 +26,9 @@ What it adds to moto's own server application:
   ``--restore`` puts the file's backends in place before the server answers anything (or exits
   with status 3 and says why). The local cloud's warm start is built on it
   (``localcloud.deploy.warm``).
+- **EventBridge delivers as AWS does** (``localcloud.emulator.event_delivery``): a rule's event
+  reaches an SQS target only if the queue's policy admits it, and is retried and dead-lettered
+  per the target's configuration.
 - **A clock and a mailbox** (``localcloud.emulator.clock``, ``localcloud.emulator.mailbox``):
   the local time the functions and schedules see (``/localcloud-api/clock``), and the mail SES
   kept, stamped with it (``/localcloud-api/mail``).
@@ -58,7 +61,14 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from localcloud.base import arguments, aws
-from localcloud.emulator import fault_endpoint, mailbox, moto_fixes, moto_iam, state
+from localcloud.emulator import (
+    event_delivery,
+    fault_endpoint,
+    mailbox,
+    moto_fixes,
+    moto_iam,
+    state,
+)
 from localcloud.emulator.clock import ClockEndpoint
 from localcloud.emulator.process import SAVE_STATE_PATH
 
@@ -317,11 +327,11 @@ def application(state_file=None):
     moto_iam.create_principals()
     mailbox.install()
     moto = DomainDispatcherApplication(create_backend_app)
+    serialized = Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file))
     # Faults outside the lock: added latency delays only its own call.
-    answered = fault_endpoint.Faults(
-        Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file)),
-        functions=lambda_functions,
-    )
+    answered = fault_endpoint.Faults(serialized, functions=lambda_functions)
+    # EventBridge's retries run between requests, under the same lock.
+    event_delivery.install(lock=serialized.lock, faults=answered.rules)
     return ClockEndpoint(mailbox.MailEndpoint(answered))
 
 
