@@ -26,6 +26,8 @@ What it adds to moto's own server application:
   ``--restore`` puts the file's backends in place before the server answers anything (or exits
   with status 3 and says why). The local cloud's warm start is built on it
   (``localcloud.deploy.warm``).
+- **SNS refuses what SNS refuses** (``localcloud.emulator.moto_sns``): a Publish whose subject
+  or size SNS would refuse is its ``InvalidParameter``.
 - **EventBridge delivers as AWS does** (``localcloud.emulator.event_delivery``): a rule's event
   reaches an SQS target only if the queue's policy admits it, and is retried and dead-lettered
   per the target's configuration.
@@ -67,6 +69,7 @@ from localcloud.emulator import (
     mailbox,
     moto_fixes,
     moto_iam,
+    moto_sns,
     state,
 )
 from localcloud.emulator.clock import ClockEndpoint
@@ -323,6 +326,7 @@ def _json(start_response, status: str, body: dict) -> list[bytes]:
 def application(state_file=None):
     """moto's server application, wrapped as the module docstring says."""
     moto_fixes.install()
+    moto_sns.install()
     moto_iam.install()
     moto_iam.create_principals()
     mailbox.install()
