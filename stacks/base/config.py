@@ -260,6 +260,16 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 "must be 60..1209600 (SQS keeps a message 14 days at most)",
             ),
             ("expiry_rate_minutes", 1 <= events.expiry_rate_minutes <= 1440, "must be 1..1440"),
+            (
+                "delivery_retry_attempts",
+                0 <= events.delivery_retry_attempts <= 185,
+                "must be 0..185 (EventBridge and EventBridge Scheduler)",
+            ),
+            (
+                "delivery_max_event_age_seconds",
+                60 <= events.delivery_max_event_age_seconds <= 86400,
+                "must be 60..86400 (EventBridge and EventBridge Scheduler)",
+            ),
         )
         for name, ok, problem in checks:
             if not ok:

@@ -24,7 +24,12 @@ ENVIRONMENT_VALUES = {
         "log_level": "DEBUG",
         "cors_allowed_origins": ("http://localhost:3000", "https://dev.store.example.com"),
         "user_pool": UserPool(allow_user_password_auth=True),
-        "events": Events(sender_address="store@dev.store.example.com"),
+        # A delivery that fails shows in the dead-letter queue within a quarter of an hour.
+        "events": Events(
+            sender_address="store@dev.store.example.com",
+            delivery_retry_attempts=10,
+            delivery_max_event_age_seconds=900,
+        ),
     },
     "staging": {
         "vpc_cidr": "10.20.0.0/16",
@@ -33,7 +38,10 @@ ENVIRONMENT_VALUES = {
         "log_retention_days": 30,
         "cors_allowed_origins": ("https://staging.store.example.com",),
         "events": Events(
-            sender_address="store@staging.store.example.com", pending_limit_minutes=240
+            sender_address="store@staging.store.example.com",
+            pending_limit_minutes=240,
+            delivery_retry_attempts=50,
+            delivery_max_event_age_seconds=3600,
         ),
     },
     "prod": {
@@ -48,7 +56,13 @@ ENVIRONMENT_VALUES = {
         "api_throttle_rate": 500.0,
         "api_throttle_burst": 1000,
         "waf_rate_limit_per_5_minutes": 10000,
-        "events": Events(sender_address="store@store.example.com", pending_limit_minutes=1440),
+        # AWS's own retry defaults (185 attempts over 24 hours): a late mail beats a lost one.
+        "events": Events(
+            sender_address="store@store.example.com",
+            pending_limit_minutes=1440,
+            delivery_retry_attempts=185,
+            delivery_max_event_age_seconds=86400,
+        ),
     },
     "local": {
         "vpc_cidr": "10.40.0.0/16",
@@ -71,6 +85,12 @@ ENVIRONMENT_VALUES = {
         "user_pool": UserPool(allow_user_password_auth=True),
         # The emulator runs no account stack, so there is no boundary to carry.
         "permissions_boundary": None,
-        "events": Events(sender_address="store@localcloud.test", max_receive_count=3),
+        # Failures reach the dead-letter queues within the integration suite's deadlines.
+        "events": Events(
+            sender_address="store@localcloud.test",
+            max_receive_count=3,
+            delivery_retry_attempts=2,
+            delivery_max_event_age_seconds=60,
+        ),
     },
 }

@@ -74,6 +74,12 @@ class Events:  # pylint: disable=too-many-instance-attributes  # one per setting
     max_message_age_seconds: int = 300
     # How often the expiry schedule fires.
     expiry_rate_minutes: int = 5
+    # How the bus's targets and the expiry schedule retry a delivery that fails: at most this
+    # many attempts, for at most this long (both services' bounds: 0..185 and 60..86400 s), then
+    # the event goes to the dead-letter queue. A refused delivery (a queue policy that does not
+    # admit the rule, a deleted queue) is not retried by AWS: it goes there at once.
+    delivery_retry_attempts: int = 185
+    delivery_max_event_age_seconds: int = 86400
 
 
 @dataclass(frozen=True)

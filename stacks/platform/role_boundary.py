@@ -22,6 +22,7 @@ from stacks.base.iam import PolicyScope, policy_document, statement
 from stacks.store.events import (
     EXPIRY,
     QUEUE_OF,
+    SCHEDULE_DLQ,
     SCHEDULER_ACTIONS,
     STREAMED_TABLES,
     bus_name,
@@ -92,8 +93,12 @@ def _events(scope: PolicyScope) -> list[dict]:
                 continue
             for resource in named[access.resource]:
                 actions[resource].update(set(access.actions) - {STREAM_LISTING})
-    expiry = scope.arn("sqs", queue_name(scope.prefix, EXPIRY))
-    actions[expiry].update(SCHEDULER_ACTIONS)
+    # The schedule's role sends to the expiry queue, and dead-letters a firing as itself.
+    for queue in (
+        queue_name(scope.prefix, EXPIRY),
+        dead_letter_queue_name(scope.prefix, SCHEDULE_DLQ),
+    ):
+        actions[scope.arn("sqs", queue)].update(SCHEDULER_ACTIONS)
     resources: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for resource, granted in actions.items():
         resources[tuple(sorted(granted))].append(resource)

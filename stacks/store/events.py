@@ -6,13 +6,19 @@ from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
-from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
+    CloudwatchEventTarget,
+    CloudwatchEventTargetDeadLetterConfig,
+    CloudwatchEventTargetRetryPolicy,
+)
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.scheduler_schedule import (
     SchedulerSchedule,
     SchedulerScheduleFlexibleTimeWindow,
     SchedulerScheduleTarget,
+    SchedulerScheduleTargetDeadLetterConfig,
+    SchedulerScheduleTargetRetryPolicy,
 )
 from cdktf_cdktf_provider_aws.sesv2_email_identity import Sesv2EmailIdentity
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
@@ -35,6 +41,11 @@ QUEUE_OF = {
     manifest.EXPIRER.name: EXPIRY,
 }
 QUEUES = tuple(QUEUE_OF.values())
+# The dead-letter queues of delivery itself, ``<prefix>-<name>-dlq``: what the bus's rules could
+# not deliver to their queues, and the expiry schedule's firings it could not deliver. (A queue's
+# own dead-letter queue holds what its consumer failed; the publisher's, the stream records.)
+BUS_DLQ, SCHEDULE_DLQ = "events", "schedule"
+DELIVERY_DLQS = (BUS_DLQ, SCHEDULE_DLQ)
 # The tables whose change streams a ``TABLE_STREAMS`` reader (the publisher) reads.
 STREAMED_TABLES = (table_specs.ORDERS, table_specs.PRODUCTS)
 # SQS keeps a message at most 14 days: a dead-letter queue keeps it that long for a person to
@@ -121,9 +132,11 @@ class Events(Construct):
     scheduler can write to with no key grant). Rules on the bus deliver to the notifications and
     low-stock queues, each queue's policy letting only its own rules send; an EventBridge
     Scheduler schedule sends the expiry queue a message every few minutes through a role that
-    may send to that queue only. The low-stock topic (encrypted with the environment's key)
-    mails the configured admins; the sender's SES identity is created here and verified by its
-    owner (docs/operations.md).
+    may send to that queue only. Every delivery, the rules' and the schedule's, is retried as
+    configured and then dead-lettered: the rules' to the bus's dead-letter queue (whose policy
+    admits the rules only), the schedule's to a dead-letter queue of its own. The low-stock
+    topic (encrypted with the environment's key) mails the configured admins; the sender's SES
+    identity is created here and verified by its owner (docs/operations.md).
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: EventsProps):
@@ -133,7 +146,7 @@ class Events(Construct):
         self.bus = CloudwatchEventBus(self, "bus", name=bus_name(prefix))
         self.dead_letter_queues: dict[str, SqsQueue] = {
             name: self._queue(f"{name}-dlq", dead_letter_queue_name(prefix, name), None)
-            for name in (*QUEUES, "publisher")
+            for name in (*QUEUES, "publisher", *DELIVERY_DLQS)
         }
         self.queues: dict[str, SqsQueue] = {
             name: self._queue(name, queue_name(prefix, name), self.dead_letter_queues[name])
@@ -205,7 +218,10 @@ class Events(Construct):
         )
 
     def _deliveries(self) -> None:
-        """Each rule's target, and each fed queue's policy: only its own rules may send."""
+        """Each rule's target (retried as configured, then dead-lettered), and each fed queue's
+        policy: only its own rules may send. The bus's dead-letter queue admits all the rules."""
+        config = self.props.config
+        dead_letter = self.dead_letter_queues[BUS_DLQ]
         for key, (queue, _) in RULES.items():
             CloudwatchEventTarget(
                 self,
@@ -214,30 +230,43 @@ class Events(Construct):
                 event_bus_name=self.bus.name,
                 target_id=queue,
                 arn=self.queues[queue].arn,
+                dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=dead_letter.arn),
+                retry_policy=CloudwatchEventTargetRetryPolicy(
+                    maximum_retry_attempts=config.delivery_retry_attempts,
+                    maximum_event_age_in_seconds=config.delivery_max_event_age_seconds,
+                ),
             )
         for queue in sorted({queue for queue, _ in RULES.values()}):
             rules = [self.rules[key].arn for key, (q, _) in RULES.items() if q == queue]
-            SqsQueuePolicy(
-                self,
-                f"{queue}-policy",
-                queue_url=self.queues[queue].url,
-                policy=policy_document(
-                    {
-                        "Sid": "OnlyItsRules",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "events.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": self.queues[queue].arn,
-                        "Condition": {"ArnEquals": {"aws:SourceArn": rules}},
-                    }
-                ),
-            )
+            self._rules_only(f"{queue}-policy", self.queues[queue], rules)
+        self._rules_only(
+            f"{BUS_DLQ}-dlq-policy", dead_letter, [rule.arn for rule in self.rules.values()]
+        )
+
+    def _rules_only(self, construct_id: str, queue: SqsQueue, rules: list[str]) -> None:
+        """A queue policy: EventBridge may send to ``queue`` on behalf of ``rules`` only."""
+        SqsQueuePolicy(
+            self,
+            construct_id,
+            queue_url=queue.url,
+            policy=policy_document(
+                {
+                    "Sid": "OnlyItsRules",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue.arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": rules}},
+                }
+            ),
+        )
 
     def _schedule(self) -> SchedulerSchedule:
         """Every ``expiry_rate_minutes``, a message to the expiry queue, sent as a role of its
-        own that may send to that queue only."""
+        own that may send to that queue and to the schedule's dead-letter queue only (the
+        scheduler dead-letters a firing as the schedule's role)."""
         props = self.props
-        queue = self.queues[EXPIRY]
+        queue, dead_letter = self.queues[EXPIRY], self.dead_letter_queues[SCHEDULE_DLQ]
         role = IamRole(
             self,
             "scheduler-role",
@@ -250,7 +279,9 @@ class Events(Construct):
             "scheduler-policy",
             role=role.id,
             name=f"{props.prefix}-scheduler-send",
-            policy=policy_document(statement(list(SCHEDULER_ACTIONS), queue.arn)),
+            policy=policy_document(
+                statement(list(SCHEDULER_ACTIONS), [queue.arn, dead_letter.arn])
+            ),
         )
         self.scheduler_role = role
         return SchedulerSchedule(
@@ -261,7 +292,14 @@ class Events(Construct):
             schedule_expression=rate(props.config.expiry_rate_minutes),
             flexible_time_window=SchedulerScheduleFlexibleTimeWindow(mode="OFF"),
             target=SchedulerScheduleTarget(
-                arn=queue.arn, role_arn=role.arn, input=json.dumps(EXPIRY_MESSAGE)
+                arn=queue.arn,
+                role_arn=role.arn,
+                input=json.dumps(EXPIRY_MESSAGE),
+                dead_letter_config=SchedulerScheduleTargetDeadLetterConfig(arn=dead_letter.arn),
+                retry_policy=SchedulerScheduleTargetRetryPolicy(
+                    maximum_retry_attempts=props.config.delivery_retry_attempts,
+                    maximum_event_age_in_seconds=props.config.delivery_max_event_age_seconds,
+                ),
             ),
             # The scheduler checks the role's permission when the schedule is created.
             depends_on=[policy],

@@ -34,6 +34,19 @@ class MonitoringProps:
     queue_names: Mapping[str, str] = field(default_factory=dict)
     dead_letter_queue_names: Mapping[str, str] = field(default_factory=dict)
     max_message_age_seconds: int = 300
+    # The order events' bus and its rules by their logical names: each rule paged on as soon as
+    # a delivery of it fails for good, is dead-lettered, or could not even be dead-lettered.
+    event_bus_name: str = ""
+    rule_names: Mapping[str, str] = field(default_factory=dict)
+
+
+# The AWS/Events metrics of a rule's deliveries that page, by the alarm's suffix: each counts an
+# event its target did not get (AWS emits them only when not zero).
+DELIVERY_METRICS = {
+    "failed-invocations": "FailedInvocations",
+    "sent-to-dlq": "InvocationsSentToDlq",
+    "dlq-send-failed": "InvocationsFailedToBeSentToDlq",
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +68,8 @@ class Monitoring(Construct):
 
     Alarms: per function errors, throttles and p99 duration near the timeout; the API stage's 5XX
     and p99 latency; read and write throttles per table; the age of each event queue's oldest
-    message, and any message in a dead-letter queue (at once: one is a failed event). Whether
+    message, and any message in a dead-letter queue (at once: one is a failed event); per rule of
+    the events' bus, any event it failed to deliver (at once). Whether
     alarms notify the topic is the environment's choice (the emulator has no one to page), and
     so is who the topic notifies: one subscription per configured email address and HTTPS
     endpoint (each must confirm it).
@@ -168,7 +182,25 @@ class Monitoring(Construct):
                         description=f"DynamoDB {metric}",
                     )
                 )
-        return alarms + Monitoring._queue_alarms(props)
+        return alarms + Monitoring._queue_alarms(props) + Monitoring._delivery_alarms(props)
+
+    @staticmethod
+    def _delivery_alarms(props: MonitoringProps) -> list[_Alarm]:
+        # A rule of a custom bus is measured with both dimensions, EventBusName and RuleName
+        # (RuleName alone is the default bus's): an alarm on RuleName alone would never fire.
+        return [
+            _Alarm(
+                f"{key}-{suffix}",
+                "AWS/Events",
+                metric,
+                {"EventBusName": props.event_bus_name, "RuleName": name},
+                1,
+                description=f"An event of rule {key} was not delivered to its queue ({metric})",
+                evaluation=(1, 1),
+            )
+            for key, name in props.rule_names.items()
+            for suffix, metric in DELIVERY_METRICS.items()
+        ]
 
     @staticmethod
     def _queue_alarms(props: MonitoringProps) -> list[_Alarm]:
@@ -246,5 +278,9 @@ class Monitoring(Construct):
                 widget("Dead-letter queues: messages", queues(
                     "ApproximateNumberOfMessagesVisible", props.dead_letter_queue_names
                 ), stat="Maximum"),
+                widget("Event deliveries that failed", [
+                    ["AWS/Events", m, "EventBusName", props.event_bus_name, "RuleName", r]
+                    for r in props.rule_names.values() for m in DELIVERY_METRICS.values()
+                ]),
             ]
         }  # fmt: skip

@@ -13,9 +13,11 @@ from stacks.store.api import Api, ApiProps
 from stacks.store.encryption import Encryption, EncryptionProps
 from stacks.store.event_sources import EventSources, EventSourcesProps
 from stacks.store.events import (
+    BUS_DLQ,
     EXPIRY,
     LOW_STOCK,
     NOTIFICATIONS,
+    SCHEDULE_DLQ,
     STREAMED_TABLES,
     Events,
     EventsProps,
@@ -34,6 +36,8 @@ HANDLERS_DIR = Path(__file__).resolve().parents[2] / "handlers"
 INTERFACE_SERVICES = ("kms", "events", "sns", "email")
 # The event queues' outputs: ``<Title>QueueUrl`` and ``<Title>DeadLetterQueueArn``.
 QUEUE_OUTPUTS = {NOTIFICATIONS: "Notifications", LOW_STOCK: "LowStock", EXPIRY: "Expiry"}
+# The other dead-letter queues' outputs: the publisher's, the bus's and the schedule's.
+DEAD_LETTER_OUTPUTS = {"publisher": "Publisher", BUS_DLQ: "Events", SCHEDULE_DLQ: "Schedule"}
 
 
 class StoreStack(AwsStack):
@@ -259,6 +263,8 @@ class StoreStack(AwsStack):
                     k: q.name for k, q in self.events.dead_letter_queues.items()
                 },
                 max_message_age_seconds=config.events.max_message_age_seconds,
+                event_bus_name=self.events.bus.name,
+                rule_names={k: r.name for k, r in self.events.rules.items()},
             ),
         )
 
@@ -340,7 +346,7 @@ class StoreStack(AwsStack):
         self.output("EventBusArn", events.bus.arn, "The order events' bus's ARN.")
         for key, title in QUEUE_OUTPUTS.items():
             self.output(f"{title}QueueUrl", events.queues[key].url, f"The {key} queue's URL.")
-        for key, title in (QUEUE_OUTPUTS | {"publisher": "Publisher"}).items():
+        for key, title in (QUEUE_OUTPUTS | DEAD_LETTER_OUTPUTS).items():
             self.output(
                 f"{title}DeadLetterQueueArn",
                 events.dead_letter_queues[key].arn,

@@ -22,6 +22,7 @@ REQUIRED = (
     "EventBusName", "EventBusArn", "NotificationsQueueUrl", "NotificationsDeadLetterQueueArn",
     "LowStockQueueUrl", "LowStockDeadLetterQueueArn", "ExpiryQueueUrl",
     "ExpiryDeadLetterQueueArn", "PublisherDeadLetterQueueArn", "LowStockTopicArn",
+    "EventsDeadLetterQueueArn", "ScheduleDeadLetterQueueArn",
 )  # fmt: skip
 
 

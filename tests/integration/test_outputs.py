@@ -25,6 +25,9 @@ PATTERNS = {
     "UserPoolArn": rf"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_[0-9A-Za-z]+",
     "UserPoolClientId": r"[0-9a-z]{20,128}",
     "AlarmTopicArn": rf"arn:aws:sns:{REGION}:{ACCOUNT}:ecommerce-[a-z]+-alarms",
+    # Delivery's own dead-letter queues: the bus's rules' and the expiry schedule's.
+    "EventsDeadLetterQueueArn": rf"arn:aws:sqs:{REGION}:{ACCOUNT}:ecommerce-[a-z]+-events-dlq",
+    "ScheduleDeadLetterQueueArn": rf"arn:aws:sqs:{REGION}:{ACCOUNT}:ecommerce-[a-z]+-schedule-dlq",
 }
 for _name in ("Products", "Orders", "Users"):
     _lambda = rf"arn:aws:lambda:{REGION}:{ACCOUNT}:function:ecommerce-[a-z]+-{_name.lower()}"

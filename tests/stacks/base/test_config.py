@@ -325,6 +325,11 @@ def test_sender_and_low_stock_subscribers_are_overrides():
         ({"batch_window_seconds": 301}, "events.batch_window_seconds"),
         ({"max_message_age_seconds": 59}, "events.max_message_age_seconds"),
         ({"expiry_rate_minutes": 0}, "events.expiry_rate_minutes"),
+        # EventBridge's and EventBridge Scheduler's retry bounds: 0..185 attempts, 60..86400 s.
+        ({"delivery_retry_attempts": -1}, "events.delivery_retry_attempts"),
+        ({"delivery_retry_attempts": 186}, "events.delivery_retry_attempts"),
+        ({"delivery_max_event_age_seconds": 59}, "events.delivery_max_event_age_seconds"),
+        ({"delivery_max_event_age_seconds": 86401}, "events.delivery_max_event_age_seconds"),
     ],
 )
 def test_bad_events_values_name_the_field(change, field_name):

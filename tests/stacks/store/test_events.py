@@ -12,6 +12,11 @@ from stacks.store.events import QUEUE_OF, QUEUES, RULES, rate
 from stacks.store.store_stack import StoreStack
 
 CONSUMED = {"notifications", "low-stock", "expiry"}
+# Delivery's own dead-letter queues: the bus's rules' and the expiry schedule's.
+DELIVERY = ("events", "schedule")
+# Each environment's retry of a failed delivery (attempts, maximum event age in seconds): prod
+# keeps AWS's defaults (185 attempts over 24 hours); the others fail sooner, to be seen sooner.
+RETRY = {"dev": (10, 900), "staging": (50, 3600), "prod": (185, 86400), "local": (2, 60)}
 
 
 def queues(env) -> dict[str, dict]:
@@ -32,7 +37,7 @@ def test_every_queue_has_a_dead_letter_queue_after_max_receive_count(env):
     assert set(QUEUE_OF) == {s.name for s in manifest.ALL if manifest.CONSUME_OWN_QUEUE in s.access}
     assert sorted(queues(env)) == sorted(
         [f"{prefix}-{q}" for q in CONSUMED]
-        + [f"{prefix}-{q}-dlq" for q in (*CONSUMED, "publisher")]
+        + [f"{prefix}-{q}-dlq" for q in (*CONSUMED, "publisher", *DELIVERY)]
     )
     for name in CONSUMED:
         queue = queues(env)[f"{prefix}-{name}"]
@@ -66,7 +71,7 @@ def test_every_queue_and_dead_letter_queue_is_alarmed_and_on_the_dashboard(env):
         }
         assert age["threshold"] == env.config.events.max_message_age_seconds
         assert age["comparison_operator"] == "GreaterThanThreshold"
-    for name in (*CONSUMED, "publisher"):
+    for name in (*CONSUMED, "publisher", *DELIVERY):
         depth = alarms[f"{prefix}-{name}-dlq-depth"]
         assert depth["metric_name"] == "ApproximateNumberOfMessagesVisible"
         assert depth["dimensions"] == {
@@ -99,16 +104,49 @@ def test_rules_deliver_the_contracts_events_to_their_queues(env):
     assert patterns[f"{prefix}-low-stock"] == {"source": ["store"], "detail-type": ["StockLow"]}
     for rule in rules.values():
         assert "aws_cloudwatch_event_bus" in rule["event_bus_name"]
-    targets = {t["rule"]: t["arn"] for t in env.resources("aws_cloudwatch_event_target").values()}
+    targets = {t["rule"]: t for t in env.resources("aws_cloudwatch_event_target").values()}
+    attempts, age = RETRY[env.config.name]
     for key, (queue, _) in RULES.items():
         rule_name = reference(env, "aws_cloudwatch_event_rule", f"{prefix}-{key}", "name")
-        assert targets[rule_name] == reference(env, "aws_sqs_queue", f"{prefix}-{queue}")
+        target = targets[rule_name]
+        assert target["arn"] == reference(env, "aws_sqs_queue", f"{prefix}-{queue}")
+        # Retried as configured, then to the bus's dead-letter queue: never dropped.
+        assert target["dead_letter_config"] == {
+            "arn": reference(env, "aws_sqs_queue", f"{prefix}-events-dlq")
+        }
+        assert target["retry_policy"] == {
+            "maximum_retry_attempts": attempts,
+            "maximum_event_age_in_seconds": age,
+        }
+
+
+def test_rules_that_fail_to_deliver_page_at_once(env):
+    """AWS/Events measures a custom bus's rule with both dimensions, EventBusName and RuleName
+    (EventBridge's monitoring guide); each count pages at its first event."""
+    prefix = env.config.prefix
+    alarms = {a["alarm_name"]: a for a in env.resources("aws_cloudwatch_metric_alarm").values()}
+    metrics = {
+        "failed-invocations": "FailedInvocations",
+        "sent-to-dlq": "InvocationsSentToDlq",
+        "dlq-send-failed": "InvocationsFailedToBeSentToDlq",
+    }
+    bus = reference(env, "aws_cloudwatch_event_bus", f"{prefix}-events", "name")
+    for key in ("notify-placed", "notify-status", "low-stock"):
+        rule = reference(env, "aws_cloudwatch_event_rule", f"{prefix}-{key}", "name")
+        for suffix, metric in metrics.items():
+            alarm = alarms[f"{prefix}-{key}-{suffix}"]
+            assert (alarm["namespace"], alarm["metric_name"]) == ("AWS/Events", metric)
+            assert alarm["dimensions"] == {"EventBusName": bus, "RuleName": rule}
+            assert (alarm["statistic"], alarm["threshold"]) == ("Sum", 1)
+            assert alarm["comparison_operator"] == "GreaterThanOrEqualToThreshold"
+            assert (alarm["evaluation_periods"], alarm["datapoints_to_alarm"]) == (1, 1)
 
 
 def test_a_fed_queue_takes_messages_from_its_own_rules_only(env):
     prefix = env.config.prefix
     policies = {p["queue_url"]: p for p in env.resources("aws_sqs_queue_policy").values()}
-    assert len(policies) == 2  # the expiry queue is fed through the scheduler's role
+    # The expiry queue is fed through the scheduler's role; the bus's DLQ takes every rule's.
+    assert len(policies) == 3
     for queue in ("notifications", "low-stock"):
         policy = policies[reference(env, "aws_sqs_queue", f"{prefix}-{queue}", "url")]
         [grant] = json.loads(policy["policy"])["Statement"]
@@ -121,6 +159,23 @@ def test_a_fed_queue_takes_messages_from_its_own_rules_only(env):
             if q == queue
         ]
         assert grant["Condition"] == {"ArnEquals": {"aws:SourceArn": rules}}
+    dead_letter = policies[reference(env, "aws_sqs_queue", f"{prefix}-events-dlq", "url")]
+    [grant] = json.loads(dead_letter["policy"])["Statement"]
+    assert grant == {
+        "Sid": "OnlyItsRules",
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": reference(env, "aws_sqs_queue", f"{prefix}-events-dlq"),
+        "Condition": {
+            "ArnEquals": {
+                "aws:SourceArn": [
+                    reference(env, "aws_cloudwatch_event_rule", f"{prefix}-{key}")
+                    for key in ("notify-placed", "notify-status", "low-stock")
+                ]
+            }
+        },
+    }
 
 
 def test_the_expiry_schedule_sends_to_the_expiry_queue_only(env):
@@ -138,14 +193,26 @@ def test_the_expiry_schedule_sends_to_the_expiry_queue_only(env):
     }
     assert target["role_arn"].startswith("${aws_iam_role.events_scheduler-role")
     policy = json.loads(env.one("aws_iam_role_policy", "scheduler-policy")["policy"])
+    # The scheduler dead-letters a firing as the schedule's role: it may send there too.
     assert policy["Statement"] == [
         {
             "Effect": "Allow",
             "Action": ["sqs:SendMessage"],
-            "Resource": reference(env, "aws_sqs_queue", f"{prefix}-expiry"),
+            "Resource": [
+                reference(env, "aws_sqs_queue", f"{prefix}-expiry"),
+                reference(env, "aws_sqs_queue", f"{prefix}-schedule-dlq"),
+            ],
         }
     ]
     assert any("scheduler-policy" in d for d in schedule["depends_on"])
+    attempts, age = RETRY[env.config.name]
+    assert target["dead_letter_config"] == {
+        "arn": reference(env, "aws_sqs_queue", f"{prefix}-schedule-dlq")
+    }
+    assert target["retry_policy"] == {
+        "maximum_retry_attempts": attempts,
+        "maximum_event_age_in_seconds": age,
+    }
 
 
 @pytest.mark.parametrize(("minutes", "expression"), [(1, "rate(1 minute)"), (5, "rate(5 minutes)")])

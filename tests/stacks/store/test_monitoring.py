@@ -26,8 +26,9 @@ def test_alarms(env):
     assert {"api-5xx", "api-latency-p99"} <= set(alarms)
     for table in ("products", "users", "orders", "idempotency"):
         assert {f"{table}-read-throttles", f"{table}-write-throttles"} <= set(alarms)
-    # The queues' (tests/unit/test_events.py): three queues' age, four DLQs' depth.
-    assert len(alarms) == 7 * 3 + 2 + 4 * 2 + 3 + 4
+    # The queues' (tests/stacks/store/test_events.py): three queues' age, six DLQs' depth;
+    # three failed-delivery counts for each of the bus's three rules.
+    assert len(alarms) == 7 * 3 + 2 + 4 * 2 + 3 + 6 + 3 * 3
     assert alarms["orders-duration-p99"]["threshold"] == env.config.lambda_timeout_seconds * 800
     assert alarms["api-5xx"]["dimensions"]["Stage"].endswith(".stage_name}")
 
@@ -69,6 +70,9 @@ def test_dashboard(env):
     queues = [q["name"] for q in env.resources("aws_sqs_queue").values()]
     dead_letter_queues = [q for q in queues if q.endswith("-dlq")]
     live_queues = [q for q in queues if q not in dead_letter_queues]
+    bus = env.one("aws_cloudwatch_event_bus")["name"]
+    rules = [r["name"] for r in env.resources("aws_cloudwatch_event_rule").values()]
+    assert len(rules) == 3
 
     def per(items, dimension, namespace, metrics):
         return {(namespace, m, dimension, i) for i in items for m in metrics}
@@ -102,6 +106,18 @@ def test_dashboard(env):
         "Dead-letter queues: messages": (
             "Maximum",
             per(dead_letter_queues, "QueueName", "AWS/SQS", ["ApproximateNumberOfMessagesVisible"]),
+        ),
+        "Event deliveries that failed": (
+            "Sum",
+            {
+                ("AWS/Events", m, "EventBusName", bus, "RuleName", r)
+                for r in rules
+                for m in (
+                    "FailedInvocations",
+                    "InvocationsSentToDlq",
+                    "InvocationsFailedToBeSentToDlq",
+                )
+            },
         ),
     }
 
