@@ -8,7 +8,8 @@ never retries or dead-letters. Here, for each SQS target of a matching, enabled 
 
 - **Judged by the queue's policy**, as AWS judges EventBridge's ``sqs:SendMessage``: the
   principal ``events.amazonaws.com``, ``aws:SourceArn`` the rule's ARN, ``aws:SourceAccount`` its
-  account (``judge``). Only an ``Allow`` admits it. A queue encrypted with a KMS key needs the
+  account (``judge``, with ``localcloud.emulator.policy_evaluation``). Only an ``Allow`` admits
+  it. A queue encrypted with a KMS key needs the
   key's policy to let ``events.amazonaws.com`` ``kms:GenerateDataKey`` too (SQS's own keys need
   nothing; the AWS-managed ``alias/aws/sqs`` admits no service).
 - **Retried** per the target's ``RetryPolicy`` (AWS's default: 185 retries, 24 hours) when the
@@ -50,8 +51,9 @@ from moto.sqs.exceptions import QueueDoesNotExist
 from moto.sqs.models import sqs_backends
 from moto.utilities.arns import parse_arn
 
-from localcloud.emulator import resource_policy
+from localcloud.emulator import policy_evaluation
 from localcloud.emulator.clock import CLOCK
+from localcloud.emulator.policy_evaluation import Decision
 
 SERVICE = "events.amazonaws.com"
 BASE_ENV = "LOCALCLOUD_EVENTS_RETRY_BASE_S"
@@ -71,14 +73,21 @@ class Refused(Exception):
         self.retryable = retryable
 
 
-def judge(
-    policy: str | None, queue_arn: str, source_arn: str, account: str
-) -> resource_policy.Verdict:
-    """What a queue's ``policy`` says of EventBridge sending to it for rule ``source_arn`` (the
-    one place that judges it, so that another evaluator can take its place)."""
-    context = {"aws:SourceArn": source_arn, "aws:SourceAccount": account}
-    documents = [policy] if policy else []
-    return resource_policy.evaluate(documents, "sqs:SendMessage", queue_arn, context, SERVICE)
+def judge(policy: str | None, action: str, resource: str, context: dict) -> tuple[Decision, str]:
+    """What a resource's ``policy`` (a queue's, a key's) says of EventBridge doing ``action`` on
+    ``resource`` (``localcloud.emulator.policy_evaluation``), and why in words."""
+    if not policy:
+        return Decision.NEUTRAL, "it has no policy"
+    try:
+        decision = policy_evaluation.evaluate([policy], action, resource, context, SERVICE)
+    except (ValueError, TypeError, AttributeError) as exc:  # AWS would not have stored it
+        return Decision.NEUTRAL, f"its policy cannot be read: {exc}"
+    said = {
+        Decision.ALLOW: "its policy allows it",
+        Decision.DENY: "its policy denies it explicitly",
+        Decision.NEUTRAL: "no statement of its policy allows it",
+    }
+    return decision, said[decision]
 
 
 @dataclass(order=True)
@@ -96,6 +105,11 @@ class Delivery:  # pylint: disable=too-many-instance-attributes
     first_at: float = field(compare=False)
     attempts: int = field(default=0, compare=False)
     last_error: Refused | None = field(default=None, compare=False)
+
+    @property
+    def context(self) -> dict[str, str]:
+        """The condition keys of EventBridge's request for this rule."""
+        return {"aws:SourceArn": self.rule_arn, "aws:SourceAccount": self.account}
 
     @property
     def retry_policy(self) -> dict:
@@ -174,12 +188,12 @@ class Deliveries:
             queue = backend.get_queue(arn.resource_id)
         except QueueDoesNotExist:
             raise Refused("NO_RESOURCE", f"The queue {queue_arn} does not exist.") from None
-        verdict = judge(queue.policy, queue_arn, delivery.rule_arn, delivery.account)
-        if verdict.decision != resource_policy.ALLOW:
+        decision, why = judge(queue.policy, "sqs:SendMessage", queue_arn, delivery.context)
+        if decision != Decision.ALLOW:
             raise Refused(
                 "NO_PERMISSIONS",
                 f"EventBridge may not sqs:SendMessage to {queue_arn} for {delivery.rule_arn}: "
-                f"the queue's policy does not allow it ({verdict.reason}).",
+                f"{why}.",
             )
         self._key_admits(queue, arn, delivery)
         group = (delivery.target.get("SqsParameters") or {}).get("MessageGroupId")
@@ -205,11 +219,7 @@ class Deliveries:
             key = kms_backends[arn.account][arn.region].describe_key(key_id)
         except Exception:  # pylint: disable=broad-exception-caught  # no such key: refused
             raise refusal from None
-        context = {"aws:SourceArn": delivery.rule_arn, "aws:SourceAccount": delivery.account}
-        verdict = resource_policy.evaluate(
-            [key.policy], "kms:GenerateDataKey", key.arn, context, SERVICE
-        )
-        if verdict.decision != resource_policy.ALLOW:
+        if judge(key.policy, "kms:GenerateDataKey", key.arn, delivery.context)[0] != Decision.ALLOW:
             raise refusal
 
     def _fault(self) -> None:
