@@ -18,9 +18,10 @@ from localcloud.lambdas.code_store import CodeStore
 from localcloud.lambdas.function_pool import DEFAULT_CONCURRENCY_CAP
 from localcloud.lambdas.worker_process import INIT_TIMEOUT_S
 from localcloud.triggers.invoker import FAILURES, Invoker
-from localcloud.triggers.queues import QueuePoller, queue_url
+from localcloud.triggers.queues import QueuePoller
+from localcloud.triggers.schedule_sender import ScheduleSender
 from localcloud.triggers.schedules import ScheduleFirer
-from localcloud.triggers.sources import Deployed, Schedule, read_deployed
+from localcloud.triggers.sources import Deployed, read_deployed
 from localcloud.triggers.stalls import StallWatch
 from localcloud.triggers.streams import StreamPoller
 
@@ -86,11 +87,18 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
             for name in ("lambda", "scheduler", "sqs", "dynamodbstreams")
         }
         scheduler = aws.session(region, aws.SCHEDULER_SERVICE_CREDENTIALS)
-        self.sts = scheduler.client("sts", endpoint_url=endpoint_url)
+        self.sender = ScheduleSender(
+            scheduler.client("sts", endpoint_url=endpoint_url),
+            self.clients["sqs"],
+            endpoint_url,
+            region,
+        )
         self.clock = ClockClient(endpoint_url)
         self.deployed = Deployed()
         self.pollers: dict[str, Poller] = {}
-        self.firer = ScheduleFirer(self.now, self.send, self.log.write)
+        self.firer = ScheduleFirer(
+            self.now, self.sender.send, self.log.write, self.sender.dead_letter
+        )
         self._background: list[Poller] = []
         self.stalls = StallWatch(self.batch_bound_s, self.log.write)
 
@@ -166,24 +174,6 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
             region=self.region,
             log=self.log.write,
             offset_s=self.clock.offset_s,
-        )
-
-    def send(self, schedule: Schedule) -> None:
-        """One firing of ``schedule``: its input sent to its queue, as its role."""
-        if schedule.target_arn.split(":")[2] != "sqs":
-            raise LocalCloudError(f"only SQS targets are fired locally, not {schedule.target_arn}")
-        found = self.sts.assume_role(RoleArn=schedule.role_arn, RoleSessionName=schedule.name[:64])
-        credentials = found["Credentials"]
-        sqs = aws.session(
-            self.region,
-            {
-                "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
-                "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
-                "AWS_SESSION_TOKEN": credentials["SessionToken"],
-            },
-        ).client("sqs", endpoint_url=self.endpoint_url)
-        sqs.send_message(
-            QueueUrl=queue_url(sqs, schedule.target_arn), MessageBody=schedule.payload or "{}"
         )
 
     def _fire(self) -> None:

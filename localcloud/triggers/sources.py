@@ -68,11 +68,19 @@ class Schedule:
     start: float | None = None
     end: float | None = None
     zone: str = "UTC"
+    arn: str = ""
+    retry_attempts: int = 185
+    """MaximumRetryAttempts of its target's retry policy (the scheduler's default: 185)."""
+    max_age_s: float = 86400.0
+    """MaximumEventAgeInSeconds of its target's retry policy (the default: a day)."""
+    dead_letter_arn: str = ""
+    """The queue its failed firings go to ("": none, they are dropped)."""
 
     @classmethod
     def from_configuration(cls, config: dict) -> Schedule:
         """A schedule from ``GetSchedule``'s answer."""
         target = config.get("Target") or {}
+        retry = target.get("RetryPolicy") or {}
         return cls(
             name=config["Name"],
             group=config.get("GroupName") or "default",
@@ -84,6 +92,10 @@ class Schedule:
             start=_epoch(config.get("StartDate")),
             end=_epoch(config.get("EndDate")),
             zone=config.get("ScheduleExpressionTimezone") or "UTC",
+            arn=config.get("Arn") or "",
+            retry_attempts=int(retry.get("MaximumRetryAttempts", 185)),
+            max_age_s=float(retry.get("MaximumEventAgeInSeconds", 86400)),
+            dead_letter_arn=(target.get("DeadLetterConfig") or {}).get("Arn") or "",
         )
 
 

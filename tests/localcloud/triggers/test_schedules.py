@@ -1,16 +1,12 @@
-"""Schedules fired on the local clock: when, how often after a jump, and sent as their role."""
+"""Schedules fired on the local clock: when, how often after a jump, retried per their retry
+policy and dead-lettered (``schedule_sender``'s tests send them to the emulator)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from botocore.exceptions import ClientError
 
 from localcloud.triggers.schedules import ScheduleFirer, at_time, next_firing, period_s
 from localcloud.triggers.sources import Schedule
-from stacks.base.iam import assume_role_policy, policy_document, statement
-from tests.localcloud.triggers.conftest import unique
 
 T0 = 1_800_000_000.0
 
@@ -92,13 +88,13 @@ def test_an_advance_past_firing_times_fires_once_and_then_on_the_period():
     assert len(sent) == 2 and lines[-1]["event"] == "schedule-fired"
 
 
-def test_cron_is_said_once_and_a_failed_send_is_logged():
+def test_cron_is_said_once_and_a_failed_send_is_logged_with_its_retry():
     clock, lines = Clock(), []
 
     def refuse(_):
         raise RuntimeError("AccessDenied")
 
-    firer = ScheduleFirer(clock, refuse, lines.append)
+    firer = ScheduleFirer(clock, refuse, lines.append, base_s=2.0)
     firer.update([schedule("cron(0 * * * ? *)", name="hourly"), schedule()])
     firer.update([schedule("cron(0 * * * ? *)", name="hourly"), schedule()])
     assert [line["schedule"] for line in lines] == ["default/hourly"]
@@ -107,7 +103,95 @@ def test_cron_is_said_once_and_a_failed_send_is_logged():
     assert lines[-1] == {
         "event": "schedule-failed",
         "schedule": "default/expire",
+        "attempt": 1,
+        "retryInS": 2.0,
         "error": "AccessDenied",
+    }
+
+
+class Flaky:
+    """A send that fails its first ``failures`` calls, then delivers."""
+
+    def __init__(self, failures: int):
+        self.failures = failures
+        self.calls: list[Schedule] = []
+
+    def __call__(self, firing_of: Schedule) -> None:
+        self.calls.append(firing_of)
+        if len(self.calls) <= self.failures:
+            raise RuntimeError("ThrottlingException")
+
+
+class Ticks:  # pylint: disable=too-few-public-methods
+    """A monotonic clock the test moves."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_firing_that_failed_once_is_delivered_at_its_retry():
+    clock, ticks, send, lines = Clock(), Ticks(), Flaky(1), []
+    firer = ScheduleFirer(clock, send, lines.append, base_s=1.0, monotonic=ticks)
+    firer.update([schedule()])
+    clock.now = T0 + 300
+    assert firer.fire_due() == []  # failed: kept for its retry, 1 s later
+    ticks.now = 0.5
+    assert firer.fire_due() == [] and len(send.calls) == 1
+    ticks.now = 1.0
+    assert firer.fire_due() == ["default/expire"]
+    assert lines[-1] == {
+        "event": "schedule-fired",
+        "schedule": "default/expire",
+        "target": schedule().target_arn,
+        "attempt": 2,
+    }
+    assert firer.pending == []
+    clock.now = T0 + 600  # the next period fires on its own, once
+    assert firer.fire_due() == ["default/expire"] and len(send.calls) == 3
+
+
+def test_retries_back_off_and_exhausted_go_to_the_dead_letter_queue():
+    clock, ticks, send, lines, dead = Clock(), Ticks(), Flaky(10), [], []
+    firer = ScheduleFirer(
+        clock,
+        send,
+        lines.append,
+        lambda firing, exhausted: dead.append((firing.attempts, exhausted, firing.error)),
+        base_s=1.0,
+        monotonic=ticks,
+    )
+    firer.update([schedule(retry_attempts=2, dead_letter_arn="arn:aws:sqs:us-east-1:1:dlq")])
+    clock.now = T0 + 300
+    firer.fire_due()
+    waits = [line["retryInS"] for line in lines if line["event"] == "schedule-failed"]
+    for ticks.now in (1.0, 3.0):  # 1 s, then 2 s: the wait doubles
+        firer.fire_due()
+        waits = [line["retryInS"] for line in lines if line["event"] == "schedule-failed"]
+    assert waits == [1.0, 2.0]
+    assert dead == [(3, "MaximumRetryAttempts", "ThrottlingException")]
+    assert lines[-1]["event"] == "schedule-given-up" and firer.pending == []
+
+
+def test_a_firing_older_than_its_maximum_age_is_given_up_without_a_dead_letter_queue():
+    clock, ticks, send, lines = Clock(), Ticks(), Flaky(10), []
+    firer = ScheduleFirer(clock, send, lines.append, base_s=1.0, monotonic=ticks)
+    firer.update([schedule(max_age_s=60.0)])
+    clock.now = T0 + 300
+    firer.fire_due()
+    clock.now += 60  # python -m localcloud clock advance 1m
+    ticks.now = 1.0
+    firer.fire_due()
+    assert len(send.calls) == 1
+    assert lines[-1] == {
+        "event": "schedule-given-up",
+        "schedule": "default/expire",
+        "attempts": 1,
+        "exhausted": "MaximumEventAgeInSeconds",
+        "error": "ThrottlingException",
+        "deadLetter": None,
     }
 
 
@@ -118,32 +202,3 @@ def test_a_changed_schedule_counts_from_now():
     clock.now = T0 + 250
     firer.update([schedule("rate(1 minute)")])
     assert firer.due["default/expire"][1] == T0 + 300  # the next minute from its creation
-
-
-def _role(clients, service: str, queue_arn: str) -> str:
-    name = unique("sched")
-    arn = clients.iam.create_role(
-        RoleName=name, AssumeRolePolicyDocument=assume_role_policy(service)
-    )["Role"]["Arn"]
-    clients.iam.put_role_policy(
-        RoleName=name,
-        PolicyName="send",
-        PolicyDocument=policy_document(statement("sqs:SendMessage", queue_arn)),
-    )
-    return arn
-
-
-def test_a_firing_sends_the_input_to_the_queue_as_the_schedules_role(clients, triggers):
-    queue = clients.queue(visibility_s=30)
-    role = _role(clients, "scheduler.amazonaws.com", queue["arn"])
-    triggers.send(schedule(target_arn=queue["arn"], role_arn=role, payload='{"run": 1}'))
-    got = clients.sqs.receive_message(QueueUrl=queue["url"])["Messages"]
-    assert json.loads(got[0]["Body"]) == {"run": 1}
-
-
-def test_a_role_the_scheduler_may_not_assume_sends_nothing(clients, triggers):
-    queue = clients.queue(visibility_s=30)
-    role = _role(clients, "lambda.amazonaws.com", queue["arn"])
-    with pytest.raises(ClientError, match="AccessDenied"):
-        triggers.send(schedule(target_arn=queue["arn"], role_arn=role))
-    assert clients.visible(queue["url"]) == 0
