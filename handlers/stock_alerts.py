@@ -13,6 +13,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from store.data import dynamo
 from store.events.consumer import consume, once_per_event
+from store.events.sns_subject import sns_subject
 from store.events.stream import Event
 from store.http import web
 from store.runtime.observability import logger, tracer
@@ -28,8 +29,9 @@ def _alert(event: Event) -> dict[str, Any]:
     detail = event.detail
     response = _client().publish(
         TopicArn=os.environ[settings.LOW_STOCK_TOPIC_ARN],
-        # SNS subjects stop at 100 characters; the message says it all.
-        Subject=f"Low stock: {detail['name']}"[:100],
+        # SNS refuses a long subject, or one with a line break or a control character: the
+        # subject is the name made acceptable, the message holds it whole.
+        Subject=sns_subject("Low stock: ", detail["name"]),
         Message=web.dumps(
             {key: detail[key] for key in ("productId", "name", "stock", "threshold", "eventId")}
         ),

@@ -12,7 +12,7 @@ from constructs import Construct
 
 
 @dataclass(frozen=True)
-class MonitoringProps:
+class MonitoringProps:  # pylint: disable=too-many-instance-attributes  # what is watched
     """Inputs of ``Monitoring``."""
 
     prefix: str

@@ -10,14 +10,14 @@ from conftest import LambdaContext
 from tests.events import customer
 
 
-def low_stock_event(api, bus):
+def low_stock_event(api, bus, name="Pen"):
     """A StockLow event as the bus delivers it: an order takes a product from 6 to 1."""
     who = customer()
     assert api("POST", "/users", body={"email": "a@example.com", "name": "A"}, caller=who).status
     pen = api(
         "POST",
         "/products",
-        body={"name": "Pen", "price": Decimal("0.07"), "category": "office", "stock": 6},
+        body={"name": name, "price": Decimal("0.07"), "category": "office", "stock": 6},
     ).body
     body = {"items": [{"productId": pen["productId"], "quantity": 5}]}
     assert api("POST", "/orders", body=body, caller=who).status == 201
@@ -49,3 +49,27 @@ def test_an_unknown_schema_version_is_not_told(api, bus):
     response = stock_alerts.handler(batch, LambdaContext())
     assert response == {"batchItemFailures": [{"itemIdentifier": batch["Records"][0]["messageId"]}]}
     assert bus.alerts() == []
+
+
+def test_a_hostile_name_is_told_whole_under_a_subject_sns_accepts(api, bus, monkeypatch):
+    """A name the contract allows (200 characters, control characters and line breaks in it):
+    the subject is one SNS accepts (less than 100 printable ASCII characters), the message
+    holds the name as it is."""
+    name = "Pen\r\nBcc: x@example.com\x00\x1b\u2028é" + "z" * 173
+    assert len(name) == 200
+    event = low_stock_event(api, bus, name)
+    client = stock_alerts._client()  # pylint: disable=protected-access
+    subjects = []
+    publish = client.publish
+
+    def recording(**kwargs):
+        subjects.append(kwargs["Subject"])
+        return publish(**kwargs)
+
+    monkeypatch.setattr(client, "publish", recording)
+    assert stock_alerts.handler(sqs_event([event]), LambdaContext()) == {"batchItemFailures": []}
+    (alert,) = bus.alerts()
+    assert alert["name"] == name
+    (subject,) = subjects
+    assert subject == "Low stock: Pen Bcc: x@example.com e" + "z" * 61 + "..."
+    assert len(subject) == 99 and all(0x20 <= ord(c) <= 0x7E for c in subject)
