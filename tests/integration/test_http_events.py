@@ -187,3 +187,121 @@ def test_the_clock_advanced_past_the_limit_expires_a_stale_order(api, mailbox, c
     assert _stock(api, product) == 10
     mails = mailbox.wait_for(profile["email"], order["orderId"], since, count=2)
     assert mails[0]["subject"] == "Your order is cancelled"
+
+
+def _queue_policy(queue_arn: str, principal: str, source_arns: list[str]) -> str:
+    """A queue policy: ``principal`` (a service) may send to the queue for ``source_arns`` only."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": principal},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": source_arns}},
+    }
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _take(sqs, url: str, marker: str, within: float) -> dict | None:
+    """The first message of queue ``url`` whose body holds ``marker`` (deleted), within
+    ``within`` seconds; None if none came."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=1,
+            MessageAttributeNames=["All"],
+            WaitTimeSeconds=1,
+        ).get("Messages", []):
+            if marker in message["Body"]:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                return message
+    return None
+
+
+@pytest.mark.alters_stack
+def test_a_delivery_the_queue_policy_refuses_is_dead_lettered_and_the_order_still_placed(
+    api, aws, outputs
+):
+    sqs = aws("sqs")
+    url = outputs["NotificationsQueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy", "QueueArn"])
+    kept, queue_arn = attributes["Attributes"]["Policy"], attributes["Attributes"]["QueueArn"]
+    placed_rule = next(
+        arn
+        for arn in json.loads(kept)["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"]
+        if arn.endswith("-notify-placed")
+    )
+    dlq_name = outputs["EventsDeadLetterQueueArn"].rsplit(":", 1)[1]
+    dlq = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
+    refusing = _queue_policy(queue_arn, "events.amazonaws.com", [placed_rule + "-not-this-one"])
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": refusing})
+    try:
+        # SQS applies a policy change within a minute on AWS (at once locally): orders are placed
+        # until one's event is refused, each one checked.
+        deadline, dead, order, shopper = time.monotonic() + 150, None, None, None
+        while dead is None and time.monotonic() < deadline:
+            shopper, _, _, order, _ = _place(api)
+            dead = _take(sqs, dlq, order["orderId"], within=30)
+    finally:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": kept})
+    assert dead is not None, "no refused delivery reached the events' dead-letter queue"
+    event = json.loads(dead["Body"])
+    assert event["detail-type"] == "OrderPlaced" and event["source"] == "store"
+    said = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
+    assert said["RULE_ARN"] == placed_rule
+    assert said["TARGET_ARN"] == queue_arn
+    assert said["ERROR_CODE"] and said["ERROR_MESSAGE"]
+    if LOCAL:
+        assert said["ERROR_CODE"] == "NO_PERMISSIONS"
+    found = shopper.get(f"/orders/{order['orderId']}")
+    assert found.status_code == 200 and found.json()["status"] == "PENDING", found.text
+
+
+@pytest.fixture
+def topic_tap(aws, outputs):
+    """What the low-stock topic publishes from now on, in a queue of the test's own subscribed
+    to it (removed afterwards): ``read(marker, within)`` -> SNS's envelope."""
+    sqs, sns = aws("sqs"), aws("sns")
+    topic = outputs["LowStockTopicArn"]
+    url = sqs.create_queue(QueueName=f"it-alerts-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = _queue_policy(arn, "sns.amazonaws.com", [topic])
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+
+    def read(marker: str, within: float = MAIL_WITHIN_S) -> dict:
+        message = _take(sqs, url, marker, within)
+        assert message is not None, f"the topic published nothing about {marker} in {within} s"
+        return json.loads(message["Body"])
+
+    yield read
+    sns.unsubscribe(SubscriptionArn=subscription)
+    sqs.delete_queue(QueueUrl=url)
+
+
+def test_a_low_stock_alert_for_a_hostile_product_name_is_delivered(api, config, topic_tap):
+    # The contract allows 200 characters, control characters and line breaks among them; SNS
+    # refuses such a subject (and the local cloud refuses it as SNS does).
+    marker = uuid.uuid4().hex[:8]
+    name = f"\x07Lamp {marker}\r\n\t\x1b[31m ünïcode " + "Z" * 200
+    name = name[:200]
+    threshold = config.events.low_stock_threshold
+    product = api.create_product(name=name, stock=threshold + 2)
+    shopper, _ = api.sign_up()
+    placed = shopper.post(
+        "/orders", {"items": [{"productId": product["productId"], "quantity": 2}]}
+    )
+    assert placed.status_code == 201, placed.text
+    api.remember_order(placed.json()["orderId"])
+    envelope = topic_tap(product["productId"])
+    alert = json.loads(envelope["Message"])
+    assert (alert["productId"], alert["name"], alert["stock"]) == (
+        product["productId"],
+        name,
+        threshold,
+    )
+    subject = envelope["Subject"]
+    assert subject and len(subject) < 100 and subject.isascii() and subject.isprintable()
