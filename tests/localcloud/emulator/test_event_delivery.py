@@ -4,14 +4,19 @@ retried per the target's retry policy, dead-lettered with AWS's attributes, and 
 from __future__ import annotations
 
 import inspect
+import io
 import json
 import time
 import uuid
+from types import SimpleNamespace
 
+import boto3
+import moto
 import pytest
 from moto.events.models import Rule
 
 from localcloud.base import aws as localcloud_aws
+from localcloud.emulator.event_delivery import Deliveries
 from tests.localcloud.conftest import REGION
 
 ACCOUNT = "123456789012"  # moto's account, the emulator's
@@ -209,3 +214,55 @@ def test_the_wrapped_moto_function_keeps_its_shape(function, parameters):
     assert list(inspect.signature(original).parameters) == parameters
     source = inspect.getsource(original)
     assert "_send_to_sqs_queue" in source  # moto still sends to queues itself, unjudged
+
+
+class _Throttling:  # pylint: disable=too-few-public-methods
+    """Fault rules that throttle every send (the emulator's ``FaultRules``, as the delivery
+    reads them)."""
+
+    rules = ("throttle",)
+
+    def hit(self, _request):
+        return SimpleNamespace(error="RequestThrottled", status=400, describe=lambda: "throttle")
+
+
+def test_a_delivery_older_than_its_maximum_age_is_given_up_on_the_local_clock():
+    with moto.mock_aws():
+        sqs = boto3.client("sqs", region_name=REGION)
+        urls = [sqs.create_queue(QueueName=name)["QueueUrl"] for name in ("q", "dlq")]
+        arns = [
+            sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            for u in urls
+        ]
+        rule = SimpleNamespace(
+            arn=f"arn:aws:events:{REGION}:{ACCOUNT}:rule/bus/r",
+            name="r",
+            event_bus_name="bus",
+            account_id=ACCOUNT,
+        )
+        for url, arn in zip(urls, arns, strict=True):
+            sqs.set_queue_attributes(
+                QueueUrl=url, Attributes={"Policy": _admitting(arn, [rule.arn])}
+            )
+        now = [1_800_000_000.0]
+        deliveries = Deliveries(faults=_Throttling(), now=lambda: now[0], stream=io.StringIO())
+        target = {
+            "Id": "q",
+            "Arn": arns[0],
+            "DeadLetterConfig": {"Arn": arns[1]},
+            "RetryPolicy": {"MaximumRetryAttempts": 185, "MaximumEventAgeInSeconds": 60},
+        }
+        deliveries.start(rule, target, {"id": "e-1", "detail": {}, "time": now[0]})
+        assert deliveries.pending() == 1
+        [waiting] = deliveries._waiting  # pylint: disable=protected-access
+        deliveries._waiting.clear()  # pylint: disable=protected-access  # tried here, not later
+        now[0] += 60  # python -m localcloud clock advance 1m
+        deliveries.faults = None  # the queue would take it now: the age alone gives it up
+        deliveries.attempt(waiting)
+        [dead] = sqs.receive_message(QueueUrl=urls[1], MessageAttributeNames=["All"])["Messages"]
+        said = {k: v["StringValue"] for k, v in dead["MessageAttributes"].items()}
+        assert said["EXHAUSTED_RETRY_CONDITION"] == "MaximumEventAgeInSeconds"
+        assert said["ERROR_CODE"] == "THROTTLING" and said["RETRY_ATTEMPTS"] == "0"
+        assert "Messages" not in sqs.receive_message(QueueUrl=urls[0])
