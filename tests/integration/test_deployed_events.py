@@ -112,7 +112,7 @@ def test_rules_deliver_to_the_notifications_and_low_stock_queues(aws, outputs):
         assert json.loads(rule["EventPattern"])["source"] == ["store"]
 
 
-def test_the_expiry_schedule_sends_to_the_expiry_queue(aws, outputs, config):
+def test_the_expiry_schedule_sends_to_the_expiry_queue_and_dead_letters(aws, outputs, config):
     schedule = aws("scheduler").get_schedule(Name=f"{config.prefix}-expire-orders")
     assert schedule["ScheduleExpression"] == rate(config.events.expiry_rate_minutes)
     assert schedule["State"] == "ENABLED"
@@ -120,7 +120,17 @@ def test_the_expiry_schedule_sends_to_the_expiry_queue(aws, outputs, config):
     assert schedule["Target"]["Arn"] == expiry_arn
     role = schedule["Target"]["RoleArn"].rsplit("/", 1)[-1]
     statements = _inline_policy(aws, f"role/{role}")
-    assert [(s["Action"], s["Resource"]) for s in statements] == [(["sqs:SendMessage"], expiry_arn)]
+    dead_letter = outputs["ScheduleDeadLetterQueueArn"]
+    # The scheduler dead-letters a firing as the schedule's role: it may send there too.
+    assert [(s["Action"], s["Resource"]) for s in statements] == [
+        (["sqs:SendMessage"], [expiry_arn, dead_letter])
+    ]
+    assert schedule["Target"]["DeadLetterConfig"]["Arn"] == dead_letter
+    retry = schedule["Target"]["RetryPolicy"]
+    assert (retry["MaximumRetryAttempts"], retry["MaximumEventAgeInSeconds"]) == (
+        config.events.delivery_retry_attempts,
+        config.events.delivery_max_event_age_seconds,
+    )
 
 
 @pytest.mark.parametrize("title", QUEUES)
