@@ -26,7 +26,8 @@ never retries or dead-letters. Here, for each SQS target of a matching, enabled 
   ``EventBusName``, ``RuleName``): ``FailedInvocations``, ``RetryInvocationAttempts``,
   ``InvocationsSentToDlq``, ``InvocationsFailedToBeSentToDlq``; and a line in the emulator's log.
 
-Retries wait in this process's memory: a restart of the emulator drops them (AWS keeps them).
+A disabled rule delivers nothing, as on AWS (moto delivered through it anyway). Retries wait in
+this process's memory: a restart of the emulator drops them (AWS keeps them).
 """
 
 from __future__ import annotations
