@@ -84,7 +84,7 @@ class Firing:  # pylint: disable=too-many-instance-attributes
     key: str
     schedule: Schedule
     at: float
-    """Its time on the local clock."""
+    """When it was first tried, on the local clock (its age counts from there)."""
     attempts: int = 0
     retry_at: float = 0.0
     """When to try again (``time.monotonic``)."""
@@ -153,9 +153,11 @@ class ScheduleFirer:  # pylint: disable=too-many-instance-attributes
             if moment is None or moment > now:
                 continue
             # The next firing is counted at once: this one is kept in ``pending`` until it is
-            # delivered or given up, so a failure loses nothing.
+            # delivered or given up, so a failure loses nothing. Its age counts from now, when it
+            # is first tried: after a jump of the clock its time may be long past, and a
+            # scheduler that never skips time would have tried it then.
             self.due[key] = (schedule, next_firing(schedule, now))
-            self.pending.append(Firing(key, schedule, moment))
+            self.pending.append(Firing(key, schedule, now))
         delivered = []
         for firing in list(self.pending):
             if firing.retry_at <= self.monotonic() and self._try(firing):

@@ -21,6 +21,7 @@ import jsonschema
 import pytest
 
 from localcloud.emulator.clock import ClockClient
+from localcloud.tools.fault_commands import FaultControl
 from tests.integration.mail import LOCAL, Mailbox
 
 SCHEMA = Path(__file__).parents[2] / "contract" / "events.schema.json"
@@ -187,6 +188,34 @@ def test_the_clock_advanced_past_the_limit_expires_a_stale_order(api, mailbox, c
     assert _stock(api, product) == 10
     mails = mailbox.wait_for(profile["email"], order["orderId"], since, count=2)
     assert mails[0]["subject"] == "Your order is cancelled"
+
+
+@pytest.mark.alters_stack
+@pytest.mark.skipif(
+    not LOCAL, reason="injects a fault into SQS and moves the clock, which only the local cloud has"
+)
+def test_an_expiry_firing_that_failed_once_is_retried_and_expires_the_order(api, mailbox, config):
+    _, profile, product, order, since = _place(api, quantity=4)
+    mailbox.wait_for(profile["email"], order["orderId"], since)  # the placement's events done
+    faults = FaultControl(os.environ["AWS_ENDPOINT_URL"])
+    # KmsThrottled: an error of SendMessage the SDK does not retry by itself, so the schedule's
+    # firing fails once and the scheduler's retry (1 s later locally) delivers it.
+    faults.add("sqs", "SendMessage", error="KmsThrottled", count=1)
+    try:
+        limit = config.events.pending_limit_minutes + config.events.expiry_rate_minutes + 1
+        ClockClient(os.environ["AWS_ENDPOINT_URL"]).advance(limit * 60)
+        deadline, found = time.monotonic() + 60, {}
+        while time.monotonic() < deadline:
+            found = api.get(f"/orders/{order['orderId']}").json()
+            if found["status"] == "CANCELLED":
+                break
+            time.sleep(0.5)
+        [rule] = faults.rules()
+    finally:
+        faults.clear()
+    assert rule["hits"] == 1, rule  # the first send after the clock moved: the firing's
+    assert found["status"] == "CANCELLED" and found.get("cancelReason") == "EXPIRED", found
+    assert _stock(api, product) == 10
 
 
 def _queue_policy(queue_arn: str, principal: str, source_arns: list[str]) -> str:

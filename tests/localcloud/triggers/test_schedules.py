@@ -175,6 +175,16 @@ def test_retries_back_off_and_exhausted_go_to_the_dead_letter_queue():
     assert lines[-1]["event"] == "schedule-given-up" and firer.pending == []
 
 
+def test_a_firing_after_a_jump_of_the_clock_ages_from_its_first_try():
+    clock, ticks, send, lines = Clock(), Ticks(), Flaky(1), []
+    firer = ScheduleFirer(clock, send, lines.append, base_s=1.0, monotonic=ticks)
+    firer.update([schedule(max_age_s=60.0)])
+    clock.now = T0 + 86_400  # a day ahead: the firing's time is long past, its first try is now
+    assert firer.fire_due() == []
+    ticks.now = 1.0
+    assert firer.fire_due() == ["default/expire"]
+
+
 def test_a_firing_older_than_its_maximum_age_is_given_up_without_a_dead_letter_queue():
     clock, ticks, send, lines = Clock(), Ticks(), Flaky(10), []
     firer = ScheduleFirer(clock, send, lines.append, base_s=1.0, monotonic=ticks)
