@@ -43,7 +43,7 @@ from localcloud.emulator import call_log, iam_tags
 from localcloud.emulator.iam_call import ArnScope, Call
 from localcloud.emulator.iam_implied import Need, call_context, implied_checks
 from localcloud.emulator.iam_resources import resources
-from localcloud.emulator.policy_evaluation import Decision, allowed, evaluate
+from localcloud.emulator.policy_evaluation import Decision, allowed, evaluate, role_of_session
 
 IAM_PREFIX = {"monitoring": "cloudwatch"}
 """Services whose IAM prefix is not the name they sign with."""
@@ -143,7 +143,8 @@ def _principal_context(caller: Caller, call: Call) -> dict[str, Any]:
     now = time.time()
     return {
         "aws:RequestedRegion": call.scope.region,
-        "aws:PrincipalArn": caller.arn,
+        # A role's session is known by its role's ARN, as AWS gives aws:PrincipalArn.
+        "aws:PrincipalArn": role_of_session(caller.arn) or caller.arn,
         "aws:PrincipalAccount": call.scope.account_id,
         "aws:CurrentTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
         "aws:EpochTime": int(now),
