@@ -16,9 +16,13 @@ What it adds to moto's own server application:
   attempt the emulator already ran and sends it again, the retry gets the first answer, and the
   emulator's log says so.
 - **IAM enforced** (``localcloud.emulator.moto_iam``): the account's administrator and the gateway's
-  Lambda identity exist from the start, and DynamoDB and KMS calls are checked against the
-  tables, indexes and keys they touch. The check itself is moto's, switched on by
-  ``INITIAL_NO_AUTH_ACTION_COUNT`` (``localcloud.emulator.process`` sets it to 0).
+  Lambda identity exist from the start, and every call is judged as AWS judges it
+  (``localcloud.emulator.iam_enforcement``: resources resolved to ARNs, implied checks,
+  conditions, permissions boundaries), switched on by ``INITIAL_NO_AUTH_ACTION_COUNT``
+  (``localcloud.emulator.process`` sets it to 0); each check goes to the call log when
+  ``LOCALCLOUD_IAM_LOG`` names one (``localcloud.emulator.call_log``). GitHub's OIDC tokens are
+  minted at ``/localcloud-api/oidc/token`` and traded by ``AssumeRoleWithWebIdentity``
+  (``localcloud.emulator.github_oidc``).
 - **Faults injected on purpose** (``localcloud.emulator.fault_endpoint``): the rules set over its
   ``/localcloud-api/faults`` endpoint; a function's fault names one of its Lambda functions.
 - **Its state saved and put back** (``--state-file``, ``--restore``; ``localcloud.emulator.state``):
@@ -66,6 +70,7 @@ from localcloud.base import arguments, aws
 from localcloud.emulator import (
     event_delivery,
     fault_endpoint,
+    github_oidc,
     mailbox,
     moto_fixes,
     moto_iam,
@@ -329,6 +334,7 @@ def application(state_file=None):
     moto_sns.install()
     moto_iam.install()
     moto_iam.create_principals()
+    github_oidc.install()
     mailbox.install()
     moto = DomainDispatcherApplication(create_backend_app)
     serialized = Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file))
@@ -336,7 +342,7 @@ def application(state_file=None):
     answered = fault_endpoint.Faults(serialized, functions=lambda_functions)
     # EventBridge's retries run between requests, under the same lock.
     event_delivery.install(lock=serialized.lock, faults=answered.rules)
-    return ClockEndpoint(mailbox.MailEndpoint(answered))
+    return github_oidc.TokenEndpoint(ClockEndpoint(mailbox.MailEndpoint(answered)))
 
 
 def lambda_functions() -> set[str]:
