@@ -89,7 +89,23 @@ REGION_ZONE_IDS = {
     "ap-south-1": ("aps1-az1", "aps1-az2", "aps1-az3"),
     "sa-east-1": ("sae1-az1", "sae1-az2", "sae1-az3"),
 }  # fmt: skip
+# Zones of those rows that no default uses and no override may name, each with the reason. A
+# constrained zone is one where AWS offers no new instance types and not every service: an
+# interface endpoint whose service lacks the zone fails to create, and so would the network.
+# (The other constrained zones AWS names, usw1-az2, cac1-az3 and apne1-az3, are not offered to
+# new accounts at all, so the rows above leave them out.)
+CONSTRAINED_ZONE_IDS = {
+    "use1-az3": "a constrained zone of us-east-1: AWS offers no new instance types there and "
+    "not every service (an interface endpoint of a service missing there fails to create)",
+}
 _ZONE_ID = re.compile(r"^[a-z]+\d+-az\d+$")
+
+
+def allowed_zone_ids(region: str) -> tuple[str, ...] | None:
+    """The zone IDs of ``region`` a network may use, in order: its row of ``REGION_ZONE_IDS``
+    without the constrained zones; None for a region the table does not know."""
+    row = REGION_ZONE_IDS.get(region)
+    return None if row is None else tuple(z for z in row if z not in CONSTRAINED_ZONE_IDS)
 
 
 class ConfigError(ValueError):
@@ -155,7 +171,7 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     def zone_ids(self) -> tuple[str, ...]:
         """The IDs of the zones the network spans: a fixed list, so it never grows when AWS
         adds a zone."""
-        return (self.zones or REGION_ZONE_IDS.get(self.region, ()))[: self.az_count]
+        return (self.zones or allowed_zone_ids(self.region) or ())[: self.az_count]
 
     @property
     def stack_name(self) -> str:
@@ -303,7 +319,8 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
 
     def _zone_and_subscriber_checks(self) -> tuple[tuple[str, bool, str], ...]:
         known = REGION_ZONE_IDS.get(self.region)
-        zones = self.zones or known or ()
+        zones = self.zones or allowed_zone_ids(self.region) or ()
+        constrained = [z for z in zones if z in CONSTRAINED_ZONE_IDS]
         return (
             (
                 "zones",
@@ -319,11 +336,21 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             ),
             (
                 "zones",
+                not constrained,
+                "must not name a constrained zone: "
+                + "; ".join(f"{z} is {CONSTRAINED_ZONE_IDS[z]}" for z in constrained),
+            ),
+            (
+                "zones",
                 all(_ZONE_ID.match(z) for z in zones)
                 and len({z.rpartition("-az")[0] for z in zones}) == 1
                 and (known is None or set(zones) <= set(known)),
                 f"must be availability zone IDs of {self.region}"
-                + (f": {', '.join(known)}" if known else " (e.g. mec1-az1)")
+                + (
+                    f": {', '.join(allowed_zone_ids(self.region) or ())}"
+                    if known
+                    else " (e.g. mec1-az1)"
+                )
                 + "; names such as us-east-1a differ between accounts (`aws ec2 "
                 "describe-availability-zones` lists each zone's ZoneId)",
             ),

@@ -8,6 +8,8 @@ import pytest
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 
 from stacks.base.config import (
+    CONSTRAINED_ZONE_IDS,
+    ENVIRONMENTS,
     POWERTOOLS_LAYER,
     REGION_ZONE_IDS,
     AutoScaling,
@@ -15,6 +17,7 @@ from stacks.base.config import (
     ConfigError,
     StateBackend,
     UserPool,
+    allowed_zone_ids,
     load,
     load_all,
 )
@@ -50,7 +53,9 @@ def test_every_real_environment_autoscales_from_its_floor():
 
 
 def test_zones_are_a_fixed_list_of_ids_in_the_region():
-    assert load("prod", {}).zone_ids == ("use1-az1", "use1-az2", "use1-az3")
+    # Not use1-az3: a constrained zone (below).
+    assert load("prod", {}).zone_ids == ("use1-az1", "use1-az2", "use1-az4")
+    assert load("dev", {}).zone_ids == ("use1-az1", "use1-az2")
     assert load("dev", {"ECOMMERCE_REGION": "eu-west-1"}).zone_ids == ("euw1-az1", "euw1-az2")
 
 
@@ -71,6 +76,41 @@ def test_the_region_table_lists_the_emulators_zone_ids():
     assert {region: sorted(ids) for region, ids in REGION_ZONE_IDS.items()} == {
         region: emulated[region] for region in REGION_ZONE_IDS
     }
+
+
+def test_the_constrained_zones_are_listed_with_their_reason():
+    assert set(CONSTRAINED_ZONE_IDS) == {"use1-az3"}
+    assert "constrained" in CONSTRAINED_ZONE_IDS["use1-az3"]
+    assert "interface endpoint" in CONSTRAINED_ZONE_IDS["use1-az3"]
+    assert allowed_zone_ids("us-east-1") == (
+        "use1-az1", "use1-az2", "use1-az4", "use1-az5", "use1-az6"
+    )  # fmt: skip
+    assert allowed_zone_ids("me-central-1") is None
+
+
+@pytest.mark.parametrize("region", sorted(REGION_ZONE_IDS))
+def test_every_default_zone_is_one_the_region_table_allows(region):
+    for name in ENVIRONMENTS:
+        if len(allowed_zone_ids(region)) < load(name, {}).az_count:
+            # us-west-1 has two zones: prod's three fail synth rather than take any other.
+            with pytest.raises(ConfigError, match="zones must name at least"):
+                load(name, {"ECOMMERCE_REGION": region})
+            continue
+        config = load(name, {"ECOMMERCE_REGION": region})
+        assert len(config.zone_ids) == config.az_count
+        for zone in config.zone_ids:
+            assert zone in REGION_ZONE_IDS[region] and zone not in CONSTRAINED_ZONE_IDS, (
+                f"{config.name} in {region}: {zone}"
+            )
+
+
+def test_a_constrained_zone_fails_naming_the_field_and_the_reason():
+    with pytest.raises(ConfigError) as raised:
+        load("prod", {"ECOMMERCE_ZONES": "use1-az1,use1-az2,use1-az3"})
+    assert raised.value.field_name == "zones"
+    assert "must not name a constrained zone: use1-az3 is a constrained zone of us-east-1" in (
+        str(raised.value)
+    )
 
 
 def test_zone_override_replaces_the_regions_row():
