@@ -16,6 +16,8 @@ this module reads no global state):
 - ``ECOMMERCE_<ENV>_SENDER_ADDRESS`` / ``ECOMMERCE_<ENV>_LOW_STOCK_EMAILS``: the address one
   environment's mail comes from; who its low-stock topic notifies (comma-separated addresses).
 - ``ECOMMERCE_<ENV>_CORS_ORIGINS``: comma-separated allowed origins of one environment.
+- ``ECOMMERCE_APPLY_INDEX_CHANGES=1``: for the one deploy that changes an index of an auto-scaled
+  table, which Terraform otherwise does not plan (docs/operations.md, "Changing an index").
 - ``ECOMMERCE_STATE_BUCKET`` (and optional ``ECOMMERCE_STATE_REGION``): S3 bucket for the
   Terraform state of dev, staging and prod, locked with an S3 lock file. Unset: local state.
 """
@@ -124,7 +126,9 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     region: str
     vpc_cidr: str
     az_count: int
-    table_capacity: Capacity
+    # Provisioned capacity of each table and index; None: every table on demand (billed per
+    # request, nothing while idle, never throttled below its account limits).
+    table_capacity: Capacity | None
     autoscaling: AutoScaling | None
     log_retention_days: int
     log_level: str
@@ -161,6 +165,13 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     # (`local`, whose emulator runs no account stack).
     permissions_boundary: str | None = None
     events: Events = field(default_factory=Events)
+    # How many of the network's zones (the first) hold the interface endpoints: None, every
+    # zone. Fewer cost less (each endpoint is billed per zone-hour) and lose the endpoints, so
+    # the calls to KMS, EventBridge, SNS and SES, when their zones fail.
+    interface_endpoint_zones: int | None = None
+    # Set for the one deploy that changes an index of an auto-scaled table
+    # (ECOMMERCE_APPLY_INDEX_CHANGES=1): Terraform sees the indexes again (stacks/store/tables.py).
+    apply_index_changes: bool = False
 
     @property
     def prefix(self) -> str:
@@ -190,8 +201,13 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             ("region", bool(_REGION.match(self.region)), "must look like 'us-east-1'"),
             ("vpc_cidr", _is_private_network(self.vpc_cidr), "must be a private /16../24 CIDR"),
             ("az_count", 2 <= self.az_count <= 6, "must be between 2 and 6"),
-            ("table_capacity.read", 1 <= self.table_capacity.read <= 40000, "must be 1..40000"),
-            ("table_capacity.write", 1 <= self.table_capacity.write <= 40000, "must be 1..40000"),
+            (
+                "interface_endpoint_zones",
+                self.interface_endpoint_zones is None
+                or 1 <= self.interface_endpoint_zones <= self.az_count,
+                f"must be 1..az_count ({self.az_count}), or None for every zone",
+            ),
+            *self._capacity_checks(),
             (
                 "log_retention_days",
                 self.log_retention_days in LOG_RETENTION_DAYS,
@@ -367,7 +383,23 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             ),
         )
 
+    def _capacity_checks(self) -> tuple[tuple[str, bool, str], ...]:
+        capacity = self.table_capacity
+        if capacity is None:
+            return (
+                (
+                    "autoscaling",
+                    self.autoscaling is None,
+                    "must be None when table_capacity is None (tables on demand scale themselves)",
+                ),
+            )
+        return (
+            ("table_capacity.read", 1 <= capacity.read <= 40000, "must be 1..40000"),
+            ("table_capacity.write", 1 <= capacity.write <= 40000, "must be 1..40000"),
+        )
+
     def _validate_autoscaling(self, scaling: AutoScaling) -> None:
+        assert self.table_capacity is not None  # _capacity_checks: scaling needs a capacity
         if scaling.max_read < self.table_capacity.read:
             raise ConfigError(self.name, "autoscaling.max_read", "must be >= table_capacity.read")
         if scaling.max_write < self.table_capacity.write:
@@ -418,6 +450,12 @@ def load(name: str, overrides: Mapping[str, str] | None = None) -> EnvironmentCo
         alarm_https_endpoint=endpoint or config.alarm_https_endpoint,
     )
     config = replace(config, events=_events(config.events, env, prefix))
+    apply = env.get("ECOMMERCE_APPLY_INDEX_CHANGES", "").strip()
+    if apply not in ("", "0", "1"):
+        raise ConfigError(
+            name, "apply_index_changes", "must be 1 or 0 (ECOMMERCE_APPLY_INDEX_CHANGES)"
+        )
+    config = replace(config, apply_index_changes=apply == "1")
     bucket = env.get("ECOMMERCE_STATE_BUCKET")
     if bucket and config.state.local_path is None:
         config = replace(

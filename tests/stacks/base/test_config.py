@@ -26,7 +26,7 @@ from stacks.base.config import (
 @pytest.mark.parametrize(
     ("name", "capacity", "zones", "retention", "level", "pitr", "protection", "alarms"),
     [
-        ("dev", (5, 5), 2, 14, "DEBUG", True, False, True),
+        ("dev", None, 2, 14, "DEBUG", True, False, True),
         ("staging", (10, 10), 2, 30, "INFO", True, False, True),
         ("prod", (50, 50), 3, 365, "INFO", True, True, True),
         ("local", (5, 5), 2, 1, "DEBUG", True, False, False),
@@ -34,7 +34,8 @@ from stacks.base.config import (
 )
 def test_matrix(name, capacity, zones, retention, level, pitr, protection, alarms):  # pylint: disable=too-many-arguments,too-many-positional-arguments
     config = load(name, {})
-    assert (config.table_capacity.read, config.table_capacity.write) == capacity
+    table = config.table_capacity
+    assert ((table.read, table.write) if table else None) == capacity
     assert config.az_count == zones
     assert config.log_retention_days == retention
     assert config.log_level == level
@@ -49,7 +50,8 @@ def test_every_real_environment_autoscales_from_its_floor():
         c.name: (c.autoscaling.max_read, c.autoscaling.max_write) if c.autoscaling else None
         for c in load_all({})
     }
-    assert maxima == {"dev": (20, 20), "staging": (40, 40), "prod": (500, 500), "local": None}
+    # dev's tables are on demand: nothing to scale.
+    assert maxima == {"dev": None, "staging": (40, 40), "prod": (500, 500), "local": None}
 
 
 def test_zones_are_a_fixed_list_of_ids_in_the_region():
@@ -299,8 +301,39 @@ def test_tags():
 
 
 def test_fixed_capacity_without_autoscaling_is_valid():
-    config = replace(load("dev", {}), autoscaling=None).validate()
-    assert config.autoscaling is None and config.table_capacity == Capacity(5, 5)
+    config = replace(load("staging", {}), autoscaling=None).validate()
+    assert config.autoscaling is None and config.table_capacity == Capacity(10, 10)
+
+
+def test_dev_saves_its_idle_cost_and_prod_does_not():
+    """Dev: tables on demand and the interface endpoints in one zone; the others provisioned
+    with auto scaling (local: fixed) and endpoints in every zone."""
+    by_name = {c.name: c for c in load_all({})}
+    assert (by_name["dev"].table_capacity, by_name["dev"].autoscaling) == (None, None)
+    assert by_name["dev"].interface_endpoint_zones == 1
+    for name in ("staging", "prod", "local"):
+        assert by_name[name].table_capacity is not None
+        assert by_name[name].interface_endpoint_zones is None
+
+
+def test_on_demand_tables_cannot_scale():
+    config = replace(load("dev", {}), autoscaling=AutoScaling(max_read=20, max_write=20))
+    with pytest.raises(ConfigError, match="autoscaling must be None when table_capacity is None"):
+        config.validate()
+
+
+@pytest.mark.parametrize("zones", [0, 3])
+def test_endpoint_zones_are_within_the_network(zones):
+    with pytest.raises(ConfigError, match=r"interface_endpoint_zones must be 1\.\.az_count \(2\)"):
+        replace(load("dev", {}), interface_endpoint_zones=zones).validate()
+
+
+def test_index_changes_are_applied_only_when_asked():
+    assert load("prod", {}).apply_index_changes is False
+    assert load("prod", {"ECOMMERCE_APPLY_INDEX_CHANGES": "1"}).apply_index_changes is True
+    assert load("prod", {"ECOMMERCE_APPLY_INDEX_CHANGES": "0"}).apply_index_changes is False
+    with pytest.raises(ConfigError, match="apply_index_changes must be 1 or 0"):
+        load("prod", {"ECOMMERCE_APPLY_INDEX_CHANGES": "yes"})
 
 
 def test_user_password_auth_only_in_dev_and_local():
