@@ -56,6 +56,7 @@ _POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 _LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
 USER_POOL_TIERS = frozenset(("LITE", "ESSENTIALS", "PLUS"))
 MFA_MODES = frozenset(("OFF", "OPTIONAL", "ON"))
+EMAIL_SENDING_ACCOUNTS = frozenset(("COGNITO_DEFAULT", "DEVELOPER"))
 _EMAIL = re.compile(r"^[^@\s,]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
 # Powertools for AWS Lambda (Python) v3, public layer published by AWS (account 017000801446).
@@ -327,6 +328,11 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 "refresh_token_days",
                 1 <= pool.refresh_token_days <= 3650,
                 "must be 1..3650 (Cognito)",
+            ),
+            (
+                "email_sending_account",
+                pool.email_sending_account in EMAIL_SENDING_ACCOUNTS,
+                f"must be one of {sorted(EMAIL_SENDING_ACCOUNTS)} (Cognito)",
             ),
         )
         for name, ok, problem in checks:

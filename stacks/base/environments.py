@@ -63,6 +63,9 @@ ENVIRONMENT_VALUES = {
         "api_throttle_rate": 500.0,
         "api_throttle_burst": 1000,
         "waf_rate_limit_per_5_minutes": 10000,
+        # Sign-up codes and password resets through SES, as the sender identity: Cognito's own
+        # sender has a small daily cap, not meant for production.
+        "user_pool": UserPool(email_sending_account="DEVELOPER"),
         # AWS's own retry defaults (185 attempts over 24 hours): a late mail beats a lost one.
         "events": Events(
             sender_address="store@store.example.com",

@@ -206,6 +206,8 @@ class StoreStack(AwsStack):
                 prefix=config.prefix,
                 pool=config.user_pool,
                 deletion_protection=config.deletion_protection,
+                sender_identity_arn=self.events.sender.arn,
+                sender_address=config.events.sender_address,
             ),
         )
 

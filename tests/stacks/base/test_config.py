@@ -270,6 +270,7 @@ def test_state_bucket_applies_to_real_environments_only():
         ({"user_pool": UserPool(id_token_minutes=4)}, "user_pool.id_token_minutes"),
         ({"user_pool": UserPool(access_token_minutes=1441)}, "user_pool.access_token_minutes"),
         ({"user_pool": UserPool(refresh_token_days=0)}, "user_pool.refresh_token_days"),
+        ({"user_pool": UserPool(email_sending_account="SES")}, "user_pool.email_sending_account"),
     ],
 )
 def test_bad_values_name_the_field(change, field_name):
