@@ -16,6 +16,8 @@ this module reads no global state):
 - ``ECOMMERCE_<ENV>_SENDER_ADDRESS`` / ``ECOMMERCE_<ENV>_LOW_STOCK_EMAILS``: the address one
   environment's mail comes from; who its low-stock topic notifies (comma-separated addresses).
 - ``ECOMMERCE_<ENV>_CORS_ORIGINS``: comma-separated allowed origins of one environment.
+- ``ECOMMERCE_APPLY_INDEX_CHANGES=1``: for the one deploy that changes an index of an auto-scaled
+  table, which Terraform otherwise does not plan (docs/operations.md, "Changing an index").
 - ``ECOMMERCE_STATE_BUCKET`` (and optional ``ECOMMERCE_STATE_REGION``): S3 bucket for the
   Terraform state of dev, staging and prod, locked with an S3 lock file. Unset: local state.
 """
@@ -54,6 +56,7 @@ _POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 _LAYER_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
 USER_POOL_TIERS = frozenset(("LITE", "ESSENTIALS", "PLUS"))
 MFA_MODES = frozenset(("OFF", "OPTIONAL", "ON"))
+EMAIL_SENDING_ACCOUNTS = frozenset(("COGNITO_DEFAULT", "DEVELOPER"))
 _EMAIL = re.compile(r"^[^@\s,]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 _HTTPS_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$")
 # Powertools for AWS Lambda (Python) v3, public layer published by AWS (account 017000801446).
@@ -89,7 +92,23 @@ REGION_ZONE_IDS = {
     "ap-south-1": ("aps1-az1", "aps1-az2", "aps1-az3"),
     "sa-east-1": ("sae1-az1", "sae1-az2", "sae1-az3"),
 }  # fmt: skip
+# Zones of those rows that no default uses and no override may name, each with the reason. A
+# constrained zone is one where AWS offers no new instance types and not every service: an
+# interface endpoint whose service lacks the zone fails to create, and so would the network.
+# (The other constrained zones AWS names, usw1-az2, cac1-az3 and apne1-az3, are not offered to
+# new accounts at all, so the rows above leave them out.)
+CONSTRAINED_ZONE_IDS = {
+    "use1-az3": "a constrained zone of us-east-1: AWS offers no new instance types there and "
+    "not every service (an interface endpoint of a service missing there fails to create)",
+}
 _ZONE_ID = re.compile(r"^[a-z]+\d+-az\d+$")
+
+
+def allowed_zone_ids(region: str) -> tuple[str, ...] | None:
+    """The zone IDs of ``region`` a network may use, in order: its row of ``REGION_ZONE_IDS``
+    without the constrained zones; None for a region the table does not know."""
+    row = REGION_ZONE_IDS.get(region)
+    return None if row is None else tuple(z for z in row if z not in CONSTRAINED_ZONE_IDS)
 
 
 class ConfigError(ValueError):
@@ -108,7 +127,9 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     region: str
     vpc_cidr: str
     az_count: int
-    table_capacity: Capacity
+    # Provisioned capacity of each table and index; None: every table on demand (billed per
+    # request, nothing while idle, never throttled below its account limits).
+    table_capacity: Capacity | None
     autoscaling: AutoScaling | None
     log_retention_days: int
     log_level: str
@@ -145,6 +166,13 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     # (`local`, whose emulator runs no account stack).
     permissions_boundary: str | None = None
     events: Events = field(default_factory=Events)
+    # How many of the network's zones (the first) hold the interface endpoints: None, every
+    # zone. Fewer cost less (each endpoint is billed per zone-hour) and lose the endpoints, so
+    # the calls to KMS, EventBridge, SNS and SES, when their zones fail.
+    interface_endpoint_zones: int | None = None
+    # Set for the one deploy that changes an index of an auto-scaled table
+    # (ECOMMERCE_APPLY_INDEX_CHANGES=1): Terraform sees the indexes again (stacks/store/tables.py).
+    apply_index_changes: bool = False
 
     @property
     def prefix(self) -> str:
@@ -155,7 +183,7 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
     def zone_ids(self) -> tuple[str, ...]:
         """The IDs of the zones the network spans: a fixed list, so it never grows when AWS
         adds a zone."""
-        return (self.zones or REGION_ZONE_IDS.get(self.region, ()))[: self.az_count]
+        return (self.zones or allowed_zone_ids(self.region) or ())[: self.az_count]
 
     @property
     def stack_name(self) -> str:
@@ -174,8 +202,13 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             ("region", bool(_REGION.match(self.region)), "must look like 'us-east-1'"),
             ("vpc_cidr", _is_private_network(self.vpc_cidr), "must be a private /16../24 CIDR"),
             ("az_count", 2 <= self.az_count <= 6, "must be between 2 and 6"),
-            ("table_capacity.read", 1 <= self.table_capacity.read <= 40000, "must be 1..40000"),
-            ("table_capacity.write", 1 <= self.table_capacity.write <= 40000, "must be 1..40000"),
+            (
+                "interface_endpoint_zones",
+                self.interface_endpoint_zones is None
+                or 1 <= self.interface_endpoint_zones <= self.az_count,
+                f"must be 1..az_count ({self.az_count}), or None for every zone",
+            ),
+            *self._capacity_checks(),
             (
                 "log_retention_days",
                 self.log_retention_days in LOG_RETENTION_DAYS,
@@ -296,6 +329,11 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 1 <= pool.refresh_token_days <= 3650,
                 "must be 1..3650 (Cognito)",
             ),
+            (
+                "email_sending_account",
+                pool.email_sending_account in EMAIL_SENDING_ACCOUNTS,
+                f"must be one of {sorted(EMAIL_SENDING_ACCOUNTS)} (Cognito)",
+            ),
         )
         for name, ok, problem in checks:
             if not ok:
@@ -303,7 +341,8 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
 
     def _zone_and_subscriber_checks(self) -> tuple[tuple[str, bool, str], ...]:
         known = REGION_ZONE_IDS.get(self.region)
-        zones = self.zones or known or ()
+        zones = self.zones or allowed_zone_ids(self.region) or ()
+        constrained = [z for z in zones if z in CONSTRAINED_ZONE_IDS]
         return (
             (
                 "zones",
@@ -319,11 +358,21 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             ),
             (
                 "zones",
+                not constrained,
+                "must not name a constrained zone: "
+                + "; ".join(f"{z} is {CONSTRAINED_ZONE_IDS[z]}" for z in constrained),
+            ),
+            (
+                "zones",
                 all(_ZONE_ID.match(z) for z in zones)
                 and len({z.rpartition("-az")[0] for z in zones}) == 1
                 and (known is None or set(zones) <= set(known)),
                 f"must be availability zone IDs of {self.region}"
-                + (f": {', '.join(known)}" if known else " (e.g. mec1-az1)")
+                + (
+                    f": {', '.join(allowed_zone_ids(self.region) or ())}"
+                    if known
+                    else " (e.g. mec1-az1)"
+                )
                 + "; names such as us-east-1a differ between accounts (`aws ec2 "
                 "describe-availability-zones` lists each zone's ZoneId)",
             ),
@@ -340,7 +389,23 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
             ),
         )
 
+    def _capacity_checks(self) -> tuple[tuple[str, bool, str], ...]:
+        capacity = self.table_capacity
+        if capacity is None:
+            return (
+                (
+                    "autoscaling",
+                    self.autoscaling is None,
+                    "must be None when table_capacity is None (tables on demand scale themselves)",
+                ),
+            )
+        return (
+            ("table_capacity.read", 1 <= capacity.read <= 40000, "must be 1..40000"),
+            ("table_capacity.write", 1 <= capacity.write <= 40000, "must be 1..40000"),
+        )
+
     def _validate_autoscaling(self, scaling: AutoScaling) -> None:
+        assert self.table_capacity is not None  # _capacity_checks: scaling needs a capacity
         if scaling.max_read < self.table_capacity.read:
             raise ConfigError(self.name, "autoscaling.max_read", "must be >= table_capacity.read")
         if scaling.max_write < self.table_capacity.write:
@@ -391,6 +456,12 @@ def load(name: str, overrides: Mapping[str, str] | None = None) -> EnvironmentCo
         alarm_https_endpoint=endpoint or config.alarm_https_endpoint,
     )
     config = replace(config, events=_events(config.events, env, prefix))
+    apply = env.get("ECOMMERCE_APPLY_INDEX_CHANGES", "").strip()
+    if apply not in ("", "0", "1"):
+        raise ConfigError(
+            name, "apply_index_changes", "must be 1 or 0 (ECOMMERCE_APPLY_INDEX_CHANGES)"
+        )
+    config = replace(config, apply_index_changes=apply == "1")
     bucket = env.get("ECOMMERCE_STATE_BUCKET")
     if bucket and config.state.local_path is None:
         config = replace(

@@ -20,6 +20,13 @@ COMMON_VALUES = {
 ENVIRONMENT_VALUES = {
     "dev": {
         "vpc_cidr": "10.10.0.0/16",
+        # Idle most of the time: tables on demand cost nothing then (staging keeps prod's
+        # provisioned capacity and its auto scaling), and the interface endpoints stand in one
+        # zone (functions of the other zone reach them there; that zone's failure stops the
+        # events and KMS in dev). docs/benchmarks.md has the costs.
+        "table_capacity": None,
+        "autoscaling": None,
+        "interface_endpoint_zones": 1,
         "log_retention_days": 14,
         "log_level": "DEBUG",
         "cors_allowed_origins": ("http://localhost:3000", "https://dev.store.example.com"),
@@ -56,6 +63,9 @@ ENVIRONMENT_VALUES = {
         "api_throttle_rate": 500.0,
         "api_throttle_burst": 1000,
         "waf_rate_limit_per_5_minutes": 10000,
+        # Sign-up codes and password resets through SES, as the sender identity: Cognito's own
+        # sender has a small daily cap, not meant for production.
+        "user_pool": UserPool(email_sending_account="DEVELOPER"),
         # AWS's own retry defaults (185 attempts over 24 hours): a late mail beats a lost one.
         "events": Events(
             sender_address="store@store.example.com",

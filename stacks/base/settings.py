@@ -44,6 +44,11 @@ class UserPool:  # pylint: disable=too-many-instance-attributes  # one per pool 
     id_token_minutes: int = 60
     access_token_minutes: int = 60
     refresh_token_days: int = 30
+    # Who sends the pool's mail (sign-up codes, password resets): COGNITO_DEFAULT, Cognito's own
+    # sender, whose small daily cap AWS says is not for production; or DEVELOPER, SES with the
+    # environment's sender identity (``Events.sender_address``), which must be verified, and
+    # out of SES's sandbox to reach customers (docs/operations.md).
+    email_sending_account: str = "COGNITO_DEFAULT"
 
     @property
     def auth_flows(self) -> tuple[str, ...]:

@@ -33,6 +33,9 @@ DETACHED_POLICIES = (
 )
 # Services the deploy role may hand the environment's roles to.
 PASSED_TO = ("lambda.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com")
+# The service whose service-linked role (AWSServiceRoleForAmazonCognitoIdpEmailService) sends a
+# user pool's mail through SES.
+COGNITO_EMAIL_SERVICE = "email.cognito-idp.amazonaws.com"
 # IAM's limit on one managed policy document, whitespace excluded.
 MAX_POLICY_CHARS = 6144
 # What gives a role its permissions: allowed only on roles under the environment's boundary
@@ -357,6 +360,14 @@ def platform_write_statements(scope: CiScope) -> list[dict]:
                     "iam:AWSServiceName": "dynamodb.application-autoscaling.amazonaws.com"
                 }
             },
+        ),
+        # A pool that mails through SES (UserPool.email_sending_account DEVELOPER): Cognito
+        # creates its service-linked role, and sends with it (no sending authorization policy).
+        statement(
+            "iam:CreateServiceLinkedRole",
+            scope.arn("iam", f"role/aws-service-role/{COGNITO_EMAIL_SERVICE}/*", region=False),
+            Sid="CognitoEmailServiceLinkedRole",
+            Condition={"StringEquals": {"iam:AWSServiceName": COGNITO_EMAIL_SERVICE}},
         ),
         statement("lambda:GetLayerVersion", list(scope.layer_arns), Sid="UsePowertoolsLayer"),
         statement(WRITE_ANYWHERE, "*", Sid="WriteWithoutResourceNames", Condition=scope.in_region),

@@ -32,6 +32,23 @@ class IdentityProps:
     prefix: str
     pool: UserPool
     deletion_protection: bool
+    # The SES identity (its ARN) and the address the pool's mail comes from, when the pool
+    # sends through SES (``UserPool.email_sending_account`` DEVELOPER).
+    sender_identity_arn: str = ""
+    sender_address: str = ""
+
+
+def _email_configuration(props: IdentityProps) -> CognitoUserPoolEmailConfiguration:
+    """Cognito's own sender, or SES as the environment's sender identity (Cognito sends with
+    its service-linked role, AWSServiceRoleForAmazonCognitoIdpEmailService)."""
+    account = props.pool.email_sending_account
+    if account == "COGNITO_DEFAULT":
+        return CognitoUserPoolEmailConfiguration(email_sending_account=account)
+    return CognitoUserPoolEmailConfiguration(
+        email_sending_account=account,
+        source_arn=props.sender_identity_arn,
+        from_email_address=props.sender_address,
+    )
 
 
 class Identity(Construct):
@@ -42,7 +59,9 @@ class Identity(Construct):
     address only. The ``admins`` group is the API's admin role (``handlers/store/spec/routes.py``
     names it; the functions read it from the ID token). One public app client (no secret:
     browsers and apps cannot keep one) with the flows of ``UserPool.auth_flows``, revocable
-    refresh tokens, and no hint whether an address has an account. Attributes: ``user_pool``,
+    refresh tokens, and no hint whether an address has an account. The pool's mail comes from
+    Cognito's sender or, as configured, from SES as the environment's sender identity.
+    Attributes: ``user_pool``,
     ``admins``, ``client``.
     """
 
@@ -95,9 +114,7 @@ class Identity(Construct):
             admin_create_user_config=CognitoUserPoolAdminCreateUserConfig(
                 allow_admin_create_user_only=False
             ),
-            email_configuration=CognitoUserPoolEmailConfiguration(
-                email_sending_account="COGNITO_DEFAULT"
-            ),
+            email_configuration=_email_configuration(props),
             verification_message_template=CognitoUserPoolVerificationMessageTemplate(
                 default_email_option="CONFIRM_WITH_CODE"
             ),

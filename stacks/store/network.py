@@ -65,6 +65,8 @@ class NetworkProps:
     ignore_rule_description_drift: bool = False
     # The AWS services the functions call through interface endpoints (com.amazonaws.<region>.X).
     interface_services: tuple[str, ...] = ("kms",)
+    # How many of the zones (the first) hold the interface endpoints; None: every zone.
+    interface_endpoint_zones: int | None = None
 
 
 def subnet_cidrs(cidr: str, zone_count: int) -> tuple[list[str], list[str]]:
@@ -82,9 +84,10 @@ class Network(Construct):
     The functions run in the private subnets with one egress-only security group. They reach
     DynamoDB through a gateway endpoint on the private route tables (free) and the other services
     they call through interface endpoints (KMS for pagination tokens and environment decryption;
-    EventBridge, SNS and SES for the order events), so the private subnets
-    need no route to the internet at all. The default security group is emptied so nothing can
-    use it by accident, and the VPC's flow logs go to an encrypted log group.
+    EventBridge, SNS and SES for the order events), in every zone or in the first few as
+    configured, so the private subnets need no route to the internet at all. The default
+    security group is emptied so nothing can use it by accident, and the VPC's flow logs go to
+    an encrypted log group.
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: NetworkProps):
@@ -257,7 +260,8 @@ class Network(Construct):
             service_name=f"com.amazonaws.{self.props.region}.{service}",
             vpc_endpoint_type="Interface",
             private_dns_enabled=True,
-            subnet_ids=[s.id for s in self.private_subnets],
+            # A function in a zone without the endpoint reaches it in another zone.
+            subnet_ids=[s.id for s in self.private_subnets[: self.props.interface_endpoint_zones]],
             security_group_ids=[endpoints_sg.id],
             tags={"Name": f"{self.props.prefix}-{service}"},
         )

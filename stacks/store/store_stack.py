@@ -107,6 +107,7 @@ class StoreStack(AwsStack):
                 permissions_boundary=self._permissions_boundary,
                 ignore_rule_description_drift=config.ignore_rule_description_drift,
                 interface_services=INTERFACE_SERVICES,
+                interface_endpoint_zones=config.interface_endpoint_zones,
             ),
         )
 
@@ -123,6 +124,7 @@ class StoreStack(AwsStack):
                 deletion_protection=config.deletion_protection,
                 kms_key_arn=self._key_arn,
                 streamed=frozenset(t.name for t in STREAMED_TABLES),
+                apply_index_changes=config.apply_index_changes,
             ),
         )
 
@@ -204,6 +206,8 @@ class StoreStack(AwsStack):
                 prefix=config.prefix,
                 pool=config.user_pool,
                 deletion_protection=config.deletion_protection,
+                sender_identity_arn=self.events.sender.arn,
+                sender_address=config.events.sender_address,
             ),
         )
 

@@ -29,6 +29,13 @@ _DIMENSIONS = (
 )
 
 
+def _scaled_attributes(props: "TablesProps") -> list[str]:
+    """What Terraform ignores on a scaled table: its capacity, and its indexes' (the whole set:
+    see ``Tables``) unless this deploy applies index changes."""
+    indexes = [] if props.apply_index_changes else ["global_secondary_index"]
+    return ["read_capacity", "write_capacity", *indexes]
+
+
 def table_name(prefix: str, spec: table_specs.TableSpec) -> str:
     """A table's name in the environment: ``<prefix>-<logical name>``."""
     return f"{prefix}-{spec.name}"
@@ -39,7 +46,8 @@ class TablesProps:
     """Inputs of ``Tables``."""
 
     prefix: str
-    capacity: Capacity
+    # None: every table on demand.
+    capacity: Capacity | None
     autoscaling: AutoScaling | None
     point_in_time_recovery: bool
     deletion_protection: bool
@@ -47,6 +55,9 @@ class TablesProps:
     specs: tuple[table_specs.TableSpec, ...] = table_specs.ALL
     # The tables whose change stream a function reads (new and old images of each change).
     streamed: frozenset[str] = frozenset()
+    # For one deploy that changes an index of a scaled table: Terraform sees the indexes again
+    # (and sets their capacity back to the floor, which auto scaling raises again).
+    apply_index_changes: bool = False
 
 
 class Tables(Construct):
@@ -58,11 +69,14 @@ class Tables(Construct):
     on-demand: its traffic follows order placement and its items expire by TTL. A table whose
     changes a function reads (``streamed``) has its stream on, with both images.
 
-    Only the tables' own capacity auto-scales. With the AWS provider 5.100.0 an index's capacity
-    lives inside the ``global_secondary_index`` set: Terraform cannot ignore it alone (a nested
-    attribute of a set cannot be named in ``ignore_changes``), it is required at creation, and a
-    changed value shows as a changed index. Ignoring the whole set would hide every index change,
-    so the indexes keep the capacity Terraform gives them.
+    Where a table auto-scales, each of its indexes does too, read and write, between the same
+    floor and maximum with the same target (``table/<name>/index/<index>``): an index out of
+    write capacity throttles the writes to its table. With the AWS provider 5.100.0 an index's
+    capacity lives inside the ``global_secondary_index`` set, which Terraform cannot ignore
+    attribute by attribute (a nested attribute of a set cannot be named in ``ignore_changes``),
+    so a scaled table ignores the whole set: the index capacity auto scaling sets is no drift,
+    and a change to an index is not planned there until ``apply_index_changes`` says so
+    (docs/operations.md, "Changing an index").
     """
 
     def __init__(self, scope: Construct, construct_id: str, props: TablesProps):
@@ -109,30 +123,41 @@ class Tables(Construct):
             deletion_protection_enabled=props.deletion_protection,
             stream_enabled=spec.name in props.streamed or None,
             stream_view_type="NEW_AND_OLD_IMAGES" if spec.name in props.streamed else None,
-            # Auto scaling owns the table's capacity numbers; Terraform must not reset them.
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["read_capacity", "write_capacity"])
+            # Auto scaling owns the capacity numbers; Terraform must not reset them.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=_scaled_attributes(props))
             if scaled
             else None,
         )
         if scaled:
-            self._scale(spec.name, f"table/{props.prefix}-{spec.name}", props, table)
+            resource_id = f"table/{props.prefix}-{spec.name}"
+            self._scale(spec.name, resource_id, "table", props, table)
+            for index in spec.indexes:
+                self._scale(
+                    f"{spec.name}-{index.name}",
+                    f"{resource_id}/index/{index.name}",
+                    "index",
+                    props,
+                    table,
+                )
         return table
 
     def _scale(
         self,
         construct_id: str,
         resource_id: str,
+        kind: str,
         props: TablesProps,
         table: DynamodbTable,
     ) -> None:
-        assert props.autoscaling is not None
+        """Read and write target tracking of a table's or an index's (``kind``) capacity."""
+        assert props.autoscaling is not None and props.capacity is not None
         for dimension, unit, metric in _DIMENSIONS:
             target = AppautoscalingTarget(
                 self,
                 f"{construct_id}-{dimension}-target",
                 service_namespace="dynamodb",
                 resource_id=resource_id,
-                scalable_dimension=f"dynamodb:table:{unit}",
+                scalable_dimension=f"dynamodb:{kind}:{unit}",
                 min_capacity=getattr(props.capacity, dimension),
                 max_capacity=getattr(props.autoscaling, f"max_{dimension}"),
                 depends_on=[table],

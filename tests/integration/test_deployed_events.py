@@ -112,6 +112,27 @@ def test_rules_deliver_to_the_notifications_and_low_stock_queues(aws, outputs):
         assert json.loads(rule["EventPattern"])["source"] == ["store"]
 
 
+def test_every_rule_retries_as_configured_then_dead_letters(aws, outputs, config):
+    events, bus = aws("events"), outputs["EventBusName"]
+    retry = {
+        "MaximumRetryAttempts": config.events.delivery_retry_attempts,
+        "MaximumEventAgeInSeconds": config.events.delivery_max_event_age_seconds,
+    }
+    rules = events.list_rules(EventBusName=bus)["Rules"]
+    assert len(rules) == 3
+    for rule in rules:
+        (target,) = events.list_targets_by_rule(Rule=rule["Name"], EventBusName=bus)["Targets"]
+        assert target["DeadLetterConfig"] == {"Arn": outputs["EventsDeadLetterQueueArn"]}
+        assert target["RetryPolicy"] == retry
+    # The bus's dead-letter queue admits the rules, and nothing else.
+    policy = json.loads(_attributes(aws, _url(aws, outputs["EventsDeadLetterQueueArn"]))["Policy"])
+    (grant,) = policy["Statement"]
+    assert grant["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(_as_list(grant["Condition"]["ArnEquals"]["aws:SourceArn"])) == sorted(
+        rule["Arn"] for rule in rules
+    )
+
+
 def test_the_expiry_schedule_sends_to_the_expiry_queue_and_dead_letters(aws, outputs, config):
     schedule = aws("scheduler").get_schedule(Name=f"{config.prefix}-expire-orders")
     assert schedule["ScheduleExpression"] == rate(config.events.expiry_rate_minutes)
@@ -120,17 +141,16 @@ def test_the_expiry_schedule_sends_to_the_expiry_queue_and_dead_letters(aws, out
     assert schedule["Target"]["Arn"] == expiry_arn
     role = schedule["Target"]["RoleArn"].rsplit("/", 1)[-1]
     statements = _inline_policy(aws, f"role/{role}")
+    # It dead-letters a firing as this role: it may send there too.
     dead_letter = outputs["ScheduleDeadLetterQueueArn"]
-    # The scheduler dead-letters a firing as the schedule's role: it may send there too.
     assert [(s["Action"], s["Resource"]) for s in statements] == [
         (["sqs:SendMessage"], [expiry_arn, dead_letter])
     ]
-    assert schedule["Target"]["DeadLetterConfig"]["Arn"] == dead_letter
-    retry = schedule["Target"]["RetryPolicy"]
-    assert (retry["MaximumRetryAttempts"], retry["MaximumEventAgeInSeconds"]) == (
-        config.events.delivery_retry_attempts,
-        config.events.delivery_max_event_age_seconds,
-    )
+    assert schedule["Target"]["DeadLetterConfig"] == {"Arn": dead_letter}
+    assert schedule["Target"]["RetryPolicy"] == {
+        "MaximumRetryAttempts": config.events.delivery_retry_attempts,
+        "MaximumEventAgeInSeconds": config.events.delivery_max_event_age_seconds,
+    }
 
 
 @pytest.mark.parametrize("title", QUEUES)

@@ -8,6 +8,8 @@ import pytest
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 
 from stacks.base.config import (
+    CONSTRAINED_ZONE_IDS,
+    ENVIRONMENTS,
     POWERTOOLS_LAYER,
     REGION_ZONE_IDS,
     AutoScaling,
@@ -15,6 +17,7 @@ from stacks.base.config import (
     ConfigError,
     StateBackend,
     UserPool,
+    allowed_zone_ids,
     load,
     load_all,
 )
@@ -23,7 +26,7 @@ from stacks.base.config import (
 @pytest.mark.parametrize(
     ("name", "capacity", "zones", "retention", "level", "pitr", "protection", "alarms"),
     [
-        ("dev", (5, 5), 2, 14, "DEBUG", True, False, True),
+        ("dev", None, 2, 14, "DEBUG", True, False, True),
         ("staging", (10, 10), 2, 30, "INFO", True, False, True),
         ("prod", (50, 50), 3, 365, "INFO", True, True, True),
         ("local", (5, 5), 2, 1, "DEBUG", True, False, False),
@@ -31,7 +34,8 @@ from stacks.base.config import (
 )
 def test_matrix(name, capacity, zones, retention, level, pitr, protection, alarms):  # pylint: disable=too-many-arguments,too-many-positional-arguments
     config = load(name, {})
-    assert (config.table_capacity.read, config.table_capacity.write) == capacity
+    table = config.table_capacity
+    assert ((table.read, table.write) if table else None) == capacity
     assert config.az_count == zones
     assert config.log_retention_days == retention
     assert config.log_level == level
@@ -46,11 +50,14 @@ def test_every_real_environment_autoscales_from_its_floor():
         c.name: (c.autoscaling.max_read, c.autoscaling.max_write) if c.autoscaling else None
         for c in load_all({})
     }
-    assert maxima == {"dev": (20, 20), "staging": (40, 40), "prod": (500, 500), "local": None}
+    # dev's tables are on demand: nothing to scale.
+    assert maxima == {"dev": None, "staging": (40, 40), "prod": (500, 500), "local": None}
 
 
 def test_zones_are_a_fixed_list_of_ids_in_the_region():
-    assert load("prod", {}).zone_ids == ("use1-az1", "use1-az2", "use1-az3")
+    # Not use1-az3: a constrained zone (below).
+    assert load("prod", {}).zone_ids == ("use1-az1", "use1-az2", "use1-az4")
+    assert load("dev", {}).zone_ids == ("use1-az1", "use1-az2")
     assert load("dev", {"ECOMMERCE_REGION": "eu-west-1"}).zone_ids == ("euw1-az1", "euw1-az2")
 
 
@@ -71,6 +78,41 @@ def test_the_region_table_lists_the_emulators_zone_ids():
     assert {region: sorted(ids) for region, ids in REGION_ZONE_IDS.items()} == {
         region: emulated[region] for region in REGION_ZONE_IDS
     }
+
+
+def test_the_constrained_zones_are_listed_with_their_reason():
+    assert set(CONSTRAINED_ZONE_IDS) == {"use1-az3"}
+    assert "constrained" in CONSTRAINED_ZONE_IDS["use1-az3"]
+    assert "interface endpoint" in CONSTRAINED_ZONE_IDS["use1-az3"]
+    assert allowed_zone_ids("us-east-1") == (
+        "use1-az1", "use1-az2", "use1-az4", "use1-az5", "use1-az6"
+    )  # fmt: skip
+    assert allowed_zone_ids("me-central-1") is None
+
+
+@pytest.mark.parametrize("region", sorted(REGION_ZONE_IDS))
+def test_every_default_zone_is_one_the_region_table_allows(region):
+    for name in ENVIRONMENTS:
+        if len(allowed_zone_ids(region)) < load(name, {}).az_count:
+            # us-west-1 has two zones: prod's three fail synth rather than take any other.
+            with pytest.raises(ConfigError, match="zones must name at least"):
+                load(name, {"ECOMMERCE_REGION": region})
+            continue
+        config = load(name, {"ECOMMERCE_REGION": region})
+        assert len(config.zone_ids) == config.az_count
+        for zone in config.zone_ids:
+            assert zone in REGION_ZONE_IDS[region] and zone not in CONSTRAINED_ZONE_IDS, (
+                f"{config.name} in {region}: {zone}"
+            )
+
+
+def test_a_constrained_zone_fails_naming_the_field_and_the_reason():
+    with pytest.raises(ConfigError) as raised:
+        load("prod", {"ECOMMERCE_ZONES": "use1-az1,use1-az2,use1-az3"})
+    assert raised.value.field_name == "zones"
+    assert "must not name a constrained zone: use1-az3 is a constrained zone of us-east-1" in (
+        str(raised.value)
+    )
 
 
 def test_zone_override_replaces_the_regions_row():
@@ -228,6 +270,7 @@ def test_state_bucket_applies_to_real_environments_only():
         ({"user_pool": UserPool(id_token_minutes=4)}, "user_pool.id_token_minutes"),
         ({"user_pool": UserPool(access_token_minutes=1441)}, "user_pool.access_token_minutes"),
         ({"user_pool": UserPool(refresh_token_days=0)}, "user_pool.refresh_token_days"),
+        ({"user_pool": UserPool(email_sending_account="SES")}, "user_pool.email_sending_account"),
     ],
 )
 def test_bad_values_name_the_field(change, field_name):
@@ -259,8 +302,39 @@ def test_tags():
 
 
 def test_fixed_capacity_without_autoscaling_is_valid():
-    config = replace(load("dev", {}), autoscaling=None).validate()
-    assert config.autoscaling is None and config.table_capacity == Capacity(5, 5)
+    config = replace(load("staging", {}), autoscaling=None).validate()
+    assert config.autoscaling is None and config.table_capacity == Capacity(10, 10)
+
+
+def test_dev_saves_its_idle_cost_and_prod_does_not():
+    """Dev: tables on demand and the interface endpoints in one zone; the others provisioned
+    with auto scaling (local: fixed) and endpoints in every zone."""
+    by_name = {c.name: c for c in load_all({})}
+    assert (by_name["dev"].table_capacity, by_name["dev"].autoscaling) == (None, None)
+    assert by_name["dev"].interface_endpoint_zones == 1
+    for name in ("staging", "prod", "local"):
+        assert by_name[name].table_capacity is not None
+        assert by_name[name].interface_endpoint_zones is None
+
+
+def test_on_demand_tables_cannot_scale():
+    config = replace(load("dev", {}), autoscaling=AutoScaling(max_read=20, max_write=20))
+    with pytest.raises(ConfigError, match="autoscaling must be None when table_capacity is None"):
+        config.validate()
+
+
+@pytest.mark.parametrize("zones", [0, 3])
+def test_endpoint_zones_are_within_the_network(zones):
+    with pytest.raises(ConfigError, match=r"interface_endpoint_zones must be 1\.\.az_count \(2\)"):
+        replace(load("dev", {}), interface_endpoint_zones=zones).validate()
+
+
+def test_index_changes_are_applied_only_when_asked():
+    assert load("prod", {}).apply_index_changes is False
+    assert load("prod", {"ECOMMERCE_APPLY_INDEX_CHANGES": "1"}).apply_index_changes is True
+    assert load("prod", {"ECOMMERCE_APPLY_INDEX_CHANGES": "0"}).apply_index_changes is False
+    with pytest.raises(ConfigError, match="apply_index_changes must be 1 or 0"):
+        load("prod", {"ECOMMERCE_APPLY_INDEX_CHANGES": "yes"})
 
 
 def test_user_password_auth_only_in_dev_and_local():

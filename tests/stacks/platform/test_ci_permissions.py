@@ -96,6 +96,8 @@ def test_resources_are_scoped(role):
                 or resource.startswith("arn:aws:apigateway:us-east-1::/")
                 or ":layer:AWSLambdaPowertoolsPythonV3-" in resource
                 or "aws-service-role/dynamodb.application-autoscaling" in resource
+                # Cognito's role for mailing through SES (one per account, named by AWS).
+                or "aws-service-role/email.cognito-idp.amazonaws.com/" in resource
                 or (resource.endswith(":key/*") and "Condition" in grant)
                 # Pool ids are generated: the account's pools in the region (docs/delivery.md).
                 or re.fullmatch(r"arn:aws:cognito-idp:us-east-1:\d{12}:userpool/\*", resource)
@@ -326,3 +328,49 @@ def test_deploy_role_can_do_what_a_real_deploy_asks(env):
     assert [r for r in requests if not allowed(documents, *r)] == []
     plan = [json.loads(d) for d in ROLES[f"{env}-plan"].values()]
     assert not allowed(plan, *requests[0])
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_deploy_role_can_make_what_issue_29_adds(env):
+    """Delivery's dead-letter queues and their policy, the targets' dead-letter and retry
+    settings, the schedule's, the indexes' auto scaling, and a pool mailing through SES (Cognito
+    creates its service-linked role for email on the first UpdateUserPool that asks for it)."""
+    documents = deploy_documents(env)
+    in_region = {"aws:RequestedRegion": "us-east-1"}
+    sqs = f"arn:aws:sqs:us-east-1:{ACCOUNT}:ecommerce-{env}"
+    bus = f"ecommerce-{env}-events"
+    email_role = (
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/email.cognito-idp.amazonaws.com/"
+        "AWSServiceRoleForAmazonCognitoIdpEmailService"
+    )
+    requests = [
+        ("sqs:CreateQueue", f"{sqs}-events-dlq", {}),
+        ("sqs:CreateQueue", f"{sqs}-schedule-dlq", {}),
+        ("sqs:SetQueueAttributes", f"{sqs}-events-dlq", {}),
+        (
+            "events:PutTargets",
+            f"arn:aws:events:us-east-1:{ACCOUNT}:rule/{bus}/ecommerce-{env}-low-stock",
+            {},
+        ),
+        (
+            "scheduler:UpdateSchedule",
+            f"arn:aws:scheduler:us-east-1:{ACCOUNT}:schedule/default/ecommerce-{env}-expire-orders",
+            {},
+        ),
+        ("application-autoscaling:RegisterScalableTarget", "*", in_region),
+        ("application-autoscaling:PutScalingPolicy", "*", in_region),
+        (
+            "iam:CreateServiceLinkedRole",
+            email_role,
+            {"iam:AWSServiceName": "email.cognito-idp.amazonaws.com"},
+        ),
+    ]
+    assert [r for r in requests if not allowed(documents, *r)] == []
+    # Only that service's role: not any other service-linked role.
+    other = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ops.example.amazonaws.com/X"
+    assert not allowed(
+        documents,
+        "iam:CreateServiceLinkedRole",
+        other,
+        {"iam:AWSServiceName": "ops.example.amazonaws.com"},
+    )

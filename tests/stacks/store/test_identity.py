@@ -90,3 +90,16 @@ def test_outputs_name_the_pool_and_client(env):
     assert outputs["UserPoolId"]["value"].endswith(".id}")
     assert outputs["UserPoolArn"]["value"].endswith(".arn}")
     assert outputs["UserPoolClientId"]["value"].startswith("${aws_cognito_user_pool_client.")
+
+
+def test_prod_mails_through_ses_as_the_sender_and_the_others_through_cognito(env):
+    pool = env.one("aws_cognito_user_pool")
+    [identity_key] = env.resources("aws_sesv2_email_identity")
+    if env.config.name == "prod":
+        assert pool["email_configuration"] == {
+            "email_sending_account": "DEVELOPER",
+            "source_arn": f"${{aws_sesv2_email_identity.{identity_key}.arn}}",
+            "from_email_address": "store@store.example.com",
+        }
+    else:
+        assert pool["email_configuration"] == {"email_sending_account": "COGNITO_DEFAULT"}

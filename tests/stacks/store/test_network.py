@@ -48,7 +48,11 @@ def test_interface_endpoints_in_private_subnets(env, service):
     assert endpoint["service_name"] == f"com.amazonaws.{env.config.region}.{service}"
     assert endpoint["vpc_endpoint_type"] == "Interface"
     assert endpoint["private_dns_enabled"] is True
-    assert all("private" in s for s in endpoint["subnet_ids"])
+    # dev: the first zone only (its idle cost); the others: every zone of the network.
+    zones = {"dev": [0], "staging": [0, 1], "prod": [0, 1, 2], "local": [0, 1]}
+    subnets = env.resources("aws_subnet")
+    named = [subnets[ref.split(".")[1]]["tags"]["Name"] for ref in endpoint["subnet_ids"]]
+    assert named == [f"{env.config.prefix}-private-{index}" for index in zones[env.config.name]]
 
 
 def test_functions_security_group_is_egress_only_and_described(env):
