@@ -87,10 +87,13 @@ phase install bash scripts/bootstrap.sh
 source scripts/env.sh
 
 # One synth serves checkov (every stack), the local cloud's deploy and the soak (which then skips
-# it): a state bucket and a repository are named so that the delivery stacks are synthesized in
-# full (the local stack keeps its local state whatever they say), and two allowed origins (not
-# "*"), so that the integration suite checks per-origin CORS on the local cloud too.
+# it): all stacks are built, a state bucket and a repository are named so that the delivery
+# stacks are synthesized in full (the local stack keeps its local state whatever they say), and
+# two allowed origins (not "*"), so that the integration suite checks per-origin CORS on the
+# local cloud too.
 export ECOMMERCE_STATE_BUCKET=ci-state-bucket ECOMMERCE_GITHUB_REPOSITORY=ci/ecommerce
+# Every stack, not only the one the local cloud deploys (main.py; the runner's default).
+export ECOMMERCE_STACKS=all
 export ECOMMERCE_LOCAL_CORS_ORIGINS="${ECOMMERCE_LOCAL_CORS_ORIGINS:-http://localhost:3000,http://127.0.0.1:5173}"
 
 # The local cloud: the real cdktf deploy onto the emulator, in the background from here on.
@@ -146,7 +149,9 @@ destroy() {
   local pids ports
   pids=$(python -c 'import json; d = json.load(open(".localcloud/run.json")); print(d["pid"], d["emulatorPid"])')
   ports=$(python -c 'import json, urllib.parse as u; d = json.load(open(".localcloud/ready.json")); print(*(u.urlsplit(d[k]).port for k in ("apiUrl", "emulatorUrl")))')
-  python -m localcloud --down --timeout 600
+  # --destroy: the stack destroyed with Terraform first, and its state checked empty (a plain
+  # --down or Ctrl-C only stops: what was deployed goes with the emulator).
+  python -m localcloud --down --destroy --timeout 600
   local left=""
   [ -e .localcloud/run.json ] && left="$left .localcloud/run.json"
   [ -d .localcloud/state ] && left="$left .localcloud/state"
