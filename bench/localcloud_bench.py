@@ -206,11 +206,13 @@ class LocalCloud:
 
 
 def runner_package(ref: str | None) -> Path:
-    """A directory holding the ``localcloud`` package of git commit ``ref`` (None: this tree)."""
+    """A directory holding the ``localcloud`` and ``stacks`` packages of git commit ``ref``
+    (None: this tree)."""
     if not ref:
         return ROOT
     target = Path(tempfile.mkdtemp(prefix="bench-runner-"))
-    extract(ref, ["localcloud"], target)
+    # The runner checks its options with the stacks' configuration, which reads the handlers'.
+    extract(ref, ["localcloud", "stacks", "handlers", "contract"], target)
     return target
 
 
