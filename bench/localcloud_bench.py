@@ -66,6 +66,7 @@ from localcloud.deploy.progress import Progress
 COPIED = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "openapi.json")
 COPIED_DIRS = ("stacks", "handlers")
 LINKED = (".venv", "node_modules")
+RUNNER_LINKED = (".venv-lambda-3.12",)
 # A deploy takes 1.5 to 2.5 minutes here; one that has not finished in 8 is stuck.
 READY_TIMEOUT_S = 480
 TEARDOWN_TIMEOUT_S = 600
@@ -213,6 +214,9 @@ def runner_package(ref: str | None) -> Path:
     target = Path(tempfile.mkdtemp(prefix="bench-runner-"))
     # The runner checks its options with the stacks' configuration, which reads the handlers'.
     extract(ref, ["localcloud", "stacks", "handlers", "contract"], target)
+    for name in RUNNER_LINKED:  # the functions' runtime is found beside the runner's package
+        if (ROOT / name).exists():
+            (target / name).symlink_to(ROOT / name)
     return target
 
 
