@@ -3,7 +3,11 @@
 loopback load through the local gateway: ``GET /products/{id}`` with 1, 16 and 50 concurrent
 clients, and 200 creates (``POST /products``) from 20 clients.
 
-``python -m bench.localcloud_bench [--seconds S] [--runner-ref REF] [--cycles N]``
+``python -m bench.localcloud_bench [--seconds S] [--runner-ref REF] [--cycles N] [--before REF]``
+
+``--before REF`` runs the same starts twice in one run, first with REF's project and runner (e.g.
+the commit before a change), then with the working tree's, and prints them side by side: ready,
+first answer and down (SIGTERM to exit) for the first start, the warm one and the cold one.
 
 ``--runner-ref`` runs the ``localcloud`` package of that git commit (the stacks and handlers stay
 the working tree's, or ``--ref``'s), so a change to the runner, the emulator or the gateway is
@@ -53,16 +57,16 @@ from bench.common import (
     child_env,
     describe_machine,
     extract,
-    ratio,
-    table,
 )
 from bench.load import Client, measure_load
+from bench.localcloud_report import lifecycle_table, report, side_by_side, warm_ratio
 from localcloud.base import arguments
 from localcloud.deploy.progress import Progress
 
 COPIED = ("main.py", "cdktf.json", "Pipfile", "Pipfile.lock", "openapi.json")
 COPIED_DIRS = ("stacks", "handlers")
 LINKED = (".venv", "node_modules")
+RUNNER_LINKED = (".venv-lambda-3.12",)
 # A deploy takes 1.5 to 2.5 minutes here; one that has not finished in 8 is stuck.
 READY_TIMEOUT_S = 480
 TEARDOWN_TIMEOUT_S = 600
@@ -203,11 +207,16 @@ class LocalCloud:
 
 
 def runner_package(ref: str | None) -> Path:
-    """A directory holding the ``localcloud`` package of git commit ``ref`` (None: this tree)."""
+    """A directory holding the ``localcloud`` and ``stacks`` packages of git commit ``ref``
+    (None: this tree)."""
     if not ref:
         return ROOT
     target = Path(tempfile.mkdtemp(prefix="bench-runner-"))
-    extract(ref, ["localcloud"], target)
+    # The runner checks its options with the stacks' configuration, which reads the handlers'.
+    extract(ref, ["localcloud", "stacks", "handlers", "contract"], target)
+    for name in RUNNER_LINKED:  # the functions' runtime is found beside the runner's package
+        if (ROOT / name).exists():
+            (target / name).symlink_to(ROOT / name)
     return target
 
 
@@ -257,42 +266,6 @@ def lifecycle(cloud: LocalCloud, measure, *options: str) -> dict[str, Any]:
     }
 
 
-def _cycle_name(cycle: dict[str, Any]) -> str:
-    if cycle.get("start") == "warm":
-        return "warm start"
-    return "cold start (synth skipped)" if cycle["synth_skipped"] else "first start (synth ran)"
-
-
-def _warm_ratio(cycles: list[dict[str, Any]]) -> str | None:
-    """The warm start's ready time next to the cold start's with the synth skipped."""
-    warm = [c for c in cycles if c.get("start") == "warm"]
-    cold = [c for c in cycles if c.get("start") != "warm" and c["synth_skipped"]]
-    if not warm or not cold:
-        return None
-    warm_s, cold_s = warm[0]["ready_s"], cold[0]["ready_s"]
-    first = warm[0]["first_answer_s"], cold[0]["first_answer_s"]
-    return (
-        f"warm start ready in {warm_s:.1f} s = {warm_s / cold_s:.2f}x the cold start's "
-        f"{cold_s:.1f} s (synth skipped); first answer {first[0]:.1f} s vs {first[1]:.1f} s"
-    )
-
-
-def _lifecycle_table(title: str, cycles: list[dict[str, Any]]) -> str:
-    names = [_cycle_name(c) for c in cycles]
-    rows = []
-    for label, key in (
-        ("ready: start to serving", "ready_s"),
-        ("first answer", "first_answer_s"),
-        ("teardown: SIGTERM to exit", "teardown_s"),
-    ):
-        rows.append([label, *(c[key] for c in cycles)])
-    for part, phases in (("deploy", "deploy_phases"), ("destroy", "destroy_phases")):
-        kinds = [k for c in cycles for k in c[phases]]
-        for phase in dict.fromkeys(kinds):
-            rows.append([f"  {part}: {phase}", *(c[phases].get(phase) for c in cycles)])
-    return table(title, ["phase (seconds)", *names], rows)
-
-
 # The command line: python -m bench.localcloud_bench.
 FLAGS = (
     command.flag("--seconds", type=arguments.seconds, default=10.0, help="seconds per load level"),
@@ -308,6 +281,12 @@ FLAGS = (
     ),
     command.flag("--cycles", type=arguments.count, default=3, help="starts on the same project"),
     command.flag("--no-load", action="store_true", help="only the start and teardown"),
+    command.flag(
+        "--before",
+        type=arguments.commit,
+        help="first run the same starts with this commit's project and runner, and show both "
+        "side by side (e.g. --before deda94a)",
+    ),
 )
 
 
@@ -316,9 +295,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return command.run(argv, "bench.localcloud_bench", __doc__, FLAGS, _measure)
 
 
-def _measure(args: argparse.Namespace) -> command.Report:
-    project = make_project(args.ref)
-    runner_dir = runner_package(args.runner_ref)
+def _cycles(args: argparse.Namespace, ref: str | None, runner_ref: str | None) -> list[dict]:
+    """``args.cycles`` starts on a throwaway copy of ``ref``'s project, run by ``runner_ref``'s
+    ``localcloud`` package (None: the working tree's)."""
+    project = make_project(ref)
+    runner_dir = runner_package(runner_ref)
     cloud = LocalCloud(project, runner_dir)
     cycles: list[dict[str, Any]] = []
     try:
@@ -339,60 +320,33 @@ def _measure(args: argparse.Namespace) -> command.Report:
             shutil.rmtree(project, ignore_errors=True)
             if runner_dir != ROOT:
                 shutil.rmtree(runner_dir, ignore_errors=True)
+    return cycles
+
+
+def _measure(args: argparse.Namespace) -> command.Report:
+    if args.before:
+        # The commit before first (its project and its runner), then the working tree.
+        runs = {"before": _cycles(args, args.before, args.before)}
+        runs["after"] = _cycles(args, args.ref, args.runner_ref)
+        out = command.Report("localcloud-vs-before")
+        out.line(side_by_side(args.before, runs))
+        for name, cycles in runs.items():
+            out.line()
+            label = args.before if name == "before" else "working tree"
+            out.line(lifecycle_table(f"Lifecycle, {label} ({describe_machine()})", cycles))
+        out.data = {"before": args.before, **runs}
+        return out
+    cycles = _cycles(args, args.ref, args.runner_ref)
     out = command.Report("localcloud" if not args.runner_ref else "localcloud-before")
     label = f"runner {args.runner_ref or 'working tree'}"
-    _report(out, cycles, label, args.seconds)
+    report(out, cycles, label, args.seconds)
     out.data = {
         "runner": args.runner_ref or "working tree",
         "ref": args.ref or "working tree",
         "cycles": cycles,
-        "warm_vs_cold": _warm_ratio(cycles),
+        "warm_vs_cold": warm_ratio(cycles),
     }
     return out
-
-
-def _report(out: command.Report, cycles: list[dict[str, Any]], label: str, seconds: float) -> None:
-    """The lifecycle's tables, then the load's (when the first cycle measured it)."""
-    out.line(_lifecycle_table(f"Local cloud lifecycle, {label} ({describe_machine()})", cycles))
-    warm = _warm_ratio(cycles)
-    if warm:
-        out.line(warm)
-    for part in ("deploy_slowest", "destroy_slowest"):
-        out.line()
-        out.table(
-            f"{part.replace('_', ', ')} resource types (seconds, longest)",
-            ["resource type", "seconds"],
-            list(cycles[0][part].items()),
-        )
-    measured = cycles[0]["measured"]
-    if not measured:
-        return
-    single = measured["levels"]["GET /products/{id}, 1 clients"]
-    rows = [
-        [
-            name,
-            r["clients"],
-            r["requests"],
-            r["ok_rps"],
-            r["p50_ms"],
-            r["p99_ms"],
-            f"{r['throttled_pct']:.0f}%",
-            r["errors"],
-            ratio(r["p50_ms"], single["p50_ms"]),
-        ]
-        for name, r in measured["levels"].items()
-    ]
-    out.line()
-    out.table(
-        f"Loopback load through the local gateway, {label} ({seconds:g} s per level)",
-        ["level", "clients", "requests", "2xx/s", "p50 ms", "p99 ms", "429", "other", "p50 vs 1"],
-        rows,
-    )
-    made = measured["creates"]
-    out.line(
-        f"\n{made['total']} creates (POST /products) from {made['clients']} clients: "
-        f"{made['seconds']:.1f} s, answers by status {dict(sorted(made['statuses'].items()))}"
-    )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ Each case runs in a fresh interpreter (so every one pays the Node/jsii start-up 
 - ``provider import``: ``import cdktf_cdktf_provider_aws``, which starts jsii's Node process and
   loads the provider's assembly: the floor any stack of this project pays;
 - ``empty stack``: one ``TerraformStack`` holding only an ``AwsProvider``, synthesized;
+- ``one stack``: ``main.py`` with ``ECOMMERCE_STACKS=ecommerce-local``, as the local cloud (and
+  any command for one stack) synthesizes: the app builds that stack alone (its import, then
+  the build and the synth together, reported as ``synth``);
 - ``all four environments``: ``StoreStack(app, config)`` for every ``load_all({})`` config and one
   ``app.synth()``, as ``main.py`` did before the delivery stacks;
 - ``every stack``: what ``main.py`` builds once a state bucket and a GitHub repository are set:
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import shutil
@@ -50,6 +54,7 @@ CASES = {
     "interpreter": "python -c pass",
     "provider import": "import cdktf_cdktf_provider_aws",
     "empty stack": "TerraformStack + AwsProvider, synth",
+    "one stack": "main.py, ECOMMERCE_STACKS=ecommerce-local",
     "all four environments": "4 x StoreStack, one synth",
     "every stack": "main.py with the delivery stacks configured, one synth",
 }
@@ -84,6 +89,8 @@ def _child(case: str, outdir: Path, report: Path) -> None:
         mark = time.perf_counter()
         app.synth()
         phases["synth_s"] = time.perf_counter() - mark
+    elif case == "one stack":
+        _one_stack(outdir, phases, start)
     elif case in ("all four environments", "every stack"):
         sys.path.insert(0, str(ROOT))
         from cdktf import App  # noqa: PLC0415
@@ -110,6 +117,20 @@ def _child(case: str, outdir: Path, report: Path) -> None:
     else:
         raise SystemExit(f"Unknown synth case {case!r}.")
     report.write_text(json.dumps(phases))
+
+
+def _one_stack(outdir: Path, phases: dict[str, float], start: float) -> None:
+    """The app (main.py) as the local cloud runs it, building ``ecommerce-local`` alone."""
+    # pylint: disable=import-outside-toplevel
+    os.environ.update({"ECOMMERCE_STACKS": "ecommerce-local", "CDKTF_OUTDIR": str(outdir)})
+    sys.path.insert(0, str(ROOT))
+    import main as app  # noqa: PLC0415
+
+    phases["import_s"] = time.perf_counter() - start
+    mark = time.perf_counter()
+    if app.main() != 0 or not (outdir / "stacks" / "ecommerce-local" / "cdk.tf.json").is_file():
+        raise SystemExit("main.py did not synthesize ecommerce-local")
+    phases["synth_s"] = time.perf_counter() - mark
 
 
 def run_case(case: str, keep: Path | None = None) -> dict[str, Any]:

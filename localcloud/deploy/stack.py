@@ -1,10 +1,11 @@
 """The runner's stack on the emulator: deployed once at the start (and again by watch mode), its
-outputs files written from each deploy, destroyed at the teardown; what each said and took, for
-the user and for ``ready.json``/``teardown.json``."""
+outputs files written from each deploy, destroyed at the teardown when asked (``--destroy``);
+what each said and took, for the user and for ``ready.json``/``teardown.json``."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from pathlib import Path
 
@@ -90,12 +91,13 @@ class Stack:
         self.outputs = flatten_outputs(files.all_outputs, files.flat_outputs, self.name)
         return outcome
 
-    def destroy(self, timings: dict) -> None:
+    def destroy(self, timings: dict) -> str | None:
         """Destroy what was deployed (a deploy that failed or was interrupted is not: stopping
-        the emulator and removing the state leaves nothing of it either); times go into
-        ``timings``."""
+        the emulator and removing the state leaves nothing of it either), then check that
+        Terraform's state holds no resource any more; times go into ``timings``. What went
+        wrong, in a sentence (None: nothing is left)."""
         if not self.deployed:
-            return
+            return None
         started = time.monotonic()
         progress = Progress(steps=("plan", "apply"))
         log = self.deployer.files.destroy_log
@@ -104,18 +106,38 @@ class Stack:
                 outcome = self.deployer.destroy(self.env, echo=self.echo, progress=progress)
         except LocalCloudError as error:
             say(f"destroy skipped: {error}")
-            return
+            return f"the destroy could not run: {error}"
         timings["destroy_s"] = round(time.monotonic() - started, 2)
         timings["destroy_phases"] = outcome.progress.phases()
         timings["destroy_resources"] = outcome.progress.by_type()
-        if outcome.status == 0:
-            say(
-                f"destroyed {outcome.progress.done} resources in {timings['destroy_s']:.1f} s "
-                f"({outcome.breakdown('destroy')})"
-            )
-        else:
+        if outcome.status != 0:
             self._failed(log, outcome)
-            say(
-                f"the destroy failed ({classify_failure(self.name, outcome.lines)}); "
-                "the emulator is stopped anyway, so nothing is left"
+            problem = f"the destroy failed ({classify_failure(self.name, outcome.lines)})"
+            say(f"{problem}; the emulator is stopped anyway, so nothing is left")
+            return problem
+        left = resources_in_state(self.deployer.files.state_file)
+        if left:
+            problem = f"the destroy left {len(left)} resources in Terraform's state: " + ", ".join(
+                left[:5]
             )
+            say(problem)
+            return problem
+        say(
+            f"destroyed {outcome.progress.done} resources in {timings['destroy_s']:.1f} s "
+            f"({outcome.breakdown('destroy')}); Terraform's state holds none"
+        )
+        return None
+
+
+def resources_in_state(state_file: Path) -> list[str]:
+    """The resources (``type.name``) Terraform's state file still holds; a state that cannot be
+    read counts as one left."""
+    try:
+        state = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return [f"(unreadable state: {error})"]
+    return [
+        f"{'data.' if item.get('mode') == 'data' else ''}{item.get('type')}.{item.get('name')}"
+        for item in state.get("resources", [])
+        if item.get("instances")
+    ]

@@ -29,6 +29,15 @@ ENV_PREFIX = "ECOMMERCE_"
 IGNORED_PARTS = ("__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
 WHAT = "main.py, stacks/, handlers/, cdktf.json, the locks and ECOMMERCE_*"
 """What the fingerprint covers, as the runner says it."""
+STACKS_VARIABLE = "ECOMMERCE_STACKS"
+"""The stacks main.py builds (all when unset)."""
+
+
+def only(stack: str, env: dict[str, str]) -> dict[str, str]:
+    """What to add to ``env`` so that the synth builds ``stack`` alone (main.py): nothing when
+    the caller names the stacks itself (CI names all: its checkov gate reads every stack from
+    the local cloud's synth)."""
+    return {} if STACKS_VARIABLE in env else {STACKS_VARIABLE: stack}
 
 
 def _files(root: Path, names: tuple[str, ...], dirs: tuple[str, ...]):
@@ -123,8 +132,10 @@ def main(argv=None) -> int:
     if output_fingerprint(stack_dir) is None:
         print(f"localcloud: nothing synthesized in {stack_dir} to record", file=sys.stderr)
         return 1
+    # As the runner will fingerprint it: the stack's synth is the same whichever others were built.
+    env = dict(os.environ)
     SynthRecord(RunFiles(root).synth_record).save(
-        inputs_fingerprint(root, dict(os.environ)), stack_dir
+        inputs_fingerprint(root, {**env, **only(args.stack, env)}), stack_dir
     )
     print(f"localcloud: recorded the synth of {args.stack}; the next deploy reuses it")
     return 0

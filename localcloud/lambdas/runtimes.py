@@ -17,11 +17,14 @@ then pyenv) holding exactly
 ``python3 -m localcloud.lambdas.runtimes`` (plain Python 3, no packages: ``scripts/bootstrap.sh``
 runs it
 before any virtualenv exists) installs what differs and says nothing when all is in place; when no
-Python of the runtime's version is on the machine, it says in one line what to install.
+Python of the runtime's version is on the machine, it says in one line what to install. It makes
+the environment with uv when the Python running it has uv (the bootstrap installs it: seconds
+instead of a minute or two), else with venv and pip.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -144,12 +147,26 @@ def install(runtime: str, root: Path = PROJECT_ROOT, env=None) -> None:
             f"and python{version}-venv packages), then run scripts/bootstrap.sh again."
         )
     target = environment_dir(runtime, root)
-    subprocess.run([python, "-m", "venv", "--clear", str(target)], check=True)
     wanted = requirements(runtime, root)
     specs = [f"{name}=={version}" for name, version in wanted.items() if name != POWERTOOLS]
     specs.append(f"{POWERTOOLS}[{','.join(LAYER_EXTRAS)}]=={wanted[POWERTOOLS]}")
-    pip = [str(interpreter(runtime, root)), "-m", "pip", "install", "--quiet"]
-    subprocess.run([*pip, "--disable-pip-version-check", *specs], check=True)
+    uv = uv_command()
+    if uv:  # the same environment, made and filled in seconds instead of a minute
+        shutil.rmtree(target, ignore_errors=True)
+        subprocess.run([*uv, "venv", "--quiet", "--python", python, str(target)], check=True)
+        installer = [*uv, "pip", "install", "--quiet", "--python", str(interpreter(runtime, root))]
+    else:
+        subprocess.run([python, "-m", "venv", "--clear", str(target)], check=True)
+        installer = [str(interpreter(runtime, root)), "-m", "pip", "install", "--quiet"]
+        installer.append("--disable-pip-version-check")
+    subprocess.run([*installer, *specs], check=True)
+
+
+def uv_command() -> list[str] | None:
+    """uv, run by this Python, when it has it (``scripts/bootstrap.sh`` installs it); None: pip."""
+    if importlib.util.find_spec("uv") is None:
+        return None
+    return [sys.executable, "-m", "uv"]
 
 
 def main(root: Path = PROJECT_ROOT) -> int:

@@ -66,10 +66,13 @@ def cleanup_stale(files: RunFiles, previous: dict) -> None:
     files.remove_run_state()
 
 
-def down(root: Path = PROJECT_ROOT, timeout: float = 900.0, forget: bool = False) -> int:
+def down(
+    root: Path = PROJECT_ROOT, timeout: float = 900.0, forget: bool = False, destroy: bool = False
+) -> int:
     """Ask a running local cloud to tear down, and wait until it has; ``forget``: remove the
-    warm start's snapshot too (kept otherwise, see ``localcloud.deploy.warm``)."""
-    status = _down(RunFiles(root), timeout)
+    warm start's snapshot too (kept otherwise, see ``localcloud.deploy.warm``); ``destroy``:
+    ``terraform destroy`` the stack first, and fail unless its state is left empty."""
+    status = _down(RunFiles(root), timeout, destroy)
     if forget:
         snapshot = RunFiles(root).warm
         if snapshot.exists():
@@ -78,7 +81,7 @@ def down(root: Path = PROJECT_ROOT, timeout: float = 900.0, forget: bool = False
     return status
 
 
-def _down(files: RunFiles, timeout: float) -> int:
+def _down(files: RunFiles, timeout: float, destroy: bool) -> int:
     state = files.read_run()
     if not state:
         cleanup_stale(files, {})
@@ -89,7 +92,10 @@ def _down(files: RunFiles, timeout: float) -> int:
         cleanup_stale(files, state)
         say("cleaned up after a local cloud that had stopped without tearing down")
         return 0
-    say(f"asking the local cloud (pid {pid}) to tear down ...")
+    files.teardown_file.unlink(missing_ok=True)
+    if destroy:
+        files.destroy_request.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    say(f"asking the local cloud (pid {pid}) to {'destroy the stack and ' if destroy else ''}stop")
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while process_alive(pid):
@@ -99,8 +105,25 @@ def _down(files: RunFiles, timeout: float) -> int:
                 f"see {files.destroy_log}."
             )
         time.sleep(0.2)
+    if destroy:
+        _check_destroyed(files)
     say("the local cloud is down")
     return 0
+
+
+def _check_destroyed(files: RunFiles) -> None:
+    """The runner's ``teardown.json`` after ``--down --destroy``: the destroy ran and left
+    Terraform's state empty."""
+    try:
+        teardown = RunFiles.read_json(files.teardown_file)
+    except (OSError, ValueError):
+        raise LocalCloudError(
+            f"The local cloud stopped without saying how its teardown went ({files.teardown_file})."
+        ) from None
+    if teardown.get("destroy_problem"):
+        raise LocalCloudError(f"The local cloud is down, but {teardown['destroy_problem']}.")
+    if not teardown.get("destroy_asked"):
+        raise LocalCloudError("The local cloud is down, but it did not see the destroy asked for.")
 
 
 def wait_ready(

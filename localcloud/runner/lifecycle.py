@@ -4,9 +4,12 @@
 the stack deployed with ``cdktf deploy`` and its outputs files written (``stack``), the API served
 by the gateway until Ctrl-C / SIGTERM / ``--down`` (``serving``), the event source mappings and
 schedules run beside it (``triggers``), saved changes made live in watch mode (``watch``). Then
-the teardown, step by step: the triggers and the gateway stopped, the stack destroyed, the
-emulator stopped, the run's state removed. ``.localcloud/`` tells other shells what runs
-(``run_files``); ``run.json`` follows the phases.
+the teardown, step by step: the triggers and the gateway stopped, the emulator stopped, the run's
+state removed. It only stops: what was deployed lives in the emulator's memory, which goes with
+it, and the warm start's snapshot is kept. ``--destroy`` (or ``--down --destroy``) runs
+``terraform destroy`` first and checks that Terraform's state holds nothing any more (the exit
+status says whether it did). ``.localcloud/`` tells other shells what runs (``run_files``);
+``run.json`` follows the phases.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say, say_error
 from localcloud.base.ports import ensure_free, listen
 from localcloud.base.run_files import RunFiles
-from localcloud.deploy import cdktf
+from localcloud.deploy import cdktf, synth
 from localcloud.deploy.deployer import PARALLELISM, Deployer
 from localcloud.deploy.progress_display import ProgressDisplay
 from localcloud.deploy.stack import Stack
@@ -50,7 +53,7 @@ class Options:
     root: Path = PROJECT_ROOT
     ready_file: Path | None = None
     prewarm: bool = False
-    destroy: bool = True
+    destroy: bool = False
     parallelism: int = PARALLELISM
     quiet: bool = False
     verbose: bool = False
@@ -82,7 +85,8 @@ class Runner:
         self._lock = None
 
     def up(self) -> int:
-        """Bring everything up, serve until interrupted, then tear down. Returns the exit code."""
+        """Bring everything up, serve until interrupted, then tear down. Returns the exit code
+        (1 also when a destroy asked for failed or left something)."""
         begun = time.monotonic()
         # `kill -USR1 <pid>` prints every thread's stack to the runner's stderr: what a poller
         # or the gateway is waiting on, without stopping anything.
@@ -90,6 +94,14 @@ class Runner:
         self._lock = claim(self.files)
         self.files.forget_last_run()
         self.record_phase("starting")
+        try:
+            status = self._run(begun)
+        finally:
+            teardown = Teardown(self)
+            teardown.run()
+        return status or (1 if teardown.destroy_problem else 0)
+
+    def _run(self, begun: float) -> int:
         try:
             deployer = self.preflight()
             display = None if self.options.quiet else ProgressDisplay(verbose=self.options.verbose)
@@ -110,12 +122,12 @@ class Runner:
             return say_error(error)
         except KeyboardInterrupt:
             return 0
-        finally:
-            Teardown(self).run()
 
     def preflight(self) -> Deployer:
         """Everything that can be checked before starting anything; the stack's deployer."""
-        env = cdktf.environment(self.region, self.options.extra_env)
+        # The synth builds the deployed stack alone, unless the caller names the stacks.
+        extra = {**synth.only(self.options.stack, dict(os.environ)), **self.options.extra_env}
+        env = cdktf.environment(self.region, extra)
         command = cdktf.cdktf_command(self.root, env)
         check_terraform(env)
         options = self.options
@@ -211,12 +223,16 @@ class Runner:
 
 class Teardown:
     """The runner's teardown: each step runs whatever the others did (a failure is said and the
-    next step runs); what they took goes into ``teardown.json``. A second Ctrl-C or SIGTERM
+    next step runs); what they took goes into ``teardown.json``. It destroys the stack only when
+    asked (``--destroy`` at the start, or ``--down --destroy``); a second Ctrl-C or SIGTERM
     stops a destroy under way, and the emulator is dropped as it is."""
 
     def __init__(self, runner: Runner):
         self.runner = runner
         self.timings: dict[str, object] = {}
+        self.destroy_problem: str | None = None
+        """Why a destroy asked for did not leave Terraform's state empty (None: it did, or
+        none was asked for)."""
 
     def steps(self):
         """(name, step): a name ending in ``_s`` is timed."""
@@ -250,11 +266,18 @@ class Teardown:
                     self.timings[name] = round(time.monotonic() - started, 2)
             self.timings["teardown_s"] = round(time.monotonic() - begun, 2)
             files = self.runner.files
+            if self.destroy_problem:
+                self.timings["destroy_problem"] = self.destroy_problem
             with contextlib.suppress(OSError):
                 files.write_json(files.teardown_file, self.timings)
+            kept = (
+                "; the snapshot of the deploy is kept for the next start"
+                if files.warm.exists()
+                else ""
+            )
             say(
                 f"torn down in {self.timings['teardown_s']} s: nothing of the local "
-                "cloud is running any more"
+                f"cloud is running any more{kept}"
             )
         finally:
             for sig, handler in previous.items():
@@ -286,9 +309,12 @@ class Teardown:
 
     def _destroy(self) -> None:
         runner = self.runner
+        if not (runner.options.destroy or runner.files.destroy_request.exists()):
+            return  # the emulator's exit takes what was deployed with it
+        self.timings["destroy_asked"] = True
         emulator_runs = runner.emulator is not None and runner.emulator.process is not None
-        if runner.stack is not None and runner.options.destroy and emulator_runs:
-            runner.stack.destroy(self.timings)
+        if runner.stack is not None and emulator_runs:
+            self.destroy_problem = runner.stack.destroy(self.timings)
 
     def _stop_emulator(self) -> None:
         if self.runner.emulator is not None:

@@ -29,7 +29,7 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         add_help=add_help,
         description=(
             "Deploy the stack onto an embedded AWS emulator with cdktf and serve its API over "
-            "HTTP, until Ctrl-C (or --down from another shell) tears it all down."
+            "HTTP, until Ctrl-C (or --down from another shell) stops it all."
         ),
         epilog=" ".join(t.USAGE for t in TOOLS),
     )
@@ -45,7 +45,7 @@ def _add_other_shell(parser: argparse.ArgumentParser) -> None:
     action.add_argument(
         "--down",
         action="store_true",
-        help="tear down the local cloud running in this project, and wait",
+        help="stop the local cloud running in this project, and wait",
     )
     action.add_argument(
         "--wait",
@@ -93,11 +93,16 @@ def _add_what_and_where(parser: argparse.ArgumentParser) -> None:
 def _add_how(parser: argparse.ArgumentParser) -> None:
     """How the run goes."""
     command.add_prewarm(parser)
-    parser.add_argument(
-        "--no-destroy",
+    destroy = parser.add_mutually_exclusive_group()
+    destroy.add_argument(
+        "--destroy",
         action="store_true",
-        help="on teardown skip `cdktf destroy` (the emulator is dropped anyway)",
+        help="at the teardown, `terraform destroy` the stack first and check that its state "
+        "is left empty (exit status 1 if not); with --down: ask the running one to. Without "
+        "it the teardown only stops: what was deployed goes with the emulator",
     )
+    # The default since the teardown only stops; still accepted from older scripts.
+    destroy.add_argument("--no-destroy", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--cold",
         action="store_true",
@@ -142,7 +147,12 @@ def main(argv=None) -> int:
                 "--forget goes with --down (python -m localcloud --down --forget)."
             )
         if args.down:
-            return down(root=args.project_dir, timeout=args.timeout, forget=args.forget)
+            return down(
+                root=args.project_dir,
+                timeout=args.timeout,
+                forget=args.forget,
+                destroy=args.destroy,
+            )
         if args.wait:
             return wait_ready(
                 root=args.project_dir, timeout=args.timeout, ready_file=args.ready_file
@@ -160,7 +170,7 @@ def main(argv=None) -> int:
                 root=args.project_dir.resolve(),
                 ready_file=args.ready_file,
                 prewarm=args.prewarm,
-                destroy=not args.no_destroy,
+                destroy=args.destroy,
                 watch=args.watch,
                 cold=args.cold,
                 quiet=args.quiet,

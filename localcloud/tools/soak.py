@@ -7,7 +7,8 @@ outputs files and the contract's basic calls through the gateway (a product crea
 and listed warm, the CORS preflight, an unknown route's 404, the 401s without a valid token,
 malformed JSON's 400), then sends SIGINT to the whole process group, as Ctrl-C would, and
 checks that nothing is left: the runner, the emulator and every worker gone, both ports free,
-``.localcloud/state`` and the run files removed, no traceback in the output. It prints the
+``.localcloud/state`` and the run files removed, no traceback in the output (and, with
+``--destroy``, the destroy left Terraform's state empty). It prints the
 times it saw (up, first answer, teardown) per cycle and a summary; exit status 1 if any cycle
 failed.
 """
@@ -192,6 +193,8 @@ class Soak:  # pylint: disable=too-few-public-methods  # one verb: run a cycle
         output = log_path.read_text(encoding="utf-8", errors="replace")
         _check("Traceback" not in output, "a traceback in the runner's output")
         _check("torn down in" in output, "the runner did not say it tore down")
+        teardown = RunFiles.read_json(self.files.teardown_file)
+        _check(not teardown.get("destroy_problem"), str(teardown.get("destroy_problem")))
 
 
 def _contract(seen: Cycle, base: str, token: str, started: float) -> None:
@@ -268,7 +271,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         parents=[cli.build_parser(add_help=False)],
         conflict_handler="resolve",  # the soak's --project-dir, not the start's
         epilog="Each cycle starts the local cloud with --port 0 --prewarm and the options of a "
-        "start given here (--stack, --host, --emulator-port, --region, --no-destroy, --watch, "
+        "start given here (--stack, --host, --emulator-port, --region, --destroy, --watch, "
         "--quiet, --verbose, --cold).",
     )
     parser.add_argument("cycles", type=arguments.count, nargs="?", default=2)
@@ -299,6 +302,7 @@ def start_options(args: argparse.Namespace) -> list[str]:
     if args.region:
         words += ["--region", args.region]
     switches = {
+        "--destroy": args.destroy,
         "--no-destroy": args.no_destroy,
         "--watch": args.watch,
         "--quiet": args.quiet,

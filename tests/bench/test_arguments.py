@@ -100,6 +100,7 @@ def tools(sandbox: Path) -> dict[str, Tool]:
                 Option("--runner-ref", REF, bad_ref),
                 Option("--cycles", COUNT, bad_count),
                 Option("--no-load"),
+                Option("--before", REF, bad_ref),
             ),
         ),
     )

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 
 from stacks.base.config import ENVIRONMENTS, load_all
 from stacks.base.delivery_config import load_account, load_bootstrap
+from stacks.base.selection import chosen
 from tests.docs.markdown import ROOT, code_names, tables
 
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
@@ -39,6 +40,7 @@ def read_variables() -> set[str]:
     load_all(environ)
     load_account(environ)
     load_bootstrap(environ)
+    chosen(["ecommerce-dev"], environ)
     own = re.compile(rf"^ECOMMERCE_({'|'.join(name.upper() for name in ENVIRONMENTS)})_")
     return {own.sub("ECOMMERCE_<ENV>_", name) for name in environ.asked}
 

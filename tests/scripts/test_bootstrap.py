@@ -23,16 +23,18 @@ import os, sys, time
 from pathlib import Path
 
 args = " ".join(sys.argv[1:])
-if "{name}" == "python3" and args == "-m pipenv --version":
+if "{name}" == "python3" and args in ("-m pipenv --version", "-m uv --version"):
     sys.exit(0 if os.environ.get("FAKE_HAS_PIPENV") else 1)
 for n in range(int(os.environ.get("FAKE_LINES", "3"))):
     print(f"{name} {{args}}: line {{n + 1}}", flush=True)
 release = os.environ.get("FAKE_RELEASE")
-while release and "sync" in args and not Path(release).exists():
+while release and "-m uv pip install" in args and not Path(release).exists():
     time.sleep(0.05)
 sys.exit(int(os.environ.get("FAKE_STATUS_" + "{name}".upper(), "0")))
 '''
-PYTHON_DONE = r"install: Python packages into \.venv \(pipenv sync, Pipfile\.lock\) in \d+ s"
+PYTHON_DONE = (
+    r"install: Python packages into \.venv \(uv, Pipfile\.lock's pins and hashes\) in \d+ s"
+)
 NODE_DONE = (
     r"install: cdktf CLI and Swagger UI into node_modules \(npm ci, package-lock\.json\) in \d+ s"
 )
@@ -78,14 +80,16 @@ def test_one_line_per_step_and_the_full_output_in_the_log(project, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "install: each step's full output goes to .localcloud/install.log"
-    assert re.fullmatch(r"install: pipenv \(pip install\) in \d+ s", lines[1]), lines
+    assert re.fullmatch(r"install: pipenv and uv \(pip install\) in \d+ s", lines[1]), lines
     assert len(lines) == 5, lines
     for done in (PYTHON_DONE, NODE_DONE, RUNTIME_DONE):
         assert sorted(bool(re.fullmatch(done, x)) for x in lines[2:]) == [False, False, True]
     log = (project / ".localcloud" / "install.log").read_text()
     for command in (
-        "python3 -m pip install --quiet --disable-pip-version-check pipenv: line 3",
-        "python3 -m pipenv sync --dev: line 3",
+        "python3 -m pip install --quiet --disable-pip-version-check pipenv uv: line 3",
+        "python3 scripts/lock_requirements.py --output .localcloud/requirements.txt: line 3",
+        "python3 -m uv pip install --python .venv/bin/python --require-hashes --no-deps "
+        "-r .localcloud/requirements.txt: line 3",
         "npm ci --no-audit --no-fund --loglevel=error: line 3",
         "python3 -m localcloud.lambdas.runtimes: line 3",
     ):

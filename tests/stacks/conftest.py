@@ -3,6 +3,7 @@
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -66,10 +67,31 @@ class Synth:
         return found[0]
 
 
+class Synths(Mapping):
+    """Every environment's ``Synth`` by name, each synthesized once, when first asked for: a
+    test module (or a worker of ``pytest -n``) that reads only ``local`` builds only that."""
+
+    def __init__(self):
+        self._built: dict[str, Synth] = {}
+
+    def __getitem__(self, name: str) -> Synth:
+        if name not in ENVIRONMENTS:
+            raise KeyError(name)
+        if name not in self._built:
+            self._built[name] = Synth(StoreStack(Testing.app(), load(name, {})))
+        return self._built[name]
+
+    def __iter__(self):
+        return iter(ENVIRONMENTS)
+
+    def __len__(self) -> int:
+        return len(ENVIRONMENTS)
+
+
 @pytest.fixture(scope="session")
-def synths() -> dict[str, Synth]:
+def synths() -> Synths:
     """Every environment, synthesized once (with no overrides from this machine's environment)."""
-    return {name: Synth(StoreStack(Testing.app(), load(name, {}))) for name in ENVIRONMENTS}
+    return Synths()
 
 
 @pytest.fixture(scope="session", params=ENVIRONMENTS)

@@ -22,7 +22,8 @@ def built(monkeypatch):
     )
 
     def run(environ: dict[str, str]) -> list[str]:
-        for name in ("ECOMMERCE_STATE_BUCKET", "ECOMMERCE_GITHUB_REPOSITORY", "ECOMMERCE_REGION"):
+        unset = ("ECOMMERCE_STATE_BUCKET", "ECOMMERCE_GITHUB_REPOSITORY", "ECOMMERCE_REGION")
+        for name in (*unset, "ECOMMERCE_STACKS"):
             monkeypatch.delenv(name, raising=False)
         for name, value in environ.items():
             monkeypatch.setenv(name, value)
@@ -49,6 +50,33 @@ def test_every_stack_once_a_bucket_is_named(built):
 def test_no_bootstrap_without_a_bucket(built):
     assert "ecommerce-bootstrap" not in built({})
     assert "ecommerce-account" in built({})
+
+
+def test_only_the_stacks_asked_for_are_built(built):
+    assert built({"ECOMMERCE_STACKS": "ecommerce-local"}) == ["ecommerce-local"]
+    # In the app's order, whatever the order asked; spaces around the names are allowed.
+    assert built({"ECOMMERCE_STACKS": "ecommerce-account, ecommerce-dev"}) == [
+        "ecommerce-dev",
+        "ecommerce-account",
+    ]
+    assert len(built({"ECOMMERCE_STACKS": "all"})) == 5
+    assert len(built({"ECOMMERCE_STACKS": ""})) == 5
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["ecommerce-qa", "ecommerce-local,ecommerce-bootstrap"],  # no bucket named: no bootstrap
+)
+def test_a_stack_the_app_does_not_define_is_one_line_naming_the_variable(
+    monkeypatch, capsys, asked
+):
+    monkeypatch.delenv("ECOMMERCE_STATE_BUCKET", raising=False)
+    monkeypatch.setenv("ECOMMERCE_STACKS", asked)
+    assert main.main() == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ECOMMERCE_STACKS names stacks the app does not define: ")
+    assert asked.split(",")[-1] in err
 
 
 def test_a_bad_repository_is_one_line_naming_the_field(monkeypatch, capsys):

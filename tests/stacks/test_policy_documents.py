@@ -46,7 +46,7 @@ SHARED_PREFIXES = frozenset(("apigateway",))
 @pytest.fixture(scope="module")
 def stacks(synths, account_synth, bootstrap_synth) -> dict:
     """Every stack the project synthesizes, by name."""
-    return synths | {"account": account_synth, "bootstrap": bootstrap_synth}
+    return {**synths, "account": account_synth, "bootstrap": bootstrap_synth}
 
 
 def policy_documents(synth) -> dict[str, dict]:

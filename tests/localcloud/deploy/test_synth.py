@@ -76,7 +76,8 @@ def test_record_is_current_only_for_the_same_inputs_and_output(project, tmp_path
     assert not record.current(inputs, stack)
 
 
-def test_recording_a_synth_made_outside_the_runner(project, capsys):
+def test_recording_a_synth_made_outside_the_runner(project, capsys, monkeypatch):
+    monkeypatch.delenv("ECOMMERCE_STACKS", raising=False)
     assert main(["--record", "--project-dir", str(project)]) == 1
     assert "nothing synthesized" in capsys.readouterr().err
     stack = project / "cdktf.out" / "stacks" / "ecommerce-local"
@@ -84,4 +85,9 @@ def test_recording_a_synth_made_outside_the_runner(project, capsys):
     (stack / "cdk.tf.json").write_text("{}")
     assert main(["--record", "--project-dir", str(project)]) == 0
     record = SynthRecord(project / ".localcloud" / "synth.json")
-    assert record.current(inputs_fingerprint(project, dict(os.environ)), stack)
+    # Recorded as the runner fingerprints its deploy: with the stack it builds alone named.
+    runner = {**os.environ, "ECOMMERCE_STACKS": "ecommerce-local"}
+    assert record.current(inputs_fingerprint(project, runner), stack)
+    assert not record.current(
+        inputs_fingerprint(project, {**runner, "ECOMMERCE_STACKS": "all"}), stack
+    )

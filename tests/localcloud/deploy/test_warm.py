@@ -68,14 +68,14 @@ def _calls(root: Path, verb: str) -> int:
 
 def test_warm_start_when_nothing_the_deploy_reads_changed(project, tmp_path):  # noqa: F811
     env = runner_env(tmp_path)
-    first = _run(project, env, "--no-destroy")
+    first = _run(project, env)
     assert "kept a snapshot of the deploy for the next (warm) start" in first
     assert ", cold start (emulator " in first
     snapshot = project / ".localcloud" / "warm"
     assert (snapshot / "warm.json").is_file() and (snapshot / "emulator.pickle").is_file()
 
     # The API that answers was never deployed by this run: it is the snapshot's.
-    second = _run(project, env, until=CHECKED)
+    second = _run(project, env, "--destroy", until=CHECKED)
     assert "localcloud: warm start from the snapshot of " in second
     assert ", warm start (emulator " in second and "deploy 0.0," in second
     assert _calls(project, "deploy") == 1
@@ -87,7 +87,7 @@ def test_warm_start_when_nothing_the_deploy_reads_changed(project, tmp_path):  #
     assert forgot.returncode == 0, forgot.stderr
     assert "the next start deploys cold" in forgot.stdout
     assert not snapshot.exists()
-    third = _run(project, env, "--no-destroy")
+    third = _run(project, env)
     assert "warm start" not in third.replace("(warm) start", "")
     assert _calls(project, "deploy") == 2
 
@@ -103,18 +103,18 @@ def test_cold_start_when_inputs_changed_when_asked_or_when_the_snapshot_is_broke
     app.parent.mkdir()
     app.write_text(WATCHED_APP % 1)
     env = runner_env(tmp_path)
-    _run(project, env, "--no-destroy")
+    _run(project, env)
     save(app, WATCHED_APP % 2)
-    changed = _run(project, env, "--no-destroy")
+    changed = _run(project, env)
     assert "localcloud: cold start: what the deploy reads changed since the snapshot" in changed
     assert _calls(project, "deploy") == 2
-    asked = _run(project, env, "--no-destroy", "--cold")
+    asked = _run(project, env, "--cold")
     assert "localcloud: cold start: --cold" in asked
     assert _calls(project, "deploy") == 3
 
     state = project / ".localcloud" / "warm" / "emulator.pickle"
     state.write_bytes(b"not the emulator's state")
-    broken = _run(project, env, "--no-destroy")
+    broken = _run(project, env)
     assert (
         "localcloud: the snapshot cannot be restored (The AWS emulator (moto) did not start: "
         in (broken)
@@ -127,9 +127,9 @@ def test_cold_start_when_inputs_changed_when_asked_or_when_the_snapshot_is_broke
 
 def test_a_plan_that_finds_changes_forgets_the_snapshot_and_deploys(project, tmp_path):  # noqa: F811
     env = runner_env(tmp_path)
-    _run(project, env, "--no-destroy")
+    _run(project, env)
     changes = runner_env(tmp_path, FAKE_PLAN_CHANGES="1")
-    output = _run(project, changes, "--no-destroy", until="warm start: deployed")
+    output = _run(project, changes, until="warm start: deployed")
     assert (
         "localcloud: warm start: terraform plan finds changes (Plan: 1 to add, 0 to change, "
         "1 to destroy.); forgetting the snapshot and deploying onto the running emulator"

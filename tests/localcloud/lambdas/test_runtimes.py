@@ -99,3 +99,38 @@ def test_without_the_runtimes_python_the_install_says_what_to_install_in_one_lin
     assert "there is no Python 3.12 on this machine: install it (e.g. `pyenv install 3.12`" in err
     assert "Traceback" not in err
     assert not (project / ".venv-lambda-3.12").exists()
+
+
+def _install_commands(project, monkeypatch, uv) -> list[list[str]]:
+    """The commands ``install`` runs (none run for real), with ``uv`` as what ``uv_command``
+    finds."""
+    ran = []
+    monkeypatch.setattr(runtimes, "find_python", lambda runtime, env=None: "/usr/bin/python3.12")
+    monkeypatch.setattr(runtimes, "uv_command", lambda: uv)
+    monkeypatch.setattr(runtimes.subprocess, "run", lambda command, check: ran.append(command))
+    runtimes.install(RUNTIME, project)
+    return ran
+
+
+def test_the_environment_is_made_with_uv_when_there_is_uv(project, monkeypatch):
+    target = project / ".venv-lambda-3.12"
+    made, filled = _install_commands(project, monkeypatch, ["uv"])
+    assert made == ["uv", "venv", "--quiet", "--python", "/usr/bin/python3.12", str(target)]
+    assert filled[:5] == ["uv", "pip", "install", "--quiet", "--python"]
+    assert filled[5] == str(target / "bin" / "python")
+    assert "boto3==1.38.36" in filled and "botocore==1.38.36" in filled
+    assert any(spec.startswith("aws-lambda-powertools[tracer,validation]==") for spec in filled)
+
+
+def test_without_uv_the_environment_is_made_with_venv_and_pip(project, monkeypatch):
+    made, filled = _install_commands(project, monkeypatch, None)
+    assert made[:3] == ["/usr/bin/python3.12", "-m", "venv"]
+    assert filled[1:4] == ["-m", "pip", "install"]
+    assert "boto3==1.38.36" in filled
+
+
+def test_uv_is_this_pythons_own_when_it_has_it(monkeypatch):
+    monkeypatch.setattr(runtimes.importlib.util, "find_spec", lambda name: name == "uv" or None)
+    assert runtimes.uv_command() == [sys.executable, "-m", "uv"]
+    monkeypatch.setattr(runtimes.importlib.util, "find_spec", lambda name: None)
+    assert runtimes.uv_command() is None

@@ -53,6 +53,7 @@ root = Path.cwd()
 log = root / "fake-cdktf.log"
 with open(log, "a") as handle:
     handle.write(" ".join(args) + "\n")
+(root / "fake-cdktf-stacks.txt").write_text(os.environ.get("ECOMMERCE_STACKS", "(unset)"))
 if command == "destroy":
     print(f"{{stack}}  Destroy complete! Resources: 9 destroyed.")
     sys.exit(0)
@@ -140,7 +141,8 @@ deployment = apigw.create_deployment(restApiId=api)["id"]
 apigw.create_stage(restApiId=api, stageName="local", deploymentId=deployment)
 state = root / ".localcloud" / "state"  # where the project's local stack keeps its state
 state.mkdir(parents=True, exist_ok=True)
-(state / "terraform.tfstate").write_text(json.dumps({{"version": 4, "outputs": {{}}}}))
+(state / "terraform.tfstate").write_text(json.dumps({{"version": 4, "resources": [
+    {{"mode": "managed", "type": "aws_lambda_function", "name": "app", "instances": [{{}}]}}]}}))
 outputs = Path(args[args.index("--outputs-file") + 1])
 outputs.write_text(json.dumps({{stack: {{"ApiGatewayId": api, "ApiGatewayStageName": "local",
                                        "Region": "us-east-1", "ProductsLambdaName": "x"}}}}))
@@ -169,6 +171,10 @@ if args[:1] == ["plan"]:
     sys.exit(0)
 print("aws_api_gateway_rest_api.api: Destroying... [id=x]")
 print("aws_api_gateway_rest_api.api: Destruction complete after 0s")
+state = root / ".localcloud" / "state" / "terraform.tfstate"
+left = [{{"mode": "managed", "type": "aws_sqs_queue", "name": "kept", "instances": [{{}}]}}]
+left = left if os.environ.get("FAKE_LEAVE") else []
+state.write_text(json.dumps({{"version": 4, "resources": left}}))
 print("Destroy complete! Resources: 9 destroyed.")
 '''
 
@@ -203,6 +209,7 @@ def runner_env(tmp_path: Path, **extra) -> dict[str, str]:
     """The runner's environment in these tests: offline, with the test mirror."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.pop("TF_CLI_CONFIG_FILE", None)
+    env.pop("ECOMMERCE_STACKS", None)
     env.update(
         {
             "PATH": f"{tmp_path / 'fake-bin'}{os.pathsep}{os.environ['PATH']}",
@@ -300,11 +307,14 @@ def test_lifecycle_with_down(project, tmp_path):
     output = process.stdout.read()
     assert "Traceback" not in output
     assert "emulator stopped" in output
+    # The teardown only stops: the deploy ran, nothing else of Terraform's did.
     calls = (project / "fake-cdktf.log").read_text().splitlines()
+    assert [call.split()[0] for call in calls] == ["deploy"]
     assert calls[0].startswith("deploy ecommerce-local --auto-approve --skip-provider-lock")
-    # The destroy runs Terraform in the deployed stack, without a refresh (see deployer.py).
-    assert calls[1].startswith("terraform destroy -auto-approve -input=false -refresh=false")
-    assert "-parallelism=" in calls[1]
+    # main.py builds the deployed stack alone.
+    assert (project / "fake-cdktf-stacks.txt").read_text() == "ecommerce-local"
+    assert "snapshot of the deploy is kept for the next start" in output
+    assert (project / ".localcloud" / "warm" / "warm.json").is_file()
     assert not process_alive(emulator_pid)
     assert_nothing_left(project)
     with pytest.raises(requests.ConnectionError):
@@ -314,9 +324,68 @@ def test_lifecycle_with_down(project, tmp_path):
     assert "not running" in again.stdout
 
 
+def _serving(project: Path, env: dict[str, str], *args: str) -> tuple[subprocess.Popen, int]:
+    """A runner started with ``args`` and serving; its emulator's pid."""
+    process = start(project, env, *args)
+    waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
+    assert waited.returncode == 0, waited.stderr
+    return process, json.loads((project / ".localcloud" / "run.json").read_text())["emulatorPid"]
+
+
+def test_down_destroy_runs_terraform_destroy_and_checks_the_state(project, tmp_path):
+    env = runner_env(tmp_path)
+    process, emulator_pid = _serving(project, env)
+    try:
+        downed = localcloud("--project-dir", str(project), "--down", "--destroy", env=env)
+        assert downed.returncode == 0, downed.stderr
+        assert process.wait(30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    output = process.stdout.read()
+    assert "Terraform's state holds none" in output
+    calls = (project / "fake-cdktf.log").read_text().splitlines()
+    assert len(calls) == 2
+    # The destroy runs Terraform in the deployed stack, without a refresh (see deployer.py).
+    assert calls[1].startswith("terraform destroy -auto-approve -input=false -refresh=false")
+    assert "-parallelism=" in calls[1]
+    assert not process_alive(emulator_pid)
+    assert_nothing_left(project)
+    assert not (project / ".localcloud" / "destroy-asked").exists()
+
+
+def test_a_destroy_that_leaves_resources_fails(project, tmp_path):
+    env = runner_env(tmp_path, FAKE_LEAVE="1")
+    process, emulator_pid = _serving(project, env, "--destroy")
+    try:
+        downed = localcloud("--project-dir", str(project), "--down", env=env)
+        # Asked at the start: the runner's own exit status says it; --down asked nothing.
+        assert downed.returncode == 0, downed.stderr
+        assert process.wait(30) == 1
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "the destroy left 1 resources in Terraform's state: aws_sqs_queue.kept" in (
+        process.stdout.read()
+    )
+    assert not process_alive(emulator_pid)
+    assert_nothing_left(project)
+    # Asked by --down: its exit status says it, in one sentence.
+    process, emulator_pid = _serving(project, env)
+    try:
+        downed = localcloud("--project-dir", str(project), "--down", "--destroy", env=env)
+        process.wait(30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert_one_sentence(downed, "is down, but the destroy left 1 resources in Terraform's state")
+    assert not process_alive(emulator_pid)
+    assert_nothing_left(project)
+
+
 def test_ctrl_c_tears_down(project, tmp_path):
     env = runner_env(tmp_path)
-    process = start(project, env, "--no-destroy")
+    process = start(project, env, "--no-destroy")  # the default, still accepted
     try:
         waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
         assert waited.returncode == 0, waited.stderr
@@ -328,7 +397,7 @@ def test_ctrl_c_tears_down(project, tmp_path):
             process.kill()
     assert not process_alive(emulator_pid)
     assert not (project / ".localcloud" / "run.json").exists()
-    assert len((project / "fake-cdktf.log").read_text().splitlines()) == 1  # --no-destroy
+    assert len((project / "fake-cdktf.log").read_text().splitlines()) == 1  # no destroy
 
 
 def test_sigint_to_the_group_of_a_runner_started_by_a_script(project, tmp_path):
@@ -337,7 +406,7 @@ def test_sigint_to_the_group_of_a_runner_started_by_a_script(project, tmp_path):
     env = runner_env(tmp_path)
     command = (
         f"{shlex.quote(sys.executable)} -m localcloud --project-dir {shlex.quote(str(project))} "
-        "--port 0 & wait"
+        "--port 0 --destroy & wait"
     )
     script = subprocess.Popen(
         ["bash", "-c", command],
@@ -379,7 +448,7 @@ def test_sigint_to_the_group_of_a_runner_started_by_a_script(project, tmp_path):
 
 def _up_and_down(project: Path, env: dict[str, str]) -> str:
     # --cold: the deploy runs every time (unchanged inputs would make a warm start, test_warm.py)
-    process = start(project, env, "--no-destroy", "--cold")
+    process = start(project, env, "--cold")
     try:
         waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
         assert waited.returncode == 0, waited.stderr
@@ -491,7 +560,7 @@ def test_watch_makes_saves_live(project, tmp_path):
     app.write_text(WATCHED_APP % 1)
     (project / "stacks").mkdir()
     env = runner_env(tmp_path)
-    process = start(project, env, "--watch", "--no-destroy")
+    process = start(project, env, "--watch")
     output = OutputLines(process)
     try:
         waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)

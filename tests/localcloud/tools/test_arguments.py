@@ -66,7 +66,7 @@ def tools(sandbox) -> dict[str, Tool]:
     emulator_port = Option("--emulator-port", st.sampled_from(["0", spare_port()]), bad_port)
     switches = tuple(
         Option(flag)
-        for flag in ("--prewarm", "--no-destroy", "--watch", "--quiet", "--verbose", "--cold")
+        for flag in ("--prewarm", "--destroy", "--watch", "--quiet", "--verbose", "--cold")
     )
     up_options = (
         project,

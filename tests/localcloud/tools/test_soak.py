@@ -18,7 +18,7 @@ def test_a_failing_cycle_is_reported_and_cleaned_up(project, tmp_path):  # noqa:
     result = subprocess.run(
         [
             *(sys.executable, "-m", "localcloud.tools.soak", "1"),
-            *("--project-dir", str(project), "--logs", str(logs), "--no-destroy"),
+            *("--project-dir", str(project), "--logs", str(logs), "--destroy"),
         ],
         cwd=PROJECT_ROOT,
         env=runner_env(tmp_path),
