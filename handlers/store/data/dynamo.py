@@ -9,6 +9,7 @@ import functools
 import os
 import random
 import time
+from collections.abc import Hashable
 from typing import Any
 
 import boto3
@@ -104,39 +105,42 @@ def page(
 
 
 class Cancelled(Exception):
-    """A transaction failed on its conditions; ``reasons`` holds one entry per item, in order."""
+    """A transaction failed on its conditions; ``reasons`` holds each item's, by its name (the
+    keys ``transact`` was given), so a failure is read by what failed, not by where it stood."""
 
-    def __init__(self, reasons: list[dict[str, Any]]):
+    def __init__(self, reasons: dict[Hashable, dict[str, Any]]):
         super().__init__("transaction cancelled")
         self.reasons = reasons
 
-    def failed(self, position: int) -> bool:
-        """Whether the item at ``position`` failed its condition."""
-        return self.reasons[position].get("Code") == "ConditionalCheckFailed"
+    def failed(self, name: Hashable) -> bool:
+        """Whether the item named ``name`` failed its condition."""
+        return self.reasons.get(name, {}).get("Code") == "ConditionalCheckFailed"
 
-    def old_item(self, position: int) -> dict[str, Any] | None:
+    def old_item(self, name: Hashable) -> dict[str, Any] | None:
         """The item as it was when its condition failed (None: it did not exist)."""
-        item = self.reasons[position].get("Item")
+        item = self.reasons.get(name, {}).get("Item")
         return from_item(item) if item else None
 
 
-def transact(items: list[dict[str, Any]]) -> None:
-    """Write ``items`` in one TransactWriteItems: all of them or none.
+def transact(items: dict[Hashable, dict[str, Any]]) -> None:
+    """Write ``items`` (each named by its key: what it is, e.g. ``("product", id)``) in one
+    TransactWriteItems: all of them or none.
 
-    Raises ``Cancelled`` when a condition fails. A cancellation caused only by another
+    Raises ``Cancelled`` when a condition fails, its reasons by the items' names (DynamoDB
+    answers one reason per item, in the request's order). A cancellation caused only by another
     transaction holding one of the items (``TransactionConflict``) wrote nothing, so it is safe
     to try again: it is, after a jittered back-off; if it persists the client gets a 503 with
     ``Retry-After``.
     """
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
-            client().transact_write_items(TransactItems=items)
+            client().transact_write_items(TransactItems=list(items.values()))
             return
         except client().exceptions.TransactionCanceledException as exc:
             reasons = exc.response.get("CancellationReasons", [])
             codes = {reason.get("Code") for reason in reasons}
             if "ConditionalCheckFailed" in codes or "TransactionConflict" not in codes:
-                raise Cancelled(reasons) from exc
+                raise Cancelled(dict(zip(items, reasons, strict=False))) from exc
             # Not a secret: how long to wait.
             time.sleep(random.uniform(0, TRANSACTION_BACKOFF_S * 2**attempt))
     raise ServiceUnavailable("The items are being changed by other requests; retry later.")

@@ -34,7 +34,7 @@ def test_transaction_conflicts_are_retried(monkeypatch):
 
     monkeypatch.setattr(dynamo.client(), "transact_write_items", transact_write_items)
     monkeypatch.setattr(dynamo.time, "sleep", lambda seconds: None)
-    dynamo.transact([{"ConditionCheck": {}}])
+    dynamo.transact({"check": {"ConditionCheck": {}}})
     assert len(calls) == 2
 
 
@@ -49,7 +49,7 @@ def test_persistent_conflicts_become_503_after_jittered_waits(monkeypatch):
     monkeypatch.setattr(dynamo.time, "sleep", waits.append)
     monkeypatch.setattr(dynamo.random, "uniform", lambda low, high: high / 2)
     with pytest.raises(errors.ServiceUnavailable):
-        dynamo.transact([{"ConditionCheck": {}}])
+        dynamo.transact({"check": {"ConditionCheck": {}}})
     assert len(calls) == dynamo.TRANSACTION_ATTEMPTS
     # Full jitter: a random share of a bound that doubles each time.
     assert waits == [dynamo.TRANSACTION_BACKOFF_S * 2**n / 2 for n in range(len(waits))]
@@ -74,9 +74,11 @@ def test_condition_failures_are_not_retried(monkeypatch, codes):
 
     monkeypatch.setattr(dynamo.client(), "transact_write_items", transact_write_items)
     with pytest.raises(dynamo.Cancelled) as caught:
-        dynamo.transact([{"ConditionCheck": {}}])
-    assert len(calls) == 1 and caught.value.failed(0) == (codes[0] == "ConditionalCheckFailed")
-    assert caught.value.old_item(0) is None
+        dynamo.transact({"check": {"ConditionCheck": {}}})
+    assert len(calls) == 1 and caught.value.failed("check") == (
+        codes[0] == "ConditionalCheckFailed"
+    )
+    assert caught.value.old_item("check") is None
 
 
 def test_unprocessed_batch_keys_are_fetched_again(api, monkeypatch):
