@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from localcloud.base.errors import described
 from localcloud.triggers.sources import Schedule
 
 _RATE = re.compile(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")
@@ -104,7 +105,7 @@ class ScheduleFirer:
             try:
                 self.send(schedule)
             except Exception as exc:  # pylint: disable=broad-exception-caught  # said, then next
-                self.log({"event": "schedule-failed", "schedule": key, "error": str(exc)})
+                self.log({"event": "schedule-failed", "schedule": key, **described(exc)})
                 continue
             self.log({"event": "schedule-fired", "schedule": key, "target": schedule.target_arn})
             fired.append(key)

@@ -107,6 +107,7 @@ def test_cron_is_said_once_and_a_failed_send_is_logged():
     assert lines[-1] == {
         "event": "schedule-failed",
         "schedule": "default/expire",
+        "errorType": "RuntimeError",
         "error": "AccessDenied",
     }
 
