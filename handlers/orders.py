@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -25,13 +24,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from store.data import orders_table, products_table
 from store.data.dynamo import client as dynamodb_client
 from store.domain import order_rules as rules
 from store.http import caller, validation, web
 from store.runtime import clock
-from store.runtime.observability import logger, tracer
+from store.runtime.observability import logger
 from store.spec import schemas, settings
 from store.spec.errors import BadRequest, Forbidden, NotFound, detail
 
@@ -178,7 +176,7 @@ def update_order_status(order_id: str) -> Response:
     return web.ok(moved)
 
 
-web.serve(
+handler = web.lambda_handler(
     app,
     "orders",
     {
@@ -187,12 +185,6 @@ web.serve(
         "getOrder": get_order,
         "updateOrderStatus": update_order_status,
     },
+    before=_idempotency.register_lambda_context,
 )
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point."""
-    _idempotency.register_lambda_context(context)
-    return web.resolve(app, event, context)
+"""Lambda entry point."""

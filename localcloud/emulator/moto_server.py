@@ -58,6 +58,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from localcloud.base import arguments, aws
+from localcloud.base.control_api import answer as _json
 from localcloud.emulator import fault_endpoint, mailbox, moto_fixes, moto_iam, state
 from localcloud.emulator.clock import ClockEndpoint
 from localcloud.emulator.process import SAVE_STATE_PATH
@@ -300,14 +301,6 @@ class StateEndpoint:  # pylint: disable=too-few-public-methods
             return _json(start_response, "500 Internal Server Error", {"error": str(exc)})
         seconds = round(time.monotonic() - started, 2)
         return _json(start_response, "200 OK", {"bytes": size, "seconds": seconds})
-
-
-def _json(start_response, status: str, body: dict) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
-    return [data]
 
 
 def application(state_file=None):

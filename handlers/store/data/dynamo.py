@@ -5,17 +5,15 @@ The low-level client (not the boto3 resource) keeps cold starts short; ``TypeSer
 ``Decimal`` into DynamoDB numbers and refuses floats, so binary floats never reach a table.
 """
 
-import functools
 import os
 import random
 import time
 from collections.abc import Hashable
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.config import Config
 
+from ..runtime import sdk
 from ..spec import table_schemas
 from ..spec.errors import ServiceUnavailable
 
@@ -25,31 +23,13 @@ _deserializer = TypeDeserializer()
 # full jitter (a random wait up to 25 ms, then 50 ms) so that the racing transactions spread out.
 TRANSACTION_ATTEMPTS = 3
 TRANSACTION_BACKOFF_S = 0.025
-# The SDK's own retries (docs/architecture.md, "Calling AWS"): standard mode retries throttling,
-# transient errors and timeouts with jittered exponential back-off (at most 1 s, then 2 s), up to
-# ATTEMPTS tries. A call that times out on every try takes at most
-# ATTEMPTS * (CONNECT + READ) + 3 s = 9 s, inside the functions' 10 s timeout.
-ATTEMPTS = 3
-CONNECT_TIMEOUT_S = 0.5
-READ_TIMEOUT_S = 1.5
-CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
-    connect_timeout=CONNECT_TIMEOUT_S,
-    read_timeout=READ_TIMEOUT_S,
-)
 
 
-@functools.cache
 def client() -> Any:
-    """The function's one DynamoDB client, created on first use and kept for the execution
-    environment's life (as one created at import would be).
-
-    Not at import: creating it loads botocore's DynamoDB model, tens of milliseconds of CPU that
-    a request which never reaches a table (a 400, a 404 on a malformed id) need not pay. Created
-    when first called, it reads ``AWS_ENDPOINT_URL`` then, and moto intercepts it as any other.
-    The idempotency layer of the orders function shares it.
-    """
-    return boto3.client("dynamodb", config=CONFIG)
+    """The function's one DynamoDB client (``store.runtime.sdk``: made at its first call, not at
+    import, so a request that never reaches a table does not pay for botocore's model). The
+    idempotency layers share it."""
+    return sdk.client("dynamodb")
 
 
 def table_name(env_var: str) -> str:

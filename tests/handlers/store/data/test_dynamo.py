@@ -4,6 +4,7 @@ batch keys, transaction conflicts, 1 MB pages."""
 import pytest
 from botocore.exceptions import ClientError
 from store.data import dynamo, products_table
+from store.runtime import sdk
 from store.spec import errors
 
 from stacks.base import config
@@ -57,11 +58,11 @@ def test_persistent_conflicts_become_503_after_jittered_waits(monkeypatch):
 
 def test_a_call_that_keeps_timing_out_ends_inside_the_functions_timeout():
     # Standard mode waits at most 1 s, then 2 s, ... between tries (full jitter, doubling).
-    waits = sum(2**n for n in range(dynamo.ATTEMPTS - 1))
-    worst = dynamo.ATTEMPTS * (dynamo.CONNECT_TIMEOUT_S + dynamo.READ_TIMEOUT_S) + waits
+    waits = sum(2**n for n in range(sdk.ATTEMPTS - 1))
+    worst = sdk.ATTEMPTS * (sdk.CONNECT_TIMEOUT_S + sdk.READ_TIMEOUT_S) + waits
     assert all(worst < env.lambda_timeout_seconds for env in config.load_all())
     retries = dynamo.client().meta.config.retries
-    assert retries == {"mode": "standard", "total_max_attempts": dynamo.ATTEMPTS}
+    assert retries == {"mode": "standard", "total_max_attempts": sdk.ATTEMPTS}
 
 
 @pytest.mark.parametrize("codes", [("ConditionalCheckFailed", "TransactionConflict"), ("None",)])
