@@ -129,6 +129,11 @@ class Seed:
         return self._must(make_event("POST", "/products", body=body), 201)["productId"]
 
     @staticmethod
+    def new_key() -> str:
+        """An ``Idempotency-Key`` used nowhere else."""
+        return str(uuid.uuid4())
+
+    @staticmethod
     def new_customer() -> Person:
         """Someone new signed in, with no profile yet."""
         return customer()

@@ -28,128 +28,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench import command
-from bench.common import read_json
 from bench.events_cost import events_cost
 from bench.fixed_cost import by_category, fixed_costs, table_capacity
+from bench.order_cost import order_cost
 from bench.prices import assumption, load_prices, unit_price
 from localcloud.base import arguments
 
 EMULATED = {"ecommerce-local"}
 # Prod sizes (monthly active users) the sign-in table also prices.
 PROD_MAU_SIZES = (10_000, 100_000, 1_000_000)
-
-
-def order_cost(  # pylint: disable=too-many-locals
-    configs: dict[str, dict[str, Any]], prices: dict[str, Any], *, with_key: bool
-) -> tuple[list[list[Any]], float, dict[str, Any]]:
-    """Rows of the per-million cost of one ``POST /orders`` (one line item) in ``prod``."""
-    config = configs.get("ecommerce-prod") or next(iter(configs.values()))
-    functions = config["resource"].get("aws_lambda_function", {}).values()
-    orders = next(f for f in functions if f["handler"] == "orders.handler")
-    memory_mb = int(orders.get("memory_size", 128))
-    measured = read_json("requests")
-    route = "POST /orders (Idempotency-Key)" if with_key else "POST /orders"
-    calls = 4 if with_key else 2
-    own_ms = None
-    if measured and route in measured.get("routes", {}):
-        calls = measured["routes"][route]["dynamodb_calls"]
-        own_ms = measured["routes"][route]["handler_own_ms"]
-    cpu_scale = assumption(prices, "lambda_cpu_full_vcpu_mb") / memory_mb
-    call_ms = assumption(prices, "dynamodb_call_latency_ms")
-    duration_ms = math.ceil((own_ms or 10.0) * cpu_scale + calls * call_ms)
-    gb_s = memory_mb / 1024 * duration_ms / 1000
-    utilization = assumption(prices, "provisioned_utilization")
-    per_wru_provisioned = unit_price(prices, "dynamodb_provisioned_wcu_hour") / 3600 / utilization
-    per_rru_provisioned = unit_price(prices, "dynamodb_provisioned_rcu_hour") / 3600 / utilization
-    condition_wru = assumption(prices, "transaction_condition_check_wru")
-    # One line item: the transaction checks the user, takes the product's stock (its category
-    # index projects every attribute, so the stock change writes the index too) and puts the
-    # order (whose user index gets the new item).
-    transaction_wru = condition_wru + 2 + 2
-    index_wru = 2
-    million = 1_000_000
-    rows = [
-        [
-            "API Gateway REST request",
-            "1 request",
-            unit_price(prices, "api_gateway_rest_requests_million"),
-        ],
-        ["Lambda invocation", "1 request", unit_price(prices, "lambda_requests_million")],
-        [
-            "Lambda duration",
-            f"{duration_ms} ms x {memory_mb} MB = {gb_s:.4f} GB-s",
-            gb_s * million * unit_price(prices, "lambda_gb_second"),
-        ],
-        [
-            "DynamoDB BatchGetItem (provisioned)",
-            "1 RRU (consistent)",
-            million * per_rru_provisioned,
-        ],
-        [
-            "DynamoDB TransactWriteItems (provisioned)",
-            f"{transaction_wru:g} WRU + {index_wru} index WRU",
-            (transaction_wru + index_wru) * million * per_wru_provisioned,
-        ],
-    ]
-    if with_key:
-        rows.append(
-            [
-                "Idempotency PutItem + UpdateItem (on-demand)",
-                "2 WRU",
-                2 * unit_price(prices, "dynamodb_on_demand_write_million"),
-            ]
-        )
-    if config["resource"].get("aws_wafv2_web_acl"):
-        rows.append(
-            ["WAF request inspection", "1 request", unit_price(prices, "waf_requests_million")]
-        )
-    rows += [
-        [
-            "X-Ray traces (sampled)",
-            f"{assumption(prices, 'xray_sampled_fraction'):.0%} of requests",
-            assumption(prices, "xray_sampled_fraction")
-            * unit_price(prices, "xray_traces_recorded_million"),
-        ],
-        [
-            "CloudWatch Logs ingestion",
-            f"{assumption(prices, 'log_bytes_per_request')} bytes",
-            assumption(prices, "log_bytes_per_request")
-            * million
-            / 1e9
-            * unit_price(prices, "cloudwatch_logs_ingest_gb"),
-        ],
-        [
-            "Data transfer out",
-            f"{assumption(prices, 'response_bytes')} bytes",
-            assumption(prices, "response_bytes")
-            * million
-            / 1e9
-            * unit_price(prices, "data_transfer_out_gb"),
-        ],
-    ]
-    total = sum(row[2] for row in rows)
-    on_demand_ddb = (transaction_wru + index_wru) * unit_price(
-        prices, "dynamodb_on_demand_write_million"
-    ) + unit_price(prices, "dynamodb_on_demand_read_million")
-    details = {
-        "route": route,
-        "memory_mb": memory_mb,
-        "dynamodb_calls": calls,
-        "measured_handler_own_ms": own_ms,
-        "billed_duration_ms": duration_ms,
-        "duration_source": "measured handler own time (bench/results/requests.json) scaled to the "
-        "function's CPU share, plus the assumed latency per DynamoDB call"
-        if own_ms is not None
-        else "no per-request measurement found: 10 ms of handler time assumed",
-        "dynamodb_if_tables_on_demand_per_million": on_demand_ddb,
-    }
-    return rows, total, details
 
 
 def mau_cost(users: int, tiers: list[list[Any]], *, free_tier: bool = True) -> float:

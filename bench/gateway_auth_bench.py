@@ -34,8 +34,7 @@ from typing import Any
 
 from bench import command
 from bench.common import describe_machine, percentile, ratio
-from handlers.store.spec import cors
-from handlers.store.spec.schemas import MAX_BODY_BYTES
+from bench.web_acl import GUARDED, ORIGIN, guard
 from localcloud.base import arguments, aws
 from localcloud.emulator.process import Emulator
 from localcloud.gateway.proxy import IncomingRequest
@@ -43,13 +42,9 @@ from localcloud.gateway.routing import find_route
 from localcloud.gateway.server import Gateway, serve
 from localcloud.lambdas.function_faults import function_rules
 from stacks.base.iam import assume_role_policy
-from stacks.store.firewall_answers import BLOCK_ANSWERS
-from stacks.store.managed_rules import BLOCK, MANAGED_RULE_GROUPS
 
 REGION = aws.DEFAULT_REGION
 STAGE = "bench"
-GUARDED = "guarded"
-ORIGIN = "https://shop.example.com"
 WARMUP = 30
 HANDLER = 'def handler(event, context):\n    return {"statusCode": 200, "body": "{}"}\n'
 
@@ -129,115 +124,6 @@ def deploy(endpoint: str, code_dir: Path) -> tuple[str, str, str]:
         )
     apigw.create_deployment(restApiId=api, stageName=STAGE)
     return api, token, pool["Id"]
-
-
-def _block(key: str) -> dict:
-    return {
-        "Block": {
-            "CustomResponse": {"ResponseCode": BLOCK_ANSWERS[key][0], "CustomResponseBodyKey": key}
-        }
-    }
-
-
-def web_acl_rules() -> list[dict]:
-    """The stack's rules, in the shape the Terraform provider sends them."""
-    none = [{"Priority": 0, "Type": "NONE"}]
-    origin = {"SingleHeader": {"Name": "origin"}}
-    present = {"FieldToMatch": origin, "ComparisonOperator": "GT", "Size": 0}
-    foreign = {
-        "AndStatement": {
-            "Statements": [
-                {"SizeConstraintStatement": {**present, "TextTransformations": none}},
-                {
-                    "NotStatement": {
-                        "Statement": {
-                            "RegexMatchStatement": {
-                                "RegexString": cors.origin_pattern((ORIGIN,)),
-                                "FieldToMatch": origin,
-                                "TextTransformations": none,
-                            }
-                        }
-                    }
-                },
-            ]
-        }
-    }
-    body = {
-        "FieldToMatch": {"Body": {"OversizeHandling": "MATCH"}},
-        "ComparisonOperator": "GT",
-        "Size": MAX_BODY_BYTES,
-        "TextTransformations": none,
-    }
-    listed = [
-        ("foreign-origin", {"Statement": foreign, "Action": _block("forbidden")}),
-        (
-            "body-over-64-kib",
-            {"Statement": {"SizeConstraintStatement": body}, "Action": _block("payload-too-large")},
-        ),
-    ]
-    for group, group_rules in MANAGED_RULE_GROUPS.items():
-        overrides = [
-            {"Name": rule, "ActionToUse": _block("forbidden") if action == BLOCK else {"Count": {}}}
-            for rule, action in group_rules.items()
-        ]
-        statement = {"VendorName": "AWS", "Name": group, "RuleActionOverrides": overrides}
-        listed.append(
-            (
-                group,
-                {
-                    "Statement": {"ManagedRuleGroupStatement": statement},
-                    "OverrideAction": {"None": {}},
-                },
-            )
-        )
-    rate = {"Limit": 2_000_000_000, "AggregateKeyType": "IP", "EvaluationWindowSec": 300}
-    listed.append(
-        (
-            "rate-limit-per-ip",
-            {"Statement": {"RateBasedStatement": rate}, "Action": _block("too-many-requests")},
-        )
-    )
-    visibility = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False}
-    return [
-        {
-            "Name": name,
-            "Priority": priority,
-            **rule,
-            "VisibilityConfig": {**visibility, "MetricName": name},
-        }
-        for priority, (name, rule) in enumerate(listed)
-    ]
-
-
-def guard(endpoint: str, api_id: str) -> None:
-    """A second stage of the API, behind a web ACL with the stack's rules."""
-    session = aws.session(REGION)
-    apigw = session.client("apigateway", endpoint_url=endpoint)
-    wafv2 = session.client("wafv2", endpoint_url=endpoint)
-    apigw.create_deployment(restApiId=api_id, stageName=GUARDED)
-    acl = wafv2.create_web_acl(
-        Name="bench-api",
-        Scope="REGIONAL",
-        DefaultAction={"Allow": {}},
-        Rules=web_acl_rules(),
-        VisibilityConfig={
-            "SampledRequestsEnabled": False,
-            "CloudWatchMetricsEnabled": False,
-            "MetricName": "bench-api",
-        },
-        CustomResponseBodies={
-            key: {
-                "ContentType": "APPLICATION_JSON",
-                "Content": f'{{"error": {{"code": "{code}"}}}}',
-            }
-            for key, (_, code, _) in BLOCK_ANSWERS.items()
-        },
-        AssociationConfig={"RequestBody": {"API_GATEWAY": {"DefaultSizeInspectionLimit": "KB_64"}}},
-    )["Summary"]
-    wafv2.associate_web_acl(
-        WebACLArn=acl["ARN"],
-        ResourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{api_id}/stages/{GUARDED}",
-    )
 
 
 def http_latencies(port: int, token: str, requests: int) -> dict[str, list[float]]:

@@ -31,18 +31,18 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import importlib
 import json
 import os
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from bench import command
+from bench import command, request_routes
 from bench.common import HANDLER_ENV, HANDLERS, describe_machine, median, ratio, table
 from handlers.store.spec import settings
 from localcloud.base import arguments
@@ -398,151 +398,16 @@ def report_iam(out: command.Report, figures: dict[str, Any], requests: int) -> N
 
 
 def _routes(seed: Any) -> list[Route]:
-    """The benchmarked requests, each with the minimum its access pattern needs."""
-    event = seed.event
-    pid, uid, oid = seed.product_id, seed.user_id, seed.order_id
-    # Customers' routes are signed by the seed customer (the owner), the others by an admin.
-    ann = seed.customer
-    body = {"items": [{"productId": pid, "quantity": 1}]}
+    """The benchmarked requests (``bench.request_routes``), each built from the seed per request."""
     return [
         Route(
-            "POST /products",
-            lambda: event("POST", "/products", body=seed.product_body()),
-            201,
-            {"PutItem": 1},
-        ),
-        Route(
-            "GET /products (Scan, limit 10)",
-            lambda: event("GET", "/products", query={"limit": "10"}, caller=None),
-            200,
-            {"Scan": 1},
-        ),
-        Route(
-            "GET /products?category (limit 10)",
-            lambda: event(
-                "GET",
-                "/products",
-                query={"category": seed.category, "limit": "10"},
-                caller=None,
-            ),
-            200,
-            {"Query": 1},
-        ),
-        Route(
-            "GET /products/{id}",
-            lambda: event("GET", f"/products/{pid}", caller=None),
-            200,
-            {"GetItem": 1},
-        ),
-        Route(
-            "PATCH /products/{id}",
-            lambda: event("PATCH", f"/products/{pid}", body={"description": "x"}),
-            200,
-            {"UpdateItem": 1},
-        ),
-        Route(
-            "DELETE /products/{id}",
-            lambda: event("DELETE", f"/products/{seed.new_product()}"),
-            204,
-            {"DeleteItem": 1},
-        ),
-        Route(
-            "POST /users",
-            lambda: event("POST", "/users", body=seed.user_body(), caller=seed.new_customer()),
-            201,
-            {"TransactWriteItems": 1},
-        ),
-        Route(
-            "GET /users?email",
-            lambda: event("GET", "/users", query={"email": seed.email}),
-            200,
-            {"Query": 1},
-        ),
-        Route(
-            "GET /users/{id}",
-            lambda: event("GET", f"/users/{uid}", caller=ann),
-            200,
-            {"GetItem": 1},
-        ),
-        Route(
-            "PATCH /users/{id} (name)",
-            lambda: event("PATCH", f"/users/{uid}", body={"name": "Ann"}, caller=ann),
-            200,
-            {"UpdateItem": 1},
-            "1 UpdateItem conditioned on the user existing, ALL_NEW (no read: the address and "
-            "its claim stay)",
-        ),
-        Route(
-            "PATCH /users/{id} (email)",
-            lambda: event("PATCH", f"/users/{seed.mover_id}", body={"email": seed.new_email()}),
-            200,
-            {"GetItem": 1, "TransactWriteItems": 1},
-        ),
-        Route(
-            "DELETE /users/{id}",
-            lambda: event("DELETE", f"/users/{seed.new_user()}"),
-            204,
-            {"GetItem": 1, "TransactWriteItems": 1},
-        ),
-        Route(
-            "POST /orders",
-            lambda: event("POST", "/orders", body=body, caller=ann),
-            201,
-            {"BatchGetItem": 1, "TransactWriteItems": 1},
-        ),
-        Route(
-            "POST /orders (Idempotency-Key)",
-            lambda: event(
-                "POST",
-                "/orders",
-                body=body,
-                headers={"Idempotency-Key": str(uuid.uuid4())},
-                caller=ann,
-            ),
-            201,
-            {"BatchGetItem": 1, "TransactWriteItems": 1, "PutItem": 1, "UpdateItem": 1},
-            "1 BatchGetItem + 1 TransactWriteItems + idempotency's PutItem and UpdateItem",
-        ),
-        Route(
-            "POST /orders (retried key)",
-            lambda: event(
-                "POST", "/orders", body=body, headers={"Idempotency-Key": seed.used_key}, caller=ann
-            ),
-            201,
-            {"PutItem": 1},
-            "idempotency's conditional PutItem returns the stored record",
-        ),
-        Route(
-            "GET /orders?userId (limit 10)",
-            lambda: event("GET", "/orders", query={"userId": uid, "limit": "10"}, caller=ann),
-            200,
-            {"Query": 1},
-        ),
-        Route(
-            "GET /orders/{id}",
-            lambda: event("GET", f"/orders/{oid}", caller=ann),
-            200,
-            {"GetItem": 1},
-        ),
-        Route(
-            "PATCH /orders/{id} CONFIRMED",
-            lambda: event("PATCH", f"/orders/{seed.new_order()}", body={"status": "CONFIRMED"}),
-            200,
-            {"UpdateItem": 1},
-            "1 UpdateItem conditioned on the allowed previous statuses (ALL_OLD on failure "
-            "names the current one for the 409)",
-        ),
-        Route(
-            "PATCH /orders/{id} CANCELLED",
-            lambda: event(
-                "PATCH", f"/orders/{seed.new_order()}", body={"status": "CANCELLED"}, caller=ann
-            ),
-            200,
-            {"GetItem": 1, "TransactWriteItems": 1},
-            "GetItem (the items to put back) + 1 TransactWriteItems (the status if unchanged "
-            "and the order the caller's, and the stock back); a deleted product costs one retry "
-            "without it",
-        ),
+            spec.name,
+            functools.partial(request_routes.resolve, spec.request, seed),
+            spec.status,
+            spec.minimum,
+            spec.note,
+        )
+        for spec in request_routes.ROUTES
     ]
 
 

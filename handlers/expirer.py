@@ -18,6 +18,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from store.data import orders_table
+from store.domain import order_rules as rules
 from store.events.consumer import process
 from store.runtime import clock
 from store.runtime.observability import logger, tracer
@@ -32,9 +33,10 @@ def expire() -> int:
     cancelled = 0
     for order in orders_table.pending_before(clock.iso(now - limit)):
         try:
-            orders_table.cancel(
-                order["orderId"], clock.iso(now), reason=events.EXPIRED, only_from="PENDING"
-            )
+            # Read again, consistently: the index is eventually consistent.
+            current = orders_table.get(order["orderId"])
+            rules.check_cancel(current, owner=None, only_from=rules.PENDING)
+            orders_table.cancel(current, clock.iso(now), reason=events.EXPIRED, owner=None)
         except (Conflict, NotFound):
             # Cancelled, confirmed or deleted since the index was read: nothing to expire.
             logger.info("order changed meanwhile: not expired", extra={"orderId": order["orderId"]})

@@ -10,27 +10,20 @@ Environment: SENDER_ADDRESS, USERS_TABLE_NAME, IDEMPOTENCY_TABLE_NAME, STORE_ENV
 POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.
 """
 
-import functools
 import os
 from typing import Any
 
-import boto3
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 from store.data import dynamo, users_table
-from store.events.consumer import consume, once_per_event
+from store.events.consumer import lambda_handler
 from store.events.stream import Event
-from store.runtime.observability import logger, tracer
+from store.runtime import sdk
+from store.runtime.observability import logger
 from store.spec import events, settings
 from store.spec.errors import NotFound
 
 # What the mail says happened, for each status change that is mailed.
 _WHAT = {status: status.lower() for status in events.NOTIFIED_STATUSES}
-
-
-@functools.cache
-def _client() -> Any:
-    return boto3.client("sesv2", config=dynamo.CONFIG)
 
 
 def mail_of(event: Event) -> tuple[str, str] | None:
@@ -67,7 +60,7 @@ def _notify(event: Event) -> dict[str, Any]:
         return {"sent": None}
     subject, text = mail
     try:
-        response = _client().send_email(
+        response = sdk.client("sesv2").send_email(
             FromEmailAddress=os.environ[settings.SENDER_ADDRESS],
             Destination={"ToAddresses": [address]},
             Content={"Simple": {"Subject": {"Data": subject}, "Body": {"Text": {"Data": text}}}},
@@ -87,11 +80,5 @@ def _notify(event: Event) -> dict[str, Any]:
     return {"sent": response["MessageId"]}
 
 
-_notify_once = once_per_event(_notify, key_prefix="notifier", dynamodb=dynamo.client)
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point: a batch of SQS messages -> ``batchItemFailures``."""
-    return consume(event, context, _notify_once)
+handler = lambda_handler(_notify, key_prefix="notifier", dynamodb=dynamo.client)
+"""Lambda entry point: a batch of SQS messages -> ``batchItemFailures``."""

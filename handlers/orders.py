@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -25,16 +24,18 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from store.data import orders_table, products_table
 from store.data.dynamo import client as dynamodb_client
+from store.domain import order_rules as rules
 from store.http import caller, validation, web
 from store.runtime import clock
-from store.runtime.observability import logger, tracer
-from store.spec import events, schemas, settings
+from store.runtime.observability import logger
+from store.spec import schemas, settings
 from store.spec.errors import BadRequest, Forbidden, NotFound, detail
 
 app = web.create_app()
+# What a placement's idempotency records are keyed under (the contract's operation id).
+IDEMPOTENCY_KEY_PREFIX = "createOrder"
 # Printable ASCII, as HTTP header values are; long enough for a UUID or a client's own scheme.
 _KEY = schemas.IDEMPOTENCY_KEY
 _KEY_PATTERN = re.compile(_KEY["pattern"])
@@ -59,14 +60,7 @@ def create_order() -> Response:
         raise Forbidden(
             "You may only place orders for yourself.", [detail("userId", "is not yours")]
         )
-    product_ids = [line["productId"] for line in body["items"]]
-    duplicates = [
-        detail(f"items[{position}].productId", "appears more than once")
-        for position, product_id in enumerate(product_ids)
-        if product_id in product_ids[:position]
-    ]
-    if duplicates:
-        raise BadRequest("The request body is invalid.", duplicates)
+    rules.check_lines(body["items"])
     key = app.current_event.headers.get("Idempotency-Key")
     if key is None:
         return web.ok(_place(user_id, body["items"], clock.new_id()), 201)
@@ -99,11 +93,12 @@ def _idempotent() -> Callable[..., dict[str, str]]:
         data_keyword_argument="request",
         persistence_store=persistence,
         config=_idempotency,
+        # The records' key is this prefix and the request's hash: without it, Powertools would
+        # put the function's module and name in it, and a rename would orphan retries in flight.
+        key_prefix=IDEMPOTENCY_KEY_PREFIX,
     )
 
 
-# Its module and name are part of every idempotency record's key: renaming it would let a retry
-# made across a deployment place its order again.
 def _place_once(request: dict[str, Any]) -> dict[str, str]:
     order = _place(request["userId"], request["body"]["items"], _order_id(request))
     return {"json": web.dumps(order)}
@@ -118,16 +113,17 @@ def _place(user_id: str, lines: list[dict[str, Any]], order_id: str) -> dict[str
     now = clock.now()
     order = {
         "orderId": order_id,
-        **orders_table.price(user_id, lines, products),
+        **rules.price(user_id, lines, products),
         "createdAt": now,
         "updatedAt": now,
     }
-    return orders_table.place(order, products)
+    earlier = orders_table.place(order, products)
+    return order if earlier is None else rules.answer_to_retry(order, earlier)
 
 
 @app.exception_handler(IdempotencyValidationError)
 def _key_reused(_exc: IdempotencyValidationError) -> Response:
-    reused = orders_table.key_reused()
+    reused = rules.key_reused()
     return web.error_response(reused.status, reused.code, reused.message, reused.details)
 
 
@@ -168,21 +164,19 @@ def update_order_status(order_id: str) -> Response:
     order_id = web.path_id(order_id)
     status = web.validated_body(app, "OrderStatusUpdate")["status"]
     who = caller.signed_in(app.current_event)
-    if status == "CANCELLED":
-        if who.is_admin:
-            return web.ok(orders_table.cancel(order_id, clock.now(), reason=events.ADMIN))
-        return web.ok(
-            orders_table.cancel(order_id, clock.now(), reason=events.CUSTOMER, owner=who.sub)
-        )
-    if not who.is_admin:
-        raise Forbidden(
-            f"Only an administrator may move an order to {status}; its owner may cancel it.",
-            [detail("status", "an order's owner may only set CANCELLED")],
-        )
-    return web.ok(orders_table.advance(order_id, status, clock.now()))
+    move = rules.move_for(status, sub=who.sub, is_admin=who.is_admin)
+    if move.reason is not None:
+        order = orders_table.get(order_id)
+        rules.check_cancel(order, owner=move.owner)
+        return web.ok(orders_table.cancel(order, clock.now(), reason=move.reason, owner=move.owner))
+    try:
+        moved = orders_table.advance(order_id, status, rules.allowed_from(status), clock.now())
+    except orders_table.NotAllowed as exc:
+        raise rules.not_allowed(exc.current, status) from exc
+    return web.ok(moved)
 
 
-web.serve(
+handler = web.lambda_handler(
     app,
     "orders",
     {
@@ -191,12 +185,6 @@ web.serve(
         "getOrder": get_order,
         "updateOrderStatus": update_order_status,
     },
+    before=_idempotency.register_lambda_context,
 )
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point."""
-    _idempotency.register_lambda_context(context)
-    return web.resolve(app, event, context)
+"""Lambda entry point."""

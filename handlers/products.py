@@ -5,15 +5,10 @@ Environment: PRODUCTS_TABLE_NAME, PAGINATION_KMS_KEY_ID, CORS_ALLOWED_ORIGINS, S
 POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.
 """
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from store.data import products_table
 from store.http import validation, web
 from store.runtime import clock
-from store.runtime.observability import logger, tracer
 from store.spec.errors import BadRequest, detail
 
 app = web.create_app()
@@ -57,7 +52,7 @@ def delete_product(product_id: str) -> Response:
     return web.no_content()
 
 
-web.serve(
+handler = web.lambda_handler(
     app,
     "products",
     {
@@ -68,10 +63,4 @@ web.serve(
         "deleteProduct": delete_product,
     },
 )
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point."""
-    return web.resolve(app, event, context)
+"""Lambda entry point."""

@@ -10,21 +10,18 @@ Environment: EVENT_BUS_NAME, LOW_STOCK_THRESHOLD, STORE_ENVIRONMENT, POWERTOOLS_
 POWERTOOLS_LOG_LEVEL.
 """
 
-import functools
 import os
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
     EventType,
-    process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from store.data import dynamo
+from store.events.batch import each_record
 from store.events.stream import event_of
 from store.http import web
+from store.runtime import sdk
 from store.runtime.observability import logger, tracer
 from store.spec import events, settings
 
@@ -33,16 +30,11 @@ class NotPublished(Exception):
     """EventBridge did not take the record's event, or an earlier record of the batch failed."""
 
 
-@functools.cache
-def _client() -> Any:
-    return boto3.client("events", config=dynamo.CONFIG)
-
-
 def _publish(record: DynamoDBRecord, bus: str, threshold: int) -> None:
     event = event_of(record, threshold)
     if event is None:
         return
-    response = _client().put_events(
+    response = sdk.client("events").put_events(
         Entries=[
             {
                 "EventBusName": bus,
@@ -83,13 +75,4 @@ def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
             logger.exception("record failed", extra={"sequenceNumber": failed[0]})
             raise
 
-    return process_partial_response(
-        event=event,
-        record_handler=publish_in_order,
-        # Even when every record fails, the response says so (no function error): Lambda
-        # retries exactly the records reported, and logs no failed invocation.
-        processor=BatchProcessor(
-            event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False
-        ),
-        context=context,
-    )
+    return each_record(event, context, publish_in_order, EventType.DynamoDBStreams)

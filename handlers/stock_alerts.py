@@ -5,29 +5,22 @@ Environment: LOW_STOCK_TOPIC_ARN, IDEMPOTENCY_TABLE_NAME, STORE_ENVIRONMENT,
 POWERTOOLS_SERVICE_NAME, POWERTOOLS_LOG_LEVEL.
 """
 
-import functools
 import os
 from typing import Any
 
-import boto3
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from store.data import dynamo
-from store.events.consumer import consume, once_per_event
+from store.events.consumer import lambda_handler
 from store.events.sns_subject import sns_subject
 from store.events.stream import Event
 from store.http import web
-from store.runtime.observability import logger, tracer
+from store.runtime import sdk
+from store.runtime.observability import logger
 from store.spec import settings
-
-
-@functools.cache
-def _client() -> Any:
-    return boto3.client("sns", config=dynamo.CONFIG)
 
 
 def _alert(event: Event) -> dict[str, Any]:
     detail = event.detail
-    response = _client().publish(
+    response = sdk.client("sns").publish(
         TopicArn=os.environ[settings.LOW_STOCK_TOPIC_ARN],
         # SNS refuses a long subject, or one with a line break or a control character: the
         # subject is the name made acceptable, the message holds it whole.
@@ -40,11 +33,5 @@ def _alert(event: Event) -> dict[str, Any]:
     return {"published": response["MessageId"]}
 
 
-_alert_once = once_per_event(_alert, key_prefix="stock-alerts", dynamodb=dynamo.client)
-
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point: a batch of SQS messages -> ``batchItemFailures``."""
-    return consume(event, context, _alert_once)
+handler = lambda_handler(_alert, key_prefix="stock-alerts", dynamodb=dynamo.client)
+"""Lambda entry point: a batch of SQS messages -> ``batchItemFailures``."""

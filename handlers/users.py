@@ -5,15 +5,10 @@ Environment: USERS_TABLE_NAME, CORS_ALLOWED_ORIGINS, STORE_ENVIRONMENT, POWERTOO
 POWERTOOLS_LOG_LEVEL.
 """
 
-from typing import Any
-
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from store.data import users_table
 from store.http import caller, validation, web
 from store.runtime import clock
-from store.runtime.observability import logger, tracer
 from store.spec.errors import BadRequest, NotFound, detail
 
 app = web.create_app()
@@ -72,7 +67,7 @@ def delete_user(user_id: str) -> Response:
     return web.no_content()
 
 
-web.serve(
+handler = web.lambda_handler(
     app,
     "users",
     {
@@ -83,10 +78,4 @@ web.serve(
         "deleteUser": delete_user,
     },
 )
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
-    """Lambda entry point."""
-    return web.resolve(app, event, context)
+"""Lambda entry point."""

@@ -11,6 +11,15 @@ from typing import Any
 from localcloud.base.errors import LocalCloudError
 
 
+def answer(start_response, status: str, data: Any) -> list[bytes]:
+    """The endpoints' side: ``data`` as the JSON answer of a WSGI app, with ``status``."""
+    body = json.dumps(data).encode()
+    start_response(
+        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    )
+    return [body]
+
+
 class Refused(Exception):
     """The endpoint answered with an error; ``reason``: its ``error`` field, or the status."""
 

@@ -21,10 +21,11 @@ import re
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
+from handlers.store.spec.timestamps import iso
 from localcloud.base import control_api
+from localcloud.base.control_api import answer as _json
 from localcloud.base.errors import LocalCloudError
 
 PATH = "/localcloud-api/clock"
@@ -33,12 +34,6 @@ MAX_ADVANCE_S = 10 * 365 * 86400
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?[smhdw])+")
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
-
-
-def iso(epoch_s: float) -> str:
-    """``epoch_s`` as ISO 8601 UTC with milliseconds and a Z."""
-    moment = datetime.fromtimestamp(epoch_s, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def duration(text: str) -> float:
@@ -142,14 +137,6 @@ class ClockEndpoint:  # pylint: disable=too-few-public-methods
             message = reason or 'the body must be {"advanceSeconds": N}'
             return _json(start_response, "400 Bad Request", {"error": message})
         return _json(start_response, "200 OK", self.clock.reading())
-
-
-def _json(start_response, status: str, data: dict) -> list[bytes]:
-    body = json.dumps(data).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
-    return [body]
 
 
 class ClockClient:

@@ -25,9 +25,9 @@ import json
 import re
 import sys
 import time
-from typing import Any
 from urllib.parse import parse_qs
 
+from localcloud.base.control_api import answer as _json
 from localcloud.emulator.fault_answers import error_answer, request_body
 from localcloud.emulator.fault_rule import JWKS, LAMBDA, Rule, RuleError
 from localcloud.emulator.fault_rules import FaultRules
@@ -147,11 +147,3 @@ def _marked(start_response, rule: Rule):
         return start_response(status, [*headers, (MARK, str(rule.id))], exc_info)
 
     return start
-
-
-def _json(start_response, status: str, data: Any) -> list[bytes]:
-    body = json.dumps(data).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    )
-    return [body]

@@ -320,14 +320,6 @@ class StateEndpoint:  # pylint: disable=too-few-public-methods
         return _json(start_response, "200 OK", {"bytes": size, "seconds": seconds})
 
 
-def _json(start_response, status: str, body: dict) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start_response(
-        status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
-    )
-    return [data]
-
-
 def application(state_file=None):
     """moto's server application, wrapped as the module docstring says."""
     moto_fixes.install()

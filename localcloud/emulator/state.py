@@ -128,7 +128,7 @@ def restore(path: Path) -> int:
         with open(path, "rb") as handle:
             state = pickle.load(handle)  # our own file, see the module docstring
     except Exception as exc:  # pylint: disable=broad-exception-caught  # whatever it unpickled
-        raise StateError(f"{path} cannot be read: {type(exc).__name__}: {exc}") from None
+        raise StateError(f"{path} cannot be read: {type(exc).__name__}: {exc}") from exc
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise StateError(f"{path} is not a state file of this version of the local cloud")
     if state.get("moto") != moto.__version__:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from botocore.config import Config
 
 from localcloud.base import aws
-from localcloud.base.errors import LocalCloudError
+from localcloud.base.errors import LocalCloudError, described
 from localcloud.base.polling import Poller
 from localcloud.gateway.authorizers import Authorization, UserPools
 from localcloud.gateway.firewall import RateWindows, WebAcl
@@ -139,7 +139,7 @@ class SnapshotReader:
         except Exception as exc:
             raise LocalCloudError(
                 f"Could not read the deployed API from the emulator at {self.endpoint_url}: {exc}"
-            ) from None
+            ) from exc
         return Snapshot(
             api,
             BodyValidator(api),
@@ -262,7 +262,7 @@ class LiveSnapshot:
             except Exception as exc:  # pylint: disable=broad-exception-caught
                 if str(exc) != self._reload_error:  # say it once, not at every poll
                     self._reload_error = str(exc)
-                    self.log.write({"event": "reload-failed", "error": str(exc)})
+                    self.log.write({"event": "reload-failed", **described(exc)})
                 return False
             self._reload_error = None
             self.current = fresh

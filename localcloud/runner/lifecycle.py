@@ -261,7 +261,7 @@ class Teardown:
                 try:
                     step()
                 except Exception as exc:  # pylint: disable=broad-exception-caught
-                    say(f"teardown step failed ({exc}); continuing")
+                    say(f"teardown step failed ({type(exc).__name__}: {exc}); continuing")
                 if name.endswith("_s"):
                     self.timings[name] = round(time.monotonic() - started, 2)
             self.timings["teardown_s"] = round(time.monotonic() - begun, 2)

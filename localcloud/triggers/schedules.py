@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from localcloud.base.errors import described
 from localcloud.triggers.sources import Schedule
 
 _RATE = re.compile(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")
@@ -189,7 +190,7 @@ class ScheduleFirer:  # pylint: disable=too-many-instance-attributes
                     "schedule": firing.key,
                     "attempt": firing.attempts,
                     "retryInS": wait,
-                    "error": firing.error,
+                    **described(exc),
                 }
             )
             return False

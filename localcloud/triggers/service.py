@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from botocore.config import Config
 
 from localcloud.base import aws
-from localcloud.base.errors import LocalCloudError
+from localcloud.base.errors import LocalCloudError, described
 from localcloud.base.output import JsonLines
 from localcloud.base.polling import Poller
 from localcloud.emulator.clock import ClockClient
@@ -119,7 +119,7 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
             raise LocalCloudError(
                 f"Could not read the event source mappings and schedules from the emulator at "
                 f"{self.endpoint_url}: {exc}"
-            ) from None
+            ) from exc
 
     def start(self, prewarm: bool = False) -> None:
         """Read what is deployed and run it in background threads."""
@@ -180,7 +180,7 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
         try:
             self.firer.fire_due()
         except LocalCloudError as exc:  # the clock did not answer: the next tick tries again
-            self.log.write({"event": "schedules-failed", "error": str(exc)})
+            self.log.write({"event": "schedules-failed", **described(exc)})
 
     def _refresh(self) -> None:
         try:
@@ -191,7 +191,7 @@ class Triggers:  # pylint: disable=too-many-instance-attributes
             else:
                 self.invoker.refresh(deployed.functions)  # new code of a function
         except Exception as exc:  # pylint: disable=broad-exception-caught  # said, tried again
-            self.log.write({"event": "triggers-reload-failed", "error": str(exc)})
+            self.log.write({"event": "triggers-reload-failed", **described(exc)})
 
     def close(self) -> None:
         """Stop every poller and worker."""
@@ -222,7 +222,7 @@ def _ticking(runner, log: TriggerLog, stalls: StallWatch):
                 {
                     "event": "trigger-failed",
                     "function": runner.mapping.function_name,
-                    "error": str(exc),
+                    **described(exc),
                 }
             )
 

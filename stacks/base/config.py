@@ -197,7 +197,20 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
 
     def validate(self) -> EnvironmentConfig:
         """Check every field; raise ``ConfigError`` naming the first bad one."""
-        checks = (
+        checks = self._identity_checks() + self._limit_checks() + self._zone_and_subscriber_checks()
+        for name, ok, problem in checks:
+            if not ok:
+                raise ConfigError(self.name, name, problem)
+        if self.autoscaling is not None:
+            self._validate_autoscaling(self.autoscaling)
+        self._validate_user_pool(self.user_pool)
+        self._validate_events(self.events)
+        return self
+
+    def _identity_checks(self) -> tuple[tuple[str, bool, str], ...]:
+        """(field, valid, problem) of where and how the environment runs: name, network, logs,
+        origins, layer."""
+        return (
             ("name", self.name in ENVIRONMENTS, f"must be one of {', '.join(ENVIRONMENTS)}"),
             ("region", bool(_REGION.match(self.region)), "must look like 'us-east-1'"),
             ("vpc_cidr", _is_private_network(self.vpc_cidr), "must be a private /16../24 CIDR"),
@@ -233,6 +246,11 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 or bool(_LAYER_ARN.match(self.powertools_layer_arn)),
                 "must be a Lambda layer version ARN",
             ),
+        )
+
+    def _limit_checks(self) -> tuple[tuple[str, bool, str], ...]:
+        """(field, valid, problem) of the numeric limits, the state bucket and the boundary."""
+        return (
             ("lambda_memory_mb", 128 <= self.lambda_memory_mb <= 10240, "must be 128..10240"),
             ("lambda_timeout_seconds", 1 <= self.lambda_timeout_seconds <= 29, "must be 1..29"),
             ("reserved_concurrency", self.reserved_concurrency >= 1, "must be at least 1"),
@@ -256,14 +274,6 @@ class EnvironmentConfig:  # pylint: disable=too-many-instance-attributes  # the 
                 "must be an IAM policy name (1..128 of letters, digits and +=,.@_-)",
             ),
         )
-        for name, ok, problem in checks + self._zone_and_subscriber_checks():
-            if not ok:
-                raise ConfigError(self.name, name, problem)
-        if self.autoscaling is not None:
-            self._validate_autoscaling(self.autoscaling)
-        self._validate_user_pool(self.user_pool)
-        self._validate_events(self.events)
-        return self
 
     def _validate_events(self, events: Events) -> None:
         checks = (

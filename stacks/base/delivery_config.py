@@ -201,41 +201,47 @@ class AccountConfig(_AccountLevel):  # pylint: disable=too-many-instance-attribu
         ]
         bounded = {e.name: e.permissions_boundary is not None for e in self.environments}
         for index, access in enumerate(self.ci):
-            where = f"ci[{index}]"
-            subjects = access.deploy_subjects + access.plan_subjects
-            checks += [
-                (
-                    f"{where}.environment",
-                    access.environment in bounded,
-                    f"must be one of {set(bounded)}",
-                ),
-                (
-                    f"{where}.environment",
-                    bounded.get(access.environment, True),
-                    f"'{access.environment}' must have a permissions_boundary: its deploy role "
-                    "gives the environment's roles permissions only under it",
-                ),
-                (f"{where}.deploy_subjects", bool(access.deploy_subjects), "must not be empty"),
-                (f"{where}.plan_subjects", bool(access.plan_subjects), "must not be empty"),
-                (
-                    f"{where}.subjects",
-                    all(_SUBJECT.match(s) for s in subjects),
-                    "must be 'environment:<name>', 'ref:refs/heads/<branch>' or 'pull_request' "
-                    "(exact values, no wildcards)",
-                ),
-                (
-                    f"{where}.deploy_subjects",
-                    not access.protected
-                    or all(
-                        s.startswith(("environment:", "ref:refs/heads/"))
-                        for s in access.deploy_subjects
-                    ),
-                    f"of the protected environment '{access.environment}' must be GitHub "
-                    "environments or branches, never pull requests",
-                ),
-            ]
+            checks += _ci_checks(f"ci[{index}]", access, bounded)
         _raise_first(stack, checks)
         return self
+
+
+def _ci_checks(
+    where: str, access: CiAccess, bounded: dict[str, bool]
+) -> list[tuple[str, bool, str]]:
+    """(field, valid, problem) of one environment's CI access; ``bounded``: whether each
+    environment CI deploys has a permissions boundary."""
+    subjects = access.deploy_subjects + access.plan_subjects
+    return [
+        (
+            f"{where}.environment",
+            access.environment in bounded,
+            f"must be one of {set(bounded)}",
+        ),
+        (
+            f"{where}.environment",
+            bounded.get(access.environment, True),
+            f"'{access.environment}' must have a permissions_boundary: its deploy role "
+            "gives the environment's roles permissions only under it",
+        ),
+        (f"{where}.deploy_subjects", bool(access.deploy_subjects), "must not be empty"),
+        (f"{where}.plan_subjects", bool(access.plan_subjects), "must not be empty"),
+        (
+            f"{where}.subjects",
+            all(_SUBJECT.match(s) for s in subjects),
+            "must be 'environment:<name>', 'ref:refs/heads/<branch>' or 'pull_request' "
+            "(exact values, no wildcards)",
+        ),
+        (
+            f"{where}.deploy_subjects",
+            not access.protected
+            or all(
+                s.startswith(("environment:", "ref:refs/heads/")) for s in access.deploy_subjects
+            ),
+            f"of the protected environment '{access.environment}' must be GitHub "
+            "environments or branches, never pull requests",
+        ),
+    ]
 
 
 def _raise_first(stack: str, checks) -> None:

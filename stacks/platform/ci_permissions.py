@@ -311,10 +311,8 @@ def named_write_statements(scope: CiScope) -> list[dict]:
     return statements
 
 
-def platform_write_statements(scope: CiScope) -> list[dict]:
-    """What only the deploy role may do beyond named resources: IAM hand-offs (and what it may
-    never do to boundaries), the network, the REST API, auto scaling and the environment's key."""
-    named = _named(scope)
+def _iam_write_statements(scope: CiScope, named: dict[str, list[str]]) -> list[dict]:
+    """The deploy role's IAM hand-offs, and what it may never do to boundaries and policies."""
     partition = scope.partition
     return [
         denial(BOUNDARY_REMOVAL, "*", Sid="NeverRemoveABoundary"),
@@ -369,6 +367,15 @@ def platform_write_statements(scope: CiScope) -> list[dict]:
             Sid="CognitoEmailServiceLinkedRole",
             Condition={"StringEquals": {"iam:AWSServiceName": COGNITO_EMAIL_SERVICE}},
         ),
+    ]
+
+
+def platform_write_statements(scope: CiScope) -> list[dict]:
+    """What only the deploy role may do beyond named resources: IAM hand-offs (and what it may
+    never do to boundaries), the network, the REST API, auto scaling and the environment's key."""
+    named = _named(scope)
+    return [
+        *_iam_write_statements(scope, named),
         statement("lambda:GetLayerVersion", list(scope.layer_arns), Sid="UsePowertoolsLayer"),
         statement(WRITE_ANYWHERE, "*", Sid="WriteWithoutResourceNames", Condition=scope.in_region),
         statement(DELETE_TAGGED, "*", Sid="DeleteOnlyTaggedNetwork", Condition=scope.tagged),

@@ -40,7 +40,10 @@ def test_a_function_killed_mid_order_then_retried_places_one_order(api, emulator
     answers = [answer]
     deadline = time.monotonic() + DEADLINE_S
     while answers[-1].status != 201 and time.monotonic() < deadline:
-        assert answers[-1].status >= 500 or _retry_later(answers[-1]), answers[-1].text
+        # Only what a careful client retries: 502/503/504 (the outcome unknown) or 409 "in
+        # progress". A 500 is a bug, as the storm counts it (tests/chaos/storm.py).
+        assert _retry_later(answers[-1]), answers[-1].text
+        assert not AWS_TEXT.search(answers[-1].text), answers[-1].text
         time.sleep(0.5)  # the client's back-off
         answers.append(_answer(shopper.post("/orders", body, headers=key)))
     order = answers[-1].body

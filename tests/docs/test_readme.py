@@ -34,3 +34,19 @@ def test_the_differences_it_names_are_rows_of_the_full_table():
         assert cells[0] in rows, f"README's row {cells[0]!r} is not in docs/architecture.md"
         # The README shortens a row, never says something else: its AWS side is the same.
         assert cells[1] == rows[cells[0]][1], cells[0]
+
+
+def test_it_stays_a_front_door():
+    """At most 140 lines: the rest belongs in docs/, which the map reaches."""
+    lines = TEXT.splitlines()
+    assert len(lines) <= 140, f"README.md is {len(lines)} lines: move the detail to docs/"
+
+
+def test_its_sample_start_is_a_start_of_the_whole_stack():
+    sample = re.search(r"```text\n\$ \./scripts/up\.sh\n(.*?)```", TEXT, re.S)
+    assert sample, "README.md shows no sample start"
+    deployed = re.search(r"^localcloud: deployed (\d+) resources in ", sample[1], re.M)
+    assert deployed and re.search(r"^localcloud: ready in ", sample[1], re.M)
+    # Every construct of the local stack (its synth had 242 resources on 2026-12-07): a sample
+    # of a much smaller stack is a stale one.
+    assert int(deployed[1]) >= 240

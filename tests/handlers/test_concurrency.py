@@ -20,6 +20,7 @@ import orders
 import pytest
 from moto.core.botocore_stubber import BotocoreStubber
 from store.data import orders_table, products_table, users_table
+from store.domain import order_rules
 from store.runtime import clock
 from store.spec import errors
 
@@ -103,7 +104,7 @@ def test_two_orders_priced_together_cannot_both_take_the_last_units(api):
     first, second = (
         {
             "orderId": clock.new_id(),
-            **orders_table.price(user["userId"], lines, p),
+            **order_rules.price(user["userId"], lines, p),
             "createdAt": "t",
         }
         for p in priced

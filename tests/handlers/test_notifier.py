@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from bus import sqs_event
 from conftest import ADMIN, LambdaContext
+from store.runtime import sdk
 
 from tests.events import customer
 
@@ -109,7 +110,7 @@ def test_an_unknown_schema_version_fails_with_a_log_line_naming_it(api, bus, sho
 
 def test_a_refused_mail_is_retried_without_blocking_the_batch(api, bus, shop, monkeypatch):
     events = events_of(api, bus, shop, ("ann",), ("bob",))
-    real = notifier._client().send_email  # pylint: disable=protected-access
+    real = sdk.client("sesv2").send_email
     refused = {"bob@example.com"}
 
     def send_email(**request):
@@ -118,7 +119,7 @@ def test_a_refused_mail_is_retried_without_blocking_the_batch(api, bus, shop, mo
             raise ClientError(error, "SendEmail")
         return real(**request)
 
-    monkeypatch.setattr(notifier._client(), "send_email", send_email)  # pylint: disable=protected-access
+    monkeypatch.setattr(sdk.client("sesv2"), "send_email", send_email)
     batch = sqs_event(events)
     assert failed(notifier.handler(batch, LambdaContext()), batch) == [1]
     assert [to for to, *_ in mails(bus)] == [["ann@example.com"]]

@@ -147,6 +147,21 @@ def test_product_deleted_after_pricing_is_422(api, shop, snapshot, monkeypatch):
     assert snapshot() == before
 
 
+def test_a_shortage_is_reported_on_the_line_that_is_short(api, shop):
+    # The ink is the second line: the 409 names items[1] and the ink, whatever the
+    # transaction's items are in.
+    reply = place(api, shop, ("pen", 1), ("ink", 3))
+    assert (reply.status, reply.code) == (409, "CONFLICT")
+    assert reply.body["error"]["details"] == [
+        {
+            "field": "items[1].quantity",
+            "message": "not enough stock",
+            "productId": shop["ink"]["productId"],
+            "available": 2,
+        }
+    ]
+
+
 def test_price_changed_after_pricing_is_409(api, shop, snapshot, monkeypatch):
     stale = {**shop["pen"], "price": Decimal("0.05")}
     monkeypatch.setattr(products_table, "get_many", lambda ids: {stale["productId"]: stale})
@@ -182,6 +197,14 @@ def test_a_failed_attempt_does_not_burn_the_key(api, shop):
     assert place(api, shop, ("ink", 3), headers=headers).status == 409
     api("PATCH", f"/products/{shop['ink']['productId']}", body={"stock": 3})
     assert place(api, shop, ("ink", 3), headers=headers).status == 201
+
+
+def test_the_idempotency_record_is_keyed_by_the_operation_not_the_code(api, shop, aws):
+    assert place(api, shop, ("pen", 1), headers={"Idempotency-Key": "k"}).status == 201
+    (record,) = aws.scan(TableName="test-idempotency")["Items"]
+    # "createOrder#" and an MD5 hex digest (Powertools' default hash).
+    prefix, _, digest = record["id"]["S"].partition("#")
+    assert (prefix, len(digest)) == ("createOrder", 32)
 
 
 def test_key_in_progress_is_409(api, shop, aws):

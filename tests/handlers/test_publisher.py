@@ -8,6 +8,7 @@ import boto3
 import publisher
 import pytest
 from conftest import ADMIN, LambdaContext
+from store.runtime import sdk
 
 from tests.events import customer
 
@@ -131,7 +132,7 @@ def test_an_order_change_without_a_status_change_is_no_event(api, bus, shop):
 def test_a_refused_entry_fails_its_record_and_every_later_one(api, bus, shop, monkeypatch):
     first, second = order(api, shop, 1), order(api, shop, 1)
     records = bus.stream_event("orders")
-    real = publisher._client().put_events  # pylint: disable=protected-access
+    real = sdk.client("events").put_events
     calls = []
 
     def refuse_first(**request):
@@ -140,7 +141,7 @@ def test_a_refused_entry_fails_its_record_and_every_later_one(api, bus, shop, mo
             return {"FailedEntryCount": 1, "Entries": [{"ErrorCode": "InternalFailure"}]}
         return real(**request)
 
-    monkeypatch.setattr(publisher._client(), "put_events", refuse_first)  # pylint: disable=protected-access
+    monkeypatch.setattr(sdk.client("events"), "put_events", refuse_first)
     response = publisher.handler(records, LambdaContext())
     sequence = [r["dynamodb"]["SequenceNumber"] for r in records["Records"]]
     assert response == {"batchItemFailures": [{"itemIdentifier": s} for s in sequence]}

@@ -5,16 +5,15 @@ The low-level client (not the boto3 resource) keeps cold starts short; ``TypeSer
 ``Decimal`` into DynamoDB numbers and refuses floats, so binary floats never reach a table.
 """
 
-import functools
 import os
 import random
 import time
+from collections.abc import Hashable
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.config import Config
 
+from ..runtime import sdk
 from ..spec import table_schemas
 from ..spec.errors import ServiceUnavailable
 
@@ -24,31 +23,13 @@ _deserializer = TypeDeserializer()
 # full jitter (a random wait up to 25 ms, then 50 ms) so that the racing transactions spread out.
 TRANSACTION_ATTEMPTS = 3
 TRANSACTION_BACKOFF_S = 0.025
-# The SDK's own retries (docs/architecture.md, "Calling AWS"): standard mode retries throttling,
-# transient errors and timeouts with jittered exponential back-off (at most 1 s, then 2 s), up to
-# ATTEMPTS tries. A call that times out on every try takes at most
-# ATTEMPTS * (CONNECT + READ) + 3 s = 9 s, inside the functions' 10 s timeout.
-ATTEMPTS = 3
-CONNECT_TIMEOUT_S = 0.5
-READ_TIMEOUT_S = 1.5
-CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
-    connect_timeout=CONNECT_TIMEOUT_S,
-    read_timeout=READ_TIMEOUT_S,
-)
 
 
-@functools.cache
 def client() -> Any:
-    """The function's one DynamoDB client, created on first use and kept for the execution
-    environment's life (as one created at import would be).
-
-    Not at import: creating it loads botocore's DynamoDB model, tens of milliseconds of CPU that
-    a request which never reaches a table (a 400, a 404 on a malformed id) need not pay. Created
-    when first called, it reads ``AWS_ENDPOINT_URL`` then, and moto intercepts it as any other.
-    The idempotency layer of the orders function shares it.
-    """
-    return boto3.client("dynamodb", config=CONFIG)
+    """The function's one DynamoDB client (``store.runtime.sdk``: made at its first call, not at
+    import, so a request that never reaches a table does not pay for botocore's model). The
+    idempotency layers share it."""
+    return sdk.client("dynamodb")
 
 
 def table_name(env_var: str) -> str:
@@ -104,39 +85,42 @@ def page(
 
 
 class Cancelled(Exception):
-    """A transaction failed on its conditions; ``reasons`` holds one entry per item, in order."""
+    """A transaction failed on its conditions; ``reasons`` holds each item's, by its name (the
+    keys ``transact`` was given), so a failure is read by what failed, not by where it stood."""
 
-    def __init__(self, reasons: list[dict[str, Any]]):
+    def __init__(self, reasons: dict[Hashable, dict[str, Any]]):
         super().__init__("transaction cancelled")
         self.reasons = reasons
 
-    def failed(self, position: int) -> bool:
-        """Whether the item at ``position`` failed its condition."""
-        return self.reasons[position].get("Code") == "ConditionalCheckFailed"
+    def failed(self, name: Hashable) -> bool:
+        """Whether the item named ``name`` failed its condition."""
+        return self.reasons.get(name, {}).get("Code") == "ConditionalCheckFailed"
 
-    def old_item(self, position: int) -> dict[str, Any] | None:
+    def old_item(self, name: Hashable) -> dict[str, Any] | None:
         """The item as it was when its condition failed (None: it did not exist)."""
-        item = self.reasons[position].get("Item")
+        item = self.reasons.get(name, {}).get("Item")
         return from_item(item) if item else None
 
 
-def transact(items: list[dict[str, Any]]) -> None:
-    """Write ``items`` in one TransactWriteItems: all of them or none.
+def transact(items: dict[Hashable, dict[str, Any]]) -> None:
+    """Write ``items`` (each named by its key: what it is, e.g. ``("product", id)``) in one
+    TransactWriteItems: all of them or none.
 
-    Raises ``Cancelled`` when a condition fails. A cancellation caused only by another
+    Raises ``Cancelled`` when a condition fails, its reasons by the items' names (DynamoDB
+    answers one reason per item, in the request's order). A cancellation caused only by another
     transaction holding one of the items (``TransactionConflict``) wrote nothing, so it is safe
     to try again: it is, after a jittered back-off; if it persists the client gets a 503 with
     ``Retry-After``.
     """
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
-            client().transact_write_items(TransactItems=items)
+            client().transact_write_items(TransactItems=list(items.values()))
             return
         except client().exceptions.TransactionCanceledException as exc:
             reasons = exc.response.get("CancellationReasons", [])
             codes = {reason.get("Code") for reason in reasons}
             if "ConditionalCheckFailed" in codes or "TransactionConflict" not in codes:
-                raise Cancelled(reasons) from exc
+                raise Cancelled(dict(zip(items, reasons, strict=False))) from exc
             # Not a secret: how long to wait.
             time.sleep(random.uniform(0, TRANSACTION_BACKOFF_S * 2**attempt))
     raise ServiceUnavailable("The items are being changed by other requests; retry later.")

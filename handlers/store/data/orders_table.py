@@ -1,4 +1,5 @@
-"""Access patterns on the orders table, and the order rules that need them.
+"""Access patterns on the orders table: it stores what the order rules
+(``store/domain/order_rules.py``) decide, and maps DynamoDB's refusals to the contract's errors.
 
 - ``get``: GetItem, consistent (table).
 - ``list_by_user``: Query, newest first, paginated (index ``userId-createdAt-index``).
@@ -6,7 +7,7 @@
   product taking its stock if ``stock >= quantity`` (products table), Put of the order if absent.
 - ``advance``: one UpdateItem, conditioned on the status being one the move is allowed from; on
   failure DynamoDB returns the item as it was (ALL_OLD), which tells 404 from 409 without a read.
-- ``cancel``: GetItem (the items to put back), then one TransactWriteItems: Update of the status
+- ``cancel``: of an order read with ``get``, one TransactWriteItems: Update of the status
   (and ``cancelReason``) if it is still the one read (and, for a customer, if the order is the
   caller's), plus an Update per product putting its stock back. Stock goes back only into
   products that still exist: when one was deleted, the transaction fails on it and is retried
@@ -15,7 +16,6 @@
   expirer's PENDING orders created before a time.
 """
 
-from decimal import Decimal
 from typing import Any
 
 from ..spec import settings, table_schemas
@@ -28,14 +28,6 @@ BY_USER = table_schemas.ORDERS_BY_USER
 BY_STATUS = table_schemas.ORDERS_BY_STATUS
 # Orders the expirer reads per Query page.
 PENDING_PAGE = 100
-# Status moves the contract allows; anything else is a 409.
-TRANSITIONS = {
-    "PENDING": {"CONFIRMED", "CANCELLED"},
-    "CONFIRMED": {"SHIPPED", "CANCELLED"},
-    "SHIPPED": {"DELIVERED"},
-    "DELIVERED": set(),
-    "CANCELLED": set(),
-}
 
 
 def get(order_id: str) -> dict[str, Any]:
@@ -67,109 +59,56 @@ def list_by_user(
     return items, pagination.encode(last, context)
 
 
-def price(user_id: str, lines: list[dict[str, Any]], products: dict[str, dict]) -> dict[str, Any]:
-    """The order for ``lines`` at the products' current prices (422 unless all exist and share
-    one currency). Decimal arithmetic throughout."""
-    missing = [
-        detail(f"items[{position}].productId", "no such product")
-        for position, line in enumerate(lines)
-        if line["productId"] not in products
-    ]
-    if missing:
-        raise Unprocessable("Some products do not exist.", missing)
-    currencies = {products[line["productId"]]["currency"] for line in lines}
-    if len(currencies) > 1:
-        raise Unprocessable(
-            "The products of one order must share one currency.",
-            [detail("items", f"mixes currencies: {', '.join(sorted(currencies))}")],
-        )
-    items = [
-        {
-            "productId": line["productId"],
-            "name": products[line["productId"]]["name"],
-            "quantity": line["quantity"],
-            "unitPrice": products[line["productId"]]["price"],
-        }
-        for line in lines
-    ]
-    return {
-        "userId": user_id,
-        "items": items,
-        "total": sum((item["unitPrice"] * item["quantity"] for item in items), Decimal(0)),
-        "currency": currencies.pop(),
-        "status": "PENDING",
-    }
+def place(order: dict[str, Any], products: dict[str, dict]) -> dict[str, Any] | None:
+    """Take the stock of every item and store the order, all in one transaction; None, or the
+    order an earlier attempt stored.
 
-
-def key_reused() -> Unprocessable:
-    """An ``Idempotency-Key`` sent again with another body."""
-    return Unprocessable(
-        "This Idempotency-Key was used with a different body.",
-        [detail("Idempotency-Key", "was used with a different body")],
-    )
-
-
-def place(order: dict[str, Any], products: dict[str, dict]) -> dict[str, Any]:
-    """Take the stock of every item and store the order, all in one transaction; the order.
-
-    Item 0 checks the user, items 1..n take stock, the last puts the order if no order has its
-    id. When the transaction is cancelled nothing was written; the reasons say why. An order
-    already stored with this id was placed by an earlier attempt of the same request (the id
-    comes from its ``Idempotency-Key``): that order is the answer, and no stock is taken again.
+    The transaction checks the user, takes each product's stock, and puts the order if no order
+    has its id. When it is cancelled nothing was written; the reasons, read by item, say why.
+    An order already stored with this id was placed by an earlier attempt of the same request
+    (the id comes from its ``Idempotency-Key``): it is returned, and no stock is taken again.
     """
     # Imported here: the users table's name is read at import, and the expirer, which uses
     # this module but never places an order, is given no users table.
     from . import users_table  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
 
     lines = order["items"]
-    operations = [users_table.exists_op(order["userId"])]
-    operations += [
-        products_table.take_stock_op(products[line["productId"]], line["quantity"])
-        for line in lines
-    ]
-    operations.append(
-        {
+    operations = {
+        "user": users_table.exists_op(order["userId"]),
+        **{
+            ("product", line["productId"]): products_table.take_stock_op(
+                products[line["productId"]], line["quantity"]
+            )
+            for line in lines
+        },
+        "order": {
             "Put": {
                 "TableName": TABLE,
                 "Item": dynamo.to_item(order),
                 "ConditionExpression": "attribute_not_exists(orderId)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
-        }
-    )
+        },
+    }
     try:
         dynamo.transact(operations)
     except dynamo.Cancelled as exc:
-        if exc.failed(len(lines) + 1):
-            return _placed_before(order, exc.old_item(len(lines) + 1) or {})
+        if exc.failed("order"):
+            return exc.old_item("order") or {}
         raise _why_not_placed(exc, lines) from exc
-    return order
-
-
-def _placed_before(order: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
-    """The stored order of an earlier attempt, in the field order of a new one; 422 if that
-    attempt ordered something else."""
-    wanted = [(line["productId"], line["quantity"]) for line in order["items"]]
-    if stored.get("userId") != order["userId"] or wanted != [
-        (line["productId"], line["quantity"]) for line in stored.get("items", [])
-    ]:
-        raise key_reused()
-    items = [
-        {key: line[key] for key in new}
-        for new, line in zip(order["items"], stored["items"], strict=True)
-    ]
-    return {**{key: stored[key] for key in order}, "items": items}
+    return None
 
 
 def _why_not_placed(exc: dynamo.Cancelled, lines: list[dict[str, Any]]) -> Exception:
-    if exc.failed(0):
+    if exc.failed("user"):
         return Unprocessable("The user does not exist.", [detail("userId", "no such user")])
     gone, short, changed = [], [], []
-    for position, line in enumerate(lines, start=1):
-        if not exc.failed(position):
+    for position, line in enumerate(lines):
+        product = ("product", line["productId"])
+        if not exc.failed(product):
             continue
-        field = f"items[{position - 1}]"
-        current = exc.old_item(position)
+        field = f"items[{position}]"
+        current = exc.old_item(product)
         if current is None:
             gone.append(detail(f"{field}.productId", "no such product"))
         elif current["stock"] < line["quantity"]:
@@ -190,23 +129,24 @@ def _why_not_placed(exc: dynamo.Cancelled, lines: list[dict[str, Any]]) -> Excep
     return Conflict("A product changed while the order was placed; retry.", changed)
 
 
-def _not_allowed(current: str, status: str) -> Conflict:
-    return Conflict(
-        f"An order cannot move from {current} to {status}.",
-        [detail("status", f"not allowed from {current}")],
-    )
+class NotAllowed(Exception):
+    """A conditional move found the order in a status the move is not allowed from."""
+
+    def __init__(self, current: str):
+        super().__init__(f"the order is {current}")
+        self.current = current
 
 
-def advance(order_id: str, status: str, now: str) -> dict[str, Any]:
-    """Move the order to ``status`` (anything but CANCELLED) in one conditional UpdateItem.
+def advance(order_id: str, status: str, allowed_from: list[str], now: str) -> dict[str, Any]:
+    """Move the order to ``status`` in one UpdateItem conditioned on its status being one of
+    ``allowed_from`` (the domain's), so a concurrent change cannot slip in between.
 
-    The condition lists the statuses the move is allowed from, so a concurrent change cannot
-    slip in between; when it fails, the old item (or its absence) says 409 or 404.
+    When the condition fails, the old item DynamoDB returns (ALL_OLD) tells 404 (no order) from
+    ``NotAllowed`` (its status), without a read.
     """
-    allowed_from = sorted(old for old, targets in TRANSITIONS.items() if status in targets)
     if not allowed_from:
         # Nothing moves back to PENDING: the only question left is whether the order exists.
-        raise _not_allowed(get(order_id)["status"], status)
+        raise NotAllowed(get(order_id)["status"])
     names = [f":from{position}" for position in range(len(allowed_from))]
     try:
         response = dynamo.client().update_item(
@@ -227,31 +167,20 @@ def advance(order_id: str, status: str, now: str) -> dict[str, Any]:
         old_item = exc.response.get("Item")
         if old_item is None:
             raise NotFound("Order not found.") from exc
-        raise _not_allowed(dynamo.from_item(old_item)["status"], status) from exc
+        raise NotAllowed(dynamo.from_item(old_item)["status"]) from exc
     return dynamo.from_item(response["Attributes"])
 
 
-def cancel(  # pylint: disable=too-many-arguments  # what, when, why, and two conditions
-    order_id: str,
-    now: str,
-    *,
-    reason: str,
-    owner: str | None = None,
-    only_from: str | None = None,
-) -> dict[str, Any]:
-    """Cancel the order and put its stock back, in one transaction; ``reason`` is stored as its
-    ``cancelReason`` (``store.spec.events.CANCEL_REASONS``).
+def cancel(order: dict[str, Any], now: str, *, reason: str, owner: str | None) -> dict[str, Any]:
+    """Cancel ``order`` (as read, its move already allowed by the domain) and put its stock
+    back, in one transaction; ``reason`` is stored as its ``cancelReason``
+    (``store.spec.events.CANCEL_REASONS``).
 
-    ``owner``: the caller's ``sub`` when the caller is a customer (None for an admin). Another
-    user's order is a 404, as if it did not exist; the write is conditioned on both the status
-    read and the owner, so it applies only to what was checked. ``only_from``: cancel only an
-    order in this status (409 otherwise), as the expirer does with PENDING.
+    The write is conditioned on the status read and, for a customer (``owner``: the caller's
+    ``sub``; None for an admin or the expirer), on the order being theirs, so it applies only to
+    what was checked; 409 when another request changed the order first.
     """
-    order = get(order_id)
-    if owner is not None and order["userId"] != owner:
-        raise NotFound("Order not found.")
-    if "CANCELLED" not in TRANSITIONS[order["status"]] or only_from not in (None, order["status"]):
-        raise _not_allowed(order["status"], "CANCELLED")
+    order_id = order["orderId"]
     condition = "#status = :old" + (" AND userId = :owner" if owner is not None else "")
     values = {"new": "CANCELLED", "old": order["status"], "now": now, "reason": reason}
     update = {
@@ -266,19 +195,22 @@ def cancel(  # pylint: disable=too-many-arguments  # what, when, why, and two co
             ),
         }
     }
-    restocks = [
-        products_table.restock_op(item["productId"], item["quantity"]) for item in order["items"]
-    ]
+    restocks = {
+        ("product", item["productId"]): products_table.restock_op(
+            item["productId"], item["quantity"]
+        )
+        for item in order["items"]
+    }
     while True:
         try:
-            dynamo.transact([update, *restocks])
+            dynamo.transact({"order": update, **restocks})
             return {**order, "status": "CANCELLED", "updatedAt": now, "cancelReason": reason}
         except dynamo.Cancelled as exc:
-            gone = {position for position in range(1, len(restocks) + 1) if exc.failed(position)}
-            if exc.failed(0) or not gone:
+            gone = {name for name in restocks if exc.failed(name)}
+            if exc.failed("order") or not gone:
                 raise Conflict("The order was changed by another request; retry.") from exc
             # Deleted products have no stock to put back: cancel without them.
-            restocks = [op for position, op in enumerate(restocks, 1) if position not in gone]
+            restocks = {name: op for name, op in restocks.items() if name not in gone}
 
 
 def pending_before(cutoff: str) -> list[dict[str, Any]]:

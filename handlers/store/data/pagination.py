@@ -8,17 +8,15 @@ another user, another environment's key) fails to decrypt for any other: a 400, 
 
 import base64
 import binascii
-import functools
 import json
 import os
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
+from ..runtime import sdk
 from ..spec import settings
 from ..spec.errors import BadRequest, detail
-from .dynamo import CONFIG
 
 # KMS ciphertext of a key this small is a few hundred bytes; refuse anything absurd unread.
 MAX_TOKEN_CHARS = 2048
@@ -29,11 +27,10 @@ MAX_TOKEN_CHARS = 2048
 _FOREIGN = {"InvalidCiphertextException", "IncorrectKeyException", "AccessDeniedException"}
 
 
-@functools.cache
 def _kms() -> Any:
     # Created on first use: the users function never paginates and never pays for it. The same
     # retries and timeouts as DynamoDB's client, for the same reasons (docs/architecture.md).
-    return boto3.client("kms", config=CONFIG)
+    return sdk.client("kms")
 
 
 def encode(last_key: dict[str, Any] | None, context: dict[str, str]) -> str | None:

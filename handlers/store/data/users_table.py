@@ -96,19 +96,19 @@ def create(fields: dict[str, Any], user_id: str, now: str) -> dict[str, Any]:
     }
     try:
         dynamo.transact(
-            [
-                {
+            {
+                "user": {
                     "Put": {
                         "TableName": TABLE,
                         "Item": dynamo.to_item(user),
                         "ConditionExpression": "attribute_not_exists(userId)",
                     }
                 },
-                _put_claim(user["email"], user_id),
-            ]
+                "claim": _put_claim(user["email"], user_id),
+            }
         )
     except dynamo.Cancelled as exc:
-        if exc.failed(0):
+        if exc.failed("user"):
             raise Conflict(_EXISTS) from exc
         raise Conflict(_TAKEN, [{"field": "email", "message": "is already in use"}]) from exc
     return user
@@ -142,8 +142,8 @@ def update(user: dict[str, Any], changes: dict[str, Any], now: str) -> dict[str,
     updated = {**user, **changes, "updatedAt": now}
     updated["emailLower"] = updated["email"].lower()
     names = ("email", "emailLower", "name", "updatedAt")
-    operations = [
-        {
+    operations = {
+        "user": {
             "Update": {
                 "TableName": TABLE,
                 "Key": _key(user["userId"]),
@@ -155,17 +155,14 @@ def update(user: dict[str, Any], changes: dict[str, Any], now: str) -> dict[str,
                 ),
             }
         }
-    ]
-    moving = updated["emailLower"] != user["emailLower"]
-    if moving:
-        operations += [
-            _delete_claim(user["email"], user["userId"]),
-            _put_claim(updated["email"], user["userId"]),
-        ]
+    }
+    if updated["emailLower"] != user["emailLower"]:
+        operations["old claim"] = _delete_claim(user["email"], user["userId"])
+        operations["new claim"] = _put_claim(updated["email"], user["userId"])
     try:
         dynamo.transact(operations)
     except dynamo.Cancelled as exc:
-        if moving and exc.failed(2):
+        if exc.failed("new claim"):
             raise Conflict(_TAKEN, [{"field": "email", "message": "is already in use"}]) from exc
         raise Conflict(_RACED) from exc
     return updated
@@ -175,8 +172,8 @@ def delete(user: dict[str, Any]) -> None:
     """Delete the user (as read) and release its address in one step."""
     try:
         dynamo.transact(
-            [
-                {
+            {
+                "user": {
                     "Delete": {
                         "TableName": TABLE,
                         "Key": _key(user["userId"]),
@@ -184,8 +181,8 @@ def delete(user: dict[str, Any]) -> None:
                         "ExpressionAttributeValues": dynamo.values(old=user["emailLower"]),
                     }
                 },
-                _delete_claim(user["email"], user["userId"]),
-            ]
+                "claim": _delete_claim(user["email"], user["userId"]),
+            }
         )
     except dynamo.Cancelled as exc:
         raise Conflict(_RACED) from exc

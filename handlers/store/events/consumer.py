@@ -15,11 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
+from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -28,8 +24,9 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..runtime.observability import logger
+from ..runtime.observability import logger, tracer
 from ..spec import events, settings
+from .batch import each_record
 from .stream import Event
 
 # An event is redelivered within minutes (a failed delete, a visibility timeout); a day covers
@@ -89,14 +86,7 @@ def process(
             logger.exception("message failed", extra={"messageId": record.message_id})
             raise
 
-    return process_partial_response(
-        event=event,
-        record_handler=logged,
-        # Even when every record fails, the response says so (no function error): Lambda
-        # retries exactly the records reported, and logs no failed invocation.
-        processor=BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False),
-        context=context,
-    )
+    return each_record(event, context, logged, EventType.SQS)
 
 
 def consume(
@@ -141,3 +131,19 @@ def once_per_event(
         return idempotent(detail=event.detail, detail_type=event.detail_type)
 
     return once
+
+
+def lambda_handler(
+    handle: Callable[[Event], dict[str, Any]], key_prefix: str, dynamodb: Callable[[], Any]
+) -> Callable[[dict, LambdaContext], dict[str, Any]]:
+    """A consumer's Lambda entry point: each message's event to ``handle`` at most once per
+    ``eventId`` (``once_per_event``), logged and traced; the ``batchItemFailures`` response."""
+    handle_once = once_per_event(handle, key_prefix=key_prefix, dynamodb=dynamodb)
+
+    @logger.inject_lambda_context
+    @tracer.capture_lambda_handler
+    def handler(event: dict, context: LambdaContext) -> dict[str, Any]:
+        """Lambda entry point: a batch of SQS messages -> ``batchItemFailures``."""
+        return consume(event, context, handle_once)
+
+    return handler

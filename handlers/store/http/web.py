@@ -16,10 +16,11 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.logging import correlation_paths
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as AwsConnectionError
 
-from ..runtime.observability import log_request, logger
+from ..runtime.observability import log_request, logger, tracer
 from ..spec import cors as cors_rules
 from ..spec import routes, settings
 from ..spec.errors import (
@@ -285,3 +286,24 @@ def no_content() -> Response:
 def page(items: list[dict[str, Any]], next_token: str | None) -> Response:
     """A list response."""
     return ok({"items": items, "nextToken": next_token})
+
+
+def lambda_handler(
+    app: APIGatewayRestResolver,
+    function: str,
+    operations: Mapping[str, Callable[..., Response]],
+    before: Callable[[Any], None] | None = None,
+) -> Callable[[dict, Any], dict[str, Any]]:
+    """Serve ``operations`` on ``app`` (``serve``) and return the function's Lambda entry point:
+    logged with API Gateway's request id as correlation id, traced, ``before(context)`` first."""
+    serve(app, function, operations)
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    def handler(event: dict, context: Any) -> dict[str, Any]:
+        """Lambda entry point."""
+        if before is not None:
+            before(context)
+        return resolve(app, event, context)
+
+    return handler

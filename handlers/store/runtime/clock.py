@@ -11,6 +11,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from ..spec import settings
+from ..spec.timestamps import iso
+
+__all__ = ["id_for", "iso", "new_id", "now", "now_datetime"]
 
 
 def new_id() -> str:
@@ -29,11 +32,6 @@ def now_datetime() -> datetime:
     """The current time (UTC), moved by the local cloud's clock offset when one is set."""
     offset = float(os.environ.get(settings.CLOCK_OFFSET_SECONDS) or 0)
     return datetime.now(UTC) + timedelta(seconds=offset)
-
-
-def iso(moment: datetime) -> str:
-    """``moment`` as ISO 8601 UTC with millisecond precision and a Z suffix."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def now() -> str:

@@ -45,6 +45,18 @@ def aws(emulator):
     return lambda service: session.client(service, endpoint_url=emulator.url)
 
 
+@pytest.fixture(autouse=True)
+def rest_apis_left_as_found(emulator):
+    """The session's emulator holds one REST API that other modules' tests find without its id
+    (tests/localcloud/gateway/test_gateway.py): each test here deletes the ones it made."""
+    apigw = localcloud_aws.session(REGION).client("apigateway", endpoint_url=emulator.url)
+    before = {api["id"] for api in apigw.get_rest_apis(limit=500)["items"]}
+    yield
+    for api in apigw.get_rest_apis(limit=500)["items"]:
+        if api["id"] not in before:
+            apigw.delete_rest_api(restApiId=api["id"])
+
+
 @pytest.fixture(scope="module")
 def function_name(aws):
     """A function to hang permissions on."""

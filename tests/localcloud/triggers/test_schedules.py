@@ -105,6 +105,7 @@ def test_cron_is_said_once_and_a_failed_send_is_logged_with_its_retry():
         "schedule": "default/expire",
         "attempt": 1,
         "retryInS": 2.0,
+        "errorType": "RuntimeError",
         "error": "AccessDenied",
     }
 

@@ -4,6 +4,7 @@ batch keys, transaction conflicts, 1 MB pages."""
 import pytest
 from botocore.exceptions import ClientError
 from store.data import dynamo, products_table
+from store.runtime import sdk
 from store.spec import errors
 
 from stacks.base import config
@@ -34,7 +35,7 @@ def test_transaction_conflicts_are_retried(monkeypatch):
 
     monkeypatch.setattr(dynamo.client(), "transact_write_items", transact_write_items)
     monkeypatch.setattr(dynamo.time, "sleep", lambda seconds: None)
-    dynamo.transact([{"ConditionCheck": {}}])
+    dynamo.transact({"check": {"ConditionCheck": {}}})
     assert len(calls) == 2
 
 
@@ -49,7 +50,7 @@ def test_persistent_conflicts_become_503_after_jittered_waits(monkeypatch):
     monkeypatch.setattr(dynamo.time, "sleep", waits.append)
     monkeypatch.setattr(dynamo.random, "uniform", lambda low, high: high / 2)
     with pytest.raises(errors.ServiceUnavailable):
-        dynamo.transact([{"ConditionCheck": {}}])
+        dynamo.transact({"check": {"ConditionCheck": {}}})
     assert len(calls) == dynamo.TRANSACTION_ATTEMPTS
     # Full jitter: a random share of a bound that doubles each time.
     assert waits == [dynamo.TRANSACTION_BACKOFF_S * 2**n / 2 for n in range(len(waits))]
@@ -57,11 +58,11 @@ def test_persistent_conflicts_become_503_after_jittered_waits(monkeypatch):
 
 def test_a_call_that_keeps_timing_out_ends_inside_the_functions_timeout():
     # Standard mode waits at most 1 s, then 2 s, ... between tries (full jitter, doubling).
-    waits = sum(2**n for n in range(dynamo.ATTEMPTS - 1))
-    worst = dynamo.ATTEMPTS * (dynamo.CONNECT_TIMEOUT_S + dynamo.READ_TIMEOUT_S) + waits
+    waits = sum(2**n for n in range(sdk.ATTEMPTS - 1))
+    worst = sdk.ATTEMPTS * (sdk.CONNECT_TIMEOUT_S + sdk.READ_TIMEOUT_S) + waits
     assert all(worst < env.lambda_timeout_seconds for env in config.load_all())
     retries = dynamo.client().meta.config.retries
-    assert retries == {"mode": "standard", "total_max_attempts": dynamo.ATTEMPTS}
+    assert retries == {"mode": "standard", "total_max_attempts": sdk.ATTEMPTS}
 
 
 @pytest.mark.parametrize("codes", [("ConditionalCheckFailed", "TransactionConflict"), ("None",)])
@@ -74,9 +75,11 @@ def test_condition_failures_are_not_retried(monkeypatch, codes):
 
     monkeypatch.setattr(dynamo.client(), "transact_write_items", transact_write_items)
     with pytest.raises(dynamo.Cancelled) as caught:
-        dynamo.transact([{"ConditionCheck": {}}])
-    assert len(calls) == 1 and caught.value.failed(0) == (codes[0] == "ConditionalCheckFailed")
-    assert caught.value.old_item(0) is None
+        dynamo.transact({"check": {"ConditionCheck": {}}})
+    assert len(calls) == 1 and caught.value.failed("check") == (
+        codes[0] == "ConditionalCheckFailed"
+    )
+    assert caught.value.old_item("check") is None
 
 
 def test_unprocessed_batch_keys_are_fetched_again(api, monkeypatch):

@@ -3,7 +3,7 @@ bad."""
 
 import pytest
 from botocore.exceptions import ClientError
-from store.data import dynamo, pagination
+from store.data import pagination
 from store.spec import errors, settings
 
 KEY = {"productId": {"S": "abc"}}
@@ -45,8 +45,5 @@ def test_kms_outage_is_not_a_client_error(aws, monkeypatch):  # pylint: disable=
 
 def test_kms_is_called_with_the_functions_retries_and_timeouts():
     config = pagination._kms().meta.config  # pylint: disable=protected-access
-    assert config.retries == dynamo.CONFIG.retries
-    assert (config.connect_timeout, config.read_timeout) == (
-        dynamo.CONNECT_TIMEOUT_S,
-        dynamo.READ_TIMEOUT_S,
-    )
+    assert config.retries == {"mode": "standard", "total_max_attempts": 3}
+    assert (config.connect_timeout, config.read_timeout) == (0.5, 1.5)

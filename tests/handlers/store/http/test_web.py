@@ -4,11 +4,11 @@ import base64
 import json
 from decimal import Decimal
 
-import products
 import pytest
 from conftest import ALLOWED_ORIGIN, invoke, make_event
 from store.data import products_table
 from store.http import web
+from store.runtime.observability import logger
 from store.spec import cors, settings
 
 PEN = {"name": "Pen", "price": 1, "category": "c", "stock": 1}
@@ -107,7 +107,7 @@ def test_log_lines_carry_the_api_gateway_request_id(aws, monkeypatch):
     seen = []
 
     def spy(limit, token):  # pylint: disable=unused-argument
-        seen.append(products.logger.get_correlation_id())
+        seen.append(logger.get_correlation_id())
         return [], None
 
     monkeypatch.setattr(products_table, "list_all", spy)
@@ -119,6 +119,15 @@ def test_base64_bodies_are_decoded(api):
     raw = base64.b64encode(json.dumps(PEN).encode()).decode()
     reply = api("POST", "/products", raw_body=raw, base64_encoded=True)
     assert reply.status == 201
+    # The decoded body is what was stored: read back, it is the pen and its defaults.
+    stored = api("GET", f"/products/{reply.body['productId']}").body
+    assert {key: stored[key] for key in ("name", "price", "category", "stock", "currency")} == {
+        "name": "Pen",
+        "price": 1,
+        "category": "c",
+        "stock": 1,
+        "currency": "USD",
+    }
 
 
 @pytest.mark.parametrize("raw", ["!!!not base64", base64.b64encode(b'{"name":"\xff"}').decode()])
