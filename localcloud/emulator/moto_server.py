@@ -67,6 +67,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from localcloud.base import arguments, aws
+from localcloud.base.control_api import answer as _json
 from localcloud.emulator import (
     event_delivery,
     fault_endpoint,
