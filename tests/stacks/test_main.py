@@ -70,7 +70,9 @@ def test_only_the_stacks_asked_for_are_built(built):
 def test_a_stack_the_app_does_not_define_is_one_line_naming_the_variable(
     monkeypatch, capsys, asked
 ):
+    # Neither delivery setting (CI names both): no bootstrap, no account stack.
     monkeypatch.delenv("ECOMMERCE_STATE_BUCKET", raising=False)
+    monkeypatch.delenv("ECOMMERCE_GITHUB_REPOSITORY", raising=False)
     monkeypatch.setenv("ECOMMERCE_STACKS", asked)
     assert main.main() == 2
     err = capsys.readouterr().err
