@@ -20,6 +20,7 @@ PROJECT = ("stacks", "handlers", "localcloud", "contract", "bench", "main", "tes
 # parts on its own level (siblings stay independent).
 LOCALCLOUD_LEVELS = (
     ("tools",),
+    ("rehearsal",),
     ("runner",),
     ("deploy", "gateway", "triggers"),
     ("lambdas",),
@@ -71,6 +72,9 @@ RULES = (
         for level in LOCALCLOUD_LEVELS
         for part in level
     ),
+    # The rehearsal's cdktf app, which cdktf runs in a process of its own: it builds the
+    # project's stacks, as main.py does.
+    Rule("localcloud.rehearsal.app", ("localcloud.rehearsal.app", "stacks")),
     Rule("contract", ("contract", "handlers.store.spec", "localcloud.base", "localcloud.__init__")),
 )
 
