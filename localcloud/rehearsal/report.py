@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 DETAIL_CHARS = 400
 """How much of a failure's message the step's line shows (the step's log has it all)."""
 
