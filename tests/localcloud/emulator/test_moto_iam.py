@@ -3,73 +3,20 @@ DynamoDB and KMS calls checked against the tables, indexes and keys they touch."
 
 from __future__ import annotations
 
-import base64
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 
 from localcloud.base import aws as localcloud_aws
-from localcloud.emulator.moto_iam import ArnScope, dynamodb_needs, kms_needs
 from stacks.base.iam import assume_role_policy, policy_document, statement
 from tests.localcloud.conftest import REGION
 
 ACCOUNT = "123456789012"
-SCOPE = ArnScope("aws", REGION, ACCOUNT)
 
 
 def _arn(resource: str, service: str = "dynamodb") -> str:
     return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
-
-
-def test_a_transaction_needs_each_parts_action_on_each_table():
-    params = {
-        "TransactItems": [
-            {"Update": {"TableName": "products", "Key": {}}},
-            {"ConditionCheck": {"TableName": "users", "Key": {}}},
-            {"Put": {"TableName": "orders", "Item": {}}},
-            {"Delete": {"TableName": "orders", "Key": {}}},
-        ]
-    }
-    assert list(dynamodb_needs("TransactWriteItems", params, SCOPE)) == [
-        ("UpdateItem", _arn("table/products")),
-        ("ConditionCheckItem", _arn("table/users")),
-        ("PutItem", _arn("table/orders")),
-        ("DeleteItem", _arn("table/orders")),
-    ]
-    reads = {"TransactItems": [{"Get": {"TableName": "users", "Key": {}}}]}
-    assert list(dynamodb_needs("TransactGetItems", reads, SCOPE)) == [
-        ("GetItem", _arn("table/users"))
-    ]
-
-
-def test_batches_indexes_and_other_calls_name_their_resources():
-    batch = {"RequestItems": {"products": {}, "users": {}}}
-    assert list(dynamodb_needs("BatchGetItem", batch, SCOPE)) == [
-        ("BatchGetItem", _arn("table/products")),
-        ("BatchGetItem", _arn("table/users")),
-    ]
-    query = {"TableName": "orders", "IndexName": "by-user"}
-    assert list(dynamodb_needs("Query", query, SCOPE)) == [
-        ("Query", _arn("table/orders/index/by-user"))
-    ]
-    arn = _arn("table/orders")
-    assert list(dynamodb_needs("GetItem", {"TableName": arn}, SCOPE)) == [("GetItem", arn)]
-    assert list(dynamodb_needs("ListTagsOfResource", {"ResourceArn": arn}, SCOPE)) == [
-        ("ListTagsOfResource", arn)
-    ]
-    assert list(dynamodb_needs("ListTables", {}, SCOPE)) == [("ListTables", "*")]
-
-
-def test_a_kms_call_needs_its_key():
-    key = str(uuid.uuid4())
-    key_arn = _arn(f"key/{key}", "kms")
-    assert list(kms_needs("Encrypt", {"KeyId": key}, SCOPE)) == [("Encrypt", key_arn)]
-    assert list(kms_needs("Encrypt", {"KeyId": key_arn}, SCOPE)) == [("Encrypt", key_arn)]
-    blob = base64.b64encode(key.encode() + b"\x00" * 40).decode()
-    assert list(kms_needs("Decrypt", {"CiphertextBlob": blob}, SCOPE)) == [("Decrypt", key_arn)]
-    assert list(kms_needs("Decrypt", {"CiphertextBlob": "%%"}, SCOPE)) == [("Decrypt", "*")]
-    assert list(kms_needs("ListKeys", {}, SCOPE)) == [("ListKeys", "*")]
 
 
 @pytest.fixture(scope="module")
