@@ -58,7 +58,14 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from localcloud.base import arguments, aws
-from localcloud.emulator import fault_endpoint, mailbox, moto_fixes, moto_iam, state
+from localcloud.emulator import (
+    fault_endpoint,
+    mailbox,
+    moto_fixes,
+    moto_iam,
+    s3_bucket_policy,
+    state,
+)
 from localcloud.emulator.clock import ClockEndpoint
 from localcloud.emulator.process import SAVE_STATE_PATH
 
@@ -314,6 +321,7 @@ def application(state_file=None):
     """moto's server application, wrapped as the module docstring says."""
     moto_fixes.install()
     moto_iam.install()
+    s3_bucket_policy.install()
     moto_iam.create_principals()
     mailbox.install()
     moto = DomainDispatcherApplication(create_backend_app)
