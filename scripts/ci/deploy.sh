@@ -14,4 +14,4 @@ template="$CDKTF_OUT/stacks/$stack/cdk.tf.json"
 python scripts/ci/concurrency.py "$template" || exit 1
 outputs=${OUTPUTS_FILE:-cfn-outputs/all-outputs.json}
 mkdir -p "$(dirname "$outputs")"
-cdktf deploy "$stack" --skip-synth --output "$CDKTF_OUT" --auto-approve --outputs-file "$outputs"
+cdktf deploy "$stack" --skip-synth "${CDKTF_FLAGS[@]}" --output "$CDKTF_OUT" --auto-approve --outputs-file "$outputs"
