@@ -5,11 +5,11 @@ pattern needs.
 ``python -m bench.requests_bench [--requests N]``
 
 And what the local cloud's IAM check costs per request: every route runs a second time with moto's
-access control on (as the emulator runs it: ``INITIAL_NO_AUTH_ACTION_COUNT`` 0, DynamoDB and KMS
-resources resolved by ``localcloud.emulator.moto_iam``), the functions signing as a role that holds
-each function's access policy as the stack writes it (``stacks.store.functions.Functions.policy``),
-assumed
-as the Lambda service. The functions share one client per process here, hence one role for all.
+access control on (as the emulator runs it: ``INITIAL_NO_AUTH_ACTION_COUNT`` 0, every call judged
+by ``localcloud.emulator.iam_enforcement`` as ``localcloud.emulator.moto_iam`` installs it), the
+functions signing as a role that holds each function's access policy as the stack writes it
+(``stacks.store.functions.Functions.policy``), assumed as the Lambda service. The functions
+share one client per process here, hence one role for all.
 
 The functions run in this process as the Lambda runtime runs them (``handlers/`` on the path, an
 API Gateway REST proxy event, a Lambda context), against moto's in-process DynamoDB and KMS with

@@ -1,4 +1,4 @@
-"""How the emulator judges each signed call: moto's access control (5.2.1) with its statement
+"""How the emulator judges each signed call: moto's access control (5.2.5) with its statement
 evaluation replaced by ``localcloud.emulator.policy_evaluation``.
 
 moto authenticates the caller (an IAM user by access key, or a role's session by key and session
@@ -43,12 +43,14 @@ from localcloud.emulator import call_log, iam_tags
 from localcloud.emulator.iam_call import ArnScope, Call
 from localcloud.emulator.iam_implied import Need, call_context, implied_checks
 from localcloud.emulator.iam_resources import resources
-from localcloud.emulator.policy_evaluation import Decision, allowed, evaluate
+from localcloud.emulator.policy_evaluation import Decision, allowed, evaluate, role_of_session
 
 IAM_PREFIX = {"monitoring": "cloudwatch"}
 """Services whose IAM prefix is not the name they sign with."""
 SERVICE_PRINCIPALS: dict[str, str] = {}
 """The emulator's users that stand for an AWS service principal (``moto_iam`` fills it)."""
+UNSIGNED_STS = ("AssumeRoleWithWebIdentity",)
+"""STS calls that carry no signature (moto 5.2.5 fails on them: no Authorization header)."""
 _pending = threading.local()
 """The uuid a CreateEventSourceMapping being judged will give its mapping."""
 
@@ -88,7 +90,7 @@ def caller_of(request: IAMRequestBase) -> Caller:
 
 
 def _parameters(handler: Any) -> dict[str, Any]:
-    """The call's parameters, parsed by moto's own protocol parsers (as moto 5.2.1's
+    """The call's parameters, parsed by moto's own protocol parsers (as moto 5.2.5's
     ``BaseResponse.parse_parameters`` does, without storing them on the handler)."""
     params = getattr(handler, "params", None)
     if getattr(handler, "automated_parameter_parsing", False) and isinstance(params, dict):
@@ -141,7 +143,8 @@ def _principal_context(caller: Caller, call: Call) -> dict[str, Any]:
     now = time.time()
     return {
         "aws:RequestedRegion": call.scope.region,
-        "aws:PrincipalArn": caller.arn,
+        # A role's session is known by its role's ARN, as AWS gives aws:PrincipalArn.
+        "aws:PrincipalArn": role_of_session(caller.arn) or caller.arn,
         "aws:PrincipalAccount": call.scope.account_id,
         "aws:CurrentTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
         "aws:EpochTime": int(now),
@@ -149,7 +152,7 @@ def _principal_context(caller: Caller, call: Call) -> dict[str, Any]:
 
 
 def _trusted(request: IAMRequestBase, caller: Caller, action: str, role_arn: str) -> bool:
-    """Whether the role's trust policy lets the caller take it (moto 5.2.1 asks it for
+    """Whether the role's trust policy lets the caller take it (moto 5.2.5 asks it for
     ``sts:AssumeRole`` on a role ARN only)."""
     if not request._is_assuming_role_operation(role_arn):
         return True
@@ -171,7 +174,7 @@ def needs_of(call: Call) -> list[Need]:
 
 
 def check_action_permitted(self: IAMRequestBase, resource: str) -> None:
-    """moto 5.2.1's ``IAMRequestBase.check_action_permitted``, judged as AWS judges it."""
+    """moto 5.2.5's ``IAMRequestBase.check_action_permitted``, judged as AWS judges it."""
     if self._action == "sts:GetCallerIdentity":  # allowed to everyone, as on AWS
         return
     caller, call = caller_of(self), call_of(self, resource)
@@ -207,13 +210,15 @@ def _deny(request: IAMRequestBase, caller: Caller, action: str, resource: str) -
 
 
 def authenticate_and_authorize_action(self, iam_request_cls: type, resource: str = "*") -> None:
-    """moto 5.2.1's ``ActionAuthenticatorMixin._authenticate_and_authorize_action``, the same
+    """moto 5.2.5's ``ActionAuthenticatorMixin._authenticate_and_authorize_action``, the same
     but for handing the request's handler (its parsed call) to the check."""
     if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
         ActionAuthenticatorMixin.request_count += 1
         return
     if self.headers.get("X-Amz-Target") in ActionAuthenticatorMixin.PUBLIC_OPERATIONS:
         return
+    if self.service_name == "sts" and self._get_action() in UNSIGNED_STS:
+        return  # unsigned, as on AWS: localcloud.emulator.github_oidc judges the token
     path = self.raw_path
     if self.parsed_url.query:
         path += "?" + self.parsed_url.query
@@ -241,13 +246,24 @@ def _mapping_init(original):
             self.arn = make_event_source_mapping_arn(self.region, self.account_id, chosen)
 
     __init__.localcloud_checked = True
+    __init__.localcloud_original = original
     return __init__
 
 
 def install(service_principals: dict[str, str]) -> None:
     """Judge every checked call here (idempotent)."""
     SERVICE_PRINCIPALS.update(service_principals)
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize_action
-    IAMRequestBase.check_action_permitted = check_action_permitted
+    for owner, name, replacement in (
+        (
+            ActionAuthenticatorMixin,
+            "_authenticate_and_authorize_action",
+            authenticate_and_authorize_action,
+        ),
+        (IAMRequestBase, "check_action_permitted", check_action_permitted),
+    ):
+        current = getattr(owner, name)
+        if current is not replacement:
+            replacement.localcloud_original = current
+            setattr(owner, name, replacement)
     if not getattr(EventSourceMapping.__init__, "localcloud_checked", False):
         EventSourceMapping.__init__ = _mapping_init(EventSourceMapping.__init__)

@@ -1,4 +1,4 @@
-"""What the emulator's state (moto 5.2.1's backends) adds to a call being judged: the tags of the
+"""What the emulator's state (moto 5.2.5's backends) adds to a call being judged: the tags of the
 resource it names (``aws:ResourceTag/<key>``), a KMS key's aliases (``kms:ResourceAliases``), a
 role's current permissions boundary, which key an alias names and which route table an
 association belongs to.

@@ -16,9 +16,13 @@ What it adds to moto's own server application:
   attempt the emulator already ran and sends it again, the retry gets the first answer, and the
   emulator's log says so.
 - **IAM enforced** (``localcloud.emulator.moto_iam``): the account's administrator and the gateway's
-  Lambda identity exist from the start, and DynamoDB and KMS calls are checked against the
-  tables, indexes and keys they touch. The check itself is moto's, switched on by
-  ``INITIAL_NO_AUTH_ACTION_COUNT`` (``localcloud.emulator.process`` sets it to 0).
+  Lambda identity exist from the start, and every call is judged as AWS judges it
+  (``localcloud.emulator.iam_enforcement``: resources resolved to ARNs, implied checks,
+  conditions, permissions boundaries), switched on by ``INITIAL_NO_AUTH_ACTION_COUNT``
+  (``localcloud.emulator.process`` sets it to 0); each check goes to the call log when
+  ``LOCALCLOUD_IAM_LOG`` names one (``localcloud.emulator.call_log``). GitHub's OIDC tokens are
+  minted at ``/localcloud-api/oidc/token`` and traded by ``AssumeRoleWithWebIdentity``
+  (``localcloud.emulator.github_oidc``).
 - **Faults injected on purpose** (``localcloud.emulator.fault_endpoint``): the rules set over its
   ``/localcloud-api/faults`` endpoint; a function's fault names one of its Lambda functions.
 - **Its state saved and put back** (``--state-file``, ``--restore``; ``localcloud.emulator.state``):
@@ -60,6 +64,7 @@ from werkzeug.serving import make_server
 from localcloud.base import arguments, aws
 from localcloud.emulator import (
     fault_endpoint,
+    github_oidc,
     mailbox,
     moto_fixes,
     moto_iam,
@@ -323,6 +328,7 @@ def application(state_file=None):
     moto_iam.install()
     s3_bucket_policy.install()
     moto_iam.create_principals()
+    github_oidc.install()
     mailbox.install()
     moto = DomainDispatcherApplication(create_backend_app)
     # Faults outside the lock: added latency delays only its own call.
@@ -330,7 +336,7 @@ def application(state_file=None):
         Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file)),
         functions=lambda_functions,
     )
-    return ClockEndpoint(mailbox.MailEndpoint(answered))
+    return github_oidc.TokenEndpoint(ClockEndpoint(mailbox.MailEndpoint(answered)))
 
 
 def lambda_functions() -> set[str]:

@@ -236,7 +236,7 @@ def principal_matches(element: Any, principal: str) -> bool:
     if principal in names.get("Federated", []):
         return True
     account = principal.split(":")[4] if principal.count(":") >= 5 else ""
-    role = _role_of_session(principal)
+    role = role_of_session(principal)
     for name in names.get("AWS", []):
         if name in ("*", principal, account, role) or name == _root(principal, account):
             return True
@@ -247,7 +247,7 @@ def _root(principal: str, account: str) -> str:
     return f"arn:{principal.split(':')[1]}:iam::{account}:root"
 
 
-def _role_of_session(principal: str) -> str | None:
+def role_of_session(principal: str) -> str | None:
     """``arn:aws:sts::A:assumed-role/NAME/session`` -> ``arn:aws:iam::A:role/NAME``."""
     parts = principal.split(":", 5)
     if len(parts) != 6 or not parts[5].startswith("assumed-role/"):

@@ -6,9 +6,13 @@ condition keys)."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import inspect
 import json
 import uuid
 
+import moto
 import pytest
 from botocore.exceptions import ClientError
 
@@ -242,3 +246,26 @@ def test_key_calls_see_the_keys_tags_and_aliases_and_a_tagged_create_needs_tag_r
         lambda: role("kms").create_key(Tags=[{"TagKey": "environment", "TagValue": "dev"}])
     )
     assert f"kms:TagResource on resource: {_arn('kms', 'key/*')}" in message
+
+
+PATCHED = {
+    # moto 5.2.5's members the emulator replaces or copies (localcloud.emulator.iam_enforcement,
+    # localcloud.emulator.github_oidc): a change upstream must be read before the patch is kept.
+    "moto.core.authorization.ActionAuthenticatorMixin"
+    "._authenticate_and_authorize_action": "f8cfc0296ca017fa",
+    "moto.iam.access_control.IAMRequestBase.check_action_permitted": "c4cad2131aeeec99",
+    "moto.awslambda.models.EventSourceMapping.__init__": "6580bc24f819d09e",
+    "moto.sts.responses.TokenResponse.assume_role_with_web_identity": "0de4ff3408770f3e",
+    "moto.core.responses.BaseResponse.parse_parameters": "fd3d04c9194814f4",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATCHED))
+def test_the_patched_moto_members_are_those_the_patches_were_written_for(name):
+    module_name, class_name, member = name.rsplit(".", 2)
+    owner = getattr(importlib.import_module(module_name), class_name)
+    original = getattr(owner, member)
+    original = getattr(original, "localcloud_original", original)
+    assert moto.__version__ == "5.2.5"
+    digest = hashlib.sha256(inspect.getsource(original).encode()).hexdigest()[:16]
+    assert digest == PATCHED[name], f"moto changed {name}: read it again before keeping the patch"
