@@ -49,7 +49,10 @@ ROLES = {
     "deploy": (f"ecommerce-ci-{ENVIRONMENT}-deploy", Job(REPOSITORY, environment=ENVIRONMENT)),
     "plan": (f"ecommerce-ci-{ENVIRONMENT}-plan", Job(REPOSITORY, pull_request=True)),
     "drift": (f"ecommerce-ci-{ENVIRONMENT}-plan", Job(REPOSITORY)),
-    "test": (f"ecommerce-ci-{ENVIRONMENT}-test", Job(REPOSITORY, environment=ENVIRONMENT)),
+    "test": (
+        f"ecommerce-ci-{ENVIRONMENT}-deploy",
+        Job(REPOSITORY, environment=ENVIRONMENT),
+    ),  # FIRST-RUN
 }
 """The roles the workflows assume for dev: main.yml's deploy and test jobs (GitHub environment
 dev), pull-request.yml's diff (a pull request) and drift.yml's nightly plan (main)."""
@@ -120,6 +123,7 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
             "CI_OUT": str(self.work / "ci"),
             "OUTPUTS_FILE": str(self.work / "outputs.json"),
             "SKIP_SYNTH": "1",
+            "SKIP_PROVIDER_LOCK": "1",
             "STACK": STACK,
         }
         changes, _ = provider_setup(env, self.work / "terraformrc")
@@ -262,6 +266,12 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
             f"destroy {ENVIRONMENT}",
             "deploy",
             lambda: self._cdktf(
-                "destroy", "deploy", "destroy", STACK, "--skip-synth", "--auto-approve"
+                "destroy",
+                "deploy",
+                "destroy",
+                STACK,
+                "--skip-synth",
+                "--skip-provider-lock",
+                "--auto-approve",
             ),
         )

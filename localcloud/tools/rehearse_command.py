@@ -18,7 +18,6 @@ from localcloud.base import arguments
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say, say_error
 from localcloud.rehearsal import report
-from localcloud.rehearsal.pipeline import Rehearsal
 from localcloud.rehearsal.without import removals
 
 COMMANDS = ("rehearse",)
@@ -57,6 +56,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     """Run ``rehearse``: the steps on stdout; 0 when all passed."""
     args = parse_args(argv)
+    # Loaded for this command only: the pipeline brings the emulator's modules (moto's), which
+    # the other commands of `python -m localcloud` never need.
+    from localcloud.rehearsal.pipeline import Rehearsal  # noqa: PLC0415  # pylint: disable=C0415
+
     shutil.rmtree(args.work_dir, ignore_errors=True)
     shown = None if args.json else (lambda step: say(step.line()))
     rehearsal = Rehearsal(PROJECT_ROOT, args.work_dir.resolve(), args.without, shown or _quiet)
