@@ -49,10 +49,7 @@ ROLES = {
     "deploy": (f"ecommerce-ci-{ENVIRONMENT}-deploy", Job(REPOSITORY, environment=ENVIRONMENT)),
     "plan": (f"ecommerce-ci-{ENVIRONMENT}-plan", Job(REPOSITORY, pull_request=True)),
     "drift": (f"ecommerce-ci-{ENVIRONMENT}-plan", Job(REPOSITORY)),
-    "test": (
-        f"ecommerce-ci-{ENVIRONMENT}-deploy",
-        Job(REPOSITORY, environment=ENVIRONMENT),
-    ),  # FIRST-RUN
+    "test": (f"ecommerce-ci-{ENVIRONMENT}-test", Job(REPOSITORY, environment=ENVIRONMENT)),
 }
 """The roles the workflows assume for dev: main.yml's deploy and test jobs (GitHub environment
 dev), pull-request.yml's diff (a pull request) and drift.yml's nightly plan (main)."""
