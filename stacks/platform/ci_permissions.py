@@ -272,6 +272,14 @@ def read_statements(scope: CiScope) -> list[dict]:
         statement(READ_ANYWHERE, "*", Sid="ReadWithoutResourceNames", Condition=scope.in_region),
         statement(API_READ, _rest_apis(scope), Sid="ReadRestApis"),
         statement(MAPPING_TAG_READ, _mappings(scope), Sid="ReadEventSourceMappingTags"),
+        # The provider reads a table's encryption by comparing its key with DynamoDB's AWS-managed
+        # key (DescribeKey of alias/aws/dynamodb), which carries no environment's tags.
+        statement(
+            "kms:DescribeKey",
+            scope.arn("kms", "key/*"),
+            Sid="DescribeDynamoDbManagedKey",
+            Condition={"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/aws/dynamodb"}},
+        ),
         statement(
             KEY_READ,
             scope.arn("kms", "key/*"),

@@ -359,3 +359,14 @@ def test_deploy_role_tags_its_key_on_create_and_no_other(env):
     assert allowed(documents, "kms:TagResource", key, {"aws:RequestTag/environment": env})
     assert not allowed(documents, "kms:TagResource", key, {"aws:RequestTag/environment": "x"})
     assert not allowed(documents, "kms:TagResource", key, {})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_roles_describe_dynamodbs_managed_key_and_no_other_untagged_key(role):
+    """aws_dynamodb_table's read describes alias/aws/dynamodb's key (found by the rehearsal)."""
+    documents = [json.loads(d) for d in ROLES[role].values()]
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/6eb9500b-d471-4c77-9294-5e494fdfd5eb"
+    managed = {"kms:ResourceAliases": ["alias/aws/dynamodb"]}
+    assert allowed(documents, "kms:DescribeKey", key, managed)
+    assert not allowed(documents, "kms:DescribeKey", key, {"kms:ResourceAliases": ["alias/aws/s3"]})
+    assert not allowed(documents, "kms:Decrypt", key, managed)
