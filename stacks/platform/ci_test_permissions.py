@@ -11,7 +11,8 @@ the Terraform state, and does only what the suite does beyond reading:
 - reads the notifier's log for the mail it sent (``tests/integration/mail.py``, on AWS);
 - taps the event bus with a queue of its own, ``it-tap-*`` (a rule on the bus that sends to it),
   outside the environment's names so that no deploy can manage it;
-- sends a poison message to the notifications queue and reads it back from its dead-letter queue.
+- sends a poison message to the notifications queue and reads it back from its dead-letter queue;
+- finds the environment's queues by name (``GetQueueUrl``), to read their settings.
 
 The deploy role does none of this any more: a deploy needs none of it.
 """
@@ -70,6 +71,10 @@ def suite_statements(scope: CiScope) -> list[dict]:
             "events:ListRules", "*", Sid="IntegrationSuiteListsRules", Condition=scope.in_region
         ),
         statement(POISON, queues, Sid="IntegrationSuiteSendsAPoisonMessage"),
+        # It finds each queue by name, dead-letter queues included (the plan role never does).
+        statement(
+            "sqs:GetQueueUrl", scope.arn("sqs", f"{p}-*"), Sid="IntegrationSuiteFindsTheQueues"
+        ),
     ]
 
 

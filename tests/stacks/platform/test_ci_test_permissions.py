@@ -41,6 +41,7 @@ SUITE_CALLS = [
     ("sqs:ReceiveMessage", f"arn:aws:sqs:{ARN}:ecommerce-dev-notifications-dlq", {}),
     ("sqs:DeleteMessage", f"arn:aws:sqs:{ARN}:ecommerce-dev-notifications-dlq", {}),
     ("events:ListRules", "*", IN_REGION),
+    ("sqs:GetQueueUrl", f"arn:aws:sqs:{ARN}:ecommerce-dev-low-stock-dlq", {}),
 ]
 
 
