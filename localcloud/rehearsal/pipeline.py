@@ -14,8 +14,9 @@ first call, each step as the identity GitHub would have:
    API served by the local gateway;
 6. ``destroy dev``: ``cdktf destroy`` as the deploy role.
 
-A step whose command fails ends the run (what follows needs it); one that worked with calls
-denied fails too, but the run goes on, so that one run names every refusal. Each step's calls
+A step whose command fails ends the run (what follows needs it), but for the destroy, which
+follows any deploy; one that worked with calls denied fails too, but the run goes on, so that
+one run names every refusal. Each step's calls
 are the emulator's IAM log lines of its identity (``report``).
 """
 
@@ -76,6 +77,7 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
         self.emulator: Emulator | None = None
         self.env: dict[str, str] = {}
         self._offset = 0
+        self._deployed = False
 
     def run(self) -> list[Step]:
         """Every step until one fails; the steps run."""
@@ -94,6 +96,9 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
             for run_step in self._plan():
                 if not run_step():
                     break
+            # What was deployed is destroyed by its deploy role even when a later step failed.
+            if self._deployed and not self.steps[-1].name.startswith("destroy"):
+                self.destroy()
         finally:
             self.emulator.stop()
         return self.steps
@@ -208,6 +213,7 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
     def deploy(self) -> bool:
         """main.yml's deploy of dev."""
         command = ["bash", "scripts/ci/deploy.sh", ENVIRONMENT]
+        self._deployed = True  # even a failed deploy may have left resources
         return self._step(
             f"deploy {ENVIRONMENT}", "deploy", lambda: self._run("deploy", "deploy", command)[:2]
         )
