@@ -26,6 +26,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from moto import settings
@@ -167,6 +168,13 @@ def _trusted(request: IAMRequestBase, caller: Caller, action: str, role_arn: str
     return decision is Decision.ALLOW
 
 
+@lru_cache(maxsize=1024)
+def _asks_about_resource(document: str) -> bool:
+    """Whether a policy names a condition key of the resource (key names ignore case)."""
+    text = document.lower()
+    return "aws:resourcetag/" in text or "kms:resourcealiases" in text
+
+
 def needs_of(call: Call) -> list[Need]:
     """Every (action, resource, condition keys) the call needs, its own first."""
     pairs = resources(call)
@@ -179,8 +187,12 @@ def check_action_permitted(self: IAMRequestBase, resource: str) -> None:
         return
     caller, call = caller_of(self), call_of(self, resource)
     base = {**_principal_context(caller, call), **call_context(call)}
+    documents = caller.identity + (caller.boundary or ())
+    # The resource's tags and aliases are looked up only for policies that ask about them.
+    asks = any(_asks_about_resource(d) for d in documents)
     for action, target, extra in needs_of(call):
-        context = {**base, **iam_tags.resource_context(call, target), **extra}
+        found = iam_tags.resource_context(call, target) if asks else {}
+        context = {**base, **found, **extra}
         granted = allowed(caller.identity, caller.boundary, action, target, context)
         granted = granted and _trusted(self, caller, action, target)
         call_log.record(caller.arn, action, target, granted)
