@@ -25,6 +25,7 @@ PROJECT = ("stacks", "handlers", "localcloud", "contract", "bench", "main", "tes
 # parts on its own level (siblings stay independent).
 LOCALCLOUD_LEVELS = (
     ("tools",),
+    ("rehearsal",),
     ("runner",),
     ("deploy", "gateway", "triggers"),
     ("lambdas",),
@@ -57,7 +58,10 @@ def _parts(top: str, package: str, levels: tuple[tuple[str, ...], ...], **extra)
     """A rule per part of ``package`` (folder ``top``): itself and the parts below it, and
     ``extra[part]`` or ``extra["all"]`` of the rest of the project."""
     return [
-        Rule(f"{top}/{part}/**", (*_below(package, levels, part), *extra.get("all", ())))
+        Rule(
+            f"{top}/{part}/**",
+            (*_below(package, levels, part), *extra.get(part, ()), *extra.get("all", ())),
+        )
         for level in levels
         for part in level
     ]
@@ -73,12 +77,16 @@ RULES = (
     *_parts("stacks", "stacks", STACKS_LEVELS, all=("handlers.store.spec",)),
     Rule("localcloud/__init__.py", ()),
     Rule("localcloud/__main__.py", ("localcloud.tools",)),
-    *_parts("localcloud", "localcloud", LOCALCLOUD_LEVELS, all=_LOCALCLOUD_READS),
+    # The rehearsal's cdktf app (localcloud/rehearsal/app.py), which cdktf runs in a process of
+    # its own, builds the project's stacks as main.py does.
+    *_parts(
+        "localcloud", "localcloud", LOCALCLOUD_LEVELS, all=_LOCALCLOUD_READS, rehearsal=("stacks",)
+    ),
     Rule(
         "contract/**", ("contract", "handlers.store.spec", "localcloud.base", "localcloud.__init__")
     ),
     # The benchmarks measure every part, with the tests' pytest-free helpers; nothing imports them.
-    Rule("bench/**", ("bench", "stacks", "handlers", "localcloud", "contract", "tests")),
+    Rule("bench/**", ("bench", "main", "stacks", "handlers", "localcloud", "contract", "tests")),
 )
 
 # Imports by a name computed at run time, which no rule can check: each is listed, by module and

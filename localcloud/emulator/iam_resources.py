@@ -160,6 +160,18 @@ def _sns(call: Call) -> Pairs:
         yield call.action, "*"
 
 
+def _ses(call: Call) -> Pairs:
+    """SES v2's calls on an identity name it (``identity/<address or domain>``); a send keeps
+    moto_iam's (its sender's identity)."""
+    params = call.params
+    if params.get("ResourceArn"):
+        yield call.action, params["ResourceArn"]
+    elif params.get("EmailIdentity"):
+        yield call.action, call.scope.arn("ses", f"identity/{params['EmailIdentity']}")
+    else:
+        yield call.action, call.resource
+
+
 def _resolved(call: Call) -> Pairs:
     yield call.action, call.resource
 
@@ -174,6 +186,7 @@ RESOLVERS: dict[str, Callable[[Call], Pairs]] = {
     "wafv2": wafv2,
     "apigateway": apigateway,
     "sns": _sns,
+    "ses": _ses,
     "cloudwatch": cloudwatch,
     "dynamodb": dynamodb,
     "kms": kms,
@@ -181,7 +194,7 @@ RESOLVERS: dict[str, Callable[[Call], Pairs]] = {
     "ec2": ec2,
 }
 """Services whose resources the emulator resolves; the others keep moto's (S3 names its bucket
-and object, STS the role, SES the sender; Application Auto Scaling ``*``)."""
+and object, STS the role, SES's sends their sender; Application Auto Scaling ``*``)."""
 
 
 def resources(call: Call) -> list[tuple[str, str]]:

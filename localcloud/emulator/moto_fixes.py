@@ -24,6 +24,10 @@ emulator's process by ``localcloud.emulator.moto_server``.
   reached again, and the records of the transaction's writes made before the failing one stayed
   in those streams. Now the tables stay the same objects, their state taken back from the copies,
   and their streams lose the records of the cancelled writes.
+- **Lambda's GetAccountSettings is answered** (moto 5.2.1 has no route for it: a 404): the
+  account's concurrency quota, AWS's default of 1,000 (or ``MOTO_LAMBDA_CONCURRENCY_QUOTA``, the
+  quota moto enforces when set), and what the functions' reservations leave of it. CI's deploy
+  asks for it first (``scripts/ci/concurrency.py``).
 
 Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
 test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
@@ -36,11 +40,14 @@ integrations, gateway responses, alarms, topics), or are deduplicated by their i
 from __future__ import annotations
 
 import json
+import os
 
 from moto.apigateway.exceptions import ConflictException
 from moto.apigateway.models import APIGatewayBackend
+from moto.awslambda import urls as lambda_urls
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.awslambda.responses import LambdaResponse
 from moto.core.utils import iso_8601_datetime_with_nanoseconds
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.ses.utils import get_arn
@@ -168,8 +175,35 @@ def _take_back(table, copy) -> None:
         table.stream_shard = shard
 
 
+ACCOUNT_SETTINGS_PATH = r"{0}/(?P<api_version>[^/]+)/account-settings/?$"
+DEFAULT_CONCURRENCY_QUOTA = 1000
+"""Lambda's default concurrent executions per account and region (Lambda quotas)."""
+
+
+def get_account_settings(self):
+    """``GetAccountSettings``: the quota and what the functions' reservations leave of it."""
+    quota = int(os.environ.get("MOTO_LAMBDA_CONCURRENCY_QUOTA", DEFAULT_CONCURRENCY_QUOTA))
+    reserved = sum(int(f.reserved_concurrency or 0) for f in self.backend.list_functions())
+    limit = {
+        "TotalCodeSize": 80530636800,
+        "CodeSizeUnzipped": 262144000,
+        "CodeSizeZipped": 52428800,
+        "ConcurrentExecutions": quota,
+        "UnreservedConcurrentExecutions": quota - reserved,
+    }
+    usage = {"TotalCodeSize": 0, "FunctionCount": len(list(self.backend.list_functions()))}
+    return 200, {}, json.dumps({"AccountLimit": limit, "AccountUsage": usage})
+
+
+def _answer_account_settings() -> None:
+    if not hasattr(LambdaResponse, "get_account_settings"):
+        LambdaResponse.get_account_settings = get_account_settings
+    lambda_urls.url_paths.setdefault(ACCOUNT_SETTINGS_PATH, LambdaResponse.dispatch)
+
+
 def install() -> None:
     """Install every fix above into moto's classes (idempotent: installs once)."""
+    _answer_account_settings()
     for owner, name, wrap in (
         (LambdaBackend, "add_permission", _add_permission_once),
         (APIGatewayBackend, "create_resource", _create_resource_once),

@@ -76,6 +76,7 @@ from localcloud.emulator import (
     moto_fixes,
     moto_iam,
     moto_sns,
+    s3_bucket_policy,
     state,
 )
 from localcloud.emulator.clock import ClockEndpoint
@@ -326,6 +327,7 @@ def application(state_file=None):
     moto_fixes.install()
     moto_sns.install()
     moto_iam.install()
+    s3_bucket_policy.install()
     moto_iam.create_principals()
     github_oidc.install()
     mailbox.install()

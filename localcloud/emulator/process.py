@@ -73,7 +73,8 @@ class UnimplementedWatch(Poller):
 class Emulator:  # pylint: disable=too-many-instance-attributes
     """moto's server (as ``localcloud.emulator.moto_server`` runs it) on ``host:port`` (port 0: a
     free one), logging to ``log_path``; ``warm_region``: build the deploy's backends there at once;
-    ``state_file``: where ``save_state()`` writes its state (``restore``: start from it)."""
+    ``state_file``: where ``save_state()`` writes its state (``restore``: start from it);
+    ``extra_env``: variables of the server's environment (``LOCALCLOUD_IAM_LOG``...)."""
 
     def __init__(  # pylint: disable=too-many-arguments
         self,
@@ -84,6 +85,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         *,
         state_file: Path | None = None,
         restore: bool = False,
+        extra_env: dict[str, str] | None = None,
     ):
         self.host = host
         self.port = port
@@ -91,6 +93,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.warm_region = warm_region
         self.state_file = state_file
         self.restore = restore
+        self.extra_env = dict(extra_env or {})
         self.process: subprocess.Popen | None = None
 
     @property
@@ -125,7 +128,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         # The log file is handed to the child; the Popen lives as long as the emulator runs.
         # pylint: disable-next=consider-using-with
         log = open(self.log_path, "wb")  # noqa: SIM115
-        env = {**os.environ, **EMULATOR_ENV}
+        env = {**os.environ, **EMULATOR_ENV, **self.extra_env}
         # The child imports localcloud.emulator.moto_server whatever its working directory.
         package_root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(filter(None, (package_root, env.get("PYTHONPATH"))))

@@ -11,9 +11,15 @@ from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say_error
 from localcloud.runner.control import down, wait_ready
 from localcloud.runner.lifecycle import Options, Runner
-from localcloud.tools import clock_commands, fault_commands, mail_commands, users
+from localcloud.tools import (
+    clock_commands,
+    fault_commands,
+    mail_commands,
+    rehearse_command,
+    users,
+)
 
-TOOLS = (users, fault_commands, clock_commands, mail_commands)
+TOOLS = (users, fault_commands, clock_commands, mail_commands, rehearse_command)
 """The commands that act on a running local cloud, each answering its ``COMMANDS``."""
 
 

@@ -16,7 +16,7 @@ failed=0
 for env in "$@"; do
   stack=$(stack_of "$env")
   log="$CI_OUT/diff-$stack.txt"
-  if cdktf diff "$stack" --skip-synth >"$log" 2>&1; then
+  if cdktf diff "$stack" --skip-synth "${CDKTF_FLAGS[@]}" --output "$CDKTF_OUT" >"$log" 2>&1; then
     summary=$(grep -E "Plan:|No changes" "$log" | tail -n 1 | sed -e 's/\x1b\[[0-9;]*m//g' || true)
   else
     summary="cdktf diff failed"

@@ -6,6 +6,11 @@ CI_OUT=$(mkdir -p "${CI_OUT:-ci-out}" && cd "${CI_OUT:-ci-out}" && pwd)
 # Where the synthesized stacks are; SKIP_SYNTH=1 uses what is there (a test's own app).
 CDKTF_OUT=${CDKTF_OUT:-cdktf.out}
 
+# cdktf's flags of every deploy and diff: SKIP_PROVIDER_LOCK=1 runs no `terraform providers lock`
+# (it needs the registry; the rehearsal on this machine has only the provider mirror).
+CDKTF_FLAGS=()
+if [ "${SKIP_PROVIDER_LOCK:-}" = 1 ]; then CDKTF_FLAGS+=(--skip-provider-lock); fi
+
 # The environments CI deploys, in order.
 ENVIRONMENTS=(dev staging prod)
 

@@ -16,6 +16,7 @@ from stacks.base.delivery_config import (
 from stacks.base.iam import PolicyScope, managed_policy_arn
 from stacks.platform.api_gateway_logging import ApiGatewayLogging, ApiGatewayLoggingProps
 from stacks.platform.ci_permissions import CiScope, deploy_policies, plan_policies
+from stacks.platform.ci_test_permissions import suite_policies
 from stacks.platform.github_ci import CiRoleSpec, GitHubCi, GitHubCiProps
 from stacks.platform.role_boundary import boundary_document
 
@@ -100,6 +101,16 @@ class AccountStack(AwsStack):
                     policies=plan_policies(scope),
                 ),
             ]
+            if access.integration_tests:
+                specs.append(
+                    CiRoleSpec(
+                        name=ci_role_name(access.environment, "test"),
+                        description=f"CI's integration suite against {scope.prefix} from "
+                        f"{config.github_repository}",
+                        subjects=tuple(subject + s for s in access.deploy_subjects),
+                        policies=suite_policies(scope),
+                    )
+                )
         self.github = GitHubCi(
             self,
             "github",
@@ -115,8 +126,13 @@ class AccountStack(AwsStack):
             self.github.provider.arn,
             "GitHub Actions' OpenID Connect provider, which the CI roles trust.",
         )
+        duties = (
+            ("deploy", "deploys"),
+            ("plan", "plans (diff, drift)"),
+            ("test", "runs the integration suite against"),
+        )
         for access in config.ci:
-            for duty, does in (("deploy", "deploys"), ("plan", "plans (diff, drift)")):
+            for duty, does in duties[: 3 if access.integration_tests else 2]:
                 self.output(
                     f"{access.environment.capitalize()}{duty.capitalize()}RoleArn",
                     self.github.roles[ci_role_name(access.environment, duty)].arn,
@@ -145,5 +161,4 @@ class AccountStack(AwsStack):
             permissions_boundary=managed_policy_arn(
                 self.partition, self.account_id, environment.permissions_boundary
             ),
-            integration_tests=access.integration_tests,
         )

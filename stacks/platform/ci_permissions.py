@@ -63,7 +63,6 @@ class CiScope(PolicyScope):
     # ARN of the policy that must bound every role the deploy role creates or writes to
     # (stacks/platform/role_boundary.py).
     permissions_boundary: str
-    integration_tests: bool = False
 
 
 def _named(scope: CiScope) -> dict[str, list[str]]:
@@ -105,6 +104,11 @@ def _rest_apis(scope: CiScope) -> list[str]:
         scope.arn("apigateway", path, account=False)
         for path in ("/restapis", "/restapis/*", "/tags/*")
     ]
+
+
+def _mappings(scope: CiScope) -> str:
+    # Event source mappings have generated ids: any mapping of the account in the region.
+    return scope.arn("lambda", "event-source-mapping:*")
 
 
 READ_BY_NAME = {
@@ -197,6 +201,11 @@ WRITE_ANYWHERE = [
     "lambda:CreateEventSourceMapping", "lambda:UpdateEventSourceMapping",
     "lambda:DeleteEventSourceMapping",
 ]  # fmt: skip
+# An event source mapping's tags: the provider's default tags go in CreateEventSourceMapping
+# (tag on create: lambda:TagResource on the new mapping's ARN) and ListTags reads them at every
+# refresh, on ``event-source-mapping:<uuid>``, not on the function's ARN.
+MAPPING_TAG_READ = "lambda:ListTags"
+MAPPING_TAG_WRITE = ["lambda:TagResource", "lambda:UntagResource"]
 # EC2 deletions: only of resources tagged with the environment.
 DELETE_TAGGED = [
     "ec2:DeleteVpc", "ec2:DeleteSubnet", "ec2:DeleteRouteTable", "ec2:DeleteRoute",
@@ -265,6 +274,15 @@ def read_statements(scope: CiScope) -> list[dict]:
     statements += [
         statement(READ_ANYWHERE, "*", Sid="ReadWithoutResourceNames", Condition=scope.in_region),
         statement(API_READ, _rest_apis(scope), Sid="ReadRestApis"),
+        statement(MAPPING_TAG_READ, _mappings(scope), Sid="ReadEventSourceMappingTags"),
+        # The provider reads a table's encryption by comparing its key with DynamoDB's AWS-managed
+        # key (DescribeKey of alias/aws/dynamodb), which carries no environment's tags.
+        statement(
+            "kms:DescribeKey",
+            scope.arn("kms", "key/*"),
+            Sid="DescribeDynamoDbManagedKey",
+            Condition={"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/aws/dynamodb"}},
+        ),
         statement(
             KEY_READ,
             scope.arn("kms", "key/*"),
@@ -290,24 +308,6 @@ def named_write_statements(scope: CiScope) -> list[dict]:
             Condition={"StringEquals": {"iam:PermissionsBoundary": scope.permissions_boundary}},
         )
     )
-    if scope.integration_tests:
-        statements += [
-            statement(
-                "dynamodb:DeleteItem", named["dynamodb"], Sid="IntegrationSuiteRemovesItsData"
-            ),
-            # The suite makes its own people in the pool and signs them in (tests/integration).
-            statement(
-                [
-                    "cognito-idp:AdminCreateUser",
-                    "cognito-idp:AdminSetUserPassword",
-                    "cognito-idp:AdminAddUserToGroup",
-                    "cognito-idp:AdminInitiateAuth",
-                    "cognito-idp:AdminDeleteUser",
-                ],
-                named["cognito-idp"],
-                Sid="IntegrationSuiteSignsItsPeopleIn",
-            ),
-        ]
     return statements
 
 
@@ -378,6 +378,7 @@ def platform_write_statements(scope: CiScope) -> list[dict]:
         *_iam_write_statements(scope, named),
         statement("lambda:GetLayerVersion", list(scope.layer_arns), Sid="UsePowertoolsLayer"),
         statement(WRITE_ANYWHERE, "*", Sid="WriteWithoutResourceNames", Condition=scope.in_region),
+        statement(MAPPING_TAG_WRITE, _mappings(scope), Sid="TagEventSourceMappings"),
         statement(DELETE_TAGGED, "*", Sid="DeleteOnlyTaggedNetwork", Condition=scope.tagged),
         statement(API_WRITE, _rest_apis(scope), Sid="WriteRestApis"),
         statement(
@@ -400,6 +401,14 @@ def platform_write_statements(scope: CiScope) -> list[dict]:
                     "aws:RequestedRegion": scope.region,
                 }
             },
+        ),
+        # Tag on create: CreateKey with tags also needs kms:TagResource on the new key, which
+        # has no tags yet, so the request's tags are what can be checked.
+        statement(
+            "kms:TagResource",
+            scope.arn("kms", "key/*"),
+            Sid="TagEnvironmentKeyOnCreate",
+            Condition={"StringEquals": {"aws:RequestTag/environment": scope.environment}},
         ),
         statement(
             KEY_WRITE, scope.arn("kms", "key/*"), Sid="UseEnvironmentKey", Condition=scope.tagged

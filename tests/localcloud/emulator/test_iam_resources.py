@@ -268,3 +268,16 @@ def test_an_alias_call_needs_the_alias_and_each_key_it_points_from_or_to():
     ]
     by_alias = needs("kms", "Encrypt", {"KeyId": "alias/shop"}, extra={"aliases": aliases})
     assert by_alias == [("kms:Encrypt", _arn("key/k-old", "kms"))]
+
+
+def test_an_ses_identity_call_names_the_identity():
+    # CreateEmailIdentity's resource is the identity it creates (Service Authorization
+    # Reference, Amazon SES: identity, arn:...:ses:<region>:<account>:identity/<name>).
+    identity = f"arn:aws:ses:{R}:{A}:identity/store@dev.store.example.com"
+    created = needs("ses", "CreateEmailIdentity", {"EmailIdentity": "store@dev.store.example.com"})
+    assert created == [("ses:CreateEmailIdentity", identity)]
+    assert needs("ses", "ListTagsForResource", {"ResourceArn": identity}) == [
+        ("ses:ListTagsForResource", identity)
+    ]
+    sent = needs("ses", "SendEmail", {}, resource=identity)
+    assert sent == [("ses:SendEmail", identity)]

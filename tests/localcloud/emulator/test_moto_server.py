@@ -11,8 +11,10 @@ import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.awslambda.responses import LambdaResponse
 
 from localcloud.base import aws as localcloud_aws
+from localcloud.emulator import moto_fixes
 from localcloud.emulator.moto_server import IdempotencyTokens, SdkRetries, Serialized
 from tests.localcloud.conftest import REGION, make_zip
 
@@ -585,3 +587,19 @@ def test_a_cancelled_transaction_leaves_the_stream_an_iterator_reads_as_it_was(a
     records = streams.get_records(ShardIterator=iterator)["Records"]
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in records] == ["before", "after"]
     assert "Item" not in dynamodb.get_item(TableName=name, Key={"id": {"S": "cancelled"}})
+
+
+def test_lambdas_account_settings_are_answered_with_the_quota_reservations_leave(
+    aws, function_name
+):
+    # moto 5.2.1 has no GetAccountSettings (a 404): moto_fixes answers it. The day moto has its
+    # own, the fix steps aside and this says so.
+    moto_fixes.install()
+    assert LambdaResponse.get_account_settings is moto_fixes.get_account_settings
+    client = aws("lambda")
+    client.put_function_concurrency(FunctionName=function_name, ReservedConcurrentExecutions=7)
+    try:
+        limit = client.get_account_settings()["AccountLimit"]
+    finally:
+        client.delete_function_concurrency(FunctionName=function_name)
+    assert (limit["ConcurrentExecutions"], limit["UnreservedConcurrentExecutions"]) == (1000, 993)

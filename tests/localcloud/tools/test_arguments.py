@@ -49,6 +49,7 @@ BAD_FAULT_CALL = st.sampled_from(
 """Never an AWS call a handler can make."""
 BAD_SHARE = st.sampled_from(["-0.1", "1.5", "nan", "inf", "", "x", "½"])
 BAD_LATENCY = st.sampled_from(["", "x", "-5ms", "1h", "61s", "ms", "1e3ms"])
+BAD_WITHOUT = st.sampled_from(["", "TagResource", "lambda:*", "lambda:Tag Resource", "lambda:X@"])
 DURATION = Positional(
     good=st.sampled_from(["90m", "2d", "1h30m"]),
     bad=st.sampled_from(["", "90", "m", "-5m", "0m", "3651d", "1y", "5 minutes", "½h"]),
@@ -147,6 +148,22 @@ def tools(sandbox) -> dict[str, Tool]:
             ),
             base=("mail",),
             project_dir=True,
+        ),
+        Tool(
+            "rehearse",
+            localcloud,
+            (
+                Option("--json"),
+                Option(
+                    "--without",
+                    st.sampled_from(["lambda:TagResource", "sqs:SendMessage@it-tap"]),
+                    BAD_WITHOUT,
+                ),
+                Option(
+                    "--work-dir", st.just(str(sandbox / "rehearsal")), bad_dir_to_write(sandbox)
+                ),
+            ),
+            base=("rehearse",),
         ),
         Tool(
             "soak",

@@ -37,6 +37,8 @@ def test_outputs_name_every_role(account_synth):
                 for env in ("Dev", "Staging", "Prod")
                 for duty in ("Deploy", "Plan")
             ),
+            # Only dev runs the integration suite, as a role of its own.
+            "DevTestRoleArn",
             *(f"{env}RoleBoundaryArn" for env in ("Dev", "Staging", "Prod")),
         ]
     )

@@ -35,7 +35,6 @@ def scope_of(name: str, **change) -> CiScope:
         state_bucket=BUCKET,
         state_region="us-east-1",
         permissions_boundary=f"arn:aws:iam::{ACCOUNT}:policy/{config.permissions_boundary}",
-        integration_tests=name == "dev",
         sender_identity=config.events.sender_address,
     )
     return replace(scope, **change)
@@ -103,8 +102,13 @@ def test_resources_are_scoped(role):
                 or re.fullmatch(r"arn:aws:cognito-idp:us-east-1:\d{12}:userpool/\*", resource)
                 # The private hosted zone AWS keeps for an interface endpoint's service.
                 or (resource == "arn:aws:route53:::hostedzone/*" and grant["Action"] == PRIVATE_DNS)
-                # The mail identity is named by the environment's own sender address.
-                or resource == f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/{sender}"
+                # Event source mappings' ids are generated: the region's mappings (their tags);
+                # the mail identity is named by the environment's own sender address.
+                or resource
+                in (
+                    f"arn:aws:lambda:us-east-1:{ACCOUNT}:event-source-mapping:*",
+                    f"arn:aws:ses:us-east-1:{ACCOUNT}:identity/{sender}",
+                )
             )
             assert scoped, (grant["Sid"], resource)
 
@@ -189,14 +193,15 @@ def test_pass_role_only_to_the_stacks_services():
     }
 
 
-def test_only_dev_removes_integration_data():
+def test_no_ci_role_of_these_removes_data():
+    """The integration suite's deletions are its own role's (ci_test_permissions.py)."""
     deleters = {
         role
         for role, docs in ROLES.items()
         for g in statements(docs)
         if "dynamodb:DeleteItem" in as_list(g["Action"])
     }
-    assert deleters == {"dev-deploy"}
+    assert deleters == set()
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -374,3 +379,42 @@ def test_deploy_role_can_make_what_issue_29_adds(env):
         other,
         {"iam:AWSServiceName": "ops.example.amazonaws.com"},
     )
+
+
+MAPPING = (
+    f"arn:aws:lambda:us-east-1:{ACCOUNT}:event-source-mapping:a1b2c3d4-5678-90ab-cdef-1234567890ab"
+)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_roles_handle_event_source_mappings_tags(env):
+    """Provider 5.100 tags a mapping on create (lambda:TagResource on the new mapping's ARN) and
+    reads its tags at every refresh (lambda:ListTags on it): issue 28's first defect."""
+    deploy = deploy_documents(env)
+    plan = [json.loads(d) for d in ROLES[f"{env}-plan"].values()]
+    for action in ("lambda:TagResource", "lambda:UntagResource", "lambda:ListTags"):
+        assert allowed(deploy, action, MAPPING, {}), action
+    assert allowed(plan, "lambda:ListTags", MAPPING, {})
+    assert not allowed(plan, "lambda:TagResource", MAPPING, {})
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_deploy_role_tags_its_key_on_create_and_no_other(env):
+    """KMS's CreateKey with tags needs kms:TagResource on the key being created, which has no
+    resource tags yet: only the request's tags say whose it is (found by the rehearsal)."""
+    documents = deploy_documents(env)
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"
+    assert allowed(documents, "kms:TagResource", key, {"aws:RequestTag/environment": env})
+    assert not allowed(documents, "kms:TagResource", key, {"aws:RequestTag/environment": "x"})
+    assert not allowed(documents, "kms:TagResource", key, {})
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_roles_describe_dynamodbs_managed_key_and_no_other_untagged_key(role):
+    """aws_dynamodb_table's read describes alias/aws/dynamodb's key (found by the rehearsal)."""
+    documents = [json.loads(d) for d in ROLES[role].values()]
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/6eb9500b-d471-4c77-9294-5e494fdfd5eb"
+    managed = {"kms:ResourceAliases": ["alias/aws/dynamodb"]}
+    assert allowed(documents, "kms:DescribeKey", key, managed)
+    assert not allowed(documents, "kms:DescribeKey", key, {"kms:ResourceAliases": ["alias/aws/s3"]})
+    assert not allowed(documents, "kms:Decrypt", key, managed)

@@ -29,11 +29,17 @@ def test_oidc_provider(account_synth):
     )
 
 
-def test_a_plan_and_a_deploy_role_per_environment(account_synth):
+def test_a_plan_and_a_deploy_role_per_environment_and_devs_test_role(account_synth):
     assert sorted(_roles(account_synth)) == sorted(
-        f"ecommerce-ci-{env}-{duty}"
-        for env in ("dev", "staging", "prod")
-        for duty in ("deploy", "plan")
+        [
+            *(
+                f"ecommerce-ci-{env}-{duty}"
+                for env in ("dev", "staging", "prod")
+                for duty in ("deploy", "plan")
+            ),
+            # The integration suite's, behind dev's GitHub environment as the deploy is.
+            "ecommerce-ci-dev-test",
+        ]
     )
 
 
@@ -41,6 +47,7 @@ def test_a_plan_and_a_deploy_role_per_environment(account_synth):
     ("role", "subjects"),
     [
         ("ecommerce-ci-dev-deploy", ["environment:dev"]),
+        ("ecommerce-ci-dev-test", ["environment:dev"]),
         ("ecommerce-ci-staging-deploy", ["environment:staging"]),
         ("ecommerce-ci-prod-deploy", ["environment:prod"]),
         ("ecommerce-ci-dev-plan", ["pull_request", "ref:refs/heads/main"]),
@@ -91,7 +98,7 @@ def test_roles_carry_only_their_own_policies(account_synth):
         f"ecommerce-ci-{env}-{doc}"
         for env in ("dev", "staging", "prod")
         for doc in ("deploy-read", "deploy-write", "deploy-platform", "plan-read")
-    }
+    } | {"ecommerce-ci-dev-test-read", "ecommerce-ci-dev-test-suite"}
     for role in roles.values():
         assert role["max_session_duration"] == 3600
         assert "inline_policy" not in role and "managed_policy_arns" not in role

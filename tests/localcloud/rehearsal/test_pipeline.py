@@ -1,0 +1,97 @@
+"""The rehearsal end to end (``python -m localcloud rehearse``): the pipeline passes as CI's own
+roles, and a grant taken out of them (``--without``) is named at the step that needs it, for each
+defect the rehearsal was built to catch (docs/delivery.md). Slow (each run deploys dev on an
+emulator of its own): selected with ``-m localcloud``, and run by CI. The defects' runs share one
+run per group of grants whose calls do not depend on each other.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from localcloud import PROJECT_ROOT
+
+pytestmark = pytest.mark.localcloud
+
+STEPS = [
+    "synth",
+    "bootstrap ecommerce-bootstrap, ecommerce-account",
+    "assume ecommerce-ci-dev-deploy (environment:dev)",
+    "assume ecommerce-ci-dev-plan (pull_request)",
+    "assume ecommerce-ci-dev-plan (ref:refs/heads/main)",
+    "assume ecommerce-ci-dev-test (environment:dev)",
+    "deploy dev",
+    "diff dev",
+    "drift dev",
+    "integration dev",
+    "destroy dev",
+]
+RUNS = {
+    # Tag on create of an event source mapping (issue 28's first defect).
+    "mapping tags": "lambda:TagResource@event-source-mapping",
+    # Reading a mapping's tags, at the refresh after its creation.
+    "mapping tag reads": "lambda:ListTags@event-source-mapping",
+    # The integration suite's own calls (issue 28's second defect).
+    "suite": "sqs:CreateQueue@it-tap,sqs:SendMessage@notifications,cognito-idp:ListUserPoolClients",
+}
+DEFECTS = [
+    ("mapping tags", "deploy dev", "lambda:TagResource", ":event-source-mapping:"),
+    ("mapping tag reads", "deploy dev", "lambda:ListTags", ":event-source-mapping:"),
+    ("suite", "integration dev", "sqs:CreateQueue", ":it-tap-"),
+    ("suite", "integration dev", "sqs:SendMessage", ":ecommerce-dev-notifications"),
+    ("suite", "integration dev", "cognito-idp:ListUserPoolClients", ":userpool/"),
+]
+
+
+def rehearse(work, *args: str) -> tuple[int, dict]:
+    done = subprocess.run(
+        [sys.executable, "-m", "localcloud", "rehearse", "--json", "--work-dir", str(work), *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=2400,
+        check=False,
+    )
+    assert done.stdout.strip(), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_the_pipeline_passes_as_cis_own_roles(tmp_path):
+    status, report = rehearse(tmp_path)
+    steps = report["steps"]
+    assert [s for s in steps if not s["ok"] or s["denied"]] == []
+    assert [s["name"] for s in steps] == STEPS
+    assert status == 0
+    assert steps[6]["role"] == "ecommerce-ci-dev-deploy"
+    assert {s["role"] for s in steps[7:9]} == {"ecommerce-ci-dev-plan"}
+    assert steps[9]["role"] == "ecommerce-ci-dev-test"
+    calls = (tmp_path / "calls.txt").read_text(encoding="utf-8")
+    assert "# deploy dev as ecommerce-ci-dev-deploy:" in calls
+    assert "allowed lambda:CreateEventSourceMapping" in calls
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Each group's rehearsal, run once when a test first asks for it."""
+    done: dict[str, tuple[int, dict]] = {}
+
+    def run(group: str) -> tuple[int, dict]:
+        if group not in done:
+            work = tmp_path_factory.mktemp(group.replace(" ", "-"))
+            done[group] = rehearse(work, "--without", RUNS[group])
+        return done[group]
+
+    return run
+
+
+@pytest.mark.parametrize(("group", "step", "action", "resource"), DEFECTS)
+def test_a_missing_grant_is_named_at_the_step_that_needs_it(runs, group, step, action, resource):
+    status, report = runs(group)
+    assert status == 1
+    failed = [s for s in report["steps"] if not s["ok"]]
+    assert failed[0]["name"] == step, failed
+    assert [d for d in failed[0]["denied"] if d["action"] == action and resource in d["resource"]]
