@@ -87,7 +87,7 @@ bad_seconds = (
 bad_region = st.sampled_from(["xx-nowhere-9", "US-EAST-1", "us-east-1 ", "us-east", "mars-1"]) | (
     odd_text
 )
-"""Never a region the stacks know (stacks/base/config.py's REGION_ZONE_IDS)."""
+"""Never a region the stacks know (stacks/base/zones.py's REGION_ZONE_IDS)."""
 bad_host = st.sampled_from(["", "256.1.1.1", "127.0.0", "::1::", "example com", "ÿ"]) | (
     odd_text.filter(lambda s: s != "localhost" and not s.replace(".", "").isdigit())
 )

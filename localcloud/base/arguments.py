@@ -18,8 +18,9 @@ import subprocess
 from pathlib import Path
 
 from localcloud import PROJECT_ROOT
-from stacks.base.config import REGION_ZONE_IDS, load_all
+from stacks.base.config import load_all
 from stacks.base.delivery_config import ACCOUNT_STACK, BOOTSTRAP_STACK
+from stacks.base.zones import REGION_ZONE_IDS
 
 MAX_COUNT = 1_000_000
 """The largest count a tool takes (cycles, runs, requests): more is a typo, not a plan."""
@@ -74,10 +75,10 @@ def seconds(text: str) -> float:
 
 
 def region(text: str) -> str:
-    """A region of the stacks' table (``stacks.base.config.REGION_ZONE_IDS``)."""
+    """A region of the stacks' table (``stacks.base.zones.REGION_ZONE_IDS``)."""
     if text not in REGION_ZONE_IDS:
         raise Invalid(
-            f"must be a region the stacks know (REGION_ZONE_IDS in stacks/base/config.py: "
+            f"must be a region the stacks know (REGION_ZONE_IDS in stacks/base/zones.py: "
             f"{', '.join(sorted(REGION_ZONE_IDS))}) (got {_shown(text)})"
         )
     return text

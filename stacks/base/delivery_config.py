@@ -26,14 +26,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from stacks.base.config import (
-    _BUCKET,
-    _REGION,
     PROJECT,
     ConfigError,
     EnvironmentConfig,
     StateBackend,
     load,
 )
+from stacks.base.config_checks import _BUCKET, _REGION
 
 BOOTSTRAP_STACK = f"{PROJECT}-bootstrap"
 ACCOUNT_STACK = f"{PROJECT}-account"

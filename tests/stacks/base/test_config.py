@@ -8,19 +8,17 @@ import pytest
 from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
 
 from stacks.base.config import (
-    CONSTRAINED_ZONE_IDS,
     ENVIRONMENTS,
     POWERTOOLS_LAYER,
-    REGION_ZONE_IDS,
     AutoScaling,
     Capacity,
     ConfigError,
     StateBackend,
     UserPool,
-    allowed_zone_ids,
     load,
     load_all,
 )
+from stacks.base.zones import CONSTRAINED_ZONE_IDS, REGION_ZONE_IDS, allowed_zone_ids
 
 
 @pytest.mark.parametrize(
