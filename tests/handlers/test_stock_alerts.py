@@ -6,6 +6,7 @@ import publisher
 import stock_alerts
 from bus import sqs_event
 from conftest import LambdaContext
+from store.runtime import sdk
 
 from tests.events import customer
 
@@ -58,7 +59,7 @@ def test_a_hostile_name_is_told_whole_under_a_subject_sns_accepts(api, bus, monk
     name = "Pen\r\nBcc: x@example.com\x00\x1b\u2028é" + "z" * 173
     assert len(name) == 200
     event = low_stock_event(api, bus, name)
-    client = stock_alerts._client()  # pylint: disable=protected-access
+    client = sdk.client("sns")
     subjects = []
     publish = client.publish
 
