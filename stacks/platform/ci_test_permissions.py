@@ -12,6 +12,9 @@ the Terraform state, and does only what the suite does beyond reading:
 - taps the event bus with a queue of its own, ``it-tap-*`` (a rule on the bus that sends to it),
   outside the environment's names so that no deploy can manage it;
 - sends a poison message to the notifications queue and reads it back from its dead-letter queue;
+- makes the notifications queue refuse the bus for a moment (its policy), to find a delivery
+  dead-lettered;
+- subscribes a queue of its own, ``it-alerts-*``, to the low-stock topic, and unsubscribes it;
 - finds the environment's queues by name (``GetQueueUrl``), to read their settings.
 
 The deploy role does none of this any more: a deploy needs none of it.
@@ -26,6 +29,8 @@ NOTIFICATIONS = "notifications"
 """The queue the suite feeds a poison message to (``stacks/store/events.py`` names it)."""
 TAP_QUEUES = "it-tap-*"
 """The suite's own queues, one per test that taps the bus (``tests/integration``)."""
+ALERT_QUEUES = "it-alerts-*"
+"""The suite's own queues subscribed to the low-stock topic (``tests/integration``)."""
 PEOPLE = ["cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword",
           "cognito-idp:AdminAddUserToGroup", "cognito-idp:AdminInitiateAuth",
           "cognito-idp:AdminDeleteUser", "cognito-idp:ListUserPoolClients"]  # fmt: skip
@@ -43,6 +48,8 @@ def suite_statements(scope: CiScope) -> list[dict]:
     queues = [
         scope.arn("sqs", f"{p}-{NOTIFICATIONS}"),
         scope.arn("sqs", f"{p}-{NOTIFICATIONS}-dlq"),
+        # Where the bus dead-letters: the suite finds a refused delivery there.
+        scope.arn("sqs", f"{p}-events-dlq"),
     ]
     return [
         statement(
@@ -61,7 +68,23 @@ def suite_statements(scope: CiScope) -> list[dict]:
             ],
             Sid="IntegrationSuiteReadsTheMailSent",
         ),
-        statement(TAP, scope.arn("sqs", TAP_QUEUES), Sid="IntegrationSuiteTapsTheBus"),
+        statement(
+            TAP,
+            [scope.arn("sqs", TAP_QUEUES), scope.arn("sqs", ALERT_QUEUES)],
+            Sid="IntegrationSuiteTapsTheBus",
+        ),
+        statement(
+            "sns:Subscribe", scope.arn("sns", f"{p}-low-stock"), Sid="IntegrationSuiteTapsTheTopic"
+        ),
+        # Unsubscribe names a subscription, not a topic: in the region only.
+        statement(
+            "sns:Unsubscribe", "*", Sid="IntegrationSuiteUntapsTheTopic", Condition=scope.in_region
+        ),
+        statement(
+            "sqs:SetQueueAttributes",
+            scope.arn("sqs", f"{p}-{NOTIFICATIONS}"),
+            Sid="IntegrationSuiteRefusesADelivery",
+        ),
         statement(
             TAP_RULE,
             scope.arn("events", f"rule/{p}-*/{TAP_QUEUES}"),

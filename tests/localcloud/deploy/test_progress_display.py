@@ -19,8 +19,8 @@ from rich.console import Console
 from localcloud import PROJECT_ROOT
 from localcloud.deploy.progress import Progress, Snapshot
 from localcloud.deploy.progress_display import PlainPace, ProgressDisplay, describe, live_lines
-from tests.localcloud.runner.test_lifecycle import failed_start, runner_env, start
-from tests.localcloud.runner.test_lifecycle import project as project  # noqa: PLC0414  # the fixture
+from tests.localcloud.runner.conftest import project as project  # noqa: PLC0414  # the fixture
+from tests.localcloud.runner.stand_in import failed_start, runner_env, start
 
 WIDTH, HEIGHT = 120, 50
 RAW_PLAN = ("will be created", "+ resource", "known after apply", "Plan: ", "Creating...")
@@ -130,7 +130,7 @@ def test_a_failed_deploy_shows_terraforms_output_in_full(project, tmp_path):
 def test_in_a_pipe_the_progress_is_plain_lines(project, tmp_path):
     release = tmp_path / "release"
     env = runner_env(tmp_path, FAKE_PLAN="20", FAKE_RELEASE=str(release))
-    process = start(project, env)
+    process = start(project, env, "--destroy")  # its teardown shows the destroy's progress
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True)
     reader.start()
@@ -220,7 +220,7 @@ def screen(tmp_path):
 
 def test_a_start_in_a_terminal_fits_on_one_screen(project, tmp_path, screen):
     release = tmp_path / "release"
-    command = "./scripts/up.sh --project-dir ~/project --port 0"
+    command = "./scripts/up.sh --project-dir ~/project --port 0 --destroy"
     screen.tmux("send-keys", f"export FAKE_PLAN=20 FAKE_RELEASE={release}", "Enter")
     screen.tmux("send-keys", "clear", "Enter")
     screen.wait_for(r"^\$ ?$")

@@ -16,17 +16,15 @@ from pathlib import Path
 import requests
 
 from localcloud.base.processes import process_alive
-from tests.localcloud.runner.test_lifecycle import (  # noqa: F401  (project: a fixture)
-    WATCHED_APP,
-    OutputLines,
+from tests.localcloud.runner.conftest import project  # noqa: F401  (a fixture)
+from tests.localcloud.runner.stand_in import (
     assert_nothing_left,
     assert_one_sentence,
     localcloud,
-    project,
     runner_env,
-    save,
     start,
 )
+from tests.localcloud.runner.test_watch import WATCHED_APP, OutputLines, save
 
 CHECKED = "warm start checked: terraform plan finds nothing to change"
 

@@ -6,11 +6,8 @@ import subprocess
 import sys
 
 from localcloud import PROJECT_ROOT
-from tests.localcloud.runner.test_lifecycle import (  # noqa: F401  (project: a fixture)
-    assert_nothing_left,
-    project,
-    runner_env,
-)
+from tests.localcloud.runner.conftest import project  # noqa: F401  (a fixture)
+from tests.localcloud.runner.stand_in import assert_nothing_left, runner_env
 
 
 def test_a_failing_cycle_is_reported_and_cleaned_up(project, tmp_path):  # noqa: F811
