@@ -22,11 +22,15 @@ def test_each_job_is_named_as_githubs_sub_claim_names_it():
 @pytest.fixture(scope="module")
 def role(emulator):
     iam = aws.session(REGION).client("iam", endpoint_url=emulator.url)
-    iam.create_open_id_connect_provider(
-        Url="https://token.actions.githubusercontent.com",
-        ClientIDList=["sts.amazonaws.com"],
-        ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"],
-    )
+    # The session's emulator is shared: another module may have made GitHub's provider already.
+    providers = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    made = PROVIDER not in [p["Arn"] for p in providers]
+    if made:
+        iam.create_open_id_connect_provider(
+            Url="https://token.actions.githubusercontent.com",
+            ClientIDList=["sts.amazonaws.com"],
+            ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"],
+        )
     trust = {
         "Version": "2012-10-17",
         "Statement": [
@@ -47,6 +51,8 @@ def role(emulator):
     iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
     yield f"arn:aws:iam::123456789012:role/{name}"
     iam.delete_role(RoleName=name)
+    if made:  # what this module made goes, for the next module that makes it
+        iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=PROVIDER)
 
 
 def test_the_trusted_job_gets_the_roles_session(emulator, role):
