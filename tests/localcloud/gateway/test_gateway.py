@@ -336,7 +336,17 @@ def test_warm_workers_are_reused(served):
     assert record["status"] == 200
     assert record["method"] == "GET"
     assert record["path"] == "/local/items/warm"
-    assert record["latencyMs"] >= 0
+
+
+def test_latency_covers_the_function_s_run(served):
+    # The function sleeps 250 ms (at least: a sleep never ends early), so the gateway's measure
+    # of the request is at least that; a latency taken before the invocation, or in seconds,
+    # would be below it. No upper bound: a slow machine only adds to it.
+    response = _get(served, "/items/sleep?s=0.25")
+    assert response.status_code == 200
+    record = _records_for(served, response.headers["x-amzn-RequestId"])[0]
+    assert record["function"] == "app"
+    assert record["latencyMs"] >= 250
 
 
 class _CountingCondition(threading.Condition):
