@@ -37,6 +37,13 @@ def add_region(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def tool_parser(usage: str) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The parser of a ``python -m localcloud`` tool that ``usage`` describes, and the action
+    its commands are added to (one is required; ``command`` names it)."""
+    parser = argparse.ArgumentParser(prog="python -m localcloud", description=usage)
+    return parser, parser.add_subparsers(dest="command", required=True)
+
+
 def running_options() -> argparse.ArgumentParser:
     """A parent parser of ``--project-dir`` and ``--ready-file``: the local cloud that runs in
     a project, for the commands that act on it from another shell."""

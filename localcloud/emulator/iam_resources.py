@@ -93,14 +93,22 @@ def _logs(call: Call) -> Pairs:
         yield call.action, "*"
 
 
-def _cognito(call: Call) -> Pairs:
-    params = call.params
-    if params.get("ResourceArn"):
-        yield call.action, params["ResourceArn"]
-    elif params.get("UserPoolId"):
-        yield call.action, call.scope.arn("cognito-idp", f"userpool/{params['UserPoolId']}")
-    else:
-        yield call.action, "*"
+def _one_resource(
+    resolve: Callable[[Call], str | None],
+    otherwise: Callable[[Call], str] = lambda call: "*",
+) -> Callable[[Call], Pairs]:
+    """The resolver of a service whose calls need one resource: the ARN its tagging calls name
+    (``ResourceArn``), else ``resolve``'s, else ``otherwise``'s (``*``: a List or a create)."""
+
+    def resolver(call: Call) -> Pairs:
+        yield call.action, call.params.get("ResourceArn") or resolve(call) or otherwise(call)
+
+    return resolver
+
+
+def _cognito_pool(call: Call) -> str | None:
+    pool = call.params.get("UserPoolId")
+    return call.scope.arn("cognito-idp", f"userpool/{pool}") if pool else None
 
 
 def event_bus(call: Call, name: str | None) -> str:
@@ -135,41 +143,29 @@ def _events(call: Call) -> Pairs:
         yield call.action, "*"
 
 
-def _scheduler(call: Call) -> Pairs:
+def _scheduler_resource(call: Call) -> str | None:
+    name = call.params.get("Name")
+    if name and call.action.endswith("ScheduleGroup"):
+        return call.scope.arn("scheduler", f"schedule-group/{name}")
+    if name and call.action.endswith("Schedule"):
+        group = call.params.get("GroupName") or "default"
+        return call.scope.arn("scheduler", f"schedule/{group}/{name}")
+    return None
+
+
+def _sns_topic(call: Call) -> str | None:
     params = call.params
-    if params.get("ResourceArn"):
-        yield call.action, params["ResourceArn"]
-    elif call.action.endswith("ScheduleGroup") and params.get("Name"):
-        yield call.action, call.scope.arn("scheduler", f"schedule-group/{params['Name']}")
-    elif call.action.endswith("Schedule") and params.get("Name"):
-        group = params.get("GroupName") or "default"
-        yield call.action, call.scope.arn("scheduler", f"schedule/{group}/{params['Name']}")
-    else:
-        yield call.action, "*"
+    if params.get("TopicArn"):
+        return params["TopicArn"]
+    if call.action == "CreateTopic" and params.get("Name"):
+        return call.scope.arn("sns", params["Name"])
+    return None
 
 
-def _sns(call: Call) -> Pairs:
-    params = call.params
-    if params.get("ResourceArn"):
-        yield call.action, params["ResourceArn"]
-    elif params.get("TopicArn"):
-        yield call.action, params["TopicArn"]
-    elif call.action == "CreateTopic" and params.get("Name"):
-        yield call.action, call.scope.arn("sns", params["Name"])
-    else:
-        yield call.action, "*"
-
-
-def _ses(call: Call) -> Pairs:
-    """SES v2's calls on an identity name it (``identity/<address or domain>``); a send keeps
-    moto_iam's (its sender's identity)."""
-    params = call.params
-    if params.get("ResourceArn"):
-        yield call.action, params["ResourceArn"]
-    elif params.get("EmailIdentity"):
-        yield call.action, call.scope.arn("ses", f"identity/{params['EmailIdentity']}")
-    else:
-        yield call.action, call.resource
+def _ses_identity(call: Call) -> str | None:
+    """SES v2's calls on an identity name it (``identity/<address or domain>``)."""
+    identity = call.params.get("EmailIdentity")
+    return call.scope.arn("ses", f"identity/{identity}") if identity else None
 
 
 def _resolved(call: Call) -> Pairs:
@@ -180,13 +176,14 @@ RESOLVERS: dict[str, Callable[[Call], Pairs]] = {
     "lambda": _lambda,
     "sqs": _sqs,
     "logs": _logs,
-    "cognito-idp": _cognito,
+    "cognito-idp": _one_resource(_cognito_pool),
     "events": _events,
-    "scheduler": _scheduler,
+    "scheduler": _one_resource(_scheduler_resource),
     "wafv2": wafv2,
     "apigateway": apigateway,
-    "sns": _sns,
-    "ses": _ses,
+    "sns": _one_resource(_sns_topic),
+    # A send keeps moto_iam's resource (its sender's identity).
+    "ses": _one_resource(_ses_identity, otherwise=lambda call: call.resource),
     "cloudwatch": cloudwatch,
     "dynamodb": dynamodb,
     "kms": kms,

@@ -47,17 +47,13 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
 
 def _add_other_shell(parser: argparse.ArgumentParser) -> None:
     """What another shell asks of a local cloud started in the background."""
-    action = parser.add_mutually_exclusive_group()
-    action.add_argument(
-        "--down",
-        action="store_true",
-        help="stop the local cloud running in this project, and wait",
-    )
-    action.add_argument(
-        "--wait",
-        action="store_true",
-        help="wait until a local cloud started in the background serves; "
-        "print its API URL (exit 1 if it failed)",
+    _one_of(
+        parser,
+        {
+            "--down": "stop the local cloud running in this project, and wait",
+            "--wait": "wait until a local cloud started in the background serves; "
+            "print its API URL (exit 1 if it failed)",
+        },
     )
     parser.add_argument(
         "--forget",
@@ -65,6 +61,13 @@ def _add_other_shell(parser: argparse.ArgumentParser) -> None:
         help="with --down: also remove the snapshot of the last deploy (.localcloud/warm/), "
         "so that the next start deploys cold",
     )
+
+
+def _one_of(parser: argparse.ArgumentParser, flags: dict[str, str]) -> None:
+    """Switches (``--name``: its help) of which a command line may give one at most."""
+    group = parser.add_mutually_exclusive_group()
+    for flag, text in flags.items():
+        group.add_argument(flag, action="store_true", help=text)
 
 
 def _add_what_and_where(parser: argparse.ArgumentParser) -> None:
@@ -99,16 +102,16 @@ def _add_what_and_where(parser: argparse.ArgumentParser) -> None:
 def _add_how(parser: argparse.ArgumentParser) -> None:
     """How the run goes."""
     command.add_prewarm(parser)
-    destroy = parser.add_mutually_exclusive_group()
-    destroy.add_argument(
-        "--destroy",
-        action="store_true",
-        help="at the teardown, `terraform destroy` the stack first and check that its state "
-        "is left empty (exit status 1 if not); with --down: ask the running one to. Without "
-        "it the teardown only stops: what was deployed goes with the emulator",
+    _one_of(
+        parser,
+        {
+            "--destroy": "at the teardown, `terraform destroy` the stack first and check that its "
+            "state is left empty (exit status 1 if not); with --down: ask the running one to. "
+            "Without it the teardown only stops: what was deployed goes with the emulator",
+            # The default since the teardown only stops; still accepted from older scripts.
+            "--no-destroy": argparse.SUPPRESS,
+        },
     )
-    # The default since the teardown only stops; still accepted from older scripts.
-    destroy.add_argument("--no-destroy", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--cold",
         action="store_true",
@@ -120,17 +123,14 @@ def _add_how(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="make saved changes live: handlers/ in place, stacks/ with an incremental deploy",
     )
-    shown = parser.add_mutually_exclusive_group()
-    shown.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no progress display for the deploy and destroy, only the runner's own lines",
-    )
-    shown.add_argument(
-        "--verbose",
-        action="store_true",
-        help="show cdktf's and Terraform's own lines too "
-        "(.localcloud/deploy.log and destroy.log keep them in any case)",
+    _one_of(
+        parser,
+        {
+            "--quiet": "no progress display for the deploy and destroy, "
+            "only the runner's own lines",
+            "--verbose": "show cdktf's and Terraform's own lines too "
+            "(.localcloud/deploy.log and destroy.log keep them in any case)",
+        },
     )
     parser.add_argument(
         "--timeout",

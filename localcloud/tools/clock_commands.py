@@ -26,8 +26,7 @@ USAGE = (
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Options of ``clock`` and ``clock advance``."""
     common = command.running_options()
-    parser = argparse.ArgumentParser(prog="python -m localcloud", description=USAGE)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser, commands = command.tool_parser(USAGE)
     clock = commands.add_parser("clock", parents=[common], help="the local cloud's clock")
     clock.add_argument("action", nargs="?", choices=["advance"], help="move the clock forward")
     clock.add_argument(

@@ -109,8 +109,7 @@ def target(text: str) -> tuple[str, str]:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Options of ``faults add``, ``faults list`` and ``faults clear``."""
     common = command.running_options()
-    parser = argparse.ArgumentParser(prog="python -m localcloud", description=USAGE)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser, commands = command.tool_parser(USAGE)
     faults = commands.add_parser("faults", help="inject AWS faults into the running local cloud")
     actions = faults.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", parents=[common], help="add a fault rule")

@@ -27,8 +27,7 @@ FIELDS = ("to", "subject", "body", "sentAt")
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Options of ``mail``."""
-    parser = argparse.ArgumentParser(prog="python -m localcloud", description=USAGE)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser, commands = command.tool_parser(USAGE)
     mail = commands.add_parser(
         "mail", parents=[command.running_options()], help="the mail SES kept"
     )

@@ -14,7 +14,7 @@ import argparse
 import shutil
 
 from localcloud import PROJECT_ROOT, WORK_DIR_NAME
-from localcloud.base import arguments
+from localcloud.base import arguments, command
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say, say_error
 from localcloud.rehearsal import report
@@ -32,8 +32,7 @@ DEFAULT_WORK = PROJECT_ROOT / WORK_DIR_NAME / "rehearsal"
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Options of ``rehearse``."""
-    parser = argparse.ArgumentParser(prog="python -m localcloud", description=USAGE)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser, commands = command.tool_parser(USAGE)
     rehearse = commands.add_parser("rehearse", help="the CI pipeline as CI's roles")
     rehearse.add_argument("--json", action="store_true", help="one JSON object, at the end")
     rehearse.add_argument(

@@ -48,8 +48,7 @@ USAGE = (
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Options of ``user add`` and ``token``."""
     common = command.running_options()
-    parser = argparse.ArgumentParser(prog="python -m localcloud", description=USAGE)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser, commands = command.tool_parser(USAGE)
     user = commands.add_parser("user", help="manage users of the local user pool")
     actions = user.add_subparsers(dest="action", required=True)
     add = actions.add_parser(

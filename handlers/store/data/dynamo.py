@@ -9,6 +9,7 @@ import os
 import random
 import time
 from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -16,6 +17,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from ..runtime import sdk
 from ..spec import table_schemas
 from ..spec.errors import ServiceUnavailable
+from . import pagination
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -82,6 +84,38 @@ def page(
         return [from_item(i) for i in items], {name: items[-1][name] for name in sorted(names)}
     # Fewer items than asked for can still mean more data when DynamoDB stopped at 1 MB.
     return [from_item(i) for i in items], response.get("LastEvaluatedKey")
+
+
+@dataclass(frozen=True)
+class NewestFirst:
+    """A Query of ``index`` of ``table``, newest first (the index sorts by creation), in pages;
+    ``query`` names it in its tokens, so a token of one query (or of another hash key) is refused
+    by another."""
+
+    table: str
+    spec: table_schemas.TableSpec
+    index: table_schemas.IndexSpec
+    query: str
+
+    def page(
+        self, value: str, limit: int, token: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The page after ``token`` of the items whose hash key is ``value``, and the next
+        page's token (None on the last page)."""
+        key = self.index.hash_key
+        context = {"query": self.query, key: value}
+        items, last = page(
+            "query",
+            self.table,
+            spec=self.spec,
+            index=self.index,
+            limit=limit,
+            start=pagination.decode(token, context),
+            KeyConditionExpression=f"{key} = :{key}",
+            ExpressionAttributeValues=values(**{key: value}),
+            ScanIndexForward=False,
+        )
+        return items, pagination.encode(last, context)
 
 
 class Cancelled(Exception):

@@ -20,11 +20,12 @@ from typing import Any
 
 from ..spec import settings, table_schemas
 from ..spec.errors import Conflict, NotFound, Unprocessable, detail
-from . import dynamo, pagination, products_table
+from . import dynamo, products_table
 
 TABLE = dynamo.table_name(settings.ORDERS_TABLE)
 SPEC = table_schemas.ORDERS
 BY_USER = table_schemas.ORDERS_BY_USER
+_BY_USER_PAGES = dynamo.NewestFirst(TABLE, SPEC, BY_USER, "orders-by-user")
 BY_STATUS = table_schemas.ORDERS_BY_STATUS
 # Orders the expirer reads per Query page.
 PENDING_PAGE = 100
@@ -44,19 +45,7 @@ def list_by_user(
     user_id: str, limit: int, token: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the user's orders, newest first (Query on userId-createdAt-index)."""
-    context = {"query": "orders-by-user", "userId": user_id}
-    items, last = dynamo.page(
-        "query",
-        TABLE,
-        spec=SPEC,
-        index=BY_USER,
-        limit=limit,
-        start=pagination.decode(token, context),
-        KeyConditionExpression="userId = :user",
-        ExpressionAttributeValues=dynamo.values(user=user_id),
-        ScanIndexForward=False,
-    )
-    return items, pagination.encode(last, context)
+    return _BY_USER_PAGES.page(user_id, limit, token)
 
 
 def place(order: dict[str, Any], products: dict[str, dict]) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ from . import dynamo, pagination
 TABLE = dynamo.table_name(settings.PRODUCTS_TABLE)
 SPEC = table_schemas.PRODUCTS
 BY_CATEGORY = table_schemas.PRODUCTS_BY_CATEGORY
+_BY_CATEGORY_PAGES = dynamo.NewestFirst(TABLE, SPEC, BY_CATEGORY, "products-by-category")
 DEFAULT_CURRENCY = "USD"
 # Attributes a client may change with PATCH, in a stable order for the update expression.
 MUTABLE = ("name", "description", "price", "category", "stock")
@@ -93,19 +94,7 @@ def list_by_category(
     category: str, limit: int, token: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of one category's products, newest first (Query on category-createdAt-index)."""
-    context = {"query": "products-by-category", "category": category}
-    items, last = dynamo.page(
-        "query",
-        TABLE,
-        spec=SPEC,
-        index=BY_CATEGORY,
-        limit=limit,
-        start=pagination.decode(token, context),
-        KeyConditionExpression="category = :category",
-        ExpressionAttributeValues=dynamo.values(category=category),
-        ScanIndexForward=False,
-    )
-    return items, pagination.encode(last, context)
+    return _BY_CATEGORY_PAGES.page(category, limit, token)
 
 
 def list_all(limit: int, token: str | None) -> tuple[list[dict[str, Any]], str | None]:
