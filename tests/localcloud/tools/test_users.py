@@ -120,14 +120,15 @@ def test_token_is_fresh_for_the_same_user(capsys, project):
             "`python -m localcloud user add nobody@cli.example`.",
         ),
         (
-            ("user", "add", "ann@cli.example"),
-            "The user ann@cli.example already exists in the local user pool; "
-            "`python -m localcloud token ann@cli.example` prints a token for them.",
+            ("user", "add", "dup@cli.example"),
+            "The user dup@cli.example already exists in the local user pool; "
+            "`python -m localcloud token dup@cli.example` prints a token for them.",
         ),
     ],
 )
 def test_refusals_are_one_sentence_and_change_nothing(capsys, project, pool_users, argv, message):
-    _run(capsys, "user", "add", "ann@cli.example", "--project-dir", str(project))  # may exist
+    # Its own user (may exist from the other case): ann is the first test's, in any order.
+    _run(capsys, "user", "add", "dup@cli.example", "--project-dir", str(project))
     before = pool_users()
     code, out, err = _run(capsys, *argv, "--project-dir", str(project))
     assert code == 1
