@@ -48,6 +48,12 @@ join() {  # join <name>: wait for a background job, show its output, fail if it 
   return "$status"
 }
 
+kill_tree() {  # kill_tree <pid>: a background job and everything it started, children first
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+
 # The local cloud's logs and teardown when anything fails (and the timings in any case).
 LOCALCLOUD_LOG=$LOGS/localcloud.log
 on_exit() {
@@ -57,7 +63,7 @@ on_exit() {
     tail -n 200 "$LOCALCLOUD_LOG" 2>/dev/null || true
     echo "=== emulator log"
     tail -n 100 .localcloud/emulator.log 2>/dev/null || true
-    for name in "${!BG_PID[@]}"; do kill "${BG_PID[$name]}" 2>/dev/null || true; done
+    for name in "${!BG_PID[@]}"; do kill_tree "${BG_PID[$name]}"; done
     [ -x .venv/bin/python ] && .venv/bin/python -m localcloud --down --timeout 300 || true
   fi
   report
@@ -106,8 +112,11 @@ export ECOMMERCE_LOCAL_CORS_ORIGINS="${ECOMMERCE_LOCAL_CORS_ORIGINS:-http://loca
 # The local cloud: the real cdktf deploy onto the emulator, in the background from here on.
 python -m localcloud --port 0 --prewarm >"$LOCALCLOUD_LOG" 2>&1 &
 
-# The pipeline rehearsed (python -m localcloud rehearse, on an emulator of its own) runs on demand
-# for now: `pytest tests/localcloud/rehearsal -q -m localcloud` (docs/delivery.md).
+# The pipeline rehearsed as CI's own roles (python -m localcloud rehearse, on an emulator of its
+# own; docs/delivery.md): the run that must pass, and beside it the run without the mapping's
+# tag grant that must fail at the deploy naming it. The other --without runs are on demand
+# (`pytest tests/localcloud/rehearsal -q -m localcloud`): each is another deploy of dev.
+background rehearsal pytest tests/localcloud/rehearsal -q -n 2 -m localcloud -k "passes or TagResource"
 
 lint() {
   ruff check .
@@ -212,3 +221,4 @@ phase chromium join chromium
 phase localcloud pytest tests/localcloud tests/scripts tests/bench -q -n 2 -m "not localcloud"
 phase plan-destroy-soak join plan-destroy-soak
 phase delivery join delivery
+phase rehearsal join rehearsal

@@ -15,8 +15,8 @@ first call, each step as the identity GitHub would have:
 6. ``destroy dev``: ``cdktf destroy`` as the deploy role.
 
 A step whose command fails ends the run (what follows needs it), but for the destroy, which
-follows any deploy; one that worked with calls denied fails too, but the run goes on, so that
-one run names every refusal. Each step's calls
+follows any deploy that worked; one that worked with calls denied fails too, but the run goes
+on, so that one run names every refusal. Each step's calls
 are the emulator's IAM log lines of its identity (``report``).
 """
 
@@ -96,7 +96,9 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
             for run_step in self._plan():
                 if not run_step():
                     break
-            # What was deployed is destroyed by its deploy role even when a later step failed.
+            # A deployed dev is destroyed by its deploy role even when a later step failed (one
+            # run names every refusal). Not after a failed deploy: main.yml stops there too, and
+            # what it left goes with this run's emulator.
             if self._deployed and not self.steps[-1].name.startswith("destroy"):
                 self.destroy()
         finally:
@@ -213,10 +215,10 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
     def deploy(self) -> bool:
         """main.yml's deploy of dev."""
         command = ["bash", "scripts/ci/deploy.sh", ENVIRONMENT]
-        self._deployed = True  # even a failed deploy may have left resources
-        return self._step(
+        self._deployed = self._step(
             f"deploy {ENVIRONMENT}", "deploy", lambda: self._run("deploy", "deploy", command)[:2]
         )
+        return self._deployed
 
     def diff(self) -> bool:
         """pull-request.yml's diff of dev: nothing to change."""
