@@ -8,10 +8,11 @@ that STS handed out (its role's inline and attached policies count); the signatu
 with the secret. What moto leaves out, this module adds:
 
 - **Principals.** A fresh emulator knows no credentials, so nothing could call it.
-  ``create_principals`` creates the account's administrator (``aws.ADMIN_CREDENTIALS``: the deploy, the tools, the
-  tests, ``.localcloud/env``) and the identity the local gateway takes when it plays the Lambda
-  service (``aws.LAMBDA_SERVICE_CREDENTIALS``: it may only assume roles), and the one its
-  triggers take when they play EventBridge Scheduler (``aws.SCHEDULER_SERVICE_CREDENTIALS``).
+  ``create_principals`` creates the account's administrator (``aws.ADMIN_CREDENTIALS``: the
+  deploy, the tools, the tests, ``.localcloud/env``) and the identity the local gateway takes
+  when it plays the Lambda service (``aws.LAMBDA_SERVICE_CREDENTIALS``: it may only assume
+  roles), and the one its triggers take when they play EventBridge Scheduler
+  (``aws.SCHEDULER_SERVICE_CREDENTIALS``).
 - **Service principals in trust policies.** A statement naming ``Service: lambda.amazonaws.com``
   admits the gateway's Lambda identity (and ``scheduler.amazonaws.com`` the scheduler's), and
   nobody else, as AWS admits only the service.
