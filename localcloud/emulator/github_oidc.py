@@ -210,4 +210,3 @@ def _answer(start_response, status: str, body: dict) -> list[bytes]:
         status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
     )
     return [data]
-

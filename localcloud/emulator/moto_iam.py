@@ -161,4 +161,3 @@ def create_principals(account_id: str = ACCOUNT_ID) -> None:
         key.access_key_id = credentials["AWS_ACCESS_KEY_ID"]
         key.secret_access_key = credentials["AWS_SECRET_ACCESS_KEY"]
         backend.access_keys[key.access_key_id] = key
-

@@ -68,4 +68,3 @@ def checked_as_sns(original):
         return original(self, message, arn, *args, **kwargs)
 
     return publish
-
