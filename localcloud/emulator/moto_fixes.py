@@ -66,6 +66,8 @@ class StatementIdConflict(LambdaClientError):
 
 
 def add_permission_once(original):
+    """moto's ``LambdaBackend.add_permission``: a statement id already there is a 409."""
+
     def add_permission(self, function_name, qualifier, raw):
         sid = json.loads(raw).get("StatementId")
         if sid is not None:
@@ -78,6 +80,8 @@ def add_permission_once(original):
 
 
 def create_resource_once(original):
+    """moto's ``APIGatewayBackend.create_resource``: a sibling's path is a 409."""
+
     def create_resource(self, function_id, parent_resource_id, path_part):
         if path_part:
             siblings = self.get_rest_api(function_id).resources.values()
@@ -93,6 +97,8 @@ def create_resource_once(original):
 
 
 def touching_last_modified(original):
+    """moto's update of a function: its LastModified moves."""
+
     def update(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
         self.last_modified = iso_8601_datetime_with_nanoseconds()
@@ -102,6 +108,8 @@ def touching_last_modified(original):
 
 
 def mapping_kept_only(original):
+    """moto's ``create_event_source_mapping``: the mapping kept, not run by moto."""
+
     def create_event_source_mapping(self, spec):
         mapping = original(self, spec)
         for owner in _mapped_sources(self):
@@ -121,6 +129,8 @@ def _mapped_sources(backend):
 
 
 def tagging_identity_arn(original):
+    """moto's ``create_email_identity``: the tags kept under the identity's ARN."""
+
     def create_email_identity(self, email_identity, tags, *args, **kwargs):
         result = original(self, email_identity, tags, *args, **kwargs)
         if tags:
@@ -132,6 +142,8 @@ def tagging_identity_arn(original):
 
 
 def compact_redrive_policy(original: property) -> property:
+    """moto's ``Queue.attributes``: the redrive policy compact, as SQS writes it."""
+
     def attributes(self):
         result = original.fget(self)
         if self.redrive_policy:
@@ -142,6 +154,8 @@ def compact_redrive_policy(original: property) -> property:
 
 
 def rollback_in_place(original):
+    """moto's ``transact_write_items``: a cancelled one leaves tables and streams."""
+
     def transact_write_items(self, transact_items):
         live = dict(self.tables)
         try:

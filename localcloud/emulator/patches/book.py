@@ -34,8 +34,12 @@ def _moto(target: str, why: str, make, **more) -> Patch:
 
 _AUTHENTICATED = "the service's refusal of a caller's credentials or signature is in its JSON shape"
 _SENDER = "SES judges a send against the sender's email identity (moto has no resource: '*')"
-_JSON_PROTOCOL = ("dynamodb.responses.DynamoHandler", "kms.responses.KmsResponse")
-_JSON_PROTOCOL += ("events.responses.EventsHandler", "sesv2.responses.SESV2Response")
+_JSON_PROTOCOL = (
+    "dynamodb.responses.DynamoHandler",
+    "kms.responses.KmsResponse",
+    "events.responses.EventsHandler",
+    "sesv2.responses.SESV2Response",
+)
 _SENDS = ("send_email", "send_raw_email", "send_templated_email")
 
 FIXES = (
@@ -208,11 +212,11 @@ def patch(target: str) -> Patch:
 
 def install() -> None:
     """Put every patch of the emulator in place (idempotent)."""
-    for patch in EMULATOR:
-        apply(patch)
+    for each in EMULATOR:
+        apply(each)
 
 
 def install_iam() -> None:
     """Only the IAM patches (a benchmark judging calls on in-process moto; idempotent)."""
-    for patch in IAM:
-        apply(patch)
+    for each in IAM:
+        apply(each)
