@@ -322,10 +322,11 @@ def _functions_role() -> dict[str, str]:
     from handlers.store.spec import manifest  # noqa: PLC0415
     from localcloud.base import aws as localcloud_aws  # noqa: PLC0415
     from localcloud.emulator import moto_iam  # noqa: PLC0415
+    from localcloud.emulator.patches import book  # noqa: PLC0415
     from stacks.base.iam import assume_role_policy  # noqa: PLC0415
     from stacks.store.functions import Functions  # noqa: PLC0415
 
-    moto_iam.install()
+    book.install_iam()
     moto_iam.create_principals()
     admin = localcloud_aws.session(HANDLER_ENV["AWS_REGION"])
     dynamodb, iam = admin.client("dynamodb"), admin.client("iam")

@@ -98,6 +98,9 @@ DYNAMIC_IMPORTS = {
     ("localcloud.lambdas.worker_main", "name"): "the modules a function preloads, by its name",
     ("localcloud.emulator.state", "backends.backend.__module__"): "a moto backend's own module",
     ("localcloud.emulator.state", "module"): "moto's backends module of each service it saves",
+    ("localcloud.emulator.patches.record", "'.'.join(parts[:end])"): (
+        "the module of a patched member of moto or botocore, named by the patch book's record"
+    ),
     ("bench.requests_bench", "name"): "the Lambda entry modules it invokes in process",
     ("bench.package_size", "package"): "an installed package whose size it reports",
 }

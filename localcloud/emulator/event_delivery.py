@@ -1,7 +1,6 @@
-"""EventBridge's delivery of a rule's events to its SQS targets, as AWS makes it. Installed in the
-emulator's process by ``localcloud.emulator.moto_server``; written for moto 5.2.5, whose
-``Rule.send_to_targets`` it wraps (tests/localcloud/emulator/test_event_delivery.py fails if that
-function changes shape).
+"""EventBridge's delivery of a rule's events to its SQS targets, as AWS makes it: the wrapper of
+moto 5.2.5's ``Rule.send_to_targets`` that the patch book (``localcloud.emulator.patches``) puts
+in place, and the deliveries it starts (``configure`` gives them the server's lock and faults).
 
 moto puts every matched event straight into the queue, whatever the queue's policy says, and
 never retries or dead-letters. Here, for each SQS target of a matching, enabled rule:
@@ -329,10 +328,12 @@ def _event_id(delivery: Delivery) -> str:
 
 
 DELIVERIES = Deliveries()
-"""The emulator's deliveries (``install`` gives it the server's lock and fault rules)."""
+"""The emulator's deliveries (``configure`` gives it the server's lock and fault rules)."""
 
 
-def _delivered_as_aws(original):
+def delivered_as_aws(original):
+    """moto's ``Rule.send_to_targets`` (``original``): its SQS targets go to ``DELIVERIES``."""
+
     def send_to_targets(self, original_event, transform_input=True):
         if self.state != "ENABLED":
             return None
@@ -360,13 +361,8 @@ def _delivered_as_aws(original):
     return send_to_targets
 
 
-def install(lock=None, faults=None, stream=None) -> None:
+def configure(lock=None, faults=None, stream=None) -> None:
     """Deliver through ``DELIVERIES`` (retries under ``lock``, faults from ``faults``)."""
     DELIVERIES.lock = lock or DELIVERIES.lock
     DELIVERIES.faults = faults
     DELIVERIES.stream = stream or DELIVERIES.stream
-    if not getattr(Rule.send_to_targets, "localcloud_checked", False):
-        wrapped = _delivered_as_aws(Rule.send_to_targets)
-        wrapped.localcloud_checked = True
-        wrapped.__wrapped__ = Rule.send_to_targets
-        Rule.send_to_targets = wrapped

@@ -35,7 +35,6 @@ from joserfc.jwk import RSAKey
 from moto.iam.exceptions import NotFoundException
 from moto.iam.models import iam_backends
 from moto.sts.exceptions import STSClientError
-from moto.sts.responses import TokenResponse
 from moto.utilities.utils import get_partition
 
 from localcloud.base import control_api
@@ -150,7 +149,9 @@ def trust_context(claims: dict[str, Any]) -> dict[str, Any]:
     return {f"{host}:{name}": claims[name] for name in CLAIMS if claims.get(name) is not None}
 
 
-def _judged(original: Callable) -> Callable:
+def judged(original: Callable) -> Callable:
+    """moto's ``TokenResponse.assume_role_with_web_identity`` (``original``), after AWS's checks."""
+
     def assume_role_with_web_identity(self):
         """moto 5.2.5's ``TokenResponse.assume_role_with_web_identity``, after AWS's checks."""
         claims = verified_claims(self._get_param("WebIdentityToken") or "")
@@ -170,8 +171,6 @@ def _judged(original: Callable) -> Callable:
             raise TokenRefused("AccessDenied", f"Not authorized to perform {action}")
         return original(self)
 
-    assume_role_with_web_identity.localcloud_checked = True
-    assume_role_with_web_identity.localcloud_original = original
     return assume_role_with_web_identity
 
 
@@ -211,10 +210,3 @@ def _answer(start_response, status: str, body: dict) -> list[bytes]:
         status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
     )
     return [data]
-
-
-def install() -> None:
-    """Judge AssumeRoleWithWebIdentity as STS does (idempotent)."""
-    current = TokenResponse.assume_role_with_web_identity
-    if not getattr(current, "localcloud_checked", False):
-        TokenResponse.assume_role_with_web_identity = _judged(current)

@@ -18,7 +18,8 @@ Lambda functions, SQS queues and DynamoDB tables, ``kms:ResourceAliases`` of KMS
 names the action and resource, in the shape of the service's protocol.
 """
 
-# This module replaces moto's access control's members: they are moto's own.
+# This module's replacements of moto's access control's members (the patch book puts them in
+# place) use moto's own members.
 # pylint: disable=protected-access
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 from moto import settings
-from moto.awslambda.models import EventSourceMapping, make_event_source_mapping_arn
+from moto.awslambda.models import make_event_source_mapping_arn
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import AccessDeniedError, JsonRESTError
 from moto.core.parse import PROTOCOL_PARSERS
@@ -248,7 +249,10 @@ def authenticate_and_authorize_action(self, iam_request_cls: type, resource: str
     request.check_action_permitted(resource)
 
 
-def _mapping_init(original):
+def mapping_init(original):
+    """moto's ``EventSourceMapping.__init__`` (``original``), giving the mapping the uuid that
+    its CreateEventSourceMapping was judged with (the ARN its policy named)."""
+
     def __init__(self, spec: dict[str, Any]) -> None:
         original(self, spec)
         chosen = getattr(_pending, "uuid", None)
@@ -257,25 +261,4 @@ def _mapping_init(original):
             self.uuid = chosen
             self.arn = make_event_source_mapping_arn(self.region, self.account_id, chosen)
 
-    __init__.localcloud_checked = True
-    __init__.localcloud_original = original
     return __init__
-
-
-def install(service_principals: dict[str, str]) -> None:
-    """Judge every checked call here (idempotent)."""
-    SERVICE_PRINCIPALS.update(service_principals)
-    for owner, name, replacement in (
-        (
-            ActionAuthenticatorMixin,
-            "_authenticate_and_authorize_action",
-            authenticate_and_authorize_action,
-        ),
-        (IAMRequestBase, "check_action_permitted", check_action_permitted),
-    ):
-        current = getattr(owner, name)
-        if current is not replacement:
-            replacement.localcloud_original = current
-            setattr(owner, name, replacement)
-    if not getattr(EventSourceMapping.__init__, "localcloud_checked", False):
-        EventSourceMapping.__init__ = _mapping_init(EventSourceMapping.__init__)

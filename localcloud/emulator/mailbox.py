@@ -18,28 +18,21 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from moto.ses.models import RawMessage, SESBackend, ses_backends
+from moto.ses.models import RawMessage, ses_backends
 
 from localcloud.emulator.clock import CLOCK, iso
 from localcloud.emulator.mail_client import PATH
 
 
-def _stamping(original):
+def stamping(original):
+    """moto's send (``original``), its kept message stamped with the local time."""
+
     def send(self, *args, **kwargs):
         message = original(self, *args, **kwargs)
         message.localcloud_sent_at = CLOCK.now()
         return message
 
-    send.localcloud_stamped = True
     return send
-
-
-def install() -> None:
-    """Stamp every message SES keeps with the local time (idempotent)."""
-    for name in ("send_email", "send_raw_email", "send_templated_email"):
-        current = getattr(SESBackend, name)
-        if not getattr(current, "localcloud_stamped", False):
-            setattr(SESBackend, name, _stamping(current))
 
 
 def _recipients(destinations) -> list[str]:

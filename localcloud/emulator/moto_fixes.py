@@ -1,5 +1,5 @@
-"""Where moto answers otherwise than AWS in ways the local cloud trips on; installed in the
-emulator's process by ``localcloud.emulator.moto_server``.
+"""Where moto answers otherwise than AWS in ways the local cloud trips on: the replacements that
+the patch book (``localcloud.emulator.patches``) puts in moto's classes.
 
 - **AWS's 409 where moto would store a second copy** of a create that repeats one already done.
   AWS refuses the copy; moto appended it, and the copy outlived the destroy (Terraform then waits
@@ -43,16 +43,13 @@ import json
 import os
 
 from moto.apigateway.exceptions import ConflictException
-from moto.apigateway.models import APIGatewayBackend
 from moto.awslambda import urls as lambda_urls
 from moto.awslambda.exceptions import LambdaClientError
-from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.responses import LambdaResponse
 from moto.core.utils import iso_8601_datetime_with_nanoseconds
-from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models import dynamodb_backends
 from moto.ses.utils import get_arn
-from moto.sesv2.models import SESV2Backend
-from moto.sqs.models import Queue, sqs_backends
+from moto.sqs.models import sqs_backends
 
 
 class StatementIdConflict(LambdaClientError):
@@ -68,7 +65,9 @@ class StatementIdConflict(LambdaClientError):
         )
 
 
-def _add_permission_once(original):
+def add_permission_once(original):
+    """moto's ``LambdaBackend.add_permission``: a statement id already there is a 409."""
+
     def add_permission(self, function_name, qualifier, raw):
         sid = json.loads(raw).get("StatementId")
         if sid is not None:
@@ -80,7 +79,9 @@ def _add_permission_once(original):
     return add_permission
 
 
-def _create_resource_once(original):
+def create_resource_once(original):
+    """moto's ``APIGatewayBackend.create_resource``: a sibling's path is a 409."""
+
     def create_resource(self, function_id, parent_resource_id, path_part):
         if path_part:
             siblings = self.get_rest_api(function_id).resources.values()
@@ -95,7 +96,9 @@ def _create_resource_once(original):
     return create_resource
 
 
-def _touching_last_modified(original):
+def touching_last_modified(original):
+    """moto's update of a function: its LastModified moves."""
+
     def update(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
         self.last_modified = iso_8601_datetime_with_nanoseconds()
@@ -104,7 +107,9 @@ def _touching_last_modified(original):
     return update
 
 
-def _mapping_kept_only(original):
+def mapping_kept_only(original):
+    """moto's ``create_event_source_mapping``: the mapping kept, not run by moto."""
+
     def create_event_source_mapping(self, spec):
         mapping = original(self, spec)
         for owner in _mapped_sources(self):
@@ -123,7 +128,9 @@ def _mapped_sources(backend):
     yield from dynamodb_backends[backend.account_id][backend.region_name].tables.values()
 
 
-def _tagging_identity_arn(original):
+def tagging_identity_arn(original):
+    """moto's ``create_email_identity``: the tags kept under the identity's ARN."""
+
     def create_email_identity(self, email_identity, tags, *args, **kwargs):
         result = original(self, email_identity, tags, *args, **kwargs)
         if tags:
@@ -134,21 +141,21 @@ def _tagging_identity_arn(original):
     return create_email_identity
 
 
-class _CheckedProperty(property):
-    """A property replaced by one of the fixes (a property object takes no new attribute)."""
+def compact_redrive_policy(original: property) -> property:
+    """moto's ``Queue.attributes``: the redrive policy compact, as SQS writes it."""
 
-
-def _compact_redrive_policy(original: property) -> property:
     def attributes(self):
         result = original.fget(self)
         if self.redrive_policy:
             result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
         return result
 
-    return _CheckedProperty(attributes)
+    return property(attributes)
 
 
-def _rollback_in_place(original):
+def rollback_in_place(original):
+    """moto's ``transact_write_items``: a cancelled one leaves tables and streams."""
+
     def transact_write_items(self, transact_items):
         live = dict(self.tables)
         try:
@@ -195,28 +202,7 @@ def get_account_settings(self):
     return 200, {}, json.dumps({"AccountLimit": limit, "AccountUsage": usage})
 
 
-def _answer_account_settings() -> None:
-    if not hasattr(LambdaResponse, "get_account_settings"):
-        LambdaResponse.get_account_settings = get_account_settings
+def answer_account_settings():
+    """Lambda's ``GetAccountSettings`` (moto has none), routed to its path."""
     lambda_urls.url_paths.setdefault(ACCOUNT_SETTINGS_PATH, LambdaResponse.dispatch)
-
-
-def install() -> None:
-    """Install every fix above into moto's classes (idempotent: installs once)."""
-    _answer_account_settings()
-    for owner, name, wrap in (
-        (LambdaBackend, "add_permission", _add_permission_once),
-        (APIGatewayBackend, "create_resource", _create_resource_once),
-        (LambdaFunction, "update_configuration", _touching_last_modified),
-        (LambdaFunction, "update_function_code", _touching_last_modified),
-        (LambdaBackend, "create_event_source_mapping", _mapping_kept_only),
-        (SESV2Backend, "create_email_identity", _tagging_identity_arn),
-        (Queue, "attributes", _compact_redrive_policy),
-        (DynamoDBBackend, "transact_write_items", _rollback_in_place),
-    ):
-        current = getattr(owner, name)
-        if not getattr(current, "localcloud_checked", False):
-            checked = wrap(current)
-            # a function or a _CheckedProperty: either takes the mark that installs once
-            checked.localcloud_checked = True  # pylint: disable=attribute-defined-outside-init
-            setattr(owner, name, checked)
+    return get_account_settings

@@ -7,11 +7,12 @@ The caller is an IAM user by its access key, or a role's session by the key and 
 that STS handed out (its role's inline and attached policies count); the signature is verified
 with the secret. What moto leaves out, this module adds:
 
-- **Principals.** A fresh emulator knows no credentials, so nothing could call it. ``install``
-  creates the account's administrator (``aws.ADMIN_CREDENTIALS``: the deploy, the tools, the
-  tests, ``.localcloud/env``) and the identity the local gateway takes when it plays the Lambda
-  service (``aws.LAMBDA_SERVICE_CREDENTIALS``: it may only assume roles), and the one its
-  triggers take when they play EventBridge Scheduler (``aws.SCHEDULER_SERVICE_CREDENTIALS``).
+- **Principals.** A fresh emulator knows no credentials, so nothing could call it.
+  ``create_principals`` creates the account's administrator (``aws.ADMIN_CREDENTIALS``: the
+  deploy, the tools, the tests, ``.localcloud/env``) and the identity the local gateway takes
+  when it plays the Lambda service (``aws.LAMBDA_SERVICE_CREDENTIALS``: it may only assume
+  roles), and the one its triggers take when they play EventBridge Scheduler
+  (``aws.SCHEDULER_SERVICE_CREDENTIALS``).
 - **Service principals in trust policies.** A statement naming ``Service: lambda.amazonaws.com``
   admits the gateway's Lambda identity (and ``scheduler.amazonaws.com`` the scheduler's), and
   nobody else, as AWS admits only the service.
@@ -24,6 +25,8 @@ with the secret. What moto leaves out, this module adds:
   credentials or signature are in that service's JSON shape (moto's are XML, which their clients
   cannot read).
 - **SES** names the resource of a send: the sender's email identity (v1 and v2).
+
+The replacements are put in moto's classes by the patch book (``localcloud.emulator.patches``).
 """
 
 # This module extends moto's access control where moto has no hooks: its members are moto's own.
@@ -34,13 +37,8 @@ import json
 from collections.abc import Callable
 
 from moto.core.exceptions import JsonRESTError
-from moto.dynamodb.responses import DynamoHandler
-from moto.events.responses import EventsHandler
-from moto.iam.access_control import IAMRequest, IAMRequestBase
+from moto.iam.access_control import IAMRequest
 from moto.iam.models import iam_backends
-from moto.kms.responses import KmsResponse
-from moto.ses.responses import EmailResponse
-from moto.sesv2.responses import SESV2Response
 from moto.utilities.utils import get_partition
 
 from localcloud.base import aws
@@ -110,7 +108,7 @@ def _arn(response, service: str, resource: str) -> str:
     return f"arn:{partition}:{service}:{response.region}:{response.current_account}:{resource}"
 
 
-def _sender_identity(response) -> str:
+def sender_identity(response) -> str:
     """The email identity SES checks a send against: the sender's address."""
     params = _params(response)
     sender = params.get("FromEmailAddress") or params.get("Source")
@@ -120,6 +118,12 @@ def _sender_identity(response) -> str:
     return _arn(response, "ses", f"identity/{address}")
 
 
+def json_authorization() -> Callable:
+    """moto's ``_authenticate_and_authorize_normal_action`` for a JSON-protocol service: its
+    refusals of the caller's credentials or signature in the service's JSON shape."""
+    return _authorized_by(_JsonRequest)
+
+
 def _authorized_by(request_class: type) -> Callable:
     def authorize(self, resource: str = "*") -> None:
         self._authenticate_and_authorize_action(request_class, resource)
@@ -127,20 +131,23 @@ def _authorized_by(request_class: type) -> Callable:
     return authorize
 
 
-def _bodiless_as_sent(original: Callable) -> Callable:
+def bodiless_as_sent(original: Callable) -> Callable:
+    """moto's ``IAMRequestBase._create_aws_request`` (``original``): a request without a body
+    is verified as one."""
+
     def create_aws_request(self):
         request = original(self)
         if not self._body and self._headers.get("Content-Length", "0") in ("", "0"):
             request.data = b""
         return request
 
-    create_aws_request.localcloud_checked = True
     return create_aws_request
 
 
 def create_principals(account_id: str = ACCOUNT_ID) -> None:
-    """The administrator and the Lambda service identity, with their fixed access keys
-    (idempotent)."""
+    """The administrator and the Lambda service identity, with their fixed access keys, and
+    the service principals they stand for in trust policies (idempotent)."""
+    iam_enforcement.SERVICE_PRINCIPALS.update(SERVICE_PRINCIPALS)
     backend = iam_backends[account_id][get_partition(aws.DEFAULT_REGION)]
     for name, credentials, grant in PRINCIPALS:
         if name in backend.users:
@@ -154,16 +161,3 @@ def create_principals(account_id: str = ACCOUNT_ID) -> None:
         key.access_key_id = credentials["AWS_ACCESS_KEY_ID"]
         key.secret_access_key = credentials["AWS_SECRET_ACCESS_KEY"]
         backend.access_keys[key.access_key_id] = key
-
-
-def install() -> None:
-    """Judge every call as AWS does, in moto's classes (idempotent)."""
-    iam_enforcement.install(SERVICE_PRINCIPALS)
-    for handler in (DynamoHandler, KmsResponse, EventsHandler):
-        handler._authenticate_and_authorize_normal_action = _authorized_by(_JsonRequest)
-    EmailResponse._determine_resource = _sender_identity
-    SESV2Response._determine_resource = _sender_identity
-    SESV2Response._authenticate_and_authorize_normal_action = _authorized_by(_JsonRequest)
-    current = IAMRequestBase._create_aws_request
-    if not getattr(current, "localcloud_checked", False):
-        IAMRequestBase._create_aws_request = _bodiless_as_sent(current)

@@ -1,7 +1,8 @@
 """moto's server, as the local cloud's AWS: ``python -m localcloud.emulator.moto_server -H HOST -p
 PORT``.
 
-What it adds to moto's own server application:
+What it adds to moto's own server application (what it changes in moto's classes, the patch
+book puts in place: ``localcloud.emulator.patches``):
 
 - **One request at a time.** AWS makes every DynamoDB request atomic, transactions above all: of
   two racing ``TransactWriteItems`` with the same condition, one fails. moto checks conditions
@@ -73,13 +74,11 @@ from localcloud.emulator import (
     fault_endpoint,
     github_oidc,
     mailbox,
-    moto_fixes,
     moto_iam,
-    moto_sns,
-    s3_bucket_policy,
     state,
 )
 from localcloud.emulator.clock import ClockEndpoint
+from localcloud.emulator.patches import book
 from localcloud.emulator.process import SAVE_STATE_PATH
 
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/")
@@ -324,19 +323,14 @@ class StateEndpoint:  # pylint: disable=too-few-public-methods
 
 def application(state_file=None):
     """moto's server application, wrapped as the module docstring says."""
-    moto_fixes.install()
-    moto_sns.install()
-    moto_iam.install()
-    s3_bucket_policy.install()
+    book.install()
     moto_iam.create_principals()
-    github_oidc.install()
-    mailbox.install()
     moto = DomainDispatcherApplication(create_backend_app)
     serialized = Serialized(StateEndpoint(SdkRetries(IdempotencyTokens(moto)), state_file))
     # Faults outside the lock: added latency delays only its own call.
     answered = fault_endpoint.Faults(serialized, functions=lambda_functions)
     # EventBridge's retries run between requests, under the same lock.
-    event_delivery.install(lock=serialized.lock, faults=answered.rules)
+    event_delivery.configure(lock=serialized.lock, faults=answered.rules)
     return github_oidc.TokenEndpoint(ClockEndpoint(mailbox.MailEndpoint(answered)))
 
 

@@ -1,6 +1,5 @@
-"""SNS's Publish on the emulator refuses what SNS refuses; installed in the emulator's process by
-``localcloud.emulator.moto_server``. Written for moto 5.2.5, whose ``SNSBackend.publish`` it wraps
-(tests/localcloud/emulator/test_moto_sns.py fails if that function changes shape).
+"""SNS's Publish on the emulator refuses what SNS refuses: the wrapper of moto 5.2.5's
+``SNSBackend.publish`` that the patch book (``localcloud.emulator.patches``) puts in place.
 
 moto 5.2.5 took any subject up to 100 characters (line breaks, control characters, non-ASCII
 included) and counted a message's characters, not its bytes. SNS's Publish reference says:
@@ -22,7 +21,6 @@ from __future__ import annotations
 import string
 
 from moto.sns.exceptions import SNSInvalidParameter
-from moto.sns.models import SNSBackend
 
 MAX_SUBJECT_CHARS = 99
 """Less than 100 characters."""
@@ -55,7 +53,9 @@ def message_bytes(message: str, attributes: dict | None) -> int:
     return size
 
 
-def _checked_as_sns(original):
+def checked_as_sns(original):
+    """moto's ``SNSBackend.publish`` (``original``), refusing first what SNS refuses."""
+
     def publish(self, message, arn, *args, **kwargs):
         subject = kwargs.get("subject", args[1] if len(args) > 1 else None)
         attributes = kwargs.get("message_attributes", args[2] if len(args) > 2 else None)
@@ -68,12 +68,3 @@ def _checked_as_sns(original):
         return original(self, message, arn, *args, **kwargs)
 
     return publish
-
-
-def install() -> None:
-    """Wrap moto's ``SNSBackend.publish`` (once)."""
-    if not getattr(SNSBackend.publish, "localcloud_checked", False):
-        wrapped = _checked_as_sns(SNSBackend.publish)
-        wrapped.localcloud_checked = True
-        wrapped.__wrapped__ = SNSBackend.publish
-        SNSBackend.publish = wrapped

@@ -13,12 +13,10 @@ statement's Principal is not matched, and the request's headers, so a condition 
 (``s3:x-amz-server-side-encryption``) is taken as its key being absent (docs/local-cloud.md).
 """
 
-# moto's bucket has no hook for this: its method is replaced.
-# pylint: disable=protected-access
+# moto's bucket has no hook for this: the patch book puts ``get_permission`` in its method's place.
 from __future__ import annotations
 
 from moto.iam.access_control import PermissionResult
-from moto.s3.models import FakeBucket
 
 from localcloud.emulator.policy_evaluation import Decision, evaluate
 
@@ -36,8 +34,3 @@ def get_permission(self, action: str, resource: str) -> PermissionResult:
     if self.policy is None:
         return PermissionResult.NEUTRAL
     return RESULTS[evaluate([self.policy.decode()], action, resource, TRANSPORT)]
-
-
-def install() -> None:
-    """Judge bucket policies here (idempotent)."""
-    FakeBucket.get_permission = get_permission

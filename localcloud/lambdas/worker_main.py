@@ -32,7 +32,9 @@ from the next invocation on, in every worker; the file's path comes from the fir
 
 import contextlib
 import decimal
+import functools
 import importlib
+import importlib.util
 import json
 import os
 import signal
@@ -156,24 +158,15 @@ def _strike(fault):
         time.sleep(3600)
 
 
-@contextlib.contextmanager
 def _armed(fault, armed, announce):
     """While the handler runs, its first AWS call strikes with ``fault`` (if any), and its calls
     that ``armed`` rules name are tagged, to strike when the emulator marks their answer (after
     ``announce``-ing the rule to the gateway)."""
     if fault is None and not armed:
-        yield
-        return
-    try:  # the botocore the handler imports (its package's or the runtime's: sys.path is set)
-        http = importlib.import_module("botocore.httpsession")
-        endpoint = importlib.import_module("botocore.endpoint")
-    except ImportError:  # no AWS call possible: the fault strikes as the handler returns
-        yield
-        return
-    send, request = http.URLLib3Session.send, endpoint.Endpoint.make_request
+        return contextlib.nullcontext(False)
     rules = {str(rule["id"]): rule for rule in armed}
 
-    def sent(session, prepared):
+    def sent(send, session, prepared):
         if fault is not None:
             _strike(fault)
         response = send(session, prepared)
@@ -183,19 +176,27 @@ def _armed(fault, armed, announce):
             _strike(rule["fault"])
         return response
 
-    def made(self, operation_model, request_dict):
+    def made(request, endpoint, operation_model, request_dict):
         call = f"{operation_model.service_model.service_name}:{operation_model.name}"
         ids = ",".join(key for key, rule in rules.items() if rule["at"] == call)
         if ids:  # before signing, as any header of the call
             headers = {**request_dict.get("headers", {}), TAG: ids}
             request_dict = {**request_dict, "headers": headers}
-        return request(self, operation_model, request_dict)
+        return request(endpoint, operation_model, request_dict)
 
-    http.URLLib3Session.send, endpoint.Endpoint.make_request = sent, made
-    try:
-        yield
-    finally:
-        http.URLLib3Session.send, endpoint.Endpoint.make_request = send, request
+    # no botocore (no AWS call possible): the fault strikes as the handler returns
+    return _patch_book().calls_watched(sent, made)
+
+
+@functools.cache
+def _patch_book():
+    """The patch book's page for botocore (``localcloud/emulator/patches/botocore_calls.py``),
+    loaded by its path: this file imports nothing of the project."""
+    path = Path(__file__).resolve().parents[1] / "emulator" / "patches" / "botocore_calls.py"
+    spec = importlib.util.spec_from_file_location("localcloud_botocore_calls", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main():

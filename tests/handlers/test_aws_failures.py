@@ -13,11 +13,12 @@ from decimal import Decimal
 
 import pytest
 from botocore.exceptions import ReadTimeoutError
-from moto.core.botocore_stubber import BotocoreStubber
 from store.data import dynamo
 
 from localcloud.emulator.fault_answers import error_answer
 from localcloud.emulator.fault_rule import Rule
+from localcloud.emulator.patches.book import STUBBER_REQUESTS
+from localcloud.emulator.patches.record import around
 from tests.events import customer
 from tests.handlers.conftest import TABLE_NAMES, table_items
 
@@ -26,15 +27,13 @@ class Injected:
     """Faults in front of moto: ``add(operation, error, times=n, table=)`` fails the next ``n``
     DynamoDB calls of ``operation`` (of ``table`` only, if given) before moto sees them."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self):
         self.faults: list[tuple[str, object, list[int], str | None]] = []
         self.sent: list[str] = []
-        real = BotocoreStubber.process_request
 
-        def process_request(stubber, request):
-            return self._answer(request) or real(stubber, request)
-
-        monkeypatch.setattr(BotocoreStubber, "process_request", process_request)
+    def process_request(self, real, stubber, request):
+        """In front of moto's ``BotocoreStubber.process_request`` (``real``)."""
+        return self._answer(request) or real(stubber, request)
 
     def add(self, operation: str, error, times: int = 1000, table: str | None = None) -> None:
         """``error``: an error code, or an exception to raise instead of answering."""
@@ -66,9 +65,11 @@ class Injected:
 
 
 @pytest.fixture(name="faults")
-def faults_fixture(aws, monkeypatch):  # pylint: disable=unused-argument
+def faults_fixture(aws):  # pylint: disable=unused-argument
     """Faults on the in-process AWS, for this test only."""
-    return Injected(monkeypatch)
+    injected = Injected()
+    with around(STUBBER_REQUESTS, injected.process_request):
+        yield injected
 
 
 @pytest.fixture(name="no_waits")

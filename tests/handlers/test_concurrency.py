@@ -18,26 +18,28 @@ from decimal import Decimal
 
 import orders
 import pytest
-from moto.core.botocore_stubber import BotocoreStubber
 from store.data import orders_table, products_table, users_table
 from store.domain import order_rules
 from store.runtime import clock
 from store.spec import errors
 
+from localcloud.emulator.patches.book import STUBBER_REQUESTS
+from localcloud.emulator.patches.record import around
+
 THREADS = 16
 
 
 @pytest.fixture(name="atomic_requests")
-def atomic_requests_fixture(monkeypatch):
+def atomic_requests_fixture():
     """Make every moto request atomic, as every DynamoDB request is."""
     lock = threading.Lock()
-    process = BotocoreStubber.process_request
 
-    def atomic(self, request):
+    def atomic(process, stubber, request):
         with lock:
-            return process(self, request)
+            return process(stubber, request)
 
-    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+    with around(STUBBER_REQUESTS, atomic):
+        yield
 
 
 def race(function, arguments):

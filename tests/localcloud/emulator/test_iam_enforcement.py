@@ -7,7 +7,6 @@ condition keys)."""
 from __future__ import annotations
 
 import hashlib
-import importlib
 import inspect
 import json
 import uuid
@@ -17,6 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localcloud.base import aws as localcloud_aws
+from localcloud.emulator.patches import record
 from stacks.base.iam import assume_role_policy, policy_document, statement
 from tests.localcloud.conftest import REGION, make_zip
 
@@ -262,10 +262,7 @@ PATCHED = {
 
 @pytest.mark.parametrize("name", sorted(PATCHED))
 def test_the_patched_moto_members_are_those_the_patches_were_written_for(name):
-    module_name, class_name, member = name.rsplit(".", 2)
-    owner = getattr(importlib.import_module(module_name), class_name)
-    original = getattr(owner, member)
-    original = getattr(original, "localcloud_original", original)
+    original = record.upstream(name)
     assert moto.__version__ == "5.2.5"
     digest = hashlib.sha256(inspect.getsource(original).encode()).hexdigest()[:16]
     assert digest == PATCHED[name], f"moto changed {name}: read it again before keeping the patch"

@@ -16,6 +16,7 @@ from moto.awslambda.responses import LambdaResponse
 from localcloud.base import aws as localcloud_aws
 from localcloud.emulator import moto_fixes
 from localcloud.emulator.moto_server import IdempotencyTokens, SdkRetries, Serialized
+from localcloud.emulator.patches import book, record
 from tests.localcloud.conftest import REGION, make_zip
 
 
@@ -594,7 +595,7 @@ def test_lambdas_account_settings_are_answered_with_the_quota_reservations_leave
 ):
     # moto 5.2.1 has no GetAccountSettings (a 404): moto_fixes answers it. The day moto has its
     # own, the fix steps aside and this says so.
-    moto_fixes.install()
+    record.apply(book.patch("moto.awslambda.responses.LambdaResponse.get_account_settings"))
     assert LambdaResponse.get_account_settings is moto_fixes.get_account_settings
     client = aws("lambda")
     client.put_function_concurrency(FunctionName=function_name, ReservedConcurrentExecutions=7)

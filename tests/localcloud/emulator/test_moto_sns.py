@@ -3,14 +3,12 @@ answers (InvalidParameter, 400), and publishes nothing then."""
 
 from __future__ import annotations
 
-import inspect
 import json
 import time
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
-from moto.sns.models import SNSBackend
 
 from localcloud.base import aws as localcloud_aws
 from tests.localcloud.conftest import REGION
@@ -92,20 +90,3 @@ def test_the_size_counts_bytes_and_attributes(topic):
     assert refused.value.response["Error"]["Message"] == "Invalid parameter: Message too long"
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert len(_drain(topic, 2.0)) == 1
-
-
-def test_the_wrapped_moto_function_keeps_its_shape():
-    # Written for moto 5.2.5: a change of SNSBackend.publish's signature means the wrapper in
-    # localcloud/emulator/moto_sns.py must be read again against the new moto.
-    original = getattr(SNSBackend.publish, "__wrapped__", SNSBackend.publish)
-    assert list(inspect.signature(original).parameters) == [
-        "self",
-        "message",
-        "arn",
-        "phone_number",
-        "subject",
-        "message_attributes",
-        "group_id",
-        "deduplication_id",
-        "message_structure",
-    ]

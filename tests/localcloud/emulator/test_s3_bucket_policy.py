@@ -6,7 +6,7 @@ import pytest
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
 
-from localcloud.emulator import s3_bucket_policy
+from localcloud.emulator.patches import book, record
 
 BUCKET = "arn:aws:s3:::acme-tf-state"
 # The state bucket's policy (stacks/platform/state_bucket.py), as AWS's documentation writes
@@ -64,12 +64,12 @@ def test_moto_alone_takes_the_https_condition_as_met():
     ],
 )
 def test_over_https_only_the_unconditional_denial_holds(action, resource, expected):
-    s3_bucket_policy.install()
+    record.apply(book.patch("moto.s3.models.FakeBucket.get_permission"))
     assert bucket().get_permission(action, resource) == expected
 
 
 def test_no_policy_says_nothing():
-    s3_bucket_policy.install()
+    record.apply(book.patch("moto.s3.models.FakeBucket.get_permission"))
     found = bucket()
     found.policy = None
     assert found.get_permission("s3:GetObject", f"{BUCKET}/k") == PermissionResult.NEUTRAL
