@@ -1,5 +1,6 @@
-"""The local cloud's processes: whether one runs, what runs below it, and stopping a process group
-(the emulator, cdktf with its Terraform, a function's worker) so that nothing is left behind."""
+"""The local cloud's processes: what a program answers when asked (its version), whether one
+runs, what runs below it, and stopping a process group (the emulator, cdktf with its Terraform, a
+function's worker) so that nothing is left behind."""
 
 from __future__ import annotations
 
@@ -21,6 +22,19 @@ def die_with_parent() -> None:  # pragma: no cover - runs in the child before ex
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+
+
+def printed(argv: list[str], *, timeout: float, env: dict[str, str] | None = None) -> str | None:
+    """What ``argv`` prints on its standard output when it runs and exits 0 within ``timeout``
+    seconds (``env``: its environment, by default this process's); None when it cannot start,
+    fails or takes longer (a missing program, a broken shim, one that hangs)."""
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=timeout, env=env, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
 
 
 def process_alive(pid: int) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from localcloud.base import aws
 from localcloud.base.errors import LocalCloudError
-from localcloud.base.processes import die_with_parent, stop_process_group
+from localcloud.base.processes import die_with_parent, printed, stop_process_group
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 BOX = "│╷╵┃"
@@ -64,12 +64,7 @@ def _node_major(env: dict[str, str]) -> str:
     node = shutil.which("node", path=env.get("PATH"))
     if not node:
         return ""
-    try:
-        version = subprocess.run(
-            [node, "--version"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
+    version = printed([node, "--version"], timeout=10) or ""
     return version.strip().lstrip("v").split(".")[0]
 
 

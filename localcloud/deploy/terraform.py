@@ -14,13 +14,13 @@ import json
 import platform
 import re
 import shutil
-import subprocess
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import shown
+from localcloud.base.processes import printed
 
 MIN_TERRAFORM = (1, 3, 0)
 """cdktf 0.21 and the hashicorp/aws 5.x provider need Terraform 1.3 or newer."""
@@ -38,17 +38,10 @@ def check_terraform(env: dict[str, str]) -> str:
             f"Terraform is not installed (no terraform on PATH); install Terraform {minimum} "
             "or newer, which CDK for Terraform needs."
         )
+    answer = printed([binary, "version", "-json"], timeout=60, env=env)
     try:
-        result = subprocess.run(
-            [binary, "version", "-json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-            check=False,
-        )
-        version = json.loads(result.stdout)["terraform_version"]
-    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
+        version = json.loads(answer or "")["terraform_version"]
+    except (ValueError, KeyError, TypeError):
         raise LocalCloudError(
             f"Could not tell the version of {binary}; install Terraform {minimum} or newer."
         ) from None

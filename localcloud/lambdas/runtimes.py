@@ -35,6 +35,7 @@ from importlib import metadata
 from pathlib import Path
 
 from localcloud import PROJECT_ROOT
+from localcloud.base.processes import printed
 
 RUNTIME_SDK = {"python3.12": "1.38.36"}
 """The boto3 and botocore release each supported runtime ships (see the module docstring)."""
@@ -106,17 +107,10 @@ def difference(runtime: str, root: Path = PROJECT_ROOT) -> str | None:
 
 def _reports(candidate: str, version: str) -> bool:
     """Whether ``candidate`` runs and is Python ``version`` (a pyenv shim may not be)."""
-    try:
-        found = subprocess.run(
-            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except OSError:
-        return False
-    return found.returncode == 0 and found.stdout.strip() == version
+    answer = printed(
+        [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], timeout=30
+    )
+    return answer is not None and answer.strip() == version
 
 
 def find_python(runtime: str, env=None) -> str | None:

@@ -16,7 +16,7 @@ import hashlib
 import time
 from collections.abc import Callable
 
-from localcloud.triggers.invoker import FAILURES
+from localcloud.triggers.batches import BatchPoller
 from localcloud.triggers.sources import Mapping
 
 MAX_RECEIVE = 10
@@ -76,8 +76,11 @@ def failed_items(result: object, batch: list[dict]) -> set[str] | None:
     return named
 
 
-class QueuePoller:
-    """Runs ``mapping`` (an SQS one) with ``invoker``; ``log``: a JSON-line writer."""
+class QueuePoller(BatchPoller):
+    """Runs ``mapping`` (an SQS one) with ``invoker``, reading the queue with ``sqs``; ``log``: a
+    JSON-line writer; ``pause(s)``: wait ``s`` seconds (False: stop waiting for the window)."""
+
+    ITEM = "message"
 
     def __init__(  # pylint: disable=too-many-arguments
         self,
@@ -89,16 +92,12 @@ class QueuePoller:
         log: Callable[[dict], None],
         pause: Callable[[float], bool] = lambda s: time.sleep(s) or True,
     ):
-        self.mapping = mapping
-        self.sqs = sqs
-        self.invoker = invoker
-        self.region = region
-        self.log = log
+        super().__init__(mapping, sqs, invoker, region=region, log=log)
         self.pause = pause
         self.url = queue_url(sqs, mapping.source_arn)
 
     def _receive(self, count: int) -> list[dict]:
-        return self.sqs.receive_message(
+        return self.client.receive_message(
             QueueUrl=self.url,
             MaxNumberOfMessages=min(count, MAX_RECEIVE),
             WaitTimeSeconds=0,  # the emulator serves one request at a time: never hold it
@@ -131,19 +130,16 @@ class QueuePoller:
         batch = [record(m, self.mapping.source_arn, self.region) for m in messages]
         started = time.monotonic()
         line = {"event": "batch", "function": self.mapping.function_name, "source": self.url}
-        try:
-            result = self.invoker.invoke(self.mapping.function_name, {"Records": batch})
-        except FAILURES as exc:
-            failed = {r["messageId"] for r in batch}
-            line["error"] = str(exc) or type(exc).__name__  # a timeout says nothing more
-        else:
-            failed = failed_items(result, batch) if self.mapping.report_item_failures else set()
-            if failed is None:
-                failed = {r["messageId"] for r in batch}
-                line["error"] = "batchItemFailures names a message not in the batch"
+        failed = self.outcome(
+            {"Records": batch},
+            line,
+            named=lambda result: failed_items(result, batch),
+            none=set(),
+            every={r["messageId"] for r in batch},
+        )
         done = [r for r in batch if r["messageId"] not in failed]
         for start in range(0, len(done), MAX_RECEIVE):
-            self.sqs.delete_message_batch(
+            self.client.delete_message_batch(
                 QueueUrl=self.url,
                 Entries=[
                     {"Id": str(i), "ReceiptHandle": r["receiptHandle"]}

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from localcloud.emulator.clock import iso
-from localcloud.triggers.invoker import FAILURES
+from localcloud.triggers.batches import BatchPoller
 from localcloud.triggers.queues import queue_url
 from localcloud.triggers.sources import Mapping
 
@@ -94,9 +94,11 @@ def batch_info(mapping: Mapping, batch: list[dict], attempts: int) -> dict:
     }
 
 
-class StreamPoller:  # pylint: disable=too-many-instance-attributes,too-few-public-methods
-    """Runs ``mapping`` (a DynamoDB stream one) with ``invoker``; ``offset_s()``: the local
-    clock's offset; ``log``: a JSON-line writer."""
+class StreamPoller(BatchPoller):  # pylint: disable=too-many-instance-attributes
+    """Runs ``mapping`` (a DynamoDB stream one) with ``invoker``, reading the stream with
+    ``streams``; ``offset_s()``: the local clock's offset; ``log``: a JSON-line writer."""
+
+    ITEM = "record"
 
     def __init__(  # pylint: disable=too-many-arguments
         self,
@@ -108,11 +110,7 @@ class StreamPoller:  # pylint: disable=too-many-instance-attributes,too-few-publ
         log: Callable[[dict], None],
         offset_s: Callable[[], float] = lambda: 0.0,
     ):
-        self.mapping = mapping
-        self.streams = streams
-        self.invoker = invoker
-        self.region = region
-        self.log = log
+        super().__init__(mapping, streams, invoker, region=region, log=log)
         self.offset_s = offset_s
         self.iterator: str | None = None
         self.shard_id = ""
@@ -125,16 +123,16 @@ class StreamPoller:  # pylint: disable=too-many-instance-attributes,too-few-publ
 
     def _read(self, count: int) -> list[dict]:
         if self.iterator is None:
-            shards = self.streams.describe_stream(StreamArn=self.mapping.source_arn)[
+            shards = self.client.describe_stream(StreamArn=self.mapping.source_arn)[
                 "StreamDescription"
             ]["Shards"]
             self.shard_id = shards[-1]["ShardId"]
-            self.iterator = self.streams.get_shard_iterator(
+            self.iterator = self.client.get_shard_iterator(
                 StreamArn=self.mapping.source_arn,
                 ShardId=self.shard_id,
                 ShardIteratorType=self.mapping.starting_position,
             )["ShardIterator"]
-        answer = self.streams.get_records(ShardIterator=self.iterator, Limit=count)
+        answer = self.client.get_records(ShardIterator=self.iterator, Limit=count)
         self.iterator = answer.get("NextShardIterator") or self.iterator
         offset = self.offset_s() if answer.get("Records") else 0.0
         return [
@@ -178,16 +176,9 @@ class StreamPoller:  # pylint: disable=too-many-instance-attributes,too-few-publ
         event = {
             "Records": [{k: v for k, v in r.items() if k != "localcloudShardId"} for r in batch]
         }
-        try:
-            result = self.invoker.invoke(self.mapping.function_name, event)
-        except FAILURES as exc:
-            line["error"] = str(exc) or type(exc).__name__  # a timeout says nothing more
-            failed_at = 0
-        else:
-            found = first_failed(result, batch) if self.mapping.report_item_failures else len(batch)
-            failed_at = 0 if found is None else found
-            if found is None:
-                line["error"] = "batchItemFailures names a record not in the batch"
+        failed_at = self.outcome(
+            event, line, named=lambda result: first_failed(result, batch), none=len(batch), every=0
+        )
         line.update(size=len(batch), failed=len(batch) - failed_at)
         line["ms"] = round((time.monotonic() - started) * 1000, 1)
         self.log(line)

@@ -85,32 +85,34 @@ class AccountStack(AwsStack):
         specs = []
         for access in config.ci:
             scope = self._scope(access)
-            subject = f"repo:{config.github_repository}:"
-            specs += [
-                CiRoleSpec(
-                    name=ci_role_name(access.environment, "deploy"),
-                    description=f"CI deploys {scope.prefix} from {config.github_repository}",
-                    subjects=tuple(subject + s for s in access.deploy_subjects),
-                    policies=deploy_policies(scope),
-                ),
-                CiRoleSpec(
-                    name=ci_role_name(access.environment, "plan"),
-                    description=f"CI reads {scope.prefix} (diff, drift) from "
-                    f"{config.github_repository}",
-                    subjects=tuple(subject + s for s in access.plan_subjects),
-                    policies=plan_policies(scope),
+            # Each role: its duty, what it does, who may assume it, what it may do.
+            roles = [
+                ("deploy", f"CI deploys {scope.prefix}", access.deploy_subjects, deploy_policies),
+                (
+                    "plan",
+                    f"CI reads {scope.prefix} (diff, drift)",
+                    access.plan_subjects,
+                    plan_policies,
                 ),
             ]
             if access.integration_tests:
-                specs.append(
-                    CiRoleSpec(
-                        name=ci_role_name(access.environment, "test"),
-                        description=f"CI's integration suite against {scope.prefix} from "
-                        f"{config.github_repository}",
-                        subjects=tuple(subject + s for s in access.deploy_subjects),
-                        policies=suite_policies(scope),
+                roles.append(
+                    (
+                        "test",
+                        f"CI's integration suite against {scope.prefix}",
+                        access.deploy_subjects,
+                        suite_policies,
                     )
                 )
+            specs += [
+                CiRoleSpec(
+                    name=ci_role_name(access.environment, duty),
+                    description=f"{does} from {config.github_repository}",
+                    subjects=tuple(f"repo:{config.github_repository}:{s}" for s in subjects),
+                    policies=policies(scope),
+                )
+                for duty, does, subjects, policies in roles
+            ]
         self.github = GitHubCi(
             self,
             "github",

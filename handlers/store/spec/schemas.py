@@ -97,18 +97,20 @@ def _object(title: str, properties: dict, required: tuple[str, ...] = (), **extr
     return schema
 
 
+# What a client says of a product when it creates one; the product as read has these and the
+# fields the server sets (its ID, when it was created and last changed).
+_PRODUCT_FIELDS = {
+    "name": _NAME,
+    "description": _DESCRIPTION,
+    "price": _MONEY,
+    "currency": _CURRENCY,
+    "category": _CATEGORY,
+    "stock": _STOCK,
+}
+
 BODIES: dict[str, dict] = {
     "ProductCreate": _object(
-        "ProductCreate",
-        {
-            "name": _NAME,
-            "description": _DESCRIPTION,
-            "price": _MONEY,
-            "currency": _CURRENCY,
-            "category": _CATEGORY,
-            "stock": _STOCK,
-        },
-        required=("name", "price", "category", "stock"),
+        "ProductCreate", dict(_PRODUCT_FIELDS), required=("name", "price", "category", "stock")
     ),
     "ProductUpdate": _object(
         "ProductUpdate",
@@ -166,17 +168,7 @@ def _response(title: str, properties: dict, required: tuple[str, ...]) -> dict:
 
 _PRODUCT = _response(
     "Product",
-    {
-        "productId": _ID,
-        "name": _NAME,
-        "description": _DESCRIPTION,
-        "price": _MONEY,
-        "currency": _CURRENCY,
-        "category": _CATEGORY,
-        "stock": _STOCK,
-        "createdAt": _TIMESTAMP,
-        "updatedAt": _TIMESTAMP,
-    },
+    {"productId": _ID, **_PRODUCT_FIELDS, "createdAt": _TIMESTAMP, "updatedAt": _TIMESTAMP},
     ("productId", "name", "price", "currency", "category", "stock", "createdAt", "updatedAt"),
 )
 _USER = _response(
