@@ -445,9 +445,8 @@ def test_a_redeploy_is_picked_up(served, emulator, hand_built_api):
     root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     resource = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="reloaded")["id"]
     integrate(apigw, api_id, resource, "GET", arn)
-    # Not with stageName: moto then replaces the shared stage, and its variables with it, which
-    # the proxy event's test, run after this one in some orders, reads.
-    apigw.create_deployment(restApiId=api_id)  # keeps the stage (and its variables)
+    # Not with stageName: moto would replace the shared stage and the variables others read.
+    apigw.create_deployment(restApiId=api_id)
     assert served.gateway.refresh() is True
     response = _get(served, "/reloaded")
     assert response.status_code == 200
