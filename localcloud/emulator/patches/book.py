@@ -8,8 +8,6 @@ the first request). The worker's patches of botocore are applied by the worker i
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from localcloud.emulator import (
     event_delivery,
     github_oidc,
@@ -186,21 +184,6 @@ STUBBER_REQUESTS = _moto(
     how="around",
 )
 """The tests' hook (``record.around``): in-process moto's every request."""
-_UNTESTED = {
-    "awslambda.models.LambdaBackend.add_permission": "needs a function in in-process moto",
-    "awslambda.models.LambdaFunction.update_configuration": "needs a function in in-process moto",
-    "awslambda.models.LambdaFunction.update_function_code": "needs a function in in-process moto",
-    "dynamodb.models.DynamoDBBackend.transact_write_items": "needs a table with a stream",
-    "iam.access_control.IAMRequestBase.check_action_permitted": "needs moto's auth switched on",
-    "iam.access_control.IAMRequestBase._create_aws_request": "needs a signed bodiless request",
-    **{f"{o}._authenticate_and_authorize_normal_action": "needs auth on" for o in _JSON_PROTOCOL},
-}
-"""Fixes without a test of upstream's defect yet (issue 30 left them): what such a test needs.
-Their fixed behaviour is tested through the emulator (tests/localcloud/emulator)."""
-EMULATOR = tuple(
-    replace(p, untested=f"not yet: {_UNTESTED[p.target[5:]]}") if p.target[5:] in _UNTESTED else p
-    for p in EMULATOR
-)
 BOOK = EMULATOR + WORKER + (STUBBER_REQUESTS,)
 """Every patch of moto's or botocore's internals in the project."""
 

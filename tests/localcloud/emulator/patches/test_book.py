@@ -6,18 +6,37 @@ from __future__ import annotations
 
 import ast
 import inspect
+import io
 import json
+import zipfile
 from importlib import metadata
 from pathlib import Path
 
 import boto3
 import moto
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.awslambda.models import lambda_backends
+from moto.core import set_initial_no_auth_action_count
+from moto.core.exceptions import AccessDeniedError, SignatureDoesNotMatchError
+from moto.dynamodb.exceptions import TransactionCanceledException
+from moto.dynamodb.models import dynamodb_backends
+from moto.iam.access_control import IAMRequest
 
 from localcloud.emulator.patches import book, record
 
 ROOT = Path(__file__).resolve().parents[4]
+JSON_PROTOCOL = {
+    "dynamodb.responses.DynamoHandler": ("dynamodb", "list_tables"),
+    "kms.responses.KmsResponse": ("kms", "list_keys"),
+    "events.responses.EventsHandler": ("events", "list_rules"),
+    "sesv2.responses.SESV2Response": ("sesv2", "list_email_identities"),
+}
+"""The JSON-protocol services whose refusals of a caller are fixed, and a call of each's."""
 # Hand-written from moto 5.2.5's and botocore's sources: the parameters each patch relies on.
 SHAPES = {
     "moto.awslambda.models.LambdaBackend.add_permission": "self function_name qualifier raw",
@@ -47,12 +66,7 @@ SHAPES = {
     "moto.awslambda.models.EventSourceMapping.__init__": "self spec",
     **{
         f"moto.{owner}._authenticate_and_authorize_normal_action": "self resource"
-        for owner in (
-            "dynamodb.responses.DynamoHandler",
-            "kms.responses.KmsResponse",
-            "events.responses.EventsHandler",
-            "sesv2.responses.SESV2Response",
-        )
+        for owner in JSON_PROTOCOL
     },
     "moto.ses.responses.EmailResponse._determine_resource": None,
     "moto.sesv2.responses.SESV2Response._determine_resource": None,
@@ -164,6 +178,125 @@ def _any_token_is_taken(_):
     return "AccessKeyId" in answer["Credentials"]
 
 
+def _function(name: str):
+    """A function named ``name`` in in-process moto; its backend."""
+    iam = boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("h.py", "def h(event, context):\n    return event\n")
+    boto3.client("lambda", region_name=REGION).create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="h.h",
+        Code={"ZipFile": code.getvalue()},
+    )
+    return lambda_backends[ACCOUNT][REGION]
+
+
+def _second_statement_of_one_id(add_permission):
+    backend = _function("book")
+    raw = json.dumps(
+        {"StatementId": "sns", "Action": "lambda:InvokeFunction", "Principal": "sns.amazonaws.com"}
+    )
+    add_permission(backend, "book", None, raw)
+    add_permission(backend, "book", None, raw)  # Lambda: ResourceConflictException
+    return [s["Sid"] for s in backend.get_function("book").policy.statements] == ["sns", "sns"]
+
+
+def _last_modified_kept(change: dict):
+    def defect(update):
+        function = _function("book").get_function("book")
+        created = function.last_modified
+        update(function, change)  # Lambda: LastModified is the time of the last update
+        return function.last_modified == created
+
+    return defect
+
+
+def _cancelled_write_streamed(transact_write_items):
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName="book",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    backend = dynamodb_backends[ACCOUNT][REGION]
+    shard = backend.get_table("book").stream_shard  # what a stream reader's iterator reads
+    put = {"TableName": "book", "Item": {"id": {"S": "written"}}}
+    check = {"TableName": "book", "Key": {"id": {"S": "absent"}}}
+    check["ConditionExpression"] = "attribute_exists(id)"
+    try:
+        transact_write_items(backend, [{"Put": put}, {"ConditionCheck": check}])
+    except TransactionCanceledException:
+        return len(shard.items) == 1  # DynamoDB: a cancelled transaction writes no record
+    return False
+
+
+def _access_key(user: str, *statements: dict) -> dict:
+    """A new IAM user's access key; its inline policy holds ``statements``."""
+    iam = boto3.client("iam", region_name=REGION)
+    iam.create_user(UserName=user)
+    policy = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    iam.put_user_policy(UserName=user, PolicyName="book", PolicyDocument=policy)
+    return iam.create_access_key(UserName=user)["AccessKey"]
+
+
+def _absent_condition_key_allows(check_action_permitted):
+    condition = {"StringLike": {"aws:PrincipalTag/team": "ops"}}  # the user has no tags
+    allow = {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*", "Condition": condition}
+    key = _access_key("book", allow)["AccessKeyId"]
+    scope = f"Credential={key}/20250101/{REGION}/dynamodb/aws4_request, SignedHeaders=host"
+    headers = {"Authorization": f"AWS4-HMAC-SHA256 {scope}, Signature=unchecked"}
+    request = IAMRequest(ACCOUNT, "POST", "/", {}, b"{}", headers, "GetItem")
+    try:  # IAM: a condition's key absent from the request: the condition is false, no allow
+        check_action_permitted(request, f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/book")
+    except AccessDeniedError:
+        return False
+    return True
+
+
+def _signed_get_refused(_):
+    key = _access_key("book", {"Effect": "Allow", "Action": "apigateway:GET", "Resource": "*"})
+    host, path = f"apigateway.{REGION}.amazonaws.com", "/restapis?limit=5"
+    sent = AWSRequest("GET", f"https://{host}{path}", headers={"Host": host})
+    credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+    SigV4Auth(credentials, "apigateway", REGION).add_auth(sent)  # as any SDK signs a GET
+    request = IAMRequest(
+        ACCOUNT, "GET", path, {"limit": ["5"]}, b"", dict(sent.headers), "GetRestApis"
+    )
+    with record.turned_off(
+        book.patch("moto.iam.access_control.IAMRequestBase._create_aws_request")
+    ):
+        try:
+            request.check_signature()  # AWS: the signature over the empty body matches
+        except SignatureDoesNotMatchError:
+            return True
+    return False
+
+
+def _refused_in_xml(owner: str, service: str, call: str):
+    @set_initial_no_auth_action_count(0)
+    def defect(_):
+        patch = book.patch(f"moto.{owner}._authenticate_and_authorize_normal_action")
+        unknown = {"aws_access_key_id": "AKIAUNKNOWN000000000", "aws_secret_access_key": "x"}
+        client = boto3.client(service, region_name=REGION, **unknown)
+        with record.turned_off(patch):
+            try:
+                getattr(client, call)()
+            except ClientError as refused:
+                error = refused.response["Error"]
+                # AWS: a JSON body whose code is UnrecognizedClientException (an unknown key)
+                return (
+                    error["Code"] != "UnrecognizedClientException" and "<?xml" in error["Message"]
+                )
+        return False
+
+    return defect
+
+
 UPSTREAM_DEFECTS = {
     "moto.sns.models.SNSBackend.publish": _sns_subject_with_a_line_break,
     "moto.sqs.models.Queue.attributes": _redrive_policy_with_spaces,
@@ -172,6 +305,20 @@ UPSTREAM_DEFECTS = {
     "moto.s3.models.FakeBucket.get_permission": _plain_http_denies_the_administrator,
     "moto.events.models.Rule.send_to_targets": _rule_sends_to_queues_unjudged,
     "moto.sts.responses.TokenResponse.assume_role_with_web_identity": _any_token_is_taken,
+    "moto.awslambda.models.LambdaBackend.add_permission": _second_statement_of_one_id,
+    "moto.awslambda.models.LambdaFunction.update_configuration": _last_modified_kept(
+        {"Timeout": 10}
+    ),
+    "moto.awslambda.models.LambdaFunction.update_function_code": _last_modified_kept(
+        {"ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="}  # an empty zip archive
+    ),
+    "moto.dynamodb.models.DynamoDBBackend.transact_write_items": _cancelled_write_streamed,
+    "moto.iam.access_control.IAMRequestBase.check_action_permitted": _absent_condition_key_allows,
+    "moto.iam.access_control.IAMRequestBase._create_aws_request": _signed_get_refused,
+    **{
+        f"moto.{owner}._authenticate_and_authorize_normal_action": _refused_in_xml(owner, *call)
+        for owner, call in JSON_PROTOCOL.items()
+    },
 }
 """A fix's target: what upstream's own member does that AWS does not (true: still so)."""
 
