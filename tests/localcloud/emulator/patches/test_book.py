@@ -84,11 +84,13 @@ SHAPES = {
 
 
 def test_every_patch_has_its_shape_written_down():
+    """Each record of the book has its expected parameters here."""
     assert sorted(p.target for p in book.BOOK) == sorted(SHAPES)
 
 
 @pytest.mark.parametrize("patch", book.BOOK, ids=lambda p: p.target)
 def test_the_patched_member_has_the_shape_the_patch_was_written_for(patch):
+    """Upstream's member takes the parameters the patch relies on (or is still missing)."""
     found = record.upstream(patch.target)
     if SHAPES[patch.target] is None:
         assert found is record.MISSING, f"upstream has {patch.target} now: drop the patch?"
@@ -98,6 +100,7 @@ def test_the_patched_member_has_the_shape_the_patch_was_written_for(patch):
 
 
 def test_the_installed_versions_are_those_the_book_names():
+    """moto and the runtime's botocore are the versions the book names."""
     assert book.MOTO == f"moto {moto.__version__}" == "moto 5.2.5"
     runtime = ROOT / ".venv-lambda-3.12" / "lib" / "python3.12" / "site-packages"
     found = [d.name for d in runtime.glob("botocore-*.dist-info")]
@@ -106,6 +109,7 @@ def test_the_installed_versions_are_those_the_book_names():
 
 
 def test_every_fix_says_how_it_is_tested_or_why_not():
+    """A fix has a test of upstream's defect, or its record says why not."""
     fixes = [p for p in book.BOOK if p.kind == "fix"]
     assert all(p.kind in ("fix", "hook") for p in book.BOOK)
     assert {p.target for p in fixes if not p.untested} <= set(UPSTREAM_DEFECTS) | _ADDED
@@ -325,6 +329,7 @@ UPSTREAM_DEFECTS = {
 
 @pytest.mark.parametrize("target", sorted(UPSTREAM_DEFECTS))
 def test_upstream_still_has_the_defect_the_fix_mends(target):
+    """Upstream's own member still does what AWS does not (fails the day it is fixed)."""
     with mock_aws():
         assert UPSTREAM_DEFECTS[target](record.upstream(target)), f"{target}: fixed upstream?"
 
@@ -393,6 +398,7 @@ def _patches_in(path: Path) -> list[int]:
 
 
 def test_no_patch_of_moto_or_botocore_lives_outside_the_book():
+    """No module but the book's sets a moto or botocore member."""
     sources = [p for part in SCANNED for p in (ROOT / part).rglob("*.py")]
     outside = [p for p in sources if BOOK_DIR not in p.parents]
     assert len(outside) > 100
@@ -400,6 +406,7 @@ def test_no_patch_of_moto_or_botocore_lives_outside_the_book():
 
 
 def test_the_scan_finds_a_patch_as_the_modules_made_them(tmp_path):
+    """The scan catches each way a module patched moto before the book."""
     # What the modules did before the book: each must be caught.
     source = tmp_path / "patching.py"
     source.write_text(
