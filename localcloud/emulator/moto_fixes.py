@@ -24,7 +24,7 @@ the patch book (``localcloud.emulator.patches``) puts in moto's classes.
   reached again, and the records of the transaction's writes made before the failing one stayed
   in those streams. Now the tables stay the same objects, their state taken back from the copies,
   and their streams lose the records of the cancelled writes.
-- **Lambda's GetAccountSettings is answered** (moto 5.2.1 has no route for it: a 404): the
+- **Lambda's GetAccountSettings is answered** (moto 5.2.5 has no route for it: a 404): the
   account's concurrency quota, AWS's default of 1,000 (or ``MOTO_LAMBDA_CONCURRENCY_QUOTA``, the
   quota moto enforces when set), and what the functions' reservations leave of it. CI's deploy
   asks for it first (``scripts/ci/concurrency.py``).

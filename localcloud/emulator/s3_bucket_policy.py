@@ -1,6 +1,6 @@
 """A bucket's policy judged as AWS judges it (``localcloud.emulator.policy_evaluation``).
 
-moto 5.2.1 judges a bucket policy by itself (``FakeBucket.get_permission``, before any identity
+moto 5.2.5 judges a bucket policy by itself (``FakeBucket.get_permission``, before any identity
 check) with its own evaluator, which takes a condition it cannot evaluate as met: the state
 bucket's ``DenyPlainHttp`` (``Bool aws:SecureTransport false``) then refused every object
 request, the administrator's included, and no deploy could keep its state in the bucket. Here
@@ -30,7 +30,7 @@ RESULTS = {
 
 
 def get_permission(self, action: str, resource: str) -> PermissionResult:
-    """moto 5.2.1's ``FakeBucket.get_permission``, judged as AWS judges a bucket policy."""
+    """moto 5.2.5's ``FakeBucket.get_permission``, judged as AWS judges a bucket policy."""
     if self.policy is None:
         return PermissionResult.NEUTRAL
     return RESULTS[evaluate([self.policy.decode()], action, resource, TRANSPORT)]

@@ -48,7 +48,7 @@ def bucket() -> FakeBucket:
 
 
 def test_moto_alone_takes_the_https_condition_as_met():
-    # moto 5.2.1's evaluator: the reason for the module. When moto judges conditions, this
+    # moto 5.2.5's evaluator: the reason for the module. When moto judges conditions, this
     # fails, and the module can go.
     decision = IAMPolicy(json.dumps(POLICY)).is_action_permitted("s3:GetObject", f"{BUCKET}/k")
     assert decision == PermissionResult.DENIED
