@@ -17,6 +17,7 @@ from localcloud.emulator import (
     moto_iam,
     moto_sns,
     s3_bucket_policy,
+    sqs_clock,
 )
 from localcloud.emulator.patches.record import Patch, apply
 
@@ -158,7 +159,17 @@ MAIL = tuple(
     )
     for send in _SENDS
 )
-EMULATOR = FIXES + IAM + MAIL
+SQS_CLOCK = tuple(
+    _moto(
+        f"sqs.models.{name}",
+        "SQS's times (visibility, delay, retention, timestamps) read the local clock",
+        make,
+        kind="hook",
+    )
+    for name, make in (("unix_time", sqs_clock.seconds), ("unix_time_millis", sqs_clock.millis))
+)
+"""moto's SQS on the local clock (``localcloud.emulator.sqs_clock``): the module's own names."""
+EMULATOR = FIXES + IAM + MAIL + SQS_CLOCK
 """The patches ``install`` puts in the emulator's process (and ``install_iam`` in a bench's)."""
 WORKER = tuple(
     Patch(

@@ -76,6 +76,8 @@ SHAPES = {
     "moto.ses.models.SESBackend.send_templated_email": (
         "self source template template_data destinations"
     ),
+    "moto.sqs.models.unix_time": "dt",
+    "moto.sqs.models.unix_time_millis": "dt",
     "botocore.httpsession.URLLib3Session.send": "self request",
     "botocore.endpoint.Endpoint.make_request": "self operation_model request_dict",
     "moto.core.botocore_stubber.BotocoreStubber.process_request": "self request",
