@@ -172,7 +172,7 @@ def test_a_message_no_consumer_can_handle_reaches_the_dlq_after_max_receive_coun
     receives, visibility = int(policy["maxReceiveCount"]), int(attributes["VisibilityTimeout"])
     # Each failed delivery waits out the visibility timeout before the next one: on AWS in real
     # time; locally the clock skips it once the delivery has taken the message (and failed).
-    within = receives * (30 if LOCAL else visibility + 30)
+    within = receives * (60 if LOCAL else visibility + 30)
     clock = ClockClient(os.environ["AWS_ENDPOINT_URL"]) if LOCAL else None
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
