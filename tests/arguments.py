@@ -416,6 +416,47 @@ def _kill_session(session: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+HEAVY = (
+    "boto3",
+    "botocore.session",
+    "botocore.config",
+    "moto",
+    "werkzeug",
+    "cdktf",
+    "localcloud.runner",
+    "localcloud.gateway.server",
+    "localcloud.emulator.moto_app",
+)
+"""What only the work needs, never a refusal: AWS's SDK and its sessions, the emulator, the web
+server, cdktf, the runner, the gateway's server."""
+
+_REFUSE = """
+import runpy, sys
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+except SystemExit as exit:
+    print(exit.code, *sorted(sys.modules))
+"""
+
+
+def heavy_after_refusal(module: str, argv: list[str], cwd: Path) -> tuple[int | None, list[str]]:
+    """(exit status, the ``HEAVY`` modules imported) of ``python -m module argv`` refusing
+    ``argv``, run in a child as the command runs (``runpy``, as ``-m`` does)."""
+    found = subprocess.run(
+        [sys.executable, "-c", _REFUSE, module, *argv],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        check=False,
+    )
+    status, *modules = found.stdout.split() or ["None"]
+    heavy = [m for m in modules if any(m == h or m.startswith(f"{h}.") for h in HEAVY)]
+    return (int(status) if status.isdigit() else None), heavy
+
+
 def check_refusals(tool: Tool, sandbox: Path, survey: list | None = None) -> None:
     """Run ``tool.examples`` generated wrong lists; each must be refused cleanly (``survey``:
     record every outcome and its problems there instead of failing)."""

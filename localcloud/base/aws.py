@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import boto3
+if TYPE_CHECKING:
+    import boto3
 
 ADMIN_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "LOCALCLOUDADMIN00000",
@@ -64,6 +66,11 @@ def session(
 ) -> boto3.session.Session:
     """A boto3 session with ``credentials`` (by default the administrator's) in ``region`` (give
     its clients the emulator's ``endpoint_url``)."""
+    # boto3 here, not at the top: every tool's parser reads this module (the default region), and
+    # a wrong command line is refused before boto3's half a second of imports.
+    # pylint: disable-next=import-outside-toplevel
+    import boto3.session  # noqa: PLC0415
+
     credentials = ADMIN_CREDENTIALS if credentials is None else credentials
     return boto3.session.Session(
         aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],

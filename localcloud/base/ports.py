@@ -5,8 +5,6 @@ from __future__ import annotations
 import errno
 import socket
 
-from werkzeug.serving import make_server
-
 from localcloud.base.errors import LocalCloudError
 
 
@@ -54,6 +52,11 @@ def wsgi_server(app, host: str, port: int, what: str, option: str, *, sock=None,
     taken one is a one-sentence error naming ``what`` and ``option``), or on ``sock``, a socket
     that ``listen`` gave earlier (it is closed: the server holds its own); call
     ``serve_forever``."""
+    # werkzeug here, not at the top: the tools' parsers read this module (a port's check), and a
+    # wrong command line is refused before werkzeug's imports, which only a server needs.
+    # pylint: disable-next=import-outside-toplevel
+    from werkzeug.serving import make_server  # noqa: PLC0415
+
     sock = sock or listen(host, port, what, option)
     try:
         server = make_server(

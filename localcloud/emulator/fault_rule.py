@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import botocore.session
 from botocore.exceptions import UnknownServiceError
+
+if TYPE_CHECKING:
+    import botocore.session
 
 LAMBDA = "lambda"
 FUNCTION_FAULTS = ("crash", "hang")
@@ -50,6 +52,12 @@ class RuleError(ValueError):
 
 @cache
 def _models() -> botocore.session.Session:
+    # botocore's session here, not at the top: ``python -m localcloud`` reads this module to
+    # dispatch its commands, and refuses a wrong command line before the session's imports
+    # (a rule's check needs them, when one is given).
+    # pylint: disable-next=import-outside-toplevel
+    import botocore.session  # noqa: PLC0415
+
     return botocore.session.get_session()
 
 

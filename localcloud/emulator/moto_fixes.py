@@ -30,11 +30,11 @@ the patch book (``localcloud.emulator.patches``) puts in moto's classes.
   asks for it first (``scripts/ci/concurrency.py``).
 
 Checked with every create the stack's deploy makes, twice in a row (tests/localcloud/
-test_moto_server.py): the others either refuse the copy already (IAM roles, tables, log groups,
-functions, subnets, security groups and their rules, routes, aliases, web ACLs, stages), store one
-thing under one key (policy attachments, role policies, route table associations, methods,
+emulator/test_moto_app.py): the others either refuse the copy already (IAM roles, tables, log
+groups, functions, subnets, security groups and their rules, routes, aliases, web ACLs, stages),
+store one thing under one key (policy attachments, role policies, route table associations, methods,
 integrations, gateway responses, alarms, topics), or are deduplicated by their idempotency token
-(``localcloud.emulator.moto_server.IdempotencyTokens``).
+(``localcloud.emulator.moto_app.IdempotencyTokens``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from localcloud import PROJECT_ROOT
 from localcloud.base import arguments, aws, command
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.run_files import RunFiles
-from localcloud.gateway.server import Gateway, start
 from localcloud.lambdas.function_pool import DEFAULT_CONCURRENCY_CAP
 
 
@@ -52,6 +51,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     """Serve until Ctrl-C or SIGTERM."""
     args = parse_args(argv)
+    # The gateway here, not at the top: a wrong command line is refused before its imports
+    # (the functions' pool, the authorizers, werkzeug), which only serving needs.
+    # pylint: disable-next=import-outside-toplevel
+    from localcloud.gateway.server import Gateway, start  # noqa: PLC0415
+
     gateway = None
     try:
         gateway = Gateway(

@@ -9,8 +9,6 @@ from localcloud import PROJECT_ROOT
 from localcloud.base import arguments, command
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say_error
-from localcloud.runner.control import down, wait_ready
-from localcloud.runner.lifecycle import Options, Runner
 from localcloud.tools import (
     clock_commands,
     fault_commands,
@@ -152,39 +150,46 @@ def main(argv=None) -> int:
             raise LocalCloudError(
                 "--forget goes with --down (python -m localcloud --down --forget)."
             )
-        if args.down:
-            return down(
-                root=args.project_dir,
-                timeout=args.timeout,
-                forget=args.forget,
-                destroy=args.destroy,
-            )
-        if args.wait:
-            return wait_ready(
-                root=args.project_dir, timeout=args.timeout, ready_file=args.ready_file
-            )
-        # SIGINT too: a runner started in the background by a script or a supervisor inherits
-        # it ignored, and Python then leaves it ignored, so Ctrl-C sent to its group did nothing.
-        command.interrupt_on("SIGINT", "SIGTERM", "SIGHUP")
-        runner = Runner(
-            Options(
-                stack=args.stack,
-                host=args.host,
-                port=args.port,
-                emulator_port=args.emulator_port,
-                region=args.region or "",
-                root=args.project_dir.resolve(),
-                ready_file=args.ready_file,
-                prewarm=args.prewarm,
-                destroy=args.destroy,
-                watch=args.watch,
-                cold=args.cold,
-                quiet=args.quiet,
-                verbose=args.verbose,
-            )
-        )
-        return runner.up()
+        return _run(args)
     except LocalCloudError as error:
         return say_error(error)
     except KeyboardInterrupt:
         return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Do what a command line that parsed asks: stop, wait for or start a local cloud."""
+    # The runner here, not at the top: a wrong command line is refused before its second of
+    # imports (the gateway, the emulator's clients, boto3), which only the work needs.
+    # pylint: disable-next=import-outside-toplevel
+    from localcloud.runner import control, lifecycle  # noqa: PLC0415
+
+    if args.down:
+        return control.down(
+            root=args.project_dir, timeout=args.timeout, forget=args.forget, destroy=args.destroy
+        )
+    if args.wait:
+        return control.wait_ready(
+            root=args.project_dir, timeout=args.timeout, ready_file=args.ready_file
+        )
+    # SIGINT too: a runner started in the background by a script or a supervisor inherits
+    # it ignored, and Python then leaves it ignored, so Ctrl-C sent to its group did nothing.
+    command.interrupt_on("SIGINT", "SIGTERM", "SIGHUP")
+    runner = lifecycle.Runner(
+        lifecycle.Options(
+            stack=args.stack,
+            host=args.host,
+            port=args.port,
+            emulator_port=args.emulator_port,
+            region=args.region or "",
+            root=args.project_dir.resolve(),
+            ready_file=args.ready_file,
+            prewarm=args.prewarm,
+            destroy=args.destroy,
+            watch=args.watch,
+            cold=args.cold,
+            quiet=args.quiet,
+            verbose=args.verbose,
+        )
+    )
+    return runner.up()

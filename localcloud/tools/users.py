@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handlers.store.spec.routes import ADMIN_GROUP
@@ -114,6 +113,11 @@ class LocalPool:
             )
         pool_id = outputs["UserPoolId"]
         session = aws.session(outputs.get("Region") or pool_id.split("_")[0])
+        # botocore's Config here, not at the top: ``python -m localcloud`` reads this module to
+        # dispatch its commands, and refuses a wrong command line before botocore's imports.
+        # pylint: disable-next=import-outside-toplevel
+        from botocore.config import Config  # noqa: PLC0415
+
         config = Config(retries={"max_attempts": 1}, connect_timeout=3, read_timeout=30)
         idp = session.client("cognito-idp", endpoint_url=emulator, config=config)
         return cls(pool_id, outputs["UserPoolClientId"], idp)

@@ -21,6 +21,7 @@ from tests.arguments import (
     bad_ref,
     bad_seconds,
     check_refusals,
+    heavy_after_refusal,
     odd_text,
     prepare_sandbox,
 )
@@ -118,3 +119,20 @@ def sandbox(tmp_path_factory):
 @pytest.mark.parametrize("name", tuple(tools(Path("/"))))
 def test_wrong_arguments_are_refused(name, sandbox):
     check_refusals(tools(sandbox)[name], sandbox)
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "bench.synth_bench",
+        "bench.handlers_bench",
+        "bench.requests_bench",
+        "bench.cost",
+        "bench.watch_bench",
+        "bench.localcloud_bench",
+    ],
+)
+def test_a_wrong_command_line_is_refused_before_the_heavy_imports(module, tmp_path):
+    """The parse comes first: boto3, moto, werkzeug, cdktf and the local cloud's runner are
+    imported only by the measurement a right command line asks for."""
+    assert heavy_after_refusal(module, ["--no-such-flag"], tmp_path) == (2, [])

@@ -1,7 +1,7 @@
 """The patch book's records: every member of moto's or botocore's that the project replaces,
 wraps or adds, with the version it was written for and why.
 
-``install`` puts the emulator's patches in place (``localcloud.emulator.moto_server``, once, before
+``install`` puts the emulator's patches in place (``localcloud.emulator.moto_app``, once, before
 the first request). The worker's patches of botocore are applied by the worker itself, through
 ``botocore_calls``; the tests' hooks through ``record.around``.
 """

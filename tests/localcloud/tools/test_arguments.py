@@ -29,6 +29,7 @@ from tests.arguments import (
     bad_seconds,
     bad_url,
     check_refusals,
+    heavy_after_refusal,
     prepare_sandbox,
     spare_port,
 )
@@ -323,3 +324,25 @@ def test_the_soak_refuses_what_it_sets_itself(given, capsys):
         soak.parse_args(given)
     assert refused.value.code == 2
     assert "the soak sets it itself" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("module", "argv"),
+    [
+        ("localcloud", ["--port", "99999"]),
+        ("localcloud", ["--down", "--timeout", "0"]),
+        ("localcloud", ["user", "add", "ann@example"]),
+        ("localcloud", ["faults", "add", "dynamodb:GetItem", "--share", "2"]),
+        ("localcloud", ["clock", "advance", "0m"]),
+        ("localcloud", ["mail", "--to", "ann"]),
+        ("localcloud", ["rehearse", "--without", "lambda:*"]),
+        ("localcloud.tools.soak", ["0"]),
+        ("localcloud.gateway", ["--endpoint-url", "ftp://x"]),
+        ("localcloud.tools.api_docs", ["--port", "x"]),
+        ("localcloud.emulator.moto_server", ["--port", "99999"]),
+    ],
+)
+def test_a_wrong_command_line_is_refused_before_the_heavy_imports(module, argv, tmp_path):
+    """The parse comes first: boto3, moto, werkzeug, the runner and the gateway's server are
+    imported only by the work a right command line asks for."""
+    assert heavy_after_refusal(module, argv, tmp_path) == (2, [])

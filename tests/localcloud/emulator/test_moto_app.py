@@ -15,7 +15,7 @@ from moto.awslambda.responses import LambdaResponse
 
 from localcloud.base import aws as localcloud_aws
 from localcloud.emulator import moto_fixes
-from localcloud.emulator.moto_server import IdempotencyTokens, SdkRetries, Serialized
+from localcloud.emulator.moto_app import IdempotencyTokens, SdkRetries, Serialized
 from localcloud.emulator.patches import book, record
 from tests.localcloud.conftest import REGION, make_zip
 
