@@ -1,7 +1,9 @@
 """Synthesize each environment's stack once for the whole unit suite."""
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,22 +14,37 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
-def _use_provider_mirror() -> None:
-    """Point Terraform at the machine's provider mirror, if it has one (CI has no registry).
+def _prepare_jsii() -> None:
+    """What jsii's Node process keeps from this one's environment, set before cdktf is first
+    imported: that import starts the process, which keeps the environment it started with.
 
-    Must happen before cdktf is imported: its Node process keeps the environment it started with,
-    and ``Testing.to_be_valid_terraform`` runs ``terraform init`` from there.
+    - Terraform pointed at the machine's provider mirror, if it has one (CI has no registry):
+      ``Testing.to_be_valid_terraform`` runs ``terraform init`` from there.
+    - A temporary folder of this session's own (TMPDIR, for that moment only): ``Testing.app()``
+      gives every synth an outdir (``cdktf.outdir.*``) in it and never removes one, so hundreds
+      piled up in /tmp. The folder goes when the session ends.
     """
+    folder = Path(tempfile.mkdtemp(prefix="ecommerce-tests-jsii-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     mirror = Path(os.environ.get("TF_PLUGIN_MIRROR", "/opt/tf-plugins"))
     if mirror.is_dir():
-        rc = Path(tempfile.mkdtemp(prefix="ecommerce-tf-")) / "terraformrc"
+        rc = folder / "terraformrc"
         rc.write_text(
             f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n'
         )
         os.environ["TF_CLI_CONFIG_FILE"] = str(rc)
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
+    try:
+        import cdktf  # noqa: F401, PLC0415  # pylint: disable=import-outside-toplevel,unused-import
+    finally:
+        if saved is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved
 
 
-_use_provider_mirror()
+_prepare_jsii()
 
 from cdktf import Testing  # noqa: E402  pylint: disable=wrong-import-position
 
