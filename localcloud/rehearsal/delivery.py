@@ -72,9 +72,10 @@ def read(s3, iam, apigateway, bucket: str, role: str) -> dict:
     }
 
 
-def suspend_versioning(s3, bucket: str) -> None:
-    """The change made by hand, outside Terraform, that the drift check must find."""
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+def set_versioning(s3, bucket: str, status: str) -> None:
+    """``Suspended``: the change made by hand, outside Terraform, that the drift check must find;
+    ``Enabled``: as the stack has it."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": status})
 
 
 def empty(s3, bucket: str) -> int:

@@ -337,7 +337,8 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
         stack = DELIVERY_STACKS[0]
 
         def check() -> tuple[bool, str]:
-            delivery.suspend_versioning(self._admin_clients("s3")[0], STATE_BUCKET)
+            s3 = self._admin_clients("s3")[0]
+            delivery.set_versioning(s3, STATE_BUCKET, "Suspended")
             gh = delivery.stand_in_gh(self.work / "bin")
             ok, detail, lines = self._run(
                 "drift by hand", "admin", ["bash", "scripts/ci/drift.sh", stack],
@@ -345,6 +346,10 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
                 GH_TOKEN="not-a-token", GITHUB_REPOSITORY=REPOSITORY,
                 GH_CALLS=str(self.work / "gh-calls.txt"),
             )  # fmt: skip
+            # Put back for the teardown: moto 5.2.5 deletes every version of a key of a bucket
+            # whose versioning is suspended when one version is named, and fails on a delete
+            # marker among them (AWS deletes the version named; docs/delivery.md).
+            delivery.set_versioning(s3, STATE_BUCKET, "Enabled")
             wanted = (f"{stack}: changes pending", f"{stack}: drift issue opened")
             missing = [w for w in wanted if not any(line.startswith(w) for line in lines)]
             if ok and missing:

@@ -72,7 +72,7 @@ def stood_in(monkeypatch, tmp_path):
     )  # fmt: skip
     # The AWS API's side of the delivery steps, stood in for: no emulator runs.
     monkeypatch.setattr(Rehearsal, "_admin_clients", lambda self, *services: [None] * len(services))
-    for name, result in (("read", {}), ("suspend_versioning", None), ("empty", 0), ("left", {})):
+    for name, result in (("read", {}), ("set_versioning", None), ("empty", 0), ("left", {})):
         monkeypatch.setattr(pipeline.delivery, name, lambda *args, result=result: result)
     # The diff's report, as scripts/ci/diff.sh writes it when nothing changes; the delivery
     # stacks' state files, as a destroy leaves them.
