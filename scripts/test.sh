@@ -3,10 +3,10 @@
 #
 # The machine has two cores and much of a local-cloud phase is Terraform's provider waiting on
 # fixed timers, so the slow phases that mostly wait run in the background beside the ones that
-# compute: the local cloud deploys while lint and the unit and handler suites run; the delivery
-# stacks' emulator test runs beside integration and fuzz; the plan, the destroy and the soak
-# cycles run beside checkov and the local cloud's own tests. Each background job's output is printed when it is joined, with its time; a failure
-# anywhere fails the run.
+# compute: the local cloud deploys and the pipeline's rehearsal runs (its last steps check the
+# delivery stacks) while lint and the unit and handler suites run; the plan, the destroy and the
+# soak cycles run beside checkov and the local cloud's own tests. Each background job's output is
+# printed when it is joined, with its time; a failure anywhere fails the run.
 set -euo pipefail
 # It takes no arguments: any is a mistake, refused before anything runs.
 [ $# -eq 0 ] || { printf 'usage: %s\n%s: error: unrecognized arguments: %s\n' "$0" "$0" "$*" >&2; exit 2; }
@@ -124,8 +124,10 @@ python -m localcloud --port 0 --prewarm >"$LOCALCLOUD_LOG" 2>&1 &
 
 # The pipeline rehearsed as CI's own roles (python -m localcloud rehearse, on an emulator of its
 # own; docs/delivery.md): the run that must pass, and beside it the run without the mapping's
-# tag grant that must fail at the deploy naming it. The other --without runs are on demand
-# (`pytest tests/localcloud/rehearsal -q -m localcloud`): each is another deploy of dev.
+# tag grant that must fail at the deploy naming it. The passing run also checks the delivery
+# stacks (state bootstrap, account) its bootstrap deployed: what they made, a plan finding
+# nothing, a drift made by hand filed as an issue, their destroy. The other --without runs are
+# on demand (`pytest tests/localcloud/rehearsal -q -m localcloud`): each is another deploy of dev.
 background rehearsal pytest tests/localcloud/rehearsal -q -n 2 -m localcloud -k "passes or TagResource"
 
 lint() {
@@ -154,9 +156,6 @@ phase ci-scripts pytest tests/ci -q
 phase docs pytest tests/docs -q
 
 phase deploy python -m localcloud --wait --timeout 900
-# The delivery stacks (state bootstrap, account) on an emulator of their own: deploy, plan (must
-# be 0), drift check, destroy.
-background delivery pytest tests/localcloud -q -m localcloud --ignore=tests/localcloud/rehearsal
 integration() {
   # Then the chaos suite's short pass (100 orders while 20% of DynamoDB's writes fail), alone:
   # its faults hit every client of the emulator.
@@ -231,5 +230,4 @@ phase checkov checkov_gate
 phase chromium join chromium
 phase localcloud pytest tests/localcloud tests/scripts tests/bench -q -n 2 -m "not localcloud"
 phase plan-destroy-soak join plan-destroy-soak
-phase delivery join delivery
 phase rehearsal join rehearsal

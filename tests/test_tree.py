@@ -41,9 +41,6 @@ NOT_ONE_MODULE = {
         "gateway's and the emulator's mains), built on localcloud/base/arguments.py"
     ),
     "tests/localcloud/gateway/test_gateway.py": "the gateway package's mapping rules, end to end",
-    "tests/localcloud/test_delivery_stacks.py": (
-        "a journey: the delivery stacks deployed, planned, drifted and destroyed on the emulator"
-    ),
     "tests/stacks/test_main.py": "main.py, the cdktf app at the repository's root",
     "tests/stacks/test_policy_documents.py": "every IAM policy document of every stack",
     "tests/stacks/test_priced.py": "every resource kind of every stack against bench's prices",

@@ -12,12 +12,19 @@ first call, each step as the identity GitHub would have:
    ``scripts/ci/drift.sh`` (drift.yml) as the plan role, finding nothing to change;
 5. ``integration dev``: ``scripts/ci/integration.sh dev`` as the test role, against the deployed
    API served by the local gateway;
-6. ``destroy dev``: ``cdktf destroy`` as the deploy role.
+6. ``destroy dev``: ``cdktf destroy`` as the deploy role;
+7. the delivery stacks, as the administrator (no workflow touches them: ``delivery``): what the
+   bootstrap made, read through the API into ``delivery.json``; ``scripts/ci/drift.sh`` on both
+   finding nothing (after dev's whole life beside them); the state bucket's versioning
+   suspended by hand, found by ``drift.sh`` and filed as an issue through a stand-in ``gh``
+   (its calls in ``gh-calls.txt``); then the bucket emptied of dev's state, both stacks
+   destroyed, their state files then empty, and what is left read into ``delivery.json``.
 
-A step whose command fails ends the run (what follows needs it), but for the destroy, which
-follows any deploy that worked; one that worked with calls denied fails too, but the run goes
-on, so that one run names every refusal. Each step's calls
-are the emulator's IAM log lines of its identity (``report``).
+A step whose command fails ends the run (what follows needs it), but for dev's destroy, which
+follows any deploy of dev that worked; one that worked with calls denied fails too, but the run
+goes on, so that one run names every refusal. The delivery stacks' steps come last, so that a
+run that fails at dev's deploy costs nothing more. Each step's calls are the emulator's IAM log
+lines of its identity (``report``).
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from localcloud.base import aws
 from localcloud.deploy.cdktf import cdktf_command, environment, run_cdktf, terraform_error
 from localcloud.deploy.terraform import provider_setup
 from localcloud.emulator.process import Emulator
-from localcloud.rehearsal import identity, report, without
+from localcloud.rehearsal import delivery, identity, report, without
 from localcloud.rehearsal.identity import Job
 from localcloud.rehearsal.report import Step
 from localcloud.rehearsal.serving import Served
@@ -44,6 +51,9 @@ ACCOUNT_ID = "123456789012"
 ENVIRONMENT = "dev"
 STACK = f"ecommerce-{ENVIRONMENT}"
 DELIVERY_STACKS = ("ecommerce-bootstrap", "ecommerce-account")
+READ_ROLE = "ecommerce-ci-prod-deploy"
+"""The CI role whose trust and policies the delivery stacks' read records: prod's deploy role,
+the one that guards the last environment."""
 APP = Path(__file__).with_name("app.py")
 ADMIN_ARN = f"arn:aws:iam::{ACCOUNT_ID}:user/{identity.ADMINISTRATOR}"
 ROLES = {
@@ -77,7 +87,7 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
         self.emulator: Emulator | None = None
         self.env: dict[str, str] = {}
         self._offset = 0
-        self._deployed = False
+        self._deployed = self._destroyed = False
 
     def run(self) -> list[Step]:
         """Every step until one fails; the steps run."""
@@ -99,7 +109,7 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
             # A deployed dev is destroyed by its deploy role even when a later step failed (one
             # run names every refusal). Not after a failed deploy: main.yml stops there too, and
             # what it left goes with this run's emulator.
-            if self._deployed and not self.steps[-1].name.startswith("destroy"):
+            if self._deployed and not self._destroyed:
                 self.destroy()
         finally:
             self.emulator.stop()
@@ -110,7 +120,8 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
         if self.removals:
             steps.append(self.take_out)
         steps += [lambda duty=duty: self.assume(duty) for duty in ROLES]
-        return [*steps, self.deploy, self.diff, self.drift, self.integration, self.destroy]
+        steps += [self.deploy, self.diff, self.drift, self.integration, self.destroy]
+        return [*steps, self.read_delivery, self.drift_delivery, self.drift_by_hand, self.teardown]
 
     def _environment(self) -> dict[str, str]:
         """cdktf's, Terraform's and the CI scripts' environment: the emulator, the rehearsal's
@@ -161,9 +172,11 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
         # tolerates some): one run names every refusal the pipeline meets.
         return step.ok
 
-    def _run(self, name: str, duty: str, command: list[str]) -> tuple[bool, str, list[str]]:
+    def _run(
+        self, name: str, duty: str, command: list[str], **extra: str
+    ) -> tuple[bool, str, list[str]]:
         log = self.work / "logs" / f"{name.replace(' ', '-').replace(':', '')}.log"
-        status, lines = run_cdktf(command, self.root, self._as(duty), log)
+        status, lines = run_cdktf(command, self.root, self._as(duty) | extra, log)
         return status == 0, "" if status == 0 else f"{terraform_error(lines)} (log: {log})", lines
 
     def _cdktf(self, name: str, duty: str, *args: str) -> tuple[bool, str]:
@@ -270,6 +283,7 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
 
     def destroy(self) -> bool:
         """dev destroyed by its deploy role."""
+        self._destroyed = True
         return self._step(
             f"destroy {ENVIRONMENT}",
             "deploy",
@@ -283,3 +297,87 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
                 "--auto-approve",
             ),
         )
+
+    def _admin_clients(self, *services: str) -> list:
+        session = aws.session(self.region)
+        return [session.client(s, endpoint_url=self.emulator.url) for s in services]
+
+    def _record(self, key: str, value) -> None:
+        """``value`` under ``key`` in the run's ``delivery.json`` (what the test checks)."""
+        path = self.work / "delivery.json"
+        recorded = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        path.write_text(json.dumps(recorded | {key: value}, indent=2), encoding="utf-8")
+
+    def read_delivery(self) -> bool:
+        """What the bootstrap made, read by the administrator into ``delivery.json``."""
+
+        def read() -> tuple[bool, str]:
+            s3, iam, apigateway = self._admin_clients("s3", "iam", "apigateway")
+            self._record("deployed", delivery.read(s3, iam, apigateway, STATE_BUCKET, READ_ROLE))
+            return True, ""
+
+        return self._step("read " + ", ".join(DELIVERY_STACKS), "admin", read)
+
+    def drift_delivery(self) -> bool:
+        """The operator's drift check of the delivery stacks: nothing to change."""
+
+        def check() -> tuple[bool, str]:
+            command = ["bash", "scripts/ci/drift.sh", *DELIVERY_STACKS]
+            ok, detail, lines = self._run("drift delivery", "admin", command)
+            changed = [s for s in DELIVERY_STACKS if f"{s}: no changes" not in lines]
+            if ok and changed:
+                return False, f"the plan found changes in {', '.join(changed)} (see {self.work})"
+            return ok, detail
+
+        return self._step("drift " + ", ".join(DELIVERY_STACKS), "admin", check)
+
+    def drift_by_hand(self) -> bool:
+        """The state bucket's versioning suspended by hand: the drift check finds it and files
+        an issue (through the stand-in ``gh``, its calls in ``gh-calls.txt``)."""
+        stack = DELIVERY_STACKS[0]
+
+        def check() -> tuple[bool, str]:
+            s3 = self._admin_clients("s3")[0]
+            delivery.set_versioning(s3, STATE_BUCKET, "Suspended")
+            gh = delivery.stand_in_gh(self.work / "bin")
+            ok, detail, lines = self._run(
+                "drift by hand", "admin", ["bash", "scripts/ci/drift.sh", stack],
+                PATH=f"{gh.parent}{os.pathsep}{self.env.get('PATH', '')}",
+                GH_TOKEN="not-a-token", GITHUB_REPOSITORY=REPOSITORY,
+                GH_CALLS=str(self.work / "gh-calls.txt"),
+            )  # fmt: skip
+            # Put back for the teardown: moto 5.2.5 deletes every version of a key of a bucket
+            # whose versioning is suspended when one version is named, and fails on a delete
+            # marker among them (AWS deletes the version named; docs/delivery.md).
+            delivery.set_versioning(s3, STATE_BUCKET, "Enabled")
+            wanted = (f"{stack}: changes pending", f"{stack}: drift issue opened")
+            missing = [w for w in wanted if not any(line.startswith(w) for line in lines)]
+            if ok and missing:
+                return False, f"drift.sh did not say {missing[0]!r} (see {self.work})"
+            return ok, detail
+
+        return self._step(f"drift {stack}: versioning suspended by hand", "admin", check)
+
+    def teardown(self) -> bool:
+        """The delivery stacks destroyed by the administrator (the bucket emptied of dev's state
+        first), their state files then empty; what is left recorded in ``delivery.json``."""
+
+        def destroy() -> tuple[bool, str]:
+            s3, iam = self._admin_clients("s3", "iam")
+            delivery.empty(s3, STATE_BUCKET)
+            ok, detail = self._cdktf(
+                "destroy delivery", "admin", "destroy", *DELIVERY_STACKS, "--skip-synth",
+                "--skip-provider-lock", "--auto-approve",
+            )  # fmt: skip
+            if not ok:
+                return ok, detail
+            self._record("left", delivery.left(s3, iam))
+            state = Path(self.env["REHEARSAL_STATE_DIR"])
+            kept = [
+                f"{stack}: {', '.join(held)}"
+                for stack in DELIVERY_STACKS
+                if (held := delivery.resources_in_state(state / f"{stack}.tfstate"))
+            ]
+            return not kept, f"the state still holds {'; '.join(kept)}" if kept else ""
+
+        return self._step("destroy " + ", ".join(DELIVERY_STACKS), "admin", destroy)

@@ -4,7 +4,9 @@ GitHub would have (``localcloud.rehearsal.pipeline``).
 
 One line per step as it ends (result, name, identity, seconds, each denied call), or with
 ``--json`` one object ``{"steps": [{name, role, ok, seconds, denied: [{action, resource}]}]}``;
-every call of every step (action, resource, allowed) in ``<work-dir>/calls.txt``. Exit 0 only
+every call of every step (action, resource, allowed) in ``<work-dir>/calls.txt``; what the
+delivery stacks made and what their destroy left in ``delivery.json``, the issue their drift
+check filed in ``gh-calls.txt``. Exit 0 only
 when every step is ok with nothing denied, 1 otherwise, 2 for a bad argument.
 """
 

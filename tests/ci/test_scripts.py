@@ -1,8 +1,9 @@
 """The CI scripts' GitHub side, with stand-ins for `gh` and `terraform` on PATH: a comment is
 posted once then updated; drift opens an issue, or comments on the open one; a failed plan fails.
 
-The real Terraform path (plan against deployed stacks, exit codes) runs on the emulator in
-tests/localcloud/test_delivery_stacks.py; GitHub itself is out of reach here.
+The real Terraform path (plan against deployed stacks, exit codes) runs on the emulator in the
+pipeline's rehearsal (tests/localcloud/rehearsal/test_pipeline.py); GitHub itself is out of reach
+here.
 """
 
 from __future__ import annotations
