@@ -42,6 +42,9 @@ class RunFiles:
     terraform_config = _InWork("terraformrc")
     emulator_log = _InWork("emulator.log")
     deploy_log = _InWork("deploy.log")
+    deploy_times = _InWork("deploy-times.log")
+    """The last deploy's lines, each stamped with its seconds since the deploy began
+    (``python -m bench.deploy_path`` reads its critical path and floor from it)."""
     destroy_log = _InWork("destroy.log")
     plan_log = _InWork("plan.log")
     """The plan that checks a warm start (``localcloud.deploy.warm``)."""

@@ -15,6 +15,7 @@ breakdown.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -121,6 +122,8 @@ class Deployer:
             watch=watch,
             progress=progress,
         )
+        with contextlib.suppress(OSError):
+            progress.write_stamped(self.files.deploy_times)
         if "synth" in progress.marks:  # the synth (or its skip) got as far as terraform init
             self.record.save(inputs, self.stack_dir)
         else:

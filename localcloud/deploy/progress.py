@@ -75,6 +75,8 @@ class Progress:
     steps: tuple[str, ...] = STEPS
     """The phases this run goes through (a destroy starts at the plan)."""
     ended: float | None = None
+    stamped: list[tuple[float, str]] = field(default_factory=list)
+    """Every line with its seconds since the run began (``bench.deploy_path`` reads them)."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self):
@@ -83,7 +85,9 @@ class Progress:
     def feed(self, line: str) -> None:
         """Take one line of output."""
         with self._lock:
-            self._feed(self.clock(), ANSI.sub("", line))
+            now, text = self.clock(), ANSI.sub("", line)
+            self.stamped.append((now - self.started, text))
+            self._feed(now, text)
 
     def _feed(self, now: float, text: str) -> None:
         for phase, marker in MARKERS:
@@ -104,6 +108,17 @@ class Progress:
             self.finished.add(address)
             if address in self._begun:
                 self.durations[address] = now - self._begun[address]
+
+    def begun(self) -> dict[str, float]:
+        """When each resource's change began (seconds since the run began)."""
+        with self._lock:
+            return {address: at - self.started for address, at in self._begun.items()}
+
+    def write_stamped(self, path) -> None:
+        """The run's lines, each as ``seconds<TAB>line``."""
+        with self._lock:
+            text = "".join(f"{at:.3f}\t{line}\n" for at, line in self.stamped)
+        path.write_text(text, encoding="utf-8")
 
     def now(self) -> Snapshot:
         """Where the run is now."""

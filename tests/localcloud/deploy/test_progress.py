@@ -60,3 +60,17 @@ def test_a_destroy_without_plan_output_or_init():
     # No init or plan lines: the plan ends where the first resource starts.
     assert progress.phases() == {"plan": 4.0, "apply": 2.0, "outputs": 0.5}
     assert progress.by_type()["aws_lambda_permission"]["max_s"] == 0.2
+
+
+def test_the_stamped_lines_and_when_each_resource_began(tmp_path):
+    progress = _fed(DEPLOY[:5], end=10.0)
+    assert progress.begun() == {
+        "aws_kms_key.encryption_key_EEB70057": 9.5,
+        "aws_vpc.network_vpc_4E8F0223": 9.5,
+    }
+    path = tmp_path / "deploy-times.log"
+    progress.write_stamped(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "2.000\tecommerce-local  Initializing the backend..."
+    assert lines[4] == f"9.500\t{DEPLOY[4][1]}"
+    assert len(lines) == 5
