@@ -9,8 +9,9 @@
   reading every resource back first (and cdktf's own start and ``terraform init``) is the larger
   half of a teardown that changes nothing.
 
-Each run's lines are stamped (``localcloud.deploy.progress``) for the phase and resource-type
-breakdown.
+The deploy's apply speaks Terraform's JSON UI (``APPLY_UI``): no rendered plan before the first
+create. Each run's lines are stamped (``localcloud.deploy.progress``) for the phase and
+resource-type breakdown, and kept stamped (``deploy-times.log``, read by ``bench.deploy_path``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ from localcloud.emulator.process import UnimplementedWatch
 
 PARALLELISM = 30
 """Terraform's ``-parallelism`` against the emulator (Terraform's default is 10)."""
+STILL_CREATING = re.compile(r"(aws_\w+)\.[\w-]+(?: \([^)]*\))?: Still creating")
+"""A resource the apply still waits for (cdktf may name its construct in brackets)."""
+APPLY_UI = {"TF_CLI_ARGS_apply": "-json"}
+"""``cdktf deploy``'s ``terraform apply`` speaks Terraform's JSON UI (Terraform puts
+``TF_CLI_ARGS_apply`` right after ``apply``; ``-json`` needs the ``-auto-approve`` the deploy
+passes). The human UI prints the whole plan before the first create, every attribute of every
+resource (6,700 lines for the local stack), which cdktf relays line by line: seconds of CPU for
+a plan nobody reads. With ``-json`` Terraform says one line per planned change, and cdktf prints
+each event's message (``aws_x.y: Plan to create``, ``Creating...``, ``Error: <summary>``)."""
 
 
 @dataclass
@@ -117,7 +127,7 @@ class Deployer:
             command,
             self.root,
             self.files.deploy_log,
-            env=env,
+            env={**env, **APPLY_UI},
             echo=echo,
             watch=watch,
             progress=progress,
@@ -213,7 +223,7 @@ class Deployer:
         """The one-sentence error for a deploy that failed."""
         if outcome.stuck_on:
             text = "\n".join(outcome.lines)
-            stuck = sorted(set(re.findall(r"(aws_\w+)\.[\w-]+: Still creating", text)))
+            stuck = sorted(set(STILL_CREATING.findall(text)))
             needed_by = f" for {', '.join(stuck)}" if stuck else ""
             return LocalCloudError(
                 f"The deploy of {self.stack} cannot finish on the emulator: moto does not "

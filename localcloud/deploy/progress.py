@@ -22,6 +22,16 @@ DONE = re.compile(
     r"\b(aws_\w+)\.([\w-]+)(?: \([^)]*\))?: (Creation|Destruction|Modifications) complete"
 )
 PLANNED = re.compile(r"# (aws_\w+\.[\w-]+)(?: \([^)]*\))? (?:will be|must be) ([\w -]+)")
+PLANNED_JSON = re.compile(r"\b(aws_\w+\.[\w-]+)(?: \([^)]*\))?: Plan to (\w+)")
+"""A planned change as Terraform's JSON UI says it (cdktf prints each event's message)."""
+JSON_ACTIONS = {
+    "create": "created",
+    "update": "updated in-place",
+    "delete": "destroyed",
+    "replace": "replaced",
+    "read": "read during apply",
+}
+"""The JSON UI's action, as the human plan says it (``will be created``)."""
 PLAN = re.compile(r"(Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\.|No changes\.)")
 CDKTF_SUFFIX = re.compile(r"_[0-9A-F]{8}$")
 """The hash cdktf appends to each resource's name."""
@@ -31,6 +41,7 @@ MARKERS = (
     ("init", "Terraform has been successfully initialized"),
     ("plan", "Terraform will perform the following actions"),
     ("plan", "Terraform used the selected providers"),
+    ("plan", "Plan: "),  # the JSON UI's plan has no heading: its summary ends it
     ("apply", "Apply complete!"),
     ("apply", "Destroy complete!"),
 )
@@ -95,6 +106,9 @@ class Progress:
                 self.marks[phase] = now
         for found in PLANNED.finditer(text):
             self.planned[found.group(1)] = found.group(2).strip()
+        for found in PLANNED_JSON.finditer(text):
+            action = found.group(2)
+            self.planned[found.group(1)] = JSON_ACTIONS.get(action, action)
         found = PLAN.search(text)
         if found and not self.plan:
             self.plan = found.group(1)
