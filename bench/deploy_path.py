@@ -27,6 +27,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.command import Report, flag, run
 from localcloud.deploy.progress import Progress, short_address
 
 # Per resource type: the provider's (hashicorp/aws 5.100.0) fixed client-side wait on a create,
@@ -204,21 +205,41 @@ def render(result: dict) -> str:
     return "\n".join(lines)
 
 
+FLAGS = (
+    flag("--log", type=Path, default=Path(".localcloud/deploy-times.log"), help="stamped lines"),
+    flag(
+        "--stack",
+        type=Path,
+        default=Path("cdktf.out/stacks/ecommerce-local/cdk.tf.json"),
+        help="the synthesized stack the deploy applied",
+    ),
+)
+
+
+def _unreadable(args: argparse.Namespace) -> str | None:
+    """The first of the two files that is not there to read, or not what it should hold."""
+    for name, path in (("--log", args.log), ("--stack", args.stack)):
+        if not path.is_file():
+            return f"argument {name}: no file {path}"
+    try:
+        json.loads(args.stack.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        return f"argument --stack: {args.stack} is not a readable JSON file ({error})"
+    return None
+
+
+def _measure(args: argparse.Namespace) -> Report:
+    stamped = read_stamped(args.log.read_text(encoding="utf-8", errors="replace"))
+    result = report(replay(stamped), json.loads(args.stack.read_text(encoding="utf-8")))
+    printed = Report("deploy_path", result)
+    for line in render(result).splitlines():
+        printed.line(line)
+    return printed
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the critical path and the floor of a deploy's stamped log."""
-    parser = argparse.ArgumentParser(prog="python -m bench.deploy_path", description=__doc__)
-    parser.add_argument("--log", type=Path, default=Path(".localcloud/deploy-times.log"))
-    parser.add_argument(
-        "--stack", type=Path, default=Path("cdktf.out/stacks/ecommerce-local/cdk.tf.json")
-    )
-    options = parser.parse_args(argv)
-    try:
-        stamped = read_stamped(options.log.read_text(encoding="utf-8"))
-        stack = json.loads(options.stack.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(render(report(replay(stamped), stack)))
+    run(argv, "bench.deploy_path", __doc__, FLAGS, _measure, check=_unreadable)
     return 0
 
 

@@ -120,6 +120,11 @@ def bad_dir(sandbox: Path) -> st.SearchStrategy[str]:
     return st.sampled_from(["", str(sandbox / "a-file")]) | missing_path(sandbox)
 
 
+def bad_file_to_read(sandbox: Path) -> st.SearchStrategy[str]:
+    """Never a file that can be read: a folder, a missing one, the empty string."""
+    return st.sampled_from(["", str(sandbox)]) | missing_path(sandbox)
+
+
 def bad_file_to_write(sandbox: Path) -> st.SearchStrategy[str]:
     """Never a file that can be written: in a missing folder, a folder itself, under a file, the
     empty string."""

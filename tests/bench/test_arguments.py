@@ -17,6 +17,7 @@ from tests.arguments import (
     bad_count,
     bad_dir,
     bad_dir_to_write,
+    bad_file_to_read,
     bad_file_to_write,
     bad_ref,
     bad_seconds,
@@ -91,6 +92,14 @@ def tools(sandbox: Path) -> dict[str, Tool]:
                 ),
             ),
             project_dir=True,
+        ),
+        Tool(
+            "deploy_path",
+            ("-m", "bench.deploy_path"),
+            (
+                Option("--log", st.just(str(sandbox / "a-file")), bad_file_to_read(sandbox)),
+                Option("--stack", st.just(str(sandbox / "a-file")), bad_file_to_read(sandbox)),
+            ),
         ),
         Tool(
             "localcloud_bench",
