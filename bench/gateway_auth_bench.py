@@ -30,7 +30,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bench import command
 from bench.common import describe_machine, percentile, ratio
@@ -39,9 +39,11 @@ from localcloud.base import arguments, aws
 from localcloud.emulator.process import Emulator
 from localcloud.gateway.proxy import IncomingRequest
 from localcloud.gateway.routing import find_route
-from localcloud.gateway.server import Gateway, serve
 from localcloud.lambdas.function_faults import function_rules
 from stacks.base.iam import assume_role_policy
+
+if TYPE_CHECKING:
+    from localcloud.gateway.server import Gateway
 
 REGION = aws.DEFAULT_REGION
 STAGE = "bench"
@@ -235,6 +237,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def _measure(args: argparse.Namespace) -> command.Report:
+    # The gateway's server here, not at the top: a wrong command line is refused before its
+    # imports (werkzeug, botocore), which only the measurement needs.
+    # pylint: disable-next=import-outside-toplevel
+    from localcloud.gateway.server import Gateway, serve  # noqa: PLC0415
+
     work = Path(tempfile.mkdtemp(prefix="bench-gateway-auth-"))
     emulator = Emulator("127.0.0.1", 0, work / "emulator.log")
     gateway = server = None

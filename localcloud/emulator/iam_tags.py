@@ -14,12 +14,20 @@ from typing import Any
 
 from moto.awslambda.models import lambda_backends
 from moto.dynamodb.models import dynamodb_backends
-from moto.ec2.models import ec2_backends
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.sqs.models import sqs_backends
 
 from localcloud.emulator.iam_call import Call
+
+
+def _ec2_backends() -> Any:
+    """moto's EC2 backends, imported on the first EC2 call only: the import reads the instance
+    types and zones of every region (a second of CPU), which an emulator no client asks EC2
+    anything of (a stand-in deploy, most tests) is spared."""
+    from moto.ec2.models import ec2_backends  # pylint: disable=import-outside-toplevel  # noqa: PLC0415
+
+    return ec2_backends
 
 
 def _pairs(tags: Any) -> dict[str, str]:
@@ -55,7 +63,7 @@ def _tags_of(call: Call, resource: str) -> dict[str, str] | None:  # pylint: dis
     name = resource.split(":", 5)[-1]
     if kind == "ec2":
         return dict(
-            ec2_backends[scope.account_id][scope.region].tags.get(name.partition("/")[2], {})
+            _ec2_backends()[scope.account_id][scope.region].tags.get(name.partition("/")[2], {})
         )
     if kind == "iam" and name.startswith("role/"):
         role = _role(call, name.rpartition("/")[2])
@@ -102,7 +110,7 @@ def add_state(call: Call) -> None:
         if role is not None and role.permissions_boundary_arn:
             call.extra["role_boundary"] = role.permissions_boundary_arn
     elif call.service == "ec2":
-        backend = ec2_backends[scope.account_id][scope.region]
+        backend = _ec2_backends()[scope.account_id][scope.region]
         call.extra["ec2_owner"] = lambda ident: _route_table_of(backend, ident)
 
 

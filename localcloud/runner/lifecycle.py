@@ -40,6 +40,10 @@ from localcloud.runner.serving import Serving
 from localcloud.runner.watch import LiveUpdates, Watcher, archive_hashes
 from localcloud.triggers.service import Triggers
 
+BUILD_BACKENDS_ENV = "LOCALCLOUD_BUILD_BACKENDS"
+"""``0``: the emulator builds no backend at its start, each on its first request instead (for a
+stand-in deploy that touches three services, as the runner's tests' does)."""
+
 
 @dataclass
 class Options:
@@ -165,7 +169,7 @@ class Runner:
             options.host,
             options.emulator_port,
             self.files.emulator_log,
-            self.region,
+            None if os.environ.get(BUILD_BACKENDS_ENV) == "0" else self.region,
             state_file=self.warm.snapshot.emulator_state,
             restore=restore,
         )

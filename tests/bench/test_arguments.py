@@ -139,6 +139,8 @@ def test_wrong_arguments_are_refused(name, sandbox):
         "bench.cost",
         "bench.watch_bench",
         "bench.localcloud_bench",
+        "bench.gateway_auth_bench",
+        "bench",
     ],
 )
 def test_a_wrong_command_line_is_refused_before_the_heavy_imports(module, tmp_path):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -13,11 +15,33 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.awslambda.responses import LambdaResponse
 
+from localcloud import PROJECT_ROOT
 from localcloud.base import aws as localcloud_aws
-from localcloud.emulator import moto_fixes
+from localcloud.emulator import iam_tags, moto_fixes
 from localcloud.emulator.moto_app import IdempotencyTokens, SdkRetries, Serialized
 from localcloud.emulator.patches import book, record
 from tests.localcloud.conftest import REGION, make_zip
+
+_EC2_LATER = (
+    "import sys; from localcloud.emulator import moto_app; print('moto.ec2.models' in sys.modules)"
+)
+
+
+def test_the_server_imports_moto_ec2_at_the_first_ec2_call_only():
+    # The import reads every region's instance types and zones: a second of each start's CPU.
+    found = subprocess.run(
+        [sys.executable, "-c", _EC2_LATER],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert found.stdout.split() == ["False"], found.stderr
+    # Here, not at the top: the check above is of a fresh interpreter, this one of the lookup.
+    from moto.ec2.models import ec2_backends  # noqa: PLC0415
+
+    assert iam_tags._ec2_backends() is ec2_backends  # what the tag lookups find then
 
 
 def test_requests_never_overlap_inside_moto():

@@ -181,7 +181,8 @@ def make_project(tmp_path: Path) -> Path:
 
 
 def runner_env(tmp_path: Path, **extra) -> dict[str, str]:
-    """The runner's environment in these tests: offline, with the test mirror."""
+    """The runner's environment in these tests: offline, with the test mirror, the emulator
+    building no backend ahead of the deploy."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.pop("TF_CLI_CONFIG_FILE", None)
     env.pop("ECOMMERCE_STACKS", None)
@@ -191,6 +192,9 @@ def runner_env(tmp_path: Path, **extra) -> dict[str, str]:
             "HOME": str(tmp_path),
             "LOCALCLOUD_OFFLINE": "1",
             "LOCALCLOUD_PROVIDER_MIRROR": str(tmp_path / "mirror"),
+            # The stand-in deploy calls three services: the emulator builds them on their first
+            # requests rather than all the stack's at its start (test_lifecycle_with_down does).
+            "LOCALCLOUD_BUILD_BACKENDS": "0",
         }
     )
     env.update(extra)

@@ -35,12 +35,29 @@ from tests.localcloud.runner.stand_in import (
 )
 
 
+def _emulator_command(project: Path) -> list[str]:
+    """The command line of the emulator of the local cloud running in ``project``."""
+    pid = json.loads((project / ".localcloud" / "run.json").read_text())["emulatorPid"]
+    return Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+
+
+def _wait_for_line(path: Path, fragment: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while fragment not in path.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"no {fragment!r} in {path} within {timeout} s"
+        time.sleep(0.1)
+
+
 def test_lifecycle_with_down(project, tmp_path):
     env = runner_env(tmp_path)
+    del env["LOCALCLOUD_BUILD_BACKENDS"]  # the default: the deploy's backends built at the start
     process = start(project, env)
     try:
         waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
         assert waited.returncode == 0, waited.stderr
+        command = _emulator_command(project)
+        assert command[command.index("--warm") + 1] == "us-east-1"
+        _wait_for_line(project / ".localcloud" / "emulator.log", " * Backends built in ", 120)
         api_url = waited.stdout.strip()
         ready = json.loads((project / ".localcloud" / "ready.json").read_text())
         assert ready["apiUrl"] == api_url
@@ -151,6 +168,7 @@ def test_ctrl_c_tears_down(project, tmp_path):
     try:
         waited = localcloud("--project-dir", str(project), "--wait", "--timeout", "60", env=env)
         assert waited.returncode == 0, waited.stderr
+        assert "--warm" not in _emulator_command(project)  # LOCALCLOUD_BUILD_BACKENDS=0
         emulator_pid = json.loads((project / ".localcloud" / "run.json").read_text())["emulatorPid"]
         process.send_signal(signal.SIGINT)
         assert process.wait(30) == 0
