@@ -12,6 +12,7 @@ import json
 import signal
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import requests
@@ -140,15 +141,23 @@ def test_a_plan_that_finds_changes_forgets_the_snapshot_and_deploys(project, tmp
     assert not (project / ".localcloud" / "warm").exists()
 
 
-def _check_running(plan: str, plan_status: int, tmp_path: Path):
-    """A ``PlanCheck`` whose plan is the shell script ``plan`` (then status ``plan_status``)
-    and whose deploy is a child that waits a minute, each a real child of its ``RunningChild``;
-    once one runs: the check and the children so far."""
+def _child(on_sigint: str, seconds: int) -> list[str]:
+    """A Python child that waits ``seconds`` with SIGINT's disposition set (``SIG_IGN``, as
+    Terraform's while its provider's calls are in flight, or ``SIG_DFL``): set, not inherited,
+    since a test run in the background inherits SIGINT ignored."""
+    code = f"import signal, time; signal.signal(signal.SIGINT, signal.{on_sigint}); "
+    return [sys.executable, "-c", code + f"time.sleep({seconds})"]
+
+
+def _check_running(plan: list[str], plan_status: int, tmp_path: Path):
+    """A ``PlanCheck`` whose plan is the command ``plan`` (then status ``plan_status``) and
+    whose deploy is a child that waits a minute and dies of SIGINT, each a real child of its
+    ``RunningChild``; once one runs: the check and the children so far."""
     child = RunningChild()
     ran: dict[str, subprocess.Popen] = {}
 
-    def run(name: str, script: str, status: int):
-        ran[name] = subprocess.Popen(["sh", "-c", script], start_new_session=True)
+    def run(name: str, command: list[str], status: int):
+        ran[name] = subprocess.Popen(command, start_new_session=True)
         child.started(ran[name])
         ran[name].wait()
         return status, f"{name} ended"
@@ -156,7 +165,7 @@ def _check_running(plan: str, plan_status: int, tmp_path: Path):
     check = PlanCheck(
         Snapshot(RunFiles(tmp_path), "ecommerce-local", "us-east-1"),
         plan=lambda: run("plan", plan, plan_status),
-        deploy=lambda: run("deploy", "sleep 60", 0),
+        deploy=lambda: run("deploy", _child("SIG_DFL", 60), 0),
         tell=lambda line: None,
         child=child,
     )
@@ -166,8 +175,7 @@ def _check_running(plan: str, plan_status: int, tmp_path: Path):
 
 
 def test_the_teardown_kills_a_warm_starts_plan_at_once(tmp_path):
-    # The plan ignores SIGINT, as Terraform does while its provider's calls are in flight.
-    check, ran = _check_running("trap '' INT; sleep 60", 0, tmp_path)
+    check, ran = _check_running(_child("SIG_IGN", 60), 0, tmp_path)
     check.stop()
     check.join(30)
     assert not check.is_alive()
@@ -177,7 +185,7 @@ def test_the_teardown_kills_a_warm_starts_plan_at_once(tmp_path):
 
 
 def test_the_teardown_stops_a_redeploy_gently(tmp_path):
-    check, ran = _check_running("exit 0", PLAN_CHANGES, tmp_path)
+    check, ran = _check_running(_child("SIG_DFL", 0), PLAN_CHANGES, tmp_path)
     wait_for(lambda: "deploy" in ran and check.child.process is ran["deploy"], timeout=30)
     check.stop()
     check.join(30)
