@@ -4,6 +4,7 @@ import atexit
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +13,18 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+def _cache_bytecode() -> None:
+    """Where Python may not write bytecode next to the sources (PYTHONDONTWRITEBYTECODE, as on
+    this machine and uv's install writes none), it is kept in the user's cache instead: else each
+    process of the suite (each xdist worker) compiled the AWS provider's 2,000 modules afresh,
+    about 27 CPU-s of the 35 its import took. Python checks each file against its source's
+    modification time and size, so a changed package is compiled again."""
+    if sys.dont_write_bytecode and sys.pycache_prefix is None:
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        sys.pycache_prefix = str(cache / "ecommerce-store" / "pycache")
+        sys.dont_write_bytecode = False
 
 
 def _prepare_jsii() -> None:
@@ -44,19 +57,20 @@ def _prepare_jsii() -> None:
             os.environ["TMPDIR"] = saved
 
 
+_cache_bytecode()
 _prepare_jsii()
 
-from cdktf import Testing  # noqa: E402  pylint: disable=wrong-import-position
+# pylint: disable=wrong-import-position
+from cdktf import Testing  # noqa: E402
 
 from stacks.base.config import ENVIRONMENTS, load  # noqa: E402
 from stacks.base.delivery_config import load_account, load_bootstrap  # noqa: E402
 
-# pylint: disable=wrong-import-position
-from stacks.platform.account_stack import AccountStack  # noqa: E402
-from stacks.platform.bootstrap_stack import BootstrapStack  # noqa: E402
-from stacks.store.store_stack import StoreStack  # noqa: E402
-
 # pylint: enable=wrong-import-position
+# The stacks (and with them the AWS provider's bindings, the most of this import's CPU) are
+# imported where a fixture first builds one: pytest imports this file in xdist's controller too,
+# which runs no test.
+# pylint: disable=import-outside-toplevel
 
 # What a team sets once it adopts the delivery stacks (see docs/delivery.md).
 DELIVERY_ENV = {
@@ -95,6 +109,8 @@ class Synths(Mapping):
         if name not in ENVIRONMENTS:
             raise KeyError(name)
         if name not in self._built:
+            from stacks.store.store_stack import StoreStack  # noqa: PLC0415
+
             self._built[name] = Synth(StoreStack(Testing.app(), load(name, {})))
         return self._built[name]
 
@@ -120,10 +136,14 @@ def env(request, synths) -> Synth:
 @pytest.fixture(scope="session")
 def account_synth() -> Synth:
     """The account stack with CI configured, synthesized once."""
+    from stacks.platform.account_stack import AccountStack  # noqa: PLC0415
+
     return Synth(AccountStack(Testing.app(), load_account(DELIVERY_ENV)))
 
 
 @pytest.fixture(scope="session")
 def bootstrap_synth() -> Synth:
     """The bootstrap stack, synthesized once."""
+    from stacks.platform.bootstrap_stack import BootstrapStack  # noqa: PLC0415
+
     return Synth(BootstrapStack(Testing.app(), load_bootstrap(DELIVERY_ENV)))
