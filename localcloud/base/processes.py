@@ -13,6 +13,9 @@ from pathlib import Path
 
 GENTLE = ((signal.SIGINT, 15.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, None))
 """Terraform stops cleanly on SIGINT: give it time, then less patience, then none."""
+AT_ONCE = ((signal.SIGKILL, None),)
+"""For a child that writes nothing worth finishing (a ``terraform plan -lock=false``): on SIGINT
+Terraform still waits for the provider's calls in flight, 15 s and more on a busy machine."""
 
 
 def die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -118,12 +121,12 @@ class RunningChild:
         """No child runs any more."""
         self.process = None
 
-    def stop(self) -> bool:
-        """Stop the child's group gently (``GENTLE``), if one runs; whether one did."""
+    def stop(self, steps=GENTLE) -> bool:
+        """Stop the child's group (gently: ``GENTLE``), if one runs; whether one did."""
         process, self.process = self.process, None
         if process is None:
             return False
-        stop_process_group(process)
+        stop_process_group(process, steps)
         return True
 
     def interrupt(self) -> bool:

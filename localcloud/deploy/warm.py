@@ -26,6 +26,7 @@ from pathlib import Path
 
 from localcloud.base.errors import LocalCloudError
 from localcloud.base.output import say
+from localcloud.base.processes import AT_ONCE, GENTLE, RunningChild
 from localcloud.base.run_files import RunFiles
 from localcloud.deploy.synth import inputs_fingerprint, output_fingerprint
 
@@ -108,15 +109,17 @@ class PlanCheck(threading.Thread):
     """In the background, after a warm start: ``plan()`` (a ``terraform plan
     -detailed-exitcode`` of the stack, returning its exit status and last lines) must find
     nothing to change; when it does, or fails, ``snapshot`` is forgotten and ``deploy()`` runs.
-    ``tell``: the runner's output. ``stop()`` at the teardown: the child is the deployer's, which
-    the teardown stops."""
+    ``tell``: the runner's output; ``child``: the process either runs as (the deployer's), which
+    ``stop()`` stops at the teardown."""
 
-    def __init__(self, snapshot: Snapshot, *, plan, deploy, tell):
+    def __init__(self, snapshot: Snapshot, *, plan, deploy, tell, child: RunningChild):
         super().__init__(name="warm-plan-check", daemon=True)
         self.snapshot = snapshot
         self.plan = plan
         self.deploy = deploy
         self.say = tell
+        self.child = child
+        self.planning = True
         self.stopped = threading.Event()
         self.outcome: str | None = None
         """``unchanged``, ``redeployed`` or ``failed`` once done."""
@@ -124,6 +127,7 @@ class PlanCheck(threading.Thread):
     def run(self) -> None:
         started = time.monotonic()
         status, summary = self.plan()
+        self.planning = False
         if self.stopped.is_set():
             return
         seconds = time.monotonic() - started
@@ -153,8 +157,11 @@ class PlanCheck(threading.Thread):
             self.say(f"warm start: deployed ({what}); the next start is cold")
 
     def stop(self) -> None:
-        """Say nothing more and start nothing more."""
+        """Say nothing more, start nothing more, and stop what runs: the plan at once (it writes
+        nothing: no lock, no state, and the emulator it reads is going), a deploy gently
+        (Terraform keeps its state on SIGINT)."""
         self.stopped.set()
+        self.child.stop(AT_ONCE if self.planning else GENTLE)
 
 
 class WarmStart:
@@ -225,6 +232,7 @@ class WarmStart:
             plan=lambda: runner.stack.deployer.plan(runner.env),
             deploy=runner.stack.redeploy,
             tell=say,
+            child=runner.stack.deployer.child,
         )
         self.checker.start()
 
@@ -232,5 +240,4 @@ class WarmStart:
         """Stop the check (and its plan or deploy) if it still runs."""
         if self.checker is not None and self.checker.is_alive():
             self.checker.stop()
-            self.runner.stack.deployer.child.stop()
             self.checker.join(60)

@@ -96,9 +96,3 @@ def left(s3, iam) -> dict:
         "buckets": sorted(b["Name"] for b in s3.list_buckets()["Buckets"]),
         "oidcProviders": iam.list_open_id_connect_providers()["OpenIDConnectProviderList"],
     }
-
-
-def resources_in_state(state_file: Path) -> list[str]:
-    """The resources a local state file still holds (``type.name``); none after a destroy."""
-    state = json.loads(state_file.read_text(encoding="utf-8"))
-    return [f"{r['type']}.{r['name']}" for r in state.get("resources", [])]

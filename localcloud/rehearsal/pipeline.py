@@ -38,6 +38,7 @@ from pathlib import Path
 
 from localcloud.base import aws
 from localcloud.deploy.cdktf import cdktf_command, environment, run_cdktf, terraform_error
+from localcloud.deploy.stack import resources_in_state
 from localcloud.deploy.terraform import provider_setup
 from localcloud.emulator.process import Emulator
 from localcloud.rehearsal import delivery, identity, report, without
@@ -376,7 +377,7 @@ class Rehearsal:  # pylint: disable=too-many-instance-attributes
             kept = [
                 f"{stack}: {', '.join(held)}"
                 for stack in DELIVERY_STACKS
-                if (held := delivery.resources_in_state(state / f"{stack}.tfstate"))
+                if (held := resources_in_state(state / f"{stack}.tfstate"))
             ]
             return not kept, f"the state still holds {'; '.join(kept)}" if kept else ""
 

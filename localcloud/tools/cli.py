@@ -160,9 +160,10 @@ def main(argv=None) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Do what a command line that parsed asks: stop, wait for or start a local cloud."""
     # The runner here, not at the top: a wrong command line is refused before its second of
-    # imports (the gateway, the emulator's clients, boto3), which only the work needs.
+    # imports (the gateway, the emulator's clients, boto3), which only the work needs; --down
+    # and --wait read the run's files and signal it, and need none of them.
     # pylint: disable-next=import-outside-toplevel
-    from localcloud.runner import control, lifecycle  # noqa: PLC0415
+    from localcloud.runner import control  # noqa: PLC0415
 
     if args.down:
         return control.down(
@@ -175,6 +176,9 @@ def _run(args: argparse.Namespace) -> int:
     # SIGINT too: a runner started in the background by a script or a supervisor inherits
     # it ignored, and Python then leaves it ignored, so Ctrl-C sent to its group did nothing.
     command.interrupt_on("SIGINT", "SIGTERM", "SIGHUP")
+    # pylint: disable-next=import-outside-toplevel
+    from localcloud.runner import lifecycle  # noqa: PLC0415
+
     runner = lifecycle.Runner(
         lifecycle.Options(
             stack=args.stack,

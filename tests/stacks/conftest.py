@@ -46,17 +46,17 @@ def _prepare_jsii() -> None:
 
 _prepare_jsii()
 
-from cdktf import Testing  # noqa: E402  pylint: disable=wrong-import-position
+# pylint: disable=wrong-import-position
+from cdktf import Testing  # noqa: E402
 
 from stacks.base.config import ENVIRONMENTS, load  # noqa: E402
 from stacks.base.delivery_config import load_account, load_bootstrap  # noqa: E402
 
-# pylint: disable=wrong-import-position
-from stacks.platform.account_stack import AccountStack  # noqa: E402
-from stacks.platform.bootstrap_stack import BootstrapStack  # noqa: E402
-from stacks.store.store_stack import StoreStack  # noqa: E402
-
 # pylint: enable=wrong-import-position
+# The stacks (and with them the AWS provider's bindings, the most of this import's CPU) are
+# imported where a fixture first builds one: pytest imports this file in xdist's controller too,
+# which runs no test.
+# pylint: disable=import-outside-toplevel
 
 # What a team sets once it adopts the delivery stacks (see docs/delivery.md).
 DELIVERY_ENV = {
@@ -95,6 +95,8 @@ class Synths(Mapping):
         if name not in ENVIRONMENTS:
             raise KeyError(name)
         if name not in self._built:
+            from stacks.store.store_stack import StoreStack  # noqa: PLC0415
+
             self._built[name] = Synth(StoreStack(Testing.app(), load(name, {})))
         return self._built[name]
 
@@ -120,10 +122,14 @@ def env(request, synths) -> Synth:
 @pytest.fixture(scope="session")
 def account_synth() -> Synth:
     """The account stack with CI configured, synthesized once."""
+    from stacks.platform.account_stack import AccountStack  # noqa: PLC0415
+
     return Synth(AccountStack(Testing.app(), load_account(DELIVERY_ENV)))
 
 
 @pytest.fixture(scope="session")
 def bootstrap_synth() -> Synth:
     """The bootstrap stack, synthesized once."""
+    from stacks.platform.bootstrap_stack import BootstrapStack  # noqa: PLC0415
+
     return Synth(BootstrapStack(Testing.app(), load_bootstrap(DELIVERY_ENV)))

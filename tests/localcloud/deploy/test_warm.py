@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import requests
 
-from localcloud.base.processes import process_alive
+from localcloud.base.processes import RunningChild, process_alive
+from localcloud.base.run_files import RunFiles
+from localcloud.deploy.warm import PLAN_CHANGES, PlanCheck, Snapshot
 from tests.localcloud.runner.conftest import project  # noqa: F401  (a fixture)
 from tests.localcloud.runner.stand_in import (
     assert_nothing_left,
@@ -25,6 +29,7 @@ from tests.localcloud.runner.stand_in import (
     start,
 )
 from tests.localcloud.runner.test_watch import WATCHED_APP, OutputLines, save
+from tests.waiting import wait_for
 
 CHECKED = "warm start checked: terraform plan finds nothing to change"
 
@@ -134,3 +139,56 @@ def test_a_plan_that_finds_changes_forgets_the_snapshot_and_deploys(project, tmp
     ) in output
     assert _calls(project, "deploy") == 2
     assert not (project / ".localcloud" / "warm").exists()
+
+
+def _child(on_sigint: str, seconds: int) -> list[str]:
+    """A Python child that waits ``seconds`` with SIGINT's disposition set (``SIG_IGN``, as
+    Terraform's while its provider's calls are in flight, or ``SIG_DFL``): set, not inherited,
+    since a test run in the background inherits SIGINT ignored."""
+    code = f"import signal, time; signal.signal(signal.SIGINT, signal.{on_sigint}); "
+    return [sys.executable, "-c", code + f"time.sleep({seconds})"]
+
+
+def _check_running(plan: list[str], plan_status: int, tmp_path: Path):
+    """A ``PlanCheck`` whose plan is the command ``plan`` (then status ``plan_status``) and
+    whose deploy is a child that waits a minute and dies of SIGINT, each a real child of its
+    ``RunningChild``; once one runs: the check and the children so far."""
+    child = RunningChild()
+    ran: dict[str, subprocess.Popen] = {}
+
+    def run(name: str, command: list[str], status: int):
+        ran[name] = subprocess.Popen(command, start_new_session=True)
+        child.started(ran[name])
+        ran[name].wait()
+        return status, f"{name} ended"
+
+    check = PlanCheck(
+        Snapshot(RunFiles(tmp_path), "ecommerce-local", "us-east-1"),
+        plan=lambda: run("plan", plan, plan_status),
+        deploy=lambda: run("deploy", _child("SIG_DFL", 60), 0),
+        tell=lambda line: None,
+        child=child,
+    )
+    check.start()
+    wait_for(lambda: child.process is not None, timeout=30)
+    return check, ran
+
+
+def test_the_teardown_kills_a_warm_starts_plan_at_once(tmp_path):
+    check, ran = _check_running(_child("SIG_IGN", 60), 0, tmp_path)
+    check.stop()
+    check.join(30)
+    assert not check.is_alive()
+    # SIGKILL at once, not SIGINT and 15 s of waiting for a plan that writes nothing.
+    assert ran["plan"].returncode == -signal.SIGKILL
+    assert check.outcome is None
+
+
+def test_the_teardown_stops_a_redeploy_gently(tmp_path):
+    check, ran = _check_running(_child("SIG_DFL", 0), PLAN_CHANGES, tmp_path)
+    wait_for(lambda: "deploy" in ran and check.child.process is ran["deploy"], timeout=30)
+    check.stop()
+    check.join(30)
+    assert not check.is_alive()
+    assert ran["deploy"].returncode == -signal.SIGINT  # Terraform keeps its state on SIGINT
+    assert check.outcome is None

@@ -1,8 +1,7 @@
 """The delivery stacks' helpers of the rehearsal, on in-process moto: the bucket emptied for the
-teardown, what a state file still holds, the stand-in ``gh``; and the moto behaviour that makes
+teardown, the stand-in ``gh``; and the moto behaviour that makes
 the rehearsal put the bucket's versioning back before it empties it."""
 
-import json
 import os
 import subprocess
 
@@ -10,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from localcloud.rehearsal.delivery import empty, resources_in_state, set_versioning, stand_in_gh
+from localcloud.rehearsal.delivery import empty, set_versioning, stand_in_gh
 
 BUCKET = "rehearsal-state"
 
@@ -44,17 +43,6 @@ def test_moto_still_fails_to_delete_a_named_version_once_versioning_is_suspended
     set_versioning(s3, BUCKET, "Suspended")
     with pytest.raises(AttributeError, match="'FakeDeleteMarker' object has no attribute"):
         empty(s3, BUCKET)
-
-
-def test_resources_in_state_names_what_a_state_file_holds(tmp_path):
-    state = tmp_path / "s.tfstate"
-    state.write_text(
-        json.dumps({"resources": [{"type": "aws_s3_bucket", "name": "state", "instances": []}]}),
-        encoding="utf-8",
-    )
-    assert resources_in_state(state) == ["aws_s3_bucket.state"]
-    state.write_text('{"version": 4, "resources": []}', encoding="utf-8")
-    assert resources_in_state(state) == []
 
 
 def test_the_stand_in_gh_records_its_arguments_and_the_body_file(tmp_path):

@@ -138,7 +138,7 @@ def test_a_delivery_drift_check_fails_unless_it_says_what_it_must(stood_in):
 
 
 def test_a_delivery_destroy_that_leaves_state_fails_naming_it(stood_in, tmp_path):
-    held = '{"resources": [{"type": "aws_s3_bucket", "name": "state_bucket"}]}'
+    held = '{"resources": [{"type": "aws_s3_bucket", "name": "state_bucket", "instances": [{}]}]}'
     (tmp_path / "state" / "ecommerce-account.tfstate").write_text(held, encoding="utf-8")
     _, steps = stood_in(None)
     assert steps[-1].name == DELIVERY[3]

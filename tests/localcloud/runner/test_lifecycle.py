@@ -33,19 +33,13 @@ from tests.localcloud.runner.stand_in import (
     runner_env,
     start,
 )
+from tests.waiting import wait_for
 
 
 def _emulator_command(project: Path) -> list[str]:
     """The command line of the emulator of the local cloud running in ``project``."""
     pid = json.loads((project / ".localcloud" / "run.json").read_text())["emulatorPid"]
     return Path(f"/proc/{pid}/cmdline").read_text().split("\0")
-
-
-def _wait_for_line(path: Path, fragment: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while fragment not in path.read_text(errors="replace"):
-        assert time.monotonic() < deadline, f"no {fragment!r} in {path} within {timeout} s"
-        time.sleep(0.1)
 
 
 def test_lifecycle_with_down(project, tmp_path):
@@ -57,7 +51,8 @@ def test_lifecycle_with_down(project, tmp_path):
         assert waited.returncode == 0, waited.stderr
         command = _emulator_command(project)
         assert command[command.index("--warm") + 1] == "us-east-1"
-        _wait_for_line(project / ".localcloud" / "emulator.log", " * Backends built in ", 120)
+        log = project / ".localcloud" / "emulator.log"
+        wait_for(lambda: " * Backends built in " in log.read_text(errors="replace"), timeout=120)
         api_url = waited.stdout.strip()
         ready = json.loads((project / ".localcloud" / "ready.json").read_text())
         assert ready["apiUrl"] == api_url

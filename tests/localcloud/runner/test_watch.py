@@ -170,9 +170,13 @@ def test_watch_makes_saves_live(project, tmp_path):
         broken = output.wait_for(
             "ecommerce-local-app does not start: Runtime.UserCodeSyntaxError", 30, after=live
         )
+        # That save's own line comes after its failure's: the next save waits for it, or it
+        # would be made while the watcher still applies this one (its deadline then also
+        # counting the rest of this apply) and its line could be taken for this one's.
+        applied = output.wait_for("localcloud: handlers/app.py changed: ", 30, after=broken + 1)
         save(app, WATCHED_APP % 3)
         _answer(url, lambda r: r.ok and r.json()["v"] == 3, timeout=30)
-        fixed = output.wait_for("localcloud: handlers/app.py changed: ", 30, after=broken + 1)
+        fixed = output.wait_for("localcloud: handlers/app.py changed: ", 30, after=applied + 1)
 
         # A change under stacks/ is an incremental deploy that says what it changed.
         save(project / "stacks" / "greeting.txt", "hi from stacks")

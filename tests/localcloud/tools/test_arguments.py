@@ -346,3 +346,11 @@ def test_a_wrong_command_line_is_refused_before_the_heavy_imports(module, argv, 
     """The parse comes first: boto3, moto, werkzeug, the runner and the gateway's server are
     imported only by the work a right command line asks for."""
     assert heavy_after_refusal(module, argv, tmp_path) == (2, [])
+
+
+@pytest.mark.parametrize("argv", [["--wait", "--timeout", "0.5"], ["--down", "--timeout", "0.5"]])
+def test_wait_and_down_go_without_the_runner_and_the_gateway(argv, tmp_path):
+    """--wait and --down read the run's files and signal its processes: the runner's lifecycle,
+    the gateway and boto3 are imported only by a start (a second of CPU each time CI waits)."""
+    _, heavy = heavy_after_refusal("localcloud", ["--project-dir", str(tmp_path), *argv], tmp_path)
+    assert heavy == ["localcloud.runner", "localcloud.runner.control"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import uuid
 import zipfile
 from collections.abc import Callable
@@ -130,23 +129,6 @@ class FakeInvoker:
 def failing(event: dict) -> object:
     """A handler that raises."""
     raise FunctionError("ValueError: poison")
-
-
-def wait_for(
-    condition: Callable[[], object],
-    timeout: float = 30.0,
-    step: Callable[[], object] = lambda: None,
-):
-    """``condition()``'s first truthy value, calling ``step()`` between tries; fails after
-    ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        step()
-        time.sleep(0.05)
-    raise AssertionError(f"not true within {timeout} s: {condition}")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,8 @@ import pytest
 from localcloud.lambdas.invoke_errors import InvokeTimeout
 from localcloud.triggers.queues import QueuePoller, failed_items
 from localcloud.triggers.sources import Mapping
-from tests.localcloud.triggers.conftest import REGION, FakeInvoker, failing, wait_for
+from tests.localcloud.triggers.conftest import REGION, FakeInvoker, failing
+from tests.waiting import wait_for
 
 
 def mapped(clients, queue, **settings) -> Mapping:

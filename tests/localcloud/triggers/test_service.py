@@ -9,7 +9,8 @@ import json
 from localcloud.emulator.clock import ClockClient
 from localcloud.lambdas.code_store import CodeStore
 from localcloud.triggers.service import Intervals, Triggers
-from tests.localcloud.triggers.conftest import REGION, wait_for
+from tests.localcloud.triggers.conftest import REGION
+from tests.waiting import wait_for
 
 CLOCK_CHECK = """
 import os
