@@ -51,6 +51,9 @@ NOT_ONE_MODULE = {
     "tests/handlers/test_aws_failures.py": "every function as an AWS client when AWS misbehaves",
     "tests/handlers/test_bad_input.py": "the bad-input matrix of every function",
     "tests/handlers/test_cold_start.py": "every function's init phase",
+    "tests/handlers/test_conftest.py": (
+        "the handler suite's in-process AWS, reset between tests through moto 5.2.5's internals"
+    ),
     "tests/handlers/test_concurrency.py": "the functions' conditions under concurrent requests",
 }
 

@@ -6,6 +6,7 @@ sender's verified SES identity and the low-stock topic with a queue subscribed. 
 it builds are shaped as Lambda passes them (DynamoDB stream records, SQS messages).
 """
 
+import functools
 import json
 import os
 import uuid
@@ -27,6 +28,16 @@ SCHEMA = Draft7Validator(
 )
 
 
+@functools.cache
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    """The tests' one boto3 client of ``service`` (at ``endpoint_url``) for the whole run.
+
+    A client keeps nothing of moto's state (moto intercepts every client through botocore's
+    built-in handlers), and making one costs milliseconds of botocore's model work each time.
+    """
+    return boto3.client(service, endpoint_url=endpoint_url)
+
+
 class Bus:
     """The bus, its tap, the streams' positions, the mail SES kept and the topic's messages."""
 
@@ -35,18 +46,18 @@ class Bus:
         self.tap_url = tap_url
         self.alerts_url = alerts_url
         self.iterators: dict[str, str] = {}
-        self.sqs = boto3.client("sqs")
+        self.sqs = client("sqs")
 
     @classmethod
     def create(cls, table_names: dict[str, str]) -> "Bus":
         """Streams, bus, rule, tap queue, SES identity, topic (see the module docstring)."""
-        dynamodb, sqs = boto3.client("dynamodb"), boto3.client("sqs")
+        dynamodb, sqs = client("dynamodb"), client("sqs")
         for name in ("orders", "products"):
             dynamodb.update_table(
                 TableName=table_names[name],
                 StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
             )
-        events = boto3.client("events")
+        events = client("events")
         events.create_event_bus(Name=os.environ[settings.EVENT_BUS_NAME])
         tap_url = sqs.create_queue(QueueName="tap")["QueueUrl"]
         events.put_rule(
@@ -59,10 +70,8 @@ class Bus:
             EventBusName=os.environ[settings.EVENT_BUS_NAME],
             Targets=[{"Id": "tap", "Arn": _arn(sqs, tap_url)}],
         )
-        boto3.client("sesv2").create_email_identity(
-            EmailIdentity=os.environ[settings.SENDER_ADDRESS]
-        )
-        sns = boto3.client("sns")
+        client("sesv2").create_email_identity(EmailIdentity=os.environ[settings.SENDER_ADDRESS])
+        sns = client("sns")
         topic = sns.create_topic(Name="low-stock")["TopicArn"]
         os.environ[settings.LOW_STOCK_TOPIC_ARN] = topic
         alerts_url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
@@ -81,13 +90,13 @@ class Bus:
         """The table's stream records since the last call, as Lambda's event for a mapping."""
         # botocore sends calls naming a stream to the account's endpoint
         # (<account>.streams-ddb.<region>), which moto's in-process mock does not route.
-        streams = boto3.client(
+        streams = client(
             "dynamodbstreams", endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
         )
         if table not in self.iterators:
-            arn = boto3.client("dynamodb").describe_table(TableName=self.table_names[table])[
-                "Table"
-            ]["LatestStreamArn"]
+            arn = client("dynamodb").describe_table(TableName=self.table_names[table])["Table"][
+                "LatestStreamArn"
+            ]
             shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
             self.iterators[table] = streams.get_shard_iterator(
                 StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"

@@ -63,27 +63,75 @@ os.environ.update(
 )
 
 # moto must be imported before any boto3 client exists so that it can intercept them all.
-import boto3  # noqa: E402
-from bus import Bus  # noqa: E402
+from bus import Bus, client  # noqa: E402
 from moto import mock_aws  # noqa: E402
+from moto.core.base_backend import BackendDict  # noqa: E402
+from moto.kms.models import kms_backends  # noqa: E402
 from store.spec import table_schemas  # noqa: E402
 
 from tests.events import LambdaContext, Person, admin, rest_proxy_event  # noqa: E402
 from tests.moto_tables import create_table  # noqa: E402
 
 ADMIN = admin()
+# The in-process AWS while consecutive tests use it: its mock_aws and the pagination KMS key.
+_RUNNING: dict[str, Any] = {}
+
+
+def _pagination_key() -> str:
+    """The running mock's pagination key, the mock started (and the key made) if none runs.
+
+    One key for as long as the mock runs: moto makes an RSA key pair for every key, symmetric
+    ones too (tens of milliseconds of CPU each). Tests only encrypt and decrypt with it.
+    """
+    if not _RUNNING:
+        mock = mock_aws()
+        mock.start()
+        _RUNNING["mock"] = mock
+        _RUNNING["key"] = client("kms").create_key()["KeyMetadata"]["KeyId"]
+    return _RUNNING["key"]
+
+
+def _reset_all_but_kms() -> None:
+    """Every moto service as a fresh mock_aws has it, KMS aside: moto's own reset at a mock's
+    start (``BackendDict.reset``, moto 5.2.5) applied to every service in use but KMS."""
+    in_use = BackendDict._instances  # pylint: disable=protected-access
+    for backends in in_use:
+        if backends is not kms_backends:
+            for account in backends.values():
+                account.reset()
+            backends.clear()
+    # The others are listed again at their first use (BackendDict._create_account_specific_backend).
+    in_use[:] = [backends for backends in in_use if backends is kms_backends]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):  # pylint: disable=unused-argument
+    """Stop the in-process AWS after the last of consecutive tests that use it (its fixtures
+    torn down), so that no other test runs inside a mock, as none did with one mock per test."""
+    result = yield
+    if _RUNNING and (nextitem is None or "aws" not in nextitem.fixturenames):
+        _RUNNING.pop("mock").stop()
+        _RUNNING.clear()
+    return result
 
 
 @pytest.fixture(name="aws")
 def aws_fixture():
-    """A fresh in-process AWS: the four tables and the pagination KMS key."""
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        for spec in table_schemas.ALL:
-            create_table(dynamodb, spec, TABLE_NAMES[spec.name])
-        kms = boto3.client("kms")
-        os.environ[settings.PAGINATION_KEY_ID] = kms.create_key()["KeyMetadata"]["KeyId"]
-        yield dynamodb
+    """A fresh in-process AWS: every service empty but for the four new tables, and the
+    pagination KMS key.
+
+    The mock runs across consecutive tests (starting one per test, with a new boto3 session, its
+    models loaded again, and a KMS key made, was most of a test's CPU); each test still starts
+    from moto's reset state. A table, event bus or email identity left over would make its
+    creation here or in ``bus`` fail.
+    """
+    key = _pagination_key()
+    _reset_all_but_kms()
+    dynamodb = client("dynamodb")
+    for spec in table_schemas.ALL:
+        create_table(dynamodb, spec, TABLE_NAMES[spec.name])
+    os.environ[settings.PAGINATION_KEY_ID] = key
+    return dynamodb
 
 
 @pytest.fixture(name="bus")
