@@ -144,9 +144,9 @@ def test_a_plan_that_finds_changes_forgets_the_snapshot_and_deploys(project, tmp
 def _child(on_sigint: str, seconds: int) -> list[str]:
     """A Python child that waits ``seconds`` with SIGINT's disposition set (``SIG_IGN``, as
     Terraform's while its provider's calls are in flight, or ``SIG_DFL``): set, not inherited,
-    since a test run in the background inherits SIGINT ignored."""
+    since a test run in the background inherits SIGINT ignored. It says ``set`` once it is."""
     code = f"import signal, time; signal.signal(signal.SIGINT, signal.{on_sigint}); "
-    return [sys.executable, "-c", code + f"time.sleep({seconds})"]
+    return [sys.executable, "-c", code + f"print('set', flush=True); time.sleep({seconds})"]
 
 
 def _check_running(plan: list[str], plan_status: int, tmp_path: Path):
@@ -157,7 +157,11 @@ def _check_running(plan: list[str], plan_status: int, tmp_path: Path):
     ran: dict[str, subprocess.Popen] = {}
 
     def run(name: str, command: list[str], status: int):
-        ran[name] = subprocess.Popen(command, start_new_session=True)
+        ran[name] = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE)
+        # Known to the teardown only once its disposition is set: a signal sent before would
+        # meet the inherited one.
+        with ran[name].stdout as said:
+            said.readline()
         child.started(ran[name])
         ran[name].wait()
         return status, f"{name} ended"
